@@ -1,0 +1,2 @@
+// The `adjoint` package: differentiation markers for user code.
+export * from "./markers";

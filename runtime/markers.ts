@@ -1,0 +1,118 @@
+// The differentiation markers. The transformer (adjoint/transform) recognises a call to
+// one of these by the `@adjointMarker` tag on the declaration it resolves to, never by
+// its name, so renamed imports work and a user's own `grad` is left alone.
+//
+// grad / vjp / valueAndGrad are rewritten at compile time; reaching one of them at run
+// time means the transformer did not run on the calling file, so they throw. The
+// markers that may appear inside differentiated code are identities at run time, so a
+// function that uses them still runs normally when called directly.
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFunction = (...args: any[]) => any;
+
+/** A parameter index, or a literal array of indices. */
+export type Wrt = number | readonly number[];
+
+export interface GradOptions<W extends Wrt = Wrt> {
+  /** The parameter index, or literal array of indices, to differentiate with respect to (default 0). */
+  readonly wrt?: W;
+}
+
+type ParamAt<F extends AnyFunction, I> = I extends number ? Parameters<F>[I] : never;
+
+/** The gradient's type: the parameter's own type, or a tuple of them for an array `wrt`. */
+export type Gradient<F extends AnyFunction, W> = W extends readonly number[]
+  ? { -readonly [K in keyof W]: ParamAt<F, W[K]> }
+  : ParamAt<F, W>;
+
+const PLUGIN_HINT =
+  'Add the plugin to tsconfig.json: { "compilerOptions": { "plugins": [{ "transform": "adjoint/transform" }] } } ' +
+  "and build with tspc from ts-patch (plain tsc ignores plugins).";
+
+function untransformed(name: string): Error {
+  return new Error(
+    `adjoint: ${name}() was called at run time, so the adjoint transformer did not run on this file. ${PLUGIN_HINT}`,
+  );
+}
+
+/**
+ * The gradient of `f` with respect to the parameters in `options.wrt` (default 0).
+ * Rewritten at compile time into a generated adjoint function.
+ * @adjointMarker grad
+ */
+export function grad<F extends AnyFunction, const W extends Wrt = 0>(
+  f: F,
+  options?: GradOptions<W>,
+): (...args: Parameters<F>) => Gradient<F, W> {
+  void f;
+  void options;
+  throw untransformed("grad");
+}
+
+/**
+ * The vector-Jacobian product: `vjp(f)(...args, seed)` is the gradient of `sum(seed * f(...args))`.
+ * @adjointMarker vjp
+ */
+export function vjp<F extends AnyFunction, const W extends Wrt = 0>(
+  f: F,
+  options?: GradOptions<W>,
+): (...argsAndSeed: [...Parameters<F>, ReturnType<F>]) => Gradient<F, W> {
+  void f;
+  void options;
+  throw untransformed("vjp");
+}
+
+/**
+ * The value of `f` and its gradient, computed in one pass.
+ * @adjointMarker valueAndGrad
+ */
+export function valueAndGrad<F extends AnyFunction, const W extends Wrt = 0>(
+  f: F,
+  options?: GradOptions<W>,
+): (...args: Parameters<F>) => { value: ReturnType<F>; grad: Gradient<F, W> } {
+  void f;
+  void options;
+  throw untransformed("valueAndGrad");
+}
+
+/**
+ * `x` in the forward pass; no gradient flows into `x` through it (tf.stop_gradient, torch `.detach()`).
+ * @adjointMarker stopGradient
+ */
+export function stopGradient<T>(x: T): T {
+  return x;
+}
+
+/**
+ * `x` in the forward pass; in the backward pass the gradient `g` of the result is replaced
+ * by `hook(g)` before it flows into `x` (torch `register_hook`).
+ * @adjointMarker gradHook
+ */
+export function gradHook<T>(x: T, hook: (g: T) => T): T {
+  void hook;
+  return x;
+}
+
+/**
+ * `x` in the forward pass; the gradient is multiplied by `-lambda` in the backward pass
+ * (the gradient reversal layer of Ganin and Lempitsky, 2015).
+ * @adjointMarker reverseGradient
+ */
+export function reverseGradient<T>(x: T, lambda: number = 1): T {
+  void lambda;
+  return x;
+}
+
+/**
+ * A function that computes `forward(...args)` and whose gradient inside differentiated code
+ * is `backward(g, ...args)`: the gradient for a one-parameter `forward`, or an array with one
+ * entry per parameter (`null` for none).
+ * @adjointMarker customGradient
+ */
+export function customGradient<F extends AnyFunction>(
+  forward: F,
+  backward: (g: ReturnType<F>, ...args: Parameters<F>) => unknown,
+): F {
+  void backward;
+  return ((...args: Parameters<F>) => forward(...args)) as F;
+}

@@ -1,0 +1,65 @@
+// The catalogue of everything the transformer refuses. Each entry has a stable code
+// (documented in the README's diagnostics table) and a message that says what is wrong
+// and what to do instead. Inside the pipeline a refusal is thrown as an AdjointError and
+// caught per differentiation request, so one bad function never stops the others and
+// the transformer never shows the user a stack trace.
+import ts from "typescript";
+
+export const DIAGNOSTICS = {
+  ADJ101: "The function to differentiate must be one the compiler can see: a function declaration, a const-bound arrow or function expression, or an inline arrow.",
+  ADJ102: "`wrt` must be a number literal or an array literal of number literals naming parameters of the function.",
+  ADJ103: "Only number parameters can be differentiated.",
+  ADJ104: "The differentiated function must return a number.",
+  ADJ105: "Parameters of a differentiated function must be plain identifiers (no destructuring or rest parameters).",
+  ADJ106: "Generators and async functions cannot be differentiated.",
+  ADJ201: "This statement is not supported in differentiated code.",
+  ADJ202: "Loops are not supported in differentiated code yet.",
+  ADJ203: "This expression cannot be differentiated.",
+  ADJ204: "Calls to functions with no visible body cannot be differentiated.",
+  ADJ205: "A differentiated function cannot assign to a variable declared outside it.",
+  ADJ206: "A variable must be assigned before it is read.",
+  ADJ207: "Not every path through the function returns a value.",
+  ADJ208: "A function or closure inside differentiated code cannot read a variable that is reassigned.",
+  ADJ209: "`var` declarations are not supported in differentiated code.",
+  ADJ210: "Functions declared inside a differentiated function cannot be differentiated through.",
+  ADJ211: "Differentiating a function declared in another module is not supported yet.",
+  ADJ212: "customGradient is not supported by the transformer yet.",
+  ADJ213: "Increment and decrement operators are only supported as statements.",
+  ADJ900: "Internal error in the adjoint transformer; the call was left untransformed. Please report it with this function.",
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTICS;
+
+/** A refusal raised inside the pipeline, reported as a diagnostic on `node`. */
+export class AdjointError extends Error {
+  constructor(
+    readonly code: DiagnosticCode,
+    readonly node: ts.Node,
+    readonly detail?: string,
+  ) {
+    super(formatMessage(code, detail));
+  }
+}
+
+export function formatMessage(code: DiagnosticCode, detail?: string): string {
+  return `${code}: ${DIAGNOSTICS[code]}${detail ? " " + detail : ""}`;
+}
+
+/** TypeScript diagnostics carry a number; ours live in a block of their own (ADJ101 -> 990101). */
+export function numericCode(code: DiagnosticCode): number {
+  return 990000 + Number(code.slice(3));
+}
+
+export function toDiagnostic(error: AdjointError): ts.Diagnostic {
+  const file = error.node.getSourceFile();
+  const start = error.node.getStart(file);
+  return {
+    file,
+    start,
+    length: error.node.getEnd() - start,
+    messageText: error.message,
+    category: ts.DiagnosticCategory.Error,
+    code: numericCode(error.code),
+    source: "adjoint",
+  };
+}

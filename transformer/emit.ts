@@ -1,0 +1,176 @@
+// Generated code -> TypeScript nodes, with ts.factory only (no string splicing).
+//
+// Identifiers that refer to the user's own bindings (a callee, an outer constant, an
+// import) are re-created with their source identifier as original node, so the
+// compiler's later passes (CommonJS import and export rewriting) treat them exactly as
+// the user's own references.
+import ts from "typescript";
+import type { Expr, GeneratedFunction, Statement } from "./expr";
+
+const BINARY_TOKENS = {
+  "+": ts.SyntaxKind.PlusToken,
+  "-": ts.SyntaxKind.MinusToken,
+  "*": ts.SyntaxKind.AsteriskToken,
+  "/": ts.SyntaxKind.SlashToken,
+  "**": ts.SyntaxKind.AsteriskAsteriskToken,
+  "%": ts.SyntaxKind.PercentToken,
+  "===": ts.SyntaxKind.EqualsEqualsEqualsToken,
+  "!==": ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  "<": ts.SyntaxKind.LessThanToken,
+  "<=": ts.SyntaxKind.LessThanEqualsToken,
+  ">": ts.SyntaxKind.GreaterThanToken,
+  ">=": ts.SyntaxKind.GreaterThanEqualsToken,
+} as const;
+
+export class Emitter {
+  private readonly f: ts.NodeFactory;
+
+  constructor(
+    private readonly context: ts.TransformationContext,
+    private readonly checker: ts.TypeChecker,
+  ) {
+    this.f = context.factory;
+  }
+
+  functionDeclaration(fn: GeneratedFunction): ts.FunctionDeclaration {
+    return this.f.createFunctionDeclaration(undefined, undefined, fn.name, undefined, this.parameters(fn), undefined, this.block(fn.body));
+  }
+
+  arrowFunction(fn: GeneratedFunction): ts.ArrowFunction {
+    return this.f.createArrowFunction(undefined, undefined, this.parameters(fn), undefined, undefined, this.block(fn.body));
+  }
+
+  private parameters(fn: GeneratedFunction): ts.ParameterDeclaration[] {
+    const f = this.f;
+    return [
+      ...fn.params.map((p) =>
+        f.createParameterDeclaration(undefined, undefined, (p.name as ts.Identifier).text, undefined, undefined, p.initializer && this.source(p.initializer)),
+      ),
+      ...fn.extraParams.map((name) => f.createParameterDeclaration(undefined, undefined, name)),
+    ];
+  }
+
+  private block(body: readonly Statement[]): ts.Block {
+    const reassigned = new Set<string>();
+    const scan = (list: readonly Statement[]): void =>
+      list.forEach((s) => {
+        if (s.kind === "assign" || s.kind === "accumulate") reassigned.add(s.name);
+        if (s.kind === "if") (scan(s.then), scan(s.else));
+      });
+    scan(body);
+    return this.f.createBlock(this.statements(body, reassigned), true);
+  }
+
+  private statements(list: readonly Statement[], reassigned: ReadonlySet<string>): ts.Statement[] {
+    const f = this.f;
+    return list.map((s): ts.Statement => {
+      switch (s.kind) {
+        case "const":
+        case "let": {
+          const flags = s.kind === "let" && reassigned.has(s.name) ? ts.NodeFlags.Let : ts.NodeFlags.Const;
+          const decl = f.createVariableDeclaration(s.name, undefined, undefined, s.init && this.expr(s.init));
+          return f.createVariableStatement(undefined, f.createVariableDeclarationList([decl], s.init || flags === ts.NodeFlags.Let ? flags : ts.NodeFlags.Let));
+        }
+        case "destructure": {
+          const pattern = f.createArrayBindingPattern(s.names.map((n) => f.createBindingElement(undefined, undefined, n)));
+          return f.createVariableStatement(
+            undefined,
+            f.createVariableDeclarationList([f.createVariableDeclaration(pattern, undefined, undefined, this.expr(s.init))], ts.NodeFlags.Const),
+          );
+        }
+        case "assign":
+          return f.createExpressionStatement(f.createAssignment(f.createIdentifier(s.name), this.expr(s.value)));
+        case "accumulate":
+          return f.createExpressionStatement(
+            f.createBinaryExpression(f.createIdentifier(s.name), ts.SyntaxKind.PlusEqualsToken, this.expr(s.value)),
+          );
+        case "effect":
+          return f.createExpressionStatement(this.expr(s.expr));
+        case "throw":
+          return f.createThrowStatement(this.expr(s.expr));
+        case "return":
+          return f.createReturnStatement(this.expr(s.value));
+        case "if":
+          return f.createIfStatement(
+            this.expr(s.cond),
+            f.createBlock(this.statements(s.then, reassigned), true),
+            s.else.length > 0 ? f.createBlock(this.statements(s.else, reassigned), true) : undefined,
+          );
+        case "comment":
+          return ts.addSyntheticLeadingComment(f.createNotEmittedStatement(f.createEmptyStatement()), ts.SyntaxKind.SingleLineCommentTrivia, ` ${s.text}`, true);
+      }
+    });
+  }
+
+  expr(e: Expr): ts.Expression {
+    const f = this.f;
+    switch (e.kind) {
+      case "num":
+        return this.number(e.value);
+      case "name":
+        return f.createIdentifier(e.name);
+      case "source":
+        return this.source(e.node);
+      case "opaque":
+        return this.source(e.node, e.renames);
+      case "binary":
+        return f.createBinaryExpression(this.expr(e.left), BINARY_TOKENS[e.op], this.expr(e.right));
+      case "neg":
+        return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, this.expr(e.operand));
+      case "not":
+        return f.createLogicalNot(this.expr(e.operand));
+      case "math":
+        return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Math"), e.fn), undefined, e.args.map((a) => this.expr(a)));
+      case "mathConstant":
+        return f.createPropertyAccessExpression(f.createIdentifier("Math"), e.name);
+      case "call":
+        return f.createCallExpression(this.expr(e.callee), undefined, e.args.map((a) => this.expr(a)));
+      case "conditional":
+        return f.createConditionalExpression(this.expr(e.cond), undefined, this.expr(e.whenTrue), undefined, this.expr(e.whenFalse));
+      case "array":
+        return f.createArrayLiteralExpression(e.elements.map((a) => this.expr(a)));
+      case "object":
+        return f.createObjectLiteralExpression(e.fields.map(([k, v]) => f.createPropertyAssignment(k, this.expr(v))));
+    }
+  }
+
+  private number(value: number): ts.Expression {
+    const f = this.f;
+    if (Number.isNaN(value)) return f.createIdentifier("NaN");
+    if (!Number.isFinite(value)) {
+      const inf = f.createIdentifier("Infinity");
+      return value > 0 ? inf : f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, inf);
+    }
+    if (value < 0 || Object.is(value, -0)) return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, f.createNumericLiteral(-value));
+    return f.createNumericLiteral(value);
+  }
+
+  /** A copy of a source expression, with the function's variables replaced by their SSA versions. */
+  private source(node: ts.Expression, renames?: ReadonlyMap<ts.Symbol, Expr>): ts.Expression {
+    const visit = (n: ts.Node): ts.Node => {
+      if (ts.isShorthandPropertyAssignment(n) && renames) {
+        const symbol = this.checker.getShorthandAssignmentValueSymbol(n);
+        const replacement = symbol && renames.get(symbol);
+        if (replacement) return this.f.createPropertyAssignment(n.name.text, this.expr(replacement));
+      }
+      if (ts.isIdentifier(n)) {
+        const symbol = renames && !isPropertyName(n) ? this.checker.getSymbolAtLocation(n) : undefined;
+        const replacement = symbol && renames!.get(symbol);
+        if (replacement) return this.expr(replacement);
+        return ts.setOriginalNode(this.f.createIdentifier(n.text), n);
+      }
+      return ts.visitEachChild(n, visit, this.context);
+    };
+    return ts.visitNode(node, visit) as ts.Expression;
+  }
+}
+
+function isPropertyName(n: ts.Identifier): boolean {
+  const p = n.parent;
+  return (
+    (ts.isPropertyAccessExpression(p) && p.name === n) ||
+    (ts.isPropertyAssignment(p) && p.name === n) ||
+    (ts.isMethodDeclaration(p) && p.name === n) ||
+    (ts.isBindingElement(p) && p.propertyName === n)
+  );
+}

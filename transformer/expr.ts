@@ -1,0 +1,198 @@
+// Expressions of the generated code, before they become TypeScript nodes. Adjoint rules
+// build them with the constructors below, which fold the constants that seeding and
+// literal operands produce (1 * g, x ** (3 - 1), -(-g)), so the emitted code reads like
+// hand-written code. Nothing here folds away a value that could be NaN or infinite.
+import ts from "typescript";
+
+export type BinaryOperator = "+" | "-" | "*" | "/" | "**" | "%" | "===" | "!==" | "<" | "<=" | ">" | ">=";
+
+export type Expr =
+  | { readonly kind: "num"; readonly value: number }
+  /** A local of the generated function, by its final name. */
+  | { readonly kind: "name"; readonly name: string }
+  /** An expression over constants or outer variables, emitted as written. */
+  | { readonly kind: "source"; readonly node: ts.Expression }
+  /** An expression of the source kept as written, with the function's variables renamed. */
+  | { readonly kind: "opaque"; readonly node: ts.Expression; readonly renames: ReadonlyMap<ts.Symbol, Expr> }
+  | { readonly kind: "binary"; readonly op: BinaryOperator; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: "neg"; readonly operand: Expr }
+  | { readonly kind: "not"; readonly operand: Expr }
+  | { readonly kind: "math"; readonly fn: string; readonly args: readonly Expr[] }
+  /** Math.PI, Math.LN2, ... */
+  | { readonly kind: "mathConstant"; readonly name: string }
+  | { readonly kind: "call"; readonly callee: Expr; readonly args: readonly Expr[] }
+  | { readonly kind: "conditional"; readonly cond: Expr; readonly whenTrue: Expr; readonly whenFalse: Expr }
+  | { readonly kind: "array"; readonly elements: readonly Expr[] }
+  | { readonly kind: "object"; readonly fields: readonly (readonly [string, Expr])[] };
+
+export const num = (value: number): Expr => ({ kind: "num", value });
+export const name = (n: string): Expr => ({ kind: "name", name: n });
+
+const isNum = (e: Expr, value?: number): e is { kind: "num"; value: number } =>
+  e.kind === "num" && (value === undefined || Object.is(e.value, value));
+
+export function add(left: Expr, right: Expr): Expr {
+  if (isNum(left) && isNum(right)) return num(left.value + right.value);
+  if (isNum(left, 0)) return right;
+  if (isNum(right, 0)) return left;
+  if (right.kind === "neg") return sub(left, right.operand);
+  return { kind: "binary", op: "+", left, right };
+}
+
+export function sub(left: Expr, right: Expr): Expr {
+  if (isNum(left) && isNum(right)) return num(left.value - right.value);
+  if (isNum(right, 0)) return left;
+  if (isNum(left, 0)) return neg(right);
+  if (right.kind === "neg") return add(left, right.operand);
+  return { kind: "binary", op: "-", left, right };
+}
+
+export function mul(left: Expr, right: Expr): Expr {
+  if (isNum(left) && isNum(right)) return num(left.value * right.value);
+  if (isNum(left, 1)) return right;
+  if (isNum(right, 1)) return left;
+  if (isNum(left, -1)) return neg(right);
+  if (isNum(right, -1)) return neg(left);
+  // Pull signs out so that -g * x reads as -(g * x) only once, never as a double negation.
+  if (left.kind === "neg") return neg(mul(left.operand, right));
+  if (right.kind === "neg") return neg(mul(left, right.operand));
+  // Literal factors go first: 2 * x rather than x * 2.
+  if (isNum(right) && !isNum(left)) return { kind: "binary", op: "*", left: right, right: left };
+  return { kind: "binary", op: "*", left, right };
+}
+
+export function div(left: Expr, right: Expr): Expr {
+  if (isNum(left) && isNum(right) && right.value !== 0) return num(left.value / right.value);
+  if (isNum(right, 1)) return left;
+  if (left.kind === "neg") return neg(div(left.operand, right));
+  return { kind: "binary", op: "/", left, right };
+}
+
+export function pow(base: Expr, exponent: Expr): Expr {
+  if (isNum(exponent, 1)) return base;
+  if (isNum(base) && isNum(exponent)) return num(base.value ** exponent.value);
+  return { kind: "binary", op: "**", left: base, right: exponent };
+}
+
+export function neg(operand: Expr): Expr {
+  if (isNum(operand)) return num(-operand.value);
+  if (operand.kind === "neg") return operand.operand;
+  return { kind: "neg", operand };
+}
+
+export function binary(op: BinaryOperator, left: Expr, right: Expr): Expr {
+  return { kind: "binary", op, left, right };
+}
+
+export function math(fn: string, ...args: Expr[]): Expr {
+  return { kind: "math", fn, args };
+}
+
+export function mathConstant(constant: string): Expr {
+  return { kind: "mathConstant", name: constant };
+}
+
+export function call(callee: Expr, ...args: Expr[]): Expr {
+  return { kind: "call", callee, args };
+}
+
+export function conditional(cond: Expr, whenTrue: Expr, whenFalse: Expr): Expr {
+  return { kind: "conditional", cond, whenTrue, whenFalse };
+}
+
+/** Sum of several contributions, folded; 0 when there are none. */
+export function sum(terms: readonly Expr[]): Expr {
+  return terms.reduce((acc, t) => add(acc, t), num(0));
+}
+
+/** A short expression worth repeating rather than naming: a literal, a name, or its negation. */
+export function isTrivial(e: Expr): boolean {
+  if (e.kind === "num" || e.kind === "name" || e.kind === "source" || e.kind === "mathConstant") return true;
+  if (e.kind === "neg") return e.operand.kind === "name" || e.operand.kind === "num";
+  return false;
+}
+
+/** The sub-expressions of an expression. */
+export function children(e: Expr): readonly Expr[] {
+  switch (e.kind) {
+    case "binary":
+      return [e.left, e.right];
+    case "neg":
+    case "not":
+      return [e.operand];
+    case "math":
+      return e.args;
+    case "call":
+      return [e.callee, ...e.args];
+    case "conditional":
+      return [e.cond, e.whenTrue, e.whenFalse];
+    case "array":
+      return e.elements;
+    case "object":
+      return e.fields.map(([, v]) => v);
+    case "opaque":
+      return [...e.renames.values()];
+    default:
+      return [];
+  }
+}
+
+/** Names an expression reads (for dead-code elimination and inlining). */
+export function namesIn(e: Expr, out: string[] = []): string[] {
+  if (e.kind === "name") out.push(e.name);
+  for (const c of children(e)) namesIn(c, out);
+  return out;
+}
+
+/** Whether `name` is read inside an opaque expression, where it cannot be substituted. */
+export function readsInOpaque(e: Expr, n: string): boolean {
+  if (e.kind === "opaque") return namesIn(e).includes(n);
+  return children(e).some((c) => readsInOpaque(c, n));
+}
+
+/** Replaces names by expressions (used to inline single-use temporaries); opaque expressions are left alone. */
+export function substitute(e: Expr, replace: (name: string) => Expr | undefined): Expr {
+  const go = (x: Expr): Expr => substitute(x, replace);
+  switch (e.kind) {
+    case "name":
+      return replace(e.name) ?? e;
+    case "binary":
+      return { ...e, left: go(e.left), right: go(e.right) };
+    case "neg":
+    case "not":
+      return { ...e, operand: go(e.operand) };
+    case "math":
+      return { ...e, args: e.args.map(go) };
+    case "array":
+      return { ...e, elements: e.elements.map(go) };
+    case "call":
+      return { ...e, callee: go(e.callee), args: e.args.map(go) };
+    case "conditional":
+      return { ...e, cond: go(e.cond), whenTrue: go(e.whenTrue), whenFalse: go(e.whenFalse) };
+    case "object":
+      return { ...e, fields: e.fields.map(([k, v]) => [k, go(v)] as const) };
+    default:
+      return e;
+  }
+}
+
+/** Statements of the generated code. */
+export type Statement =
+  | { readonly kind: "const" | "let"; readonly name: string; readonly init?: Expr }
+  /** const [a, b] = init */
+  | { readonly kind: "destructure"; readonly names: readonly string[]; readonly init: Expr }
+  | { readonly kind: "assign" | "accumulate"; readonly name: string; readonly value: Expr }
+  | { readonly kind: "effect"; readonly expr: Expr }
+  | { readonly kind: "throw"; readonly expr: Expr }
+  | { readonly kind: "if"; readonly cond: Expr; readonly then: Statement[]; readonly else: Statement[] }
+  | { readonly kind: "return"; readonly value: Expr }
+  /** A one-line comment that marks a section (forward sweep, backward sweep). */
+  | { readonly kind: "comment"; readonly text: string };
+
+export interface GeneratedFunction {
+  readonly name: string;
+  /** The source parameters, copied (name, initializer), then any extra ones (the seed). */
+  readonly params: readonly ts.ParameterDeclaration[];
+  readonly extraParams: readonly string[];
+  readonly body: Statement[];
+}

@@ -1,0 +1,57 @@
+// The ts-patch entry point: `{ "transform": "adjoint/transform" }` in tsconfig.json.
+// Planning runs once per program; each file's transformation then only places the
+// generated functions and rewrites the marker calls.
+import ts from "typescript";
+import { AdjointError, toDiagnostic } from "./diagnostics";
+import { Emitter } from "./emit";
+import { buildPlan, type Plan } from "./plan";
+
+/** What ts-patch passes as `extras`; tests pass a stand-in that collects diagnostics. */
+export interface TransformerExtras {
+  addDiagnostic(diagnostic: ts.Diagnostic): unknown;
+}
+
+export default function adjointTransformer(
+  program: ts.Program,
+  _config?: unknown,
+  extras?: TransformerExtras,
+): ts.TransformerFactory<ts.SourceFile> {
+  let plan: Plan | undefined;
+  try {
+    plan = buildPlan(program);
+    for (const d of plan.diagnostics) extras?.addDiagnostic(d);
+  } catch (e) {
+    const first = program.getSourceFiles().find((f) => !f.isDeclarationFile);
+    if (first) extras?.addDiagnostic(toDiagnostic(new AdjointError("ADJ900", first, e instanceof Error ? e.message : String(e))));
+  }
+  return (context) => (file) => (plan ? transformFile(file, plan, context, program.getTypeChecker()) : file);
+}
+
+function transformFile(file: ts.SourceFile, plan: Plan, context: ts.TransformationContext, checker: ts.TypeChecker): ts.SourceFile {
+  if (![...plan.sites.keys()].some((c) => c.getSourceFile() === file)) return file;
+  const emitter = new Emitter(context, checker);
+  const f = context.factory;
+
+  const withPlacements = (statements: ts.NodeArray<ts.Statement>): ts.Statement[] =>
+    statements.flatMap((s) => {
+      const visited = ts.visitNode(s, visit) as ts.Statement;
+      const placed = plan.placements.get(s) ?? [];
+      return [visited, ...placed.map((entry) => emitter.functionDeclaration(entry.generated!))];
+    });
+
+  const visit = (node: ts.Node): ts.Node => {
+    if (ts.isCallExpression(node)) {
+      const entry = plan.sites.get(node);
+      if (entry && plan.isComplete(entry)) {
+        return entry.anchor ? f.createIdentifier(entry.name) : f.createParenthesizedExpression(emitter.arrowFunction(entry.generated!));
+      }
+    }
+    if (ts.isBlock(node)) return f.updateBlock(node, withPlacements(node.statements));
+    if (ts.isModuleBlock(node)) return f.updateModuleBlock(node, withPlacements(node.statements));
+    if (ts.isCaseClause(node)) return f.updateCaseClause(node, ts.visitNode(node.expression, visit) as ts.Expression, withPlacements(node.statements));
+    if (ts.isDefaultClause(node)) return f.updateDefaultClause(node, withPlacements(node.statements));
+    return ts.visitEachChild(node, visit, context);
+  };
+
+  return f.updateSourceFile(file, withPlacements(file.statements));
+}

@@ -1,0 +1,106 @@
+// The intermediate representation between TypeScript and the generated code.
+//
+// A lowered function is in A-normal form and SSA: every statement performs one operation
+// on atoms (variables, literals, expressions over constants) and defines a fresh
+// variable. A variable the source reassigns becomes several IR variables (y, y_1, ...);
+// where branches meet, a merge variable is declared before the `if` and assigned at the
+// end of each branch. Control flow is structured (no gotos): early returns are removed
+// by lowering, so a function is a body and one result atom.
+import ts from "typescript";
+import type { Namer } from "./naming";
+
+export type VarId = number;
+
+export interface Var {
+  readonly id: VarId;
+  /** Readable, unique within the generated function. */
+  readonly name: string;
+  /** Only number variables can carry a gradient. */
+  readonly differentiable: boolean;
+}
+
+export type Atom =
+  | { readonly kind: "var"; readonly id: VarId }
+  | { readonly kind: "number"; readonly value: number }
+  /** An expression that reads no variable of the function: an outer constant, a literal, Math.PI. */
+  | { readonly kind: "constant"; readonly node: ts.Expression };
+
+/**
+ * An expression kept as written (a condition, a hook closure, an unknown call), with the
+ * function's variables it reads renamed to their SSA versions when emitted. `renames`
+ * maps each local symbol the expression reads to the variable current at that point.
+ */
+export interface Opaque {
+  readonly node: ts.Expression;
+  readonly renames: ReadonlyMap<ts.Symbol, Atom>;
+}
+
+export type Op =
+  /** A primitive with a rule in rules/: an operator, a Math function or a marker. */
+  | { readonly kind: "prim"; readonly prim: string; readonly args: readonly Atom[] }
+  /** A call to a user function whose body the transformer can see. */
+  | { readonly kind: "call"; readonly callee: ts.SignatureDeclaration; readonly calleeRef: ts.Expression; readonly args: readonly Atom[] }
+  /** A value kept as written. `differentiable` opaque values are refused if a gradient must flow through them. */
+  | { readonly kind: "opaque"; readonly expr: Opaque; readonly nonDifferentiable: boolean };
+
+export type Stmt =
+  | { readonly kind: "let"; readonly target: VarId; readonly op: Op; readonly node: ts.Node }
+  /** An expression evaluated for its effect only. */
+  | { readonly kind: "effect"; readonly expr: Opaque; readonly node: ts.Node }
+  /** Ends the path: nothing after it runs, and the backward sweep never reaches it. */
+  | { readonly kind: "throw"; readonly expr: Opaque; readonly node: ts.Node }
+  /** Assigns a merge variable at the end of a branch. */
+  | { readonly kind: "merge"; readonly target: VarId; readonly value: Atom }
+  | {
+      readonly kind: "if";
+      readonly cond: Opaque;
+      readonly then: readonly Stmt[];
+      readonly else: readonly Stmt[];
+      /** Merge variables assigned in both branches, declared before the `if`. */
+      readonly merges: readonly VarId[];
+    };
+
+export interface Param {
+  readonly id: VarId;
+  readonly decl: ts.ParameterDeclaration;
+}
+
+export interface LoweredFunction {
+  readonly decl: ts.SignatureDeclaration;
+  /** The names lowering gave out; generated functions continue from a clone of it. */
+  readonly namer: Namer;
+  /** Temporaries introduced by A-normal form, which the emitter may inline back. */
+  readonly temps: ReadonlySet<VarId>;
+  readonly vars: readonly Var[];
+  readonly params: readonly Param[];
+  readonly body: readonly Stmt[];
+  readonly result: Atom;
+}
+
+export function varAtom(id: VarId): Atom {
+  return { kind: "var", id };
+}
+
+/** Variables an atom reads. */
+export function atomVars(atom: Atom): VarId[] {
+  return atom.kind === "var" ? [atom.id] : [];
+}
+
+export function opaqueVars(expr: Opaque): VarId[] {
+  return [...new Set([...expr.renames.values()].flatMap(atomVars))];
+}
+
+export function opVars(op: Op): VarId[] {
+  return op.kind === "opaque" ? opaqueVars(op.expr) : op.args.flatMap(atomVars);
+}
+
+/** Visits every statement, nested ones included, in program order. */
+export function forEachStmt(body: readonly Stmt[], visit: (stmt: Stmt) => void): void {
+  for (const stmt of body) {
+    visit(stmt);
+    if (stmt.kind === "if") {
+      forEachStmt(stmt.then, visit);
+      forEachStmt(stmt.else, visit);
+    }
+  }
+}

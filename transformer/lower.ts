@@ -1,0 +1,539 @@
+// TypeScript -> IR. Lowering puts a function in A-normal form and SSA (see ir.ts) and
+// refuses, with a diagnostic on the node, every construct it cannot represent exactly.
+//
+// Early returns are removed by copying the statements that follow an `if` containing a
+// return into both of its branches (the continuation), so that every path ends in one
+// result; the paths' results meet in a single merge variable.
+import ts from "typescript";
+import { AdjointError } from "./diagnostics";
+import { varAtom, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
+import { Namer } from "./naming";
+import { RULES } from "./rules";
+import { functionName, markerKind, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
+
+type Binding = Atom | "uninitialized";
+type Env = Map<ts.Symbol, Binding>;
+/** How a statement list ends: with a return value, by throwing, or by falling through (undefined). */
+type Completion = { kind: "return"; value: Atom } | { kind: "throw" } | undefined;
+/** Statement lists that run after the current one (the rest of each enclosing block), innermost first. */
+type Continuation = readonly (readonly ts.Statement[])[];
+/** The merge variable shared by every return of the function, created at the first early return. */
+interface ReturnTarget {
+  id?: VarId;
+}
+
+const ARITHMETIC: Partial<Record<ts.SyntaxKind, string>> = {
+  [ts.SyntaxKind.PlusToken]: "+",
+  [ts.SyntaxKind.MinusToken]: "-",
+  [ts.SyntaxKind.AsteriskToken]: "*",
+  [ts.SyntaxKind.SlashToken]: "/",
+  [ts.SyntaxKind.AsteriskAsteriskToken]: "**",
+  [ts.SyntaxKind.PercentToken]: "%",
+};
+
+const COMPOUND_ASSIGNMENT: Partial<Record<ts.SyntaxKind, string>> = {
+  [ts.SyntaxKind.PlusEqualsToken]: "+",
+  [ts.SyntaxKind.MinusEqualsToken]: "-",
+  [ts.SyntaxKind.AsteriskEqualsToken]: "*",
+  [ts.SyntaxKind.SlashEqualsToken]: "/",
+  [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "**",
+  [ts.SyntaxKind.PercentEqualsToken]: "%",
+};
+
+/** Operators whose result is a boolean or a piecewise-constant integer: no gradient flows through them. */
+const NON_DIFFERENTIABLE_OPERATORS = new Set<ts.SyntaxKind>([
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.InstanceOfKeyword,
+  ts.SyntaxKind.InKeyword,
+  ts.SyntaxKind.AmpersandToken,
+  ts.SyntaxKind.BarToken,
+  ts.SyntaxKind.CaretToken,
+  ts.SyntaxKind.LessThanLessThanToken,
+  ts.SyntaxKind.GreaterThanGreaterThanToken,
+  ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken,
+]);
+
+const LOOPS = new Set<ts.SyntaxKind>([
+  ts.SyntaxKind.ForStatement,
+  ts.SyntaxKind.ForOfStatement,
+  ts.SyntaxKind.ForInStatement,
+  ts.SyntaxKind.WhileStatement,
+  ts.SyntaxKind.DoStatement,
+]);
+
+export function isNumberType(type: ts.Type): boolean {
+  if (type.isUnion()) return type.types.every(isNumberType);
+  return (type.flags & (ts.TypeFlags.NumberLike | ts.TypeFlags.Any)) !== 0;
+}
+
+export function lowerFunction(fn: FunctionNode, checker: ts.TypeChecker, reserved: ReadonlySet<string>): LoweredFunction {
+  return new Lowering(fn, checker, reserved).run();
+}
+
+class Lowering {
+  private readonly vars: Var[] = [];
+  private readonly temps = new Set<VarId>();
+  private readonly namer: Namer;
+  /** Locals assigned after their declaration: closures may not read them (their value depends on when the closure runs). */
+  private readonly reassigned = new Set<ts.Symbol>();
+
+  constructor(
+    private readonly fn: FunctionNode,
+    private readonly checker: ts.TypeChecker,
+    reserved: ReadonlySet<string>,
+  ) {
+    this.namer = new Namer(reserved);
+  }
+
+  run(): LoweredFunction {
+    const fn = this.fn;
+    if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
+      throw new AdjointError("ADJ106", fn.name ?? fn);
+    }
+    this.scanBody();
+    const env: Env = new Map();
+    const params: Param[] = fn.parameters.map((p) => {
+      if (!ts.isIdentifier(p.name) || p.dotDotDotToken) throw new AdjointError("ADJ105", p);
+      const id = this.newVar(p.name.text, isNumberType(this.checker.getTypeAtLocation(p)), true);
+      env.set(this.symbolOf(p.name), varAtom(id));
+      return { id, decl: p };
+    });
+    const body: Stmt[] = [];
+    const target: ReturnTarget = {};
+    let completion: Completion;
+    if (!fn.body) throw new AdjointError("ADJ101", fn);
+    if (ts.isBlock(fn.body)) {
+      completion = this.lowerList(fn.body.statements, [], body, env, target);
+    } else {
+      completion = { kind: "return", value: this.lowerExpr(fn.body, body, env) };
+    }
+    if (completion?.kind !== "return") {
+      throw new AdjointError("ADJ207", fn.name ?? fn, `Add a return statement at the end of ${functionName(fn) ?? "the function"}.`);
+    }
+    return { decl: fn, namer: this.namer, temps: this.temps, vars: this.vars, params, body, result: completion.value };
+  }
+
+  /** Reserves the names of outer variables the function reads, and finds reassigned locals. */
+  private scanBody(): void {
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node)) {
+        const symbol = this.checker.getSymbolAtLocation(node);
+        if (symbol && !this.isDeclaredInside(symbol)) this.namer.reserve(node.text);
+      }
+      const target = assignmentTarget(node);
+      if (target && ts.isIdentifier(target)) {
+        const symbol = this.checker.getSymbolAtLocation(target);
+        if (symbol) this.reassigned.add(symbol);
+      }
+      ts.forEachChild(node, visit);
+    };
+    if (this.fn.body) visit(this.fn.body);
+  }
+
+  private newVar(name: string, differentiable: boolean, isParam = false): VarId {
+    const id = this.vars.length;
+    this.vars.push({ id, name: isParam ? (this.namer.reserve(name), name) : this.namer.claim(name), differentiable });
+    return id;
+  }
+
+  private tempVar(differentiable: boolean, hint?: string): VarId {
+    const id = this.vars.length;
+    this.vars.push({ id, name: hint ? this.namer.claim(hint) : this.namer.temp(), differentiable });
+    if (!hint) this.temps.add(id);
+    return id;
+  }
+
+  private symbolOf(node: ts.Node): ts.Symbol {
+    const symbol = this.checker.getSymbolAtLocation(node);
+    if (!symbol) throw new AdjointError("ADJ203", node, "The compiler could not resolve this name.");
+    return symbol;
+  }
+
+  private isDeclaredInside(symbol: ts.Symbol, container: ts.Node = this.fn): boolean {
+    return (symbol.declarations ?? []).some((d) => isDescendant(d, container));
+  }
+
+  // ---- statements ----
+
+  private lowerList(
+    stmts: readonly ts.Statement[],
+    rest: Continuation,
+    out: Stmt[],
+    env: Env,
+    target: ReturnTarget,
+  ): Completion {
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i]!;
+      if (ts.isBlock(s)) return this.lowerList([...s.statements, ...stmts.slice(i + 1)], rest, out, env, target);
+      if (ts.isReturnStatement(s)) {
+        if (!s.expression) throw new AdjointError("ADJ207", s, "Return a number.");
+        return { kind: "return", value: this.lowerExpr(s.expression, out, env) };
+      }
+      if (ts.isThrowStatement(s)) {
+        out.push({ kind: "throw", expr: this.opaque(s.expression, env), node: s });
+        return { kind: "throw" };
+      }
+      if (ts.isIfStatement(s)) {
+        if (containsReturn(s)) return this.lowerReturningIf(s, [stmts.slice(i + 1), ...rest], out, env, target);
+        const completion = this.lowerIf(s, out, env, target);
+        if (completion) return completion;
+        continue;
+      }
+      this.lowerSimpleStatement(s, out, env);
+    }
+    const [next, ...after] = rest;
+    return next ? this.lowerList(next, after, out, env, target) : undefined;
+  }
+
+  private lowerSimpleStatement(s: ts.Statement, out: Stmt[], env: Env): void {
+    if (ts.isEmptyStatement(s)) return;
+    if (ts.isVariableStatement(s)) {
+      const list = s.declarationList;
+      if (!(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) throw new AdjointError("ADJ209", s, "Use let or const.");
+      for (const decl of list.declarations) {
+        if (!ts.isIdentifier(decl.name)) {
+          throw new AdjointError("ADJ201", decl.name, "Destructuring is not supported; declare each variable on its own.");
+        }
+        const symbol = this.symbolOf(decl.name);
+        env.set(symbol, decl.initializer ? this.lowerExpr(decl.initializer, out, env, decl.name.text) : "uninitialized");
+      }
+      return;
+    }
+    if (ts.isExpressionStatement(s)) {
+      const e = skipOuterExpressions(s.expression);
+      if (assignmentTarget(e)) return this.lowerAssignment(e, out, env);
+      out.push({ kind: "effect", expr: this.opaque(e, env), node: s });
+      return;
+    }
+    if (LOOPS.has(s.kind)) throw new AdjointError("ADJ202", s, "Write the computation without a loop for now.");
+    if (ts.isFunctionDeclaration(s)) {
+      throw new AdjointError("ADJ210", s, "Move the function outside the differentiated function.");
+    }
+    throw new AdjointError("ADJ201", s, `(${ts.SyntaxKind[s.kind]})`);
+  }
+
+  /** `y = e`, `y op= e`, `y++`: a new SSA version of y. */
+  private lowerAssignment(e: ts.Expression, out: Stmt[], env: Env): void {
+    const target = assignmentTarget(e)!;
+    if (!ts.isIdentifier(target)) {
+      throw new AdjointError("ADJ205", target, "Differentiated code may only assign its own local variables.");
+    }
+    const symbol = this.symbolOf(target);
+    const current = env.get(symbol);
+    if (current === undefined) {
+      throw new AdjointError("ADJ205", target, `Declare \`${target.text}\` inside the function, or return the value instead.`);
+    }
+    const hint = target.text;
+    let value: Atom;
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      value = this.lowerExpr(e.right, out, env, hint);
+    } else {
+      if (current === "uninitialized") throw new AdjointError("ADJ206", target);
+      const op = ts.isBinaryExpression(e)
+        ? COMPOUND_ASSIGNMENT[e.operatorToken.kind]
+        : (e as ts.PrefixUnaryExpression | ts.PostfixUnaryExpression).operator === ts.SyntaxKind.PlusPlusToken
+          ? "+"
+          : "-";
+      if (!op) throw new AdjointError("ADJ203", e, "This compound assignment is not supported.");
+      const right = ts.isBinaryExpression(e) ? this.lowerExpr(e.right, out, env) : ({ kind: "number", value: 1 } as const);
+      value = this.emitPrim(op, [current, right], out, e, hint);
+    }
+    env.set(symbol, value);
+  }
+
+  /** An `if` with no return inside: both branches fall through, and the variables they change meet in merge variables. */
+  private lowerIf(s: ts.IfStatement, out: Stmt[], env: Env, target: ReturnTarget): Completion {
+    const cond = this.opaque(s.expression, env);
+    const thenEnv: Env = new Map(env);
+    const elseEnv: Env = new Map(env);
+    const thenOut: Stmt[] = [];
+    const elseOut: Stmt[] = [];
+    const thenEnd = this.lowerList(statementsOf(s.thenStatement), [], thenOut, thenEnv, target);
+    const elseEnd = s.elseStatement ? this.lowerList(statementsOf(s.elseStatement), [], elseOut, elseEnv, target) : undefined;
+    const merges: VarId[] = [];
+    if (thenEnd?.kind === "throw" && elseEnd?.kind === "throw") {
+      out.push({ kind: "if", cond, then: thenOut, else: elseOut, merges });
+      return { kind: "throw" };
+    }
+    for (const [symbol, before] of env) {
+      const a = thenEnd?.kind === "throw" ? elseEnv.get(symbol)! : thenEnv.get(symbol)!;
+      const b = elseEnd?.kind === "throw" ? thenEnv.get(symbol)! : elseEnv.get(symbol)!;
+      if (sameBinding(a, b)) {
+        if (!sameBinding(a, before)) env.set(symbol, a);
+        continue;
+      }
+      if (a === "uninitialized" || b === "uninitialized") {
+        env.set(symbol, "uninitialized");
+        continue;
+      }
+      const m = this.tempVar(this.isDifferentiable(a) && this.isDifferentiable(b), symbol.name);
+      merges.push(m);
+      if (thenEnd?.kind !== "throw") thenOut.push({ kind: "merge", target: m, value: a });
+      if (elseEnd?.kind !== "throw") elseOut.push({ kind: "merge", target: m, value: b });
+      env.set(symbol, varAtom(m));
+    }
+    out.push({ kind: "if", cond, then: thenOut, else: elseOut, merges });
+    return undefined;
+  }
+
+  /** An `if` containing a return: the rest of the function runs inside each branch, and the results meet in one variable. */
+  private lowerReturningIf(s: ts.IfStatement, rest: Continuation, out: Stmt[], env: Env, target: ReturnTarget): Completion {
+    const cond = this.opaque(s.expression, env);
+    const owner = target.id === undefined;
+    if (owner) target.id = this.tempVar(true, "result");
+    const result = target.id!;
+    const branch = (stmt: ts.Statement | undefined): { out: Stmt[]; end: Completion } => {
+      const branchOut: Stmt[] = [];
+      const end = this.lowerList(stmt ? statementsOf(stmt) : [], rest, branchOut, new Map(env), target);
+      if (end === undefined) throw new AdjointError("ADJ207", stmt ?? s, "Add a return statement at the end of the function.");
+      if (end.kind === "return" && !(end.value.kind === "var" && end.value.id === result)) {
+        branchOut.push({ kind: "merge", target: result, value: end.value });
+      }
+      return { out: branchOut, end };
+    };
+    const thenBranch = branch(s.thenStatement);
+    const elseBranch = branch(s.elseStatement);
+    out.push({ kind: "if", cond, then: thenBranch.out, else: elseBranch.out, merges: owner ? [result] : [] });
+    if (thenBranch.end?.kind === "throw" && elseBranch.end?.kind === "throw") return { kind: "throw" };
+    return { kind: "return", value: varAtom(result) };
+  }
+
+  private isDifferentiable(atom: Atom): boolean {
+    return atom.kind === "number" || (atom.kind === "var" && this.vars[atom.id]!.differentiable);
+  }
+
+  // ---- expressions ----
+
+  private lowerExpr(expr: ts.Expression, out: Stmt[], env: Env, hint?: string): Atom {
+    const e = skipOuterExpressions(expr);
+    if (ts.isNumericLiteral(e)) return { kind: "number", value: Number(e.text) };
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(skipOuterExpressions(e.operand))) {
+      return { kind: "number", value: -Number((skipOuterExpressions(e.operand) as ts.NumericLiteral).text) };
+    }
+    if (ts.isIdentifier(e)) return this.lowerIdentifier(e, env);
+    if (ts.isBinaryExpression(e)) {
+      const kind = e.operatorToken.kind;
+      if (assignmentTarget(e)) throw new AdjointError("ADJ201", e, "Write the assignment as a statement of its own.");
+      const op = ARITHMETIC[kind];
+      if (op && this.isNumber(e.left) && this.isNumber(e.right)) {
+        const left = this.lowerExpr(e.left, out, env);
+        const right = this.lowerExpr(e.right, out, env);
+        return this.emitPrim(op, [left, right], out, e, hint);
+      }
+      return this.lowerOpaque(e, out, env, NON_DIFFERENTIABLE_OPERATORS.has(kind), hint);
+    }
+    if (ts.isPrefixUnaryExpression(e)) {
+      if (e.operator === ts.SyntaxKind.PlusPlusToken || e.operator === ts.SyntaxKind.MinusMinusToken) {
+        throw new AdjointError("ADJ213", e);
+      }
+      if (e.operator === ts.SyntaxKind.MinusToken && this.isNumber(e.operand)) {
+        return this.emitPrim("neg", [this.lowerExpr(e.operand, out, env)], out, e, hint);
+      }
+      if (e.operator === ts.SyntaxKind.PlusToken && this.isNumber(e.operand)) return this.lowerExpr(e.operand, out, env, hint);
+      return this.lowerOpaque(e, out, env, true, hint);
+    }
+    if (ts.isPostfixUnaryExpression(e)) throw new AdjointError("ADJ213", e);
+    if (ts.isConditionalExpression(e)) return this.lowerConditional(e, out, env, hint);
+    if (ts.isCallExpression(e)) return this.lowerCall(e, out, env, hint);
+    return this.lowerOpaque(e, out, env, this.isBoolean(e), hint);
+  }
+
+  private lowerIdentifier(e: ts.Identifier, env: Env): Atom {
+    const symbol = this.checker.getSymbolAtLocation(e);
+    const binding = symbol && env.get(symbol);
+    if (binding === "uninitialized") throw new AdjointError("ADJ206", e, `\`${e.text}\` may be read before it is assigned.`);
+    if (binding) return binding;
+    if (symbol && this.isDeclaredInside(symbol)) {
+      throw new AdjointError("ADJ210", e, `\`${e.text}\` is declared inside the differentiated function in a form the transformer does not track.`);
+    }
+    return { kind: "constant", node: e };
+  }
+
+  private lowerConditional(e: ts.ConditionalExpression, out: Stmt[], env: Env, hint?: string): Atom {
+    const cond = this.opaque(e.condition, env);
+    const thenOut: Stmt[] = [];
+    const elseOut: Stmt[] = [];
+    const a = this.lowerExpr(e.whenTrue, thenOut, env);
+    const b = this.lowerExpr(e.whenFalse, elseOut, env);
+    const m = this.tempVar(this.isDifferentiable(a) && this.isDifferentiable(b), hint);
+    thenOut.push({ kind: "merge", target: m, value: a });
+    elseOut.push({ kind: "merge", target: m, value: b });
+    out.push({ kind: "if", cond, then: thenOut, else: elseOut, merges: [m] });
+    return varAtom(m);
+  }
+
+  private lowerCall(e: ts.CallExpression, out: Stmt[], env: Env, hint?: string): Atom {
+    if (e.arguments.some(ts.isSpreadElement)) throw new AdjointError("ADJ203", e, "Pass the arguments one by one instead of spreading them.");
+    const marker = markerKind(e, this.checker);
+    if (marker === "stopGradient" || marker === "reverseGradient") {
+      const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
+      return this.emitPrim(marker, args, out, e, hint);
+    }
+    if (marker === "gradHook") {
+      const [x, hook] = e.arguments;
+      if (!x || !hook) throw new AdjointError("ADJ203", e, "gradHook takes a value and a hook function.");
+      const value = this.lowerExpr(x, out, env);
+      const hookVar = this.tempVar(false, "hook");
+      out.push({ kind: "let", target: hookVar, op: { kind: "opaque", expr: this.opaque(hook, env), nonDifferentiable: true }, node: hook });
+      return this.emitPrim("gradHook", [value, varAtom(hookVar)], out, e, hint);
+    }
+    if (marker === "customGradient") throw new AdjointError("ADJ212", e);
+    if (marker) throw new AdjointError("ADJ203", e, `${marker}() inside differentiated code (higher-order differentiation) is not supported yet.`);
+
+    const mathName = this.mathFunction(e.expression);
+    if (mathName && RULES[mathName]) {
+      const rule = RULES[mathName]!;
+      if (rule.arity !== "variadic" && rule.arity !== e.arguments.length) {
+        throw new AdjointError("ADJ203", e, `${mathName} takes ${rule.arity} argument(s).`);
+      }
+      if (!e.arguments.every((a) => this.isNumber(a))) return this.lowerOpaque(e, out, env, false, hint);
+      const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
+      return this.emitPrim(mathName, args, out, e, hint);
+    }
+    const callee = mathName ? undefined : resolveFunction(e.expression, this.checker);
+    if (callee) {
+      const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
+      const id = this.tempVar(this.isNumber(e), hint);
+      out.push({ kind: "let", target: id, op: { kind: "call", callee, calleeRef: e.expression, args }, node: e });
+      return varAtom(id);
+    }
+    return this.lowerOpaque(e, out, env, false, hint);
+  }
+
+  /** `Math.sin` and friends, recognised by resolving `Math` to the standard library's global. */
+  private mathFunction(callee: ts.Expression): string | undefined {
+    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || callee.expression.text !== "Math") return undefined;
+    const symbol = this.checker.getSymbolAtLocation(callee.expression);
+    const fromLib = symbol?.declarations?.every((d) => d.getSourceFile().hasNoDefaultLib || /lib\.[\w.]*\.d\.ts$/.test(d.getSourceFile().fileName));
+    return fromLib ? `Math.${callee.name.text}` : undefined;
+  }
+
+  private emitPrim(prim: string, args: Atom[], out: Stmt[], node: ts.Node, hint?: string): Atom {
+    const id = this.tempVar(true, hint);
+    out.push({ kind: "let", target: id, op: { kind: "prim", prim, args }, node });
+    return varAtom(id);
+  }
+
+  /** A value kept as written. Its result carries no gradient when `nonDifferentiable`; otherwise a gradient that must flow through it is refused. */
+  private lowerOpaque(e: ts.Expression, out: Stmt[], env: Env, nonDifferentiable: boolean, hint?: string): Atom {
+    const expr = this.opaque(e, env);
+    if (expr.renames.size === 0 && !containsCall(e)) return { kind: "constant", node: e };
+    const id = this.tempVar(this.isNumber(e), hint);
+    out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable }, node: e });
+    return varAtom(id);
+  }
+
+  /** Captures which SSA version each local read by `node` refers to, and refuses what SSA cannot express. */
+  private opaque(node: ts.Expression, env: Env): Opaque {
+    const renames = new Map<ts.Symbol, Atom>();
+    const visit = (n: ts.Node, inClosure: boolean): void => {
+      const target = assignmentTarget(n);
+      if (target) {
+        const symbol = ts.isIdentifier(target) ? this.checker.getSymbolAtLocation(target) : undefined;
+        if (symbol && this.isDeclaredInside(symbol) && !this.isDeclaredInside(symbol, node)) {
+          throw new AdjointError("ADJ201", n, "Assign local variables in statements of their own.");
+        }
+      }
+      if (ts.isIdentifier(n) && !isPropertyName(n)) {
+        const symbol = ts.isShorthandPropertyAssignment(n.parent)
+          ? this.checker.getShorthandAssignmentValueSymbol(n.parent)
+          : this.checker.getSymbolAtLocation(n);
+        const binding = symbol && env.get(symbol);
+        if (binding === "uninitialized") throw new AdjointError("ADJ206", n);
+        if (symbol && binding) {
+          if (inClosure && this.reassigned.has(symbol)) {
+            throw new AdjointError("ADJ208", n, `Copy \`${n.text}\` into a const before the closure and read that instead.`);
+          }
+          renames.set(symbol, binding);
+        } else if (symbol && this.isDeclaredInside(symbol) && !this.isDeclaredInside(symbol, node)) {
+          throw new AdjointError("ADJ210", n, `\`${n.text}\` is declared inside the differentiated function in a form the transformer does not track.`);
+        }
+      }
+      ts.forEachChild(n, (child) => visit(child, inClosure || ts.isFunctionLike(n)));
+    };
+    visit(node, false);
+    return { node, renames };
+  }
+
+  private isNumber(e: ts.Expression): boolean {
+    return isNumberType(this.checker.getTypeAtLocation(e));
+  }
+
+  private isBoolean(e: ts.Expression): boolean {
+    return (this.checker.getTypeAtLocation(e).flags & ts.TypeFlags.BooleanLike) !== 0;
+  }
+}
+
+// ---- syntax helpers ----
+
+/** The variable or property an assignment, compound assignment, ++ or -- writes; undefined for other nodes. */
+function assignmentTarget(node: ts.Node): ts.Expression | undefined {
+  if (ts.isBinaryExpression(node)) {
+    const kind = node.operatorToken.kind;
+    if (kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment) return skipOuterExpressions(node.left);
+  }
+  if (
+    (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+    (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+  ) {
+    return skipOuterExpressions(node.operand);
+  }
+  return undefined;
+}
+
+function isPropertyName(n: ts.Identifier): boolean {
+  const p = n.parent;
+  return (
+    (ts.isPropertyAccessExpression(p) && p.name === n) ||
+    (ts.isPropertyAssignment(p) && p.name === n) ||
+    (ts.isMethodDeclaration(p) && p.name === n) ||
+    (ts.isPropertyDeclaration(p) && p.name === n)
+  );
+}
+
+function isDescendant(node: ts.Node, ancestor: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node; n; n = n.parent) if (n === ancestor) return true;
+  return false;
+}
+
+function statementsOf(s: ts.Statement): readonly ts.Statement[] {
+  return ts.isBlock(s) ? s.statements : [s];
+}
+
+/** Whether a return statement occurs inside `node`, not counting nested functions. */
+function containsReturn(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isReturnStatement(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(node, visit);
+  return found;
+}
+
+function containsCall(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+function sameBinding(a: Binding, b: Binding): boolean {
+  if (a === b) return true;
+  if (a === "uninitialized" || b === "uninitialized") return false;
+  if (a.kind === "var" && b.kind === "var") return a.id === b.id;
+  if (a.kind === "number" && b.kind === "number") return Object.is(a.value, b.value);
+  return a.kind === "constant" && b.kind === "constant" && a.node === b.node;
+}

@@ -1,0 +1,229 @@
+// Program-wide planning, before any file is emitted: every grad / vjp / valueAndGrad
+// call, the function it names, and the closure of callees that need a vjp of their own.
+// Each (function, kind, wrt) is generated once and shared, as Clad's DerivedFnCollector
+// does, and a request that fails (or whose callee fails) leaves its call untouched, so the
+// build reports the diagnostic and loses nothing.
+import ts from "typescript";
+import { analyzeActivity } from "./activity";
+import { AdjointError, toDiagnostic } from "./diagnostics";
+import * as E from "./expr";
+import type { GeneratedFunction } from "./expr";
+import type { LoweredFunction } from "./ir";
+import { lowerFunction } from "./lower";
+import { identifiersIn, Namer } from "./naming";
+import { buildAdjoint, type AdjointRequest } from "./reverse";
+import { anchorStatement, findDifferentiationCalls, functionName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
+
+export interface Entry {
+  readonly fn: FunctionNode;
+  readonly request: AdjointRequest;
+  readonly name: string;
+  /** The statement the generated function is placed after; undefined for an inline arrow, replaced in place. */
+  readonly anchor: ts.Statement | undefined;
+  readonly deps: Entry[];
+  generated?: GeneratedFunction;
+  error?: AdjointError;
+  /** The request this entry was made for, for the diagnostic's related information. */
+  readonly requestedAt: ts.Node;
+}
+
+export interface Plan {
+  /** What each marker call becomes. */
+  readonly sites: ReadonlyMap<ts.CallExpression, Entry>;
+  /** Generated functions to place after each anchor statement, in a stable order. */
+  readonly placements: ReadonlyMap<ts.Statement, readonly Entry[]>;
+  readonly diagnostics: readonly ts.Diagnostic[];
+  /** Whether an entry and everything it depends on was generated. */
+  isComplete(entry: Entry): boolean;
+}
+
+export function buildPlan(program: ts.Program): Plan {
+  return new Planner(program).run();
+}
+
+class Planner {
+  private readonly checker: ts.TypeChecker;
+  private readonly sites = new Map<ts.CallExpression, Entry>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly order: Entry[] = [];
+  private readonly lowered = new Map<FunctionNode, LoweredFunction | AdjointError>();
+  private readonly fileNames = new Map<ts.SourceFile, { reserved: Set<string>; namer: Namer }>();
+  private readonly diagnostics: ts.Diagnostic[] = [];
+  private readonly functionIds = new Map<FunctionNode, number>();
+
+  constructor(private readonly program: ts.Program) {
+    this.checker = program.getTypeChecker();
+  }
+
+  run(): Plan {
+    for (const file of this.program.getSourceFiles()) {
+      if (file.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(file)) continue;
+      for (const { call, kind } of findDifferentiationCalls(file, this.checker)) {
+        this.guard(call, () => {
+          const target = call.arguments[0];
+          const fn = target && resolveFunction(target, this.checker);
+          if (!fn) throw new AdjointError("ADJ101", target ?? call, "Pass a function declared in this program, or an inline arrow.");
+          if (fn.getSourceFile() !== file) {
+            throw new AdjointError("ADJ211", target!, "Move the function into this file, or differentiate it where it is declared and export the gradient.");
+          }
+          const { wrt, tuple } = this.parseWrt(call.arguments[1], fn);
+          this.sites.set(call, this.entryFor(fn, { kind, wrt, tuple }, call));
+        });
+      }
+    }
+    // Generating one entry may request more (the vjps of its callees): a worklist.
+    for (let i = 0; i < this.order.length; i++) this.generate(this.order[i]!);
+    this.reportFailures();
+
+    const placements = new Map<ts.Statement, Entry[]>();
+    for (const entry of this.order) {
+      if (!entry.anchor || !this.isComplete(entry)) continue;
+      const list = placements.get(entry.anchor) ?? [];
+      list.push(entry);
+      placements.set(entry.anchor, list);
+    }
+    return { sites: this.sites, placements, diagnostics: this.diagnostics, isComplete: (e) => this.isComplete(e) };
+  }
+
+  /** Runs a step, turning a refusal (or an internal error) into a diagnostic. */
+  private guard(at: ts.Node, step: () => void): AdjointError | undefined {
+    try {
+      step();
+      return undefined;
+    } catch (e) {
+      const error = e instanceof AdjointError ? e : new AdjointError("ADJ900", at, e instanceof Error ? e.message : String(e));
+      if (!(e instanceof AdjointError)) this.diagnostics.push(toDiagnostic(error));
+      else if (!this.reported.has(e)) this.diagnostics.push(toDiagnostic(error));
+      this.reported.add(error);
+      return error;
+    }
+  }
+
+  private readonly reported = new Set<AdjointError>();
+
+  private parseWrt(options: ts.Expression | undefined, fn: FunctionNode): { wrt: number[]; tuple: boolean } {
+    if (!options) return { wrt: [0], tuple: false };
+    const obj = skipOuterExpressions(options);
+    if (!ts.isObjectLiteralExpression(obj)) throw new AdjointError("ADJ102", options, "Write the options as an object literal.");
+    const prop = obj.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === "wrt");
+    if (!prop) return { wrt: [0], tuple: false };
+    if (!ts.isPropertyAssignment(prop)) throw new AdjointError("ADJ102", prop);
+    const value = skipOuterExpressions(prop.initializer);
+    const index = (e: ts.Expression): number => {
+      const n = skipOuterExpressions(e);
+      if (!ts.isNumericLiteral(n)) throw new AdjointError("ADJ102", e);
+      const i = Number(n.text);
+      if (!Number.isInteger(i) || i >= fn.parameters.length) {
+        throw new AdjointError("ADJ102", e, `The function has ${fn.parameters.length} parameter(s); ${n.text} is not one of their indices.`);
+      }
+      return i;
+    };
+    if (ts.isArrayLiteralExpression(value)) {
+      const wrt = value.elements.map(index);
+      if (wrt.length === 0) throw new AdjointError("ADJ102", value, "Name at least one parameter.");
+      if (new Set(wrt).size !== wrt.length) throw new AdjointError("ADJ102", value, "Each parameter may appear once.");
+      return { wrt, tuple: true };
+    }
+    return { wrt: [index(value)], tuple: false };
+  }
+
+  private entryFor(fn: FunctionNode, request: AdjointRequest, requestedAt: ts.Node): Entry {
+    const anchor = anchorStatement(fn);
+    if (!this.functionIds.has(fn)) this.functionIds.set(fn, this.functionIds.size);
+    const key = `${this.functionIds.get(fn)}|${request.kind}|${request.wrt.join(",")}|${request.tuple}`;
+    const existing = anchor && this.entries.get(key);
+    if (existing) return existing;
+    const entry: Entry = { fn, request, name: this.nameFor(fn, request), anchor, deps: [], requestedAt };
+    if (anchor) this.entries.set(key, entry);
+    this.order.push(entry);
+    return entry;
+  }
+
+  /** f_grad, f_vjp, f_valueAndGrad; a wrt other than the default adds the parameters' names: loss_grad_w_b. */
+  private nameFor(fn: FunctionNode, request: AdjointRequest): string {
+    const file = fn.getSourceFile();
+    let names = this.fileNames.get(file);
+    if (!names) {
+      const reserved = identifiersIn(file);
+      names = { reserved, namer: new Namer(reserved) };
+      this.fileNames.set(file, names);
+    }
+    const params = request.wrt.map((i) => {
+      const p = fn.parameters[i]?.name;
+      return p && ts.isIdentifier(p) ? p.text : String(i);
+    });
+    const suffix = request.tuple || request.wrt[0] !== 0 ? `_${params.join("_")}` : "";
+    return names.namer.fresh(`${functionName(fn) ?? "anonymous"}_${request.kind}${suffix}`);
+  }
+
+  private lower(fn: FunctionNode): LoweredFunction {
+    let result = this.lowered.get(fn);
+    if (!result) {
+      try {
+        result = lowerFunction(fn, this.checker, this.reservedFor(fn.getSourceFile()));
+      } catch (e) {
+        if (!(e instanceof AdjointError)) throw e;
+        result = e;
+      }
+      this.lowered.set(fn, result);
+    }
+    if (result instanceof AdjointError) throw result;
+    return result;
+  }
+
+  private reservedFor(file: ts.SourceFile): ReadonlySet<string> {
+    const names = this.fileNames.get(file);
+    // Generated function names are reserved too, so no local shadows one.
+    return names ? new Set([...names.reserved, ...this.order.filter((e) => e.fn.getSourceFile() === file).map((e) => e.name)]) : identifiersIn(file);
+  }
+
+  private generate(entry: Entry): void {
+    entry.error = this.guard(entry.requestedAt, () => {
+      const lowered = this.lower(entry.fn);
+      for (const i of entry.request.wrt) {
+        const p = lowered.params[i]!;
+        if (!lowered.vars[p.id]!.differentiable) {
+          throw new AdjointError("ADJ103", p.decl, `Parameter \`${lowered.vars[p.id]!.name}\` is not a number.`);
+        }
+      }
+      const r = lowered.result;
+      if (r.kind === "var" && !lowered.vars[r.id]!.differentiable) throw new AdjointError("ADJ104", entry.fn.body ?? entry.fn);
+      const activity = analyzeActivity(lowered, entry.request.wrt);
+      const adjoint = buildAdjoint(lowered, activity, entry.request, (stmt, activeArgs) => {
+        const op = stmt.op as Extract<typeof stmt.op, { kind: "call" }>;
+        const callee = op.callee as FunctionNode;
+        if (!lowered.vars[stmt.target]!.differentiable) {
+          throw new AdjointError("ADJ104", stmt.node, "The called function must return a number for a gradient to flow through it.");
+        }
+        if (callee.getSourceFile() !== entry.fn.getSourceFile()) {
+          throw new AdjointError("ADJ211", stmt.node, "Move the called function into this file for now.");
+        }
+        if (!anchorStatement(callee)) throw new AdjointError("ADJ101", op.calleeRef, "Call a named function instead.");
+        const dep = this.entryFor(callee, { kind: "vjp", wrt: activeArgs, tuple: activeArgs.length > 1 }, stmt.node);
+        entry.deps.push(dep);
+        return E.name(dep.name);
+      });
+      entry.generated = { name: entry.name, params: entry.fn.parameters, extraParams: adjoint.extraParams, body: adjoint.body };
+    });
+  }
+
+  private completeness = new Map<Entry, boolean>();
+
+  isComplete(entry: Entry): boolean {
+    return this.completeness.get(entry) ?? false;
+  }
+
+  /** An entry is complete when it and all its dependencies generated (a fixpoint, since callees may recurse). */
+  private reportFailures(): void {
+    for (const e of this.order) this.completeness.set(e, !e.error);
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const e of this.order) {
+        if (this.completeness.get(e) && e.deps.some((d) => !this.completeness.get(d))) {
+          this.completeness.set(e, false);
+          changed = true;
+        }
+      }
+    }
+  }
+}

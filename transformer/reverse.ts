@@ -1,0 +1,498 @@
+// IR -> the generated function: the primal sweep, then the adjoint sweep in reverse.
+//
+// Adjoints accumulate where values meet. A contribution made in the block that defines
+// a variable is held back and summed at the definition (`const dz = a + b`); one made
+// inside a branch needs a mutable accumulator declared before the `if` (`let dx = ...`,
+// then `dx += ...` inside). An adjoint simple enough to repeat (a literal, a name) is
+// never given a name of its own, so seeding with 1 folds away.
+import ts from "typescript";
+import type { Activity } from "./activity";
+import * as E from "./expr";
+import type { Expr, Statement } from "./expr";
+import type { Atom, LoweredFunction, Opaque, Stmt, VarId } from "./ir";
+import { forEachStmt } from "./ir";
+import type { Namer } from "./naming";
+import { isDifferentiableOperand, ruleFor } from "./rules";
+import type { DifferentiationKind } from "./sites";
+
+export interface AdjointRequest {
+  readonly kind: DifferentiationKind;
+  /** Parameter indices, in the order of the result. */
+  readonly wrt: readonly number[];
+  /** Whether the gradient is returned as a tuple (an array `wrt`). */
+  readonly tuple: boolean;
+}
+
+/** Resolves the generated vjp of a callee for the given active argument positions. */
+export type PullbackResolver = (stmt: Stmt & { kind: "let" }, activeArgs: readonly number[]) => Expr;
+
+interface AdjointState {
+  name?: string;
+  pending: Expr[];
+}
+
+export interface AdjointBody {
+  readonly body: Statement[];
+  /** Extra parameters after the source ones (the seed of a vjp). */
+  readonly extraParams: readonly string[];
+}
+
+export function buildAdjoint(
+  fn: LoweredFunction,
+  activity: Activity,
+  request: AdjointRequest,
+  pullback: PullbackResolver,
+): AdjointBody {
+  return new Reverse(fn, activity, request, pullback, fn.namer.clone()).build();
+}
+
+class Reverse {
+  private readonly alias = new Map<VarId, Expr>();
+  private readonly defBlock = new Map<VarId, readonly Stmt[]>();
+  private readonly adjoints = new Map<VarId, AdjointState>();
+  private readonly finalized = new Map<VarId, Expr>();
+  private readonly conditions = new Map<Stmt, Expr>();
+  /** Contributions made inside the branch being swept to accumulators declared outside it, summed at its end. */
+  private deferred = new Map<VarId, Expr[]>();
+
+  constructor(
+    private readonly fn: LoweredFunction,
+    private readonly activity: Activity,
+    private readonly request: AdjointRequest,
+    private readonly pullback: PullbackResolver,
+    private readonly namer: Namer,
+  ) {}
+
+  build(): AdjointBody {
+    const { fn, request } = this;
+    this.recordBlocks(fn.body);
+    for (const p of fn.params) this.defBlock.set(p.id, fn.body);
+
+    const body = this.forward(fn.body);
+    const seedName = request.kind === "vjp" ? this.namer.fresh("seed") : undefined;
+    const extraParams = seedName ? [seedName] : [];
+    const value = this.value(fn.result);
+
+    const backward: Statement[] = [];
+    if (fn.result.kind === "var" && this.isActive(fn.result.id)) {
+      this.contribute(fn.result.id, seedName ? E.name(seedName) : E.num(1), fn.body);
+    }
+    this.backward(fn.body, backward);
+    const grads = request.wrt.map((i) => {
+      const p = fn.params[i]!;
+      return this.isActive(p.id) ? this.finalize(p.id, backward) : E.num(0);
+    });
+    body.push(...backward);
+
+    const gradient = request.tuple ? ({ kind: "array", elements: grads } as const) : grads[0]!;
+    const returned: Expr =
+      request.kind === "valueAndGrad" ? { kind: "object", fields: [["value", value], ["grad", gradient]] } : gradient;
+    body.push({ kind: "return", value: returned });
+    return { body: hoistBranchValues(simplify(body, this.inlinableNames())), extraParams };
+  }
+
+  private isActive(id: VarId): boolean {
+    return this.activity.active.has(id);
+  }
+
+  private recordBlocks(block: readonly Stmt[]): void {
+    for (const s of block) {
+      if (s.kind === "let") this.defBlock.set(s.target, block);
+      if (s.kind === "if") {
+        for (const m of s.merges) this.defBlock.set(m, block);
+        this.recordBlocks(s.then);
+        this.recordBlocks(s.else);
+      }
+    }
+  }
+
+  private varName(id: VarId): string {
+    return this.fn.vars[id]!.name;
+  }
+
+  /** The primal value of an atom. */
+  private value(atom: Atom): Expr {
+    if (atom.kind === "number") return E.num(atom.value);
+    if (atom.kind === "constant") return { kind: "source", node: atom.node };
+    return this.alias.get(atom.id) ?? E.name(this.varName(atom.id));
+  }
+
+  private opaque(expr: Opaque): Expr {
+    const renames = new Map<ts.Symbol, Expr>();
+    expr.renames.forEach((atom, symbol) => renames.set(symbol, this.value(atom)));
+    return { kind: "opaque", node: expr.node, renames };
+  }
+
+  // ---- primal sweep ----
+
+  private forward(block: readonly Stmt[]): Statement[] {
+    const out: Statement[] = [];
+    for (const s of block) {
+      switch (s.kind) {
+        case "let": {
+          const op = s.op;
+          let init: Expr;
+          if (op.kind === "prim") {
+            init = ruleFor(op.prim).primal(op.args.map((a) => this.value(a)));
+            // Markers return their operand: the result is the operand itself, no copy.
+            if (init.kind === "name" || init.kind === "num" || init.kind === "source") {
+              this.alias.set(s.target, init);
+              break;
+            }
+          } else if (op.kind === "call") {
+            init = E.call({ kind: "source", node: op.calleeRef }, ...op.args.map((a) => this.value(a)));
+          } else {
+            init = this.opaque(op.expr);
+          }
+          out.push({ kind: "const", name: this.varName(s.target), init });
+          break;
+        }
+        case "effect":
+          out.push({ kind: "effect", expr: this.opaque(s.expr) });
+          break;
+        case "throw":
+          out.push({ kind: "throw", expr: this.opaque(s.expr) });
+          break;
+        case "merge":
+          out.push({ kind: "assign", name: this.varName(s.target), value: this.value(s.value) });
+          break;
+        case "if": {
+          for (const m of s.merges) out.push({ kind: "let", name: this.varName(m) });
+          let cond = this.opaque(s.cond);
+          // The backward sweep branches the same way. A condition that calls a function is
+          // evaluated once and kept; any other condition just reads immutable values again.
+          if (containsCall(s.cond.node)) {
+            const name = this.namer.fresh("cond");
+            out.push({ kind: "const", name, init: cond });
+            cond = E.name(name);
+          }
+          this.conditions.set(s, cond);
+          out.push({ kind: "if", cond, then: this.forward(s.then), else: this.forward(s.else) });
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---- adjoint sweep ----
+
+  private backward(block: readonly Stmt[], out: Statement[]): void {
+    for (let k = block.length - 1; k >= 0; k--) {
+      const s = block[k]!;
+      if (s.kind === "let" && this.isActive(s.target)) {
+        const g = this.finalize(s.target, out);
+        if (g.kind === "num" && g.value === 0) continue;
+        this.propagate(s, g, block, out);
+      } else if (s.kind === "merge") {
+        if (this.isActive(s.target) && s.value.kind === "var" && this.isActive(s.value.id)) {
+          this.contribute(s.value.id, this.finalized.get(s.target)!, block);
+        }
+      } else if (s.kind === "if") {
+        for (const m of s.merges) if (this.isActive(m)) this.finalize(m, out, true);
+        for (const v of this.contributedInside(s)) this.declare(v, out);
+        const thenOut = this.branch(s.then);
+        const elseOut = this.branch(s.else);
+        const cond = this.conditions.get(s)!;
+        if (thenOut.length > 0) out.push({ kind: "if", cond, then: thenOut, else: elseOut });
+        else if (elseOut.length > 0) out.push({ kind: "if", cond: { kind: "not", operand: cond }, then: elseOut, else: [] });
+      }
+    }
+  }
+
+  /** The adjoint sweep of one branch, with its contributions to outer accumulators summed at the end. */
+  private branch(block: readonly Stmt[]): Statement[] {
+    const outer = this.deferred;
+    this.deferred = new Map();
+    const out: Statement[] = [];
+    this.backward(block, out);
+    this.deferred.forEach((terms, id) => out.push({ kind: "accumulate", name: this.state(id).name!, value: E.sum(terms) }));
+    this.deferred = outer;
+    return out;
+  }
+
+  /** Contributions of the adjoint `g` of a definition to the adjoints of its operands. */
+  private propagate(s: Stmt & { kind: "let" }, g: Expr, block: readonly Stmt[], out: Statement[]): void {
+    const op = s.op;
+    if (op.kind === "prim") {
+      const rule = ruleFor(op.prim);
+      const args = op.args.map((a) => this.value(a));
+      const y = this.value({ kind: "var", id: s.target });
+      op.args.forEach((a, i) => {
+        if (a.kind === "var" && this.isActive(a.id) && isDifferentiableOperand(rule, i)) {
+          this.contribute(a.id, rule.adjoint({ g, args, y, i }), block);
+        }
+      });
+    } else if (op.kind === "call") {
+      const active = op.args.flatMap((a, i) => (a.kind === "var" && this.isActive(a.id) ? [i] : []));
+      if (active.length === 0) return;
+      const call = E.call(this.pullback(s, active), ...op.args.map((a) => this.value(a)), g);
+      if (active.length === 1) {
+        this.contribute((op.args[active[0]!] as { id: VarId }).id, call, block);
+        return;
+      }
+      const names = active.map((i) => this.namer.adjoint(this.varName((op.args[i] as { id: VarId }).id)));
+      out.push({ kind: "destructure", names, init: call });
+      active.forEach((i, k) => this.contribute((op.args[i] as { id: VarId }).id, E.name(names[k]!), block));
+    }
+  }
+
+  private state(id: VarId): AdjointState {
+    let st = this.adjoints.get(id);
+    if (!st) this.adjoints.set(id, (st = { pending: [] }));
+    return st;
+  }
+
+  private contribute(id: VarId, e: Expr, block: readonly Stmt[]): void {
+    if (e.kind === "num" && e.value === 0) return;
+    const st = this.state(id);
+    if (this.defBlock.get(id) === block) st.pending.push(e);
+    else if (st.name) this.deferred.set(id, [...(this.deferred.get(id) ?? []), e]);
+    else throw new Error(`adjoint internal error: adjoint of ${this.varName(id)} used before it was declared`);
+  }
+
+  /** Declares a mutable accumulator before a branch that adds to it. */
+  private declare(id: VarId, out: Statement[]): void {
+    const st = this.state(id);
+    if (st.name) return;
+    st.name = this.namer.adjoint(this.varName(id));
+    out.push({ kind: "let", name: st.name, init: E.sum(st.pending) });
+    st.pending = [];
+  }
+
+  /** The adjoint of a variable, complete once the sweep reaches its definition. */
+  private finalize(id: VarId, out: Statement[], mustName = false): Expr {
+    const st = this.state(id);
+    let result: Expr;
+    if (st.name) {
+      if (st.pending.length > 0) out.push({ kind: "accumulate", name: st.name, value: E.sum(st.pending) });
+      result = E.name(st.name);
+    } else {
+      const total = E.sum(st.pending);
+      if (E.isTrivial(total) && !(mustName && total.kind === "neg")) {
+        result = total;
+      } else {
+        const name = this.namer.adjoint(this.varName(id));
+        out.push({ kind: "const", name, init: total });
+        result = E.name(name);
+      }
+    }
+    st.pending = [];
+    this.finalized.set(id, result);
+    return result;
+  }
+
+  /** Variables defined outside an `if` whose adjoints receive contributions inside it. */
+  private contributedInside(s: Stmt & { kind: "if" }): VarId[] {
+    const inside = new Set<readonly Stmt[]>();
+    const blocks = (b: readonly Stmt[]): void => {
+      inside.add(b);
+      b.forEach((x) => x.kind === "if" && (blocks(x.then), blocks(x.else)));
+    };
+    blocks(s.then);
+    blocks(s.else);
+    const found = new Set<VarId>();
+    const add = (id: VarId): void => {
+      if (this.isActive(id) && !inside.has(this.defBlock.get(id)!)) found.add(id);
+    };
+    forEachStmt([...s.then, ...s.else], (x) => {
+      if (x.kind === "merge" && this.isActive(x.target) && x.value.kind === "var") add(x.value.id);
+      if (x.kind === "let" && this.isActive(x.target) && x.op.kind !== "opaque") {
+        const rule = x.op.kind === "prim" ? ruleFor(x.op.prim) : undefined;
+        x.op.args.forEach((a, i) => a.kind === "var" && (!rule || isDifferentiableOperand(rule, i)) && add(a.id));
+      }
+    });
+    return [...found].sort((a, b) => a - b);
+  }
+
+  private inlinableNames(): Set<string> {
+    return new Set([...this.fn.temps].map((id) => this.varName(id)));
+  }
+}
+
+function containsCall(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isCallExpression(n) || ts.isNewExpression(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+// ---- clean-up ----
+
+/**
+ * Removes primal values nothing reads, then inlines temporaries of A-normal form that
+ * are read exactly once, later in the same block, so `const z = x * y + Math.sin(x)` comes
+ * back as written when the backward sweep needs neither product nor sine.
+ */
+export function simplify(body: Statement[], inlinable: ReadonlySet<string>): Statement[] {
+  let current = body;
+  for (let changed = true; changed; ) {
+    changed = false;
+    const reads = countReads(current);
+    const pruned = removeDead(current, reads);
+    if (pruned.changed) {
+      current = pruned.body;
+      changed = true;
+      continue;
+    }
+    const inlined = inlineOnce(current, reads, inlinable);
+    if (inlined !== current) {
+      current = inlined;
+      changed = true;
+    }
+  }
+  return current;
+}
+
+/**
+ * A primal value computed inside a branch and read by the backward sweep (whose branches
+ * are other blocks) is declared before the outermost `if` that holds it, and assigned
+ * where it is computed.
+ */
+function hoistBranchValues(body: Statement[]): Statement[] {
+  const out: Statement[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const s = body[i]!;
+    if (s.kind !== "if") {
+      out.push(s);
+      continue;
+    }
+    const declared = new Set<string>();
+    const collect = (list: readonly Statement[]): void =>
+      list.forEach((x) => {
+        if (x.kind === "const" || x.kind === "let") declared.add(x.name);
+        if (x.kind === "destructure") x.names.forEach((n) => declared.add(n));
+        if (x.kind === "if") (collect(x.then), collect(x.else));
+      });
+    collect([s]);
+    const readAfter = countReads(body.slice(i + 1));
+    const hoisted = [...declared].filter((n) => (readAfter.get(n) ?? 0) > 0);
+    if (hoisted.length === 0) {
+      out.push(s);
+      continue;
+    }
+    const names = new Set(hoisted);
+    const rewrite = (list: readonly Statement[]): Statement[] =>
+      list.map((x): Statement => {
+        if ((x.kind === "const" || x.kind === "let") && names.has(x.name) && x.init) return { kind: "assign", name: x.name, value: x.init };
+        if (x.kind === "if") return { ...x, then: rewrite(x.then), else: rewrite(x.else) };
+        return x;
+      });
+    for (const n of hoisted) out.push({ kind: "let", name: n });
+    out.push(rewrite([s])[0]!);
+  }
+  return out;
+}
+
+function exprsOf(s: Statement): Expr[] {
+  switch (s.kind) {
+    case "const":
+    case "let":
+      return s.init ? [s.init] : [];
+    case "destructure":
+      return [s.init];
+    case "assign":
+    case "accumulate":
+    case "return":
+      return [s.value];
+    case "effect":
+    case "throw":
+      return [s.expr];
+    case "if":
+      return [s.cond];
+    case "comment":
+      return [];
+  }
+}
+
+function countReads(body: readonly Statement[], reads = new Map<string, number>()): Map<string, number> {
+  for (const s of body) {
+    for (const e of exprsOf(s)) for (const n of E.namesIn(e)) reads.set(n, (reads.get(n) ?? 0) + 1);
+    if (s.kind === "accumulate" || s.kind === "assign") reads.set(s.name, (reads.get(s.name) ?? 0));
+    if (s.kind === "if") {
+      countReads(s.then, reads);
+      countReads(s.else, reads);
+    }
+  }
+  return reads;
+}
+
+function isPure(e: Expr): boolean {
+  // Differentiated functions are pure by contract, so their calls may be dropped or moved;
+  // only expressions kept as written may have effects.
+  return e.kind !== "opaque" && E.children(e).every(isPure);
+}
+
+function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { body: Statement[]; changed: boolean } {
+  let changed = false;
+  const go = (list: Statement[]): Statement[] =>
+    list.flatMap((s): Statement[] => {
+      if (s.kind === "const" && !reads.get(s.name) && (!s.init || isPure(s.init))) {
+        changed = true;
+        return [];
+      }
+      if (s.kind === "if") return [{ ...s, then: go(s.then), else: go(s.else) }];
+      return [s];
+    });
+  const result = go(body);
+  return { body: result, changed };
+}
+
+function inlineOnce(body: Statement[], reads: ReadonlyMap<string, number>, inlinable: ReadonlySet<string>): Statement[] {
+  const go = (list: Statement[]): Statement[] => {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (s.kind === "if") {
+        const then = go(s.then);
+        const els = go(s.else);
+        if (then !== s.then || els !== s.else) return [...list.slice(0, i), { ...s, then, else: els }, ...list.slice(i + 1)];
+        continue;
+      }
+      if (s.kind !== "const" || !s.init || reads.get(s.name) !== 1 || !isPure(s.init)) continue;
+      const name = s.name;
+      const init = s.init;
+      for (let j = i + 1; j < list.length; j++) {
+        const user = list[j]!;
+        if (user.kind === "if") {
+          if (containsRead([user], name)) break;
+          continue;
+        }
+        if (!exprsOf(user).some((e) => E.namesIn(e).includes(name))) continue;
+        if (exprsOf(user).some((e) => E.readsInOpaque(e, name))) break;
+        // Temporaries fold into their one use; a named value only into the merge it feeds.
+        if (!inlinable.has(name) && user.kind !== "assign") break;
+        const replaced = replaceIn(user, (e) => E.substitute(e, (n) => (n === name ? init : undefined)));
+        return [...list.slice(0, i), ...list.slice(i + 1, j), replaced, ...list.slice(j + 1)];
+      }
+    }
+    return list;
+  };
+  return go(body);
+}
+
+function containsRead(list: readonly Statement[], name: string): boolean {
+  return (countReads(list).get(name) ?? 0) > 0;
+}
+
+function replaceIn(s: Statement, f: (e: Expr) => Expr): Statement {
+  switch (s.kind) {
+    case "const":
+    case "let":
+      return s.init ? { ...s, init: f(s.init) } : s;
+    case "destructure":
+      return { ...s, init: f(s.init) };
+    case "assign":
+    case "accumulate":
+    case "return":
+      return { ...s, value: f(s.value) };
+    case "effect":
+    case "throw":
+      return { ...s, expr: f(s.expr) };
+    default:
+      return s;
+  }
+}

@@ -1,0 +1,29 @@
+// Rules for the markers that may appear inside differentiated code. Each returns its
+// operand unchanged in the forward pass, so the primal is the operand itself and the
+// emitter writes no copy; only the backward pass differs.
+import { call, mul, neg, type Expr } from "../expr";
+import type { Rule } from "./types";
+
+const identity = (args: readonly Expr[]): Expr => args[0]!;
+
+export const markerRules: Record<string, Rule> = {
+  // Nothing flows back through stopGradient, so its result is a constant to the analysis
+  // and the code for the paths it cuts is never emitted.
+  stopGradient: { arity: 1, primal: identity, differentiable: () => false, adjoint: ({ g }) => g, summary: "no gradient" },
+  // gradHook(x, hook): the gradient of the result is replaced by hook(g) before it flows into x.
+  gradHook: {
+    arity: 2,
+    primal: identity,
+    differentiable: (i) => i === 0,
+    adjoint: ({ g, args: [, hook] }) => call(hook!, g),
+    summary: "dx = hook(g)",
+  },
+  // reverseGradient(x, lambda = 1): the gradient is multiplied by -lambda.
+  reverseGradient: {
+    arity: "variadic",
+    primal: identity,
+    differentiable: (i) => i === 0,
+    adjoint: ({ g, args: [, lambda] }) => (lambda ? neg(mul(lambda, g)) : neg(g)),
+    summary: "dx = −λ·g",
+  },
+};

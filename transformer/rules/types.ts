@@ -1,0 +1,32 @@
+// The shape of an adjoint rule. Rules are data: each says how its primal is written and,
+// for each operand, the contribution of the result's adjoint `g` to that operand's
+// adjoint, as an expression over the operands, the result `y` and `g`.
+import type { Expr } from "../expr";
+
+export interface RuleContext {
+  /** Adjoint of the result. */
+  readonly g: Expr;
+  /** The operands' primal values. */
+  readonly args: readonly Expr[];
+  /** The result's primal value. */
+  readonly y: Expr;
+  /** Which operand the contribution is for. */
+  readonly i: number;
+}
+
+export interface Rule {
+  /** Operand count, or "variadic" (Math.max, Math.hypot, ...). */
+  readonly arity: number | "variadic";
+  /** The primal computation. A marker that returns its operand returns args[0] itself. */
+  readonly primal: (args: readonly Expr[]) => Expr;
+  /**
+   * Operands through which a gradient flows. Empty for functions that are piecewise
+   * constant (Math.floor) and for stopGradient: their results carry no gradient.
+   * Defaults to every operand.
+   */
+  readonly differentiable?: (i: number) => boolean;
+  /** Contribution of `g` to operand `i`'s adjoint. */
+  readonly adjoint: (c: RuleContext) => Expr;
+  /** Reads the result `y` in the adjoint (so the primal must keep it). Informational for docs. */
+  readonly summary: string;
+}

@@ -1,0 +1,119 @@
+// Finding marker calls and the functions they name. A call is a marker when the
+// declaration it resolves to (through renamed imports and re-exports) carries the
+// `@adjointMarker <kind>` tag that runtime/markers.ts puts on each marker: a user's own
+// function called `grad` is not a marker, and `import { grad as d }` still is.
+import ts from "typescript";
+
+export const MARKER_KINDS = ["grad", "vjp", "valueAndGrad", "stopGradient", "gradHook", "reverseGradient", "customGradient"] as const;
+export type MarkerKind = (typeof MARKER_KINDS)[number];
+export type DifferentiationKind = "grad" | "vjp" | "valueAndGrad";
+
+const TAG = /@adjointMarker\s+(\w+)/;
+
+export function markerKind(call: ts.CallExpression, checker: ts.TypeChecker): MarkerKind | undefined {
+  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
+  if (!symbol) return undefined;
+  if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  for (const decl of symbol.declarations ?? []) {
+    const kind = markerTagOf(decl);
+    if (kind) return kind;
+  }
+  return undefined;
+}
+
+/** Reads the tag from the raw comment, which works whether or not the compiler parsed JSDoc. */
+function markerTagOf(decl: ts.Declaration): MarkerKind | undefined {
+  const file = decl.getSourceFile();
+  for (const range of ts.getLeadingCommentRanges(file.text, decl.getFullStart()) ?? []) {
+    const match = TAG.exec(file.text.slice(range.pos, range.end));
+    if (match && (MARKER_KINDS as readonly string[]).includes(match[1]!)) return match[1] as MarkerKind;
+  }
+  return undefined;
+}
+
+export function isDifferentiationKind(kind: MarkerKind | undefined): kind is DifferentiationKind {
+  return kind === "grad" || kind === "vjp" || kind === "valueAndGrad";
+}
+
+export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction;
+
+export function skipOuterExpressions(expr: ts.Expression): ts.Expression {
+  while (
+    ts.isParenthesizedExpression(expr) ||
+    ts.isAsExpression(expr) ||
+    ts.isNonNullExpression(expr) ||
+    ts.isSatisfiesExpression(expr) ||
+    ts.isTypeAssertionExpression(expr)
+  ) {
+    expr = expr.expression;
+  }
+  return expr;
+}
+
+/**
+ * The function an expression names, when the compiler can see its body: an inline arrow
+ * or function expression, a function declaration, or a const bound to one of those
+ * (followed through imports and const aliases).
+ */
+export function resolveFunction(expr: ts.Expression, checker: ts.TypeChecker): FunctionNode | undefined {
+  expr = skipOuterExpressions(expr);
+  if (ts.isArrowFunction(expr) || ts.isFunctionExpression(expr)) return expr;
+  if (!ts.isIdentifier(expr) && !ts.isPropertyAccessExpression(expr)) return undefined;
+  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(expr) ? expr.name : expr);
+  if (!symbol) return undefined;
+  if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  for (const decl of symbol.declarations ?? []) {
+    if (ts.isFunctionDeclaration(decl) && decl.body) return decl;
+    if (
+      ts.isVariableDeclaration(decl) &&
+      decl.initializer &&
+      ts.isVariableDeclarationList(decl.parent) &&
+      decl.parent.flags & ts.NodeFlags.Const
+    ) {
+      const init = skipOuterExpressions(decl.initializer);
+      if (init !== expr) return resolveFunction(init, checker);
+    }
+  }
+  return undefined;
+}
+
+/** A readable name for a function: its declared name, or the const it is bound to. */
+export function functionName(fn: FunctionNode): string | undefined {
+  if (fn.name) return fn.name.text;
+  let node: ts.Node = fn.parent;
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node)) node = node.parent;
+  if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) return node.name.text;
+  return undefined;
+}
+
+/**
+ * The statement after which a named function's generated adjoints are placed: the
+ * function declaration itself, or the variable statement that binds it. Undefined for an
+ * inline function, whose adjoint replaces the marker call in place.
+ */
+export function anchorStatement(fn: FunctionNode): ts.Statement | undefined {
+  if (ts.isFunctionDeclaration(fn)) return fn;
+  let node: ts.Node = fn.parent;
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node)) node = node.parent;
+  if (ts.isVariableDeclaration(node) && ts.isVariableDeclarationList(node.parent) && ts.isVariableStatement(node.parent.parent)) {
+    return node.parent.parent;
+  }
+  return undefined;
+}
+
+/** Every call of grad, vjp or valueAndGrad in a file, in source order. */
+export function findDifferentiationCalls(
+  file: ts.SourceFile,
+  checker: ts.TypeChecker,
+): { call: ts.CallExpression; kind: DifferentiationKind }[] {
+  const found: { call: ts.CallExpression; kind: DifferentiationKind }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      const kind = markerKind(node, checker);
+      if (isDifferentiationKind(kind)) found.push({ call: node, kind });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
+}
