@@ -90,12 +90,16 @@ export class Emitter {
           return f.createThrowStatement(this.expr(s.expr));
         case "return":
           return f.createReturnStatement(this.expr(s.value));
-        case "if":
+        case "if": {
+          // else { if ... } reads better as else if ...
+          const elseBranch = this.statements(s.else, reassigned);
+          const onlyIf = elseBranch.length === 1 && ts.isIfStatement(elseBranch[0]!);
           return f.createIfStatement(
             this.expr(s.cond),
             f.createBlock(this.statements(s.then, reassigned), true),
-            s.else.length > 0 ? f.createBlock(this.statements(s.else, reassigned), true) : undefined,
+            onlyIf ? elseBranch[0] : elseBranch.length > 0 ? f.createBlock(elseBranch, true) : undefined,
           );
+        }
         case "comment":
           return ts.addSyntheticLeadingComment(f.createNotEmittedStatement(f.createEmptyStatement()), ts.SyntaxKind.SingleLineCommentTrivia, ` ${s.text}`, true);
       }

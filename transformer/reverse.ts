@@ -429,13 +429,36 @@ function isPure(e: Expr): boolean {
 
 function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { body: Statement[]; changed: boolean } {
   let changed = false;
+  // A merge variable nothing reads goes with every assignment to it (when they are pure).
+  const deadMerges = new Set<string>();
+  const findMerges = (list: readonly Statement[]): void =>
+    list.forEach((s) => {
+      if (s.kind === "let" && !s.init && !reads.get(s.name)) deadMerges.add(s.name);
+      if (s.kind === "if") (findMerges(s.then), findMerges(s.else));
+    });
+  findMerges(body);
   const go = (list: Statement[]): Statement[] =>
     list.flatMap((s): Statement[] => {
       if (s.kind === "const" && !reads.get(s.name) && (!s.init || isPure(s.init))) {
         changed = true;
         return [];
       }
-      if (s.kind === "if") return [{ ...s, then: go(s.then), else: go(s.else) }];
+      if ((s.kind === "let" && deadMerges.has(s.name)) || (s.kind === "assign" && deadMerges.has(s.name) && isPure(s.value))) {
+        changed = true;
+        return [];
+      }
+      if (s.kind === "if") {
+        // Conditions that call functions were saved in a const by the primal sweep, so an
+        // emptied branch can go without losing an effect.
+        const then = go(s.then);
+        const els = go(s.else);
+        if (then.length === 0 && els.length === 0) {
+          changed = true;
+          return [];
+        }
+        if (then.length === 0) return [{ kind: "if", cond: { kind: "not", operand: s.cond }, then: els, else: [] }];
+        return [{ ...s, then, else: els }];
+      }
       return [s];
     });
   const result = go(body);
