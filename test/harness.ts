@@ -54,6 +54,8 @@ export function compile(files: string | Record<string, string>, options: ts.Comp
   const readFile = host.readFile.bind(host);
   host.fileExists = (f) => virtual.has(f) || fileExists(f);
   host.readFile = (f) => virtual.get(f) ?? readFile(f);
+  const directoryExists = host.directoryExists?.bind(host);
+  host.directoryExists = (d) => d === SRC || SRC.startsWith(d + "/") || (directoryExists ? directoryExists(d) : true);
   const js: Record<string, string> = {};
   host.writeFile = (fileName, text, _bom, _onError, sourceFiles) => {
     const source = sourceFiles?.[0]?.fileName;

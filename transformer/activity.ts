@@ -33,9 +33,11 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
   const target = (s: Stmt): VarId | undefined => (s.kind === "let" || s.kind === "merge" ? s.target : undefined);
 
   // Forward: program order reaches every definition after its inputs (no loops yet).
+  // Dependence is tracked whatever the type: an array holding x is varied too, and is
+  // refused below if the result depends on it, since no gradient can flow through it.
   for (const s of statements) {
     const t = target(s);
-    if (t !== undefined && fn.vars[t]!.differentiable && inputs(s).some((v) => varied.has(v))) varied.add(t);
+    if (t !== undefined && inputs(s).some((v) => varied.has(v))) varied.add(t);
   }
 
   // Backward: from the result to the definitions it reads, repeated to a fixpoint so that
@@ -58,13 +60,19 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
   }
 
   const active = new Set([...varied].filter((v) => useful.has(v)));
-  for (const s of statements) refuseUndifferentiable(s, active);
+  for (const s of statements) refuseUndifferentiable(s, active, fn);
   return { active };
 }
 
-/** A gradient must flow through an expression the transformer keeps as written: refuse it. */
-function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>): void {
-  if (s.kind !== "let" || !active.has(s.target) || s.op.kind !== "opaque") return;
+/** A gradient must flow through an expression kept as written, or through a value that is not a number: refuse it. */
+function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: LoweredFunction): void {
+  if (s.kind !== "let" || !active.has(s.target)) return;
+  if (s.op.kind !== "opaque") {
+    if (!fn.vars[s.target]!.differentiable) {
+      throw new AdjointError("ADJ104", s.node, "A gradient would have to flow through a value that is not a number.");
+    }
+    return;
+  }
   const node = s.op.expr.node;
   throw ts.isCallExpression(node)
     ? new AdjointError("ADJ204", node, "Give the function a body the compiler can see, or wrap the value in stopGradient() if no gradient should flow through it.")

@@ -9,7 +9,7 @@ import { AdjointError } from "./diagnostics";
 import { varAtom, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
 import { Namer } from "./naming";
 import { RULES } from "./rules";
-import { functionName, markerKind, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
+import { functionName, isCustomGradient, markerKind, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
 
 type Binding = Atom | "uninitialized";
 type Env = Map<ts.Symbol, Binding>;
@@ -384,7 +384,7 @@ class Lowering {
       out.push({ kind: "let", target: hookVar, op: { kind: "opaque", expr: this.opaque(hook, env), nonDifferentiable: true }, node: hook });
       return this.emitPrim("gradHook", [value, varAtom(hookVar)], out, e, hint);
     }
-    if (marker === "customGradient") throw new AdjointError("ADJ212", e);
+    if (marker === "customGradient" || isCustomGradient(e.expression, this.checker)) throw new AdjointError("ADJ212", e);
     if (marker) throw new AdjointError("ADJ203", e, `${marker}() inside differentiated code (higher-order differentiation) is not supported yet.`);
 
     const mathName = this.mathFunction(e.expression);

@@ -187,7 +187,7 @@ class Planner {
         }
       }
       const r = lowered.result;
-      if (r.kind === "var" && !lowered.vars[r.id]!.differentiable) throw new AdjointError("ADJ104", entry.fn.body ?? entry.fn);
+      if (r.kind === "var" && !lowered.vars[r.id]!.differentiable) throw new AdjointError("ADJ104", entry.fn.body ?? entry.fn, "The differentiated function must return a number.");
       const activity = analyzeActivity(lowered, entry.request.wrt);
       const adjoint = buildAdjoint(lowered, activity, entry.request, (stmt, activeArgs) => {
         const op = stmt.op as Extract<typeof stmt.op, { kind: "call" }>;

@@ -117,3 +117,15 @@ export function findDifferentiationCalls(
   visit(file);
   return found;
 }
+
+/** Whether a callee is a function made by customGradient(...), inline or through a const. */
+export function isCustomGradient(callee: ts.Expression, checker: ts.TypeChecker): boolean {
+  const e = skipOuterExpressions(callee);
+  if (ts.isCallExpression(e)) return markerKind(e, checker) === "customGradient";
+  if (!ts.isIdentifier(e)) return false;
+  let symbol = checker.getSymbolAtLocation(e);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  return (symbol?.declarations ?? []).some(
+    (d) => ts.isVariableDeclaration(d) && d.initializer !== undefined && d.initializer !== e && isCustomGradient(d.initializer, checker),
+  );
+}
