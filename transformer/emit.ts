@@ -22,6 +22,21 @@ const BINARY_TOKENS = {
   ">=": ts.SyntaxKind.GreaterThanEqualsToken,
 } as const;
 
+const PRECEDENCE: Record<keyof typeof BINARY_TOKENS, number> = {
+  "**": 4,
+  "*": 3,
+  "/": 3,
+  "%": 3,
+  "+": 2,
+  "-": 2,
+  "<": 1,
+  "<=": 1,
+  ">": 1,
+  ">=": 1,
+  "===": 0,
+  "!==": 0,
+};
+
 export class Emitter {
   private readonly f: ts.NodeFactory;
 
@@ -117,8 +132,13 @@ export class Emitter {
         return this.source(e.node);
       case "opaque":
         return this.source(e.node, e.renames);
-      case "binary":
-        return f.createBinaryExpression(this.expr(e.left), BINARY_TOKENS[e.op], this.expr(e.right));
+      case "binary": {
+        // The printer drops parentheses around a right operand of an associative operator
+        // (a * (b * c)), which would change floating-point rounding: keep them.
+        let right = this.expr(e.right);
+        if (e.right.kind === "binary" && PRECEDENCE[e.right.op] === PRECEDENCE[e.op]) right = f.createParenthesizedExpression(right);
+        return f.createBinaryExpression(this.expr(e.left), BINARY_TOKENS[e.op], right);
+      }
       case "neg":
         return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, this.expr(e.operand));
       case "not":

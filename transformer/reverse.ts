@@ -54,6 +54,7 @@ class Reverse {
   private readonly conditions = new Map<Stmt, Expr>();
   /** Contributions made inside the branch being swept to accumulators declared outside it, summed at its end. */
   private deferred = new Map<VarId, Expr[]>();
+  private readonly intermediateAdjoints = new Set<string>();
 
   constructor(
     private readonly fn: LoweredFunction,
@@ -274,6 +275,8 @@ class Reverse {
       } else {
         const name = this.namer.adjoint(this.varName(id));
         out.push({ kind: "const", name, init: total });
+        // Adjoints of intermediates may fold into their one use; a parameter's gradient keeps its name.
+        if (!this.fn.params.some((p) => p.id === id)) this.intermediateAdjoints.add(name);
         result = E.name(name);
       }
     }
@@ -305,8 +308,12 @@ class Reverse {
     return [...found].sort((a, b) => a - b);
   }
 
+  /**
+   * Names that may be inlined into their single use: temporaries of A-normal form, and the
+   * adjoints of intermediates (each read only after every contribution to it was made).
+   */
   private inlinableNames(): Set<string> {
-    return new Set([...this.fn.temps].map((id) => this.varName(id)));
+    return new Set([...[...this.fn.temps].map((id) => this.varName(id)), ...this.intermediateAdjoints]);
   }
 }
 
