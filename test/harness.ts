@@ -33,7 +33,7 @@ export const compilerOptions: ts.CompilerOptions = {
   skipLibCheck: true,
   types: [],
   lib: ["lib.es2022.d.ts"],
-  paths: { adjoint: [path.join(ROOT, "runtime/index.ts")] },
+  paths: { adjoint: [path.join(ROOT, "dist/runtime/index.d.ts")] },
 };
 
 /** Compiles `files` (name -> source; the entry point is main.ts) through the adjoint transformer. */

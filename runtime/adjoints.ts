@@ -1,0 +1,187 @@
+// Helpers that generated gradient code calls. Each returns a gradient with the shape and
+// dtype of the value it belongs to (a plain number for a number), so the generated code
+// never has to reason about broadcasting or reductions itself.
+
+import { Tensor, type Shape, cast, formatShape, full, isTensor, sameShape } from "./tensor";
+import {
+  type Axis,
+  type Operand,
+  add,
+  broadcastTo,
+  matmul,
+  mul,
+  normalizeAxes,
+  reducedShape,
+  reshape,
+  sum,
+  transpose,
+} from "./ops";
+
+/**
+ * Sums the gradient `g` of a broadcast result down to the shape of the operand `like`
+ * (the leading extra axes, and the axes where `like` has size 1), then casts it to `like`'s
+ * dtype. A number `like` gets the plain-number total. A `g` smaller than `like` along an
+ * axis (size 1, a number, a 0-d tensor) is broadcast up instead, so a uniform gradient
+ * kept as a scalar also works.
+ */
+export function unbroadcast(g: Operand, like: number): number;
+export function unbroadcast(g: Operand, like: Tensor): Tensor;
+export function unbroadcast(g: Operand, like: Operand): Operand;
+export function unbroadcast(g: Operand, like: Operand): Operand {
+  if (typeof like === "number") {
+    if (typeof g === "number") return g;
+    return sum(g).data[0];
+  }
+  if (typeof g === "number") return full(like.shape, g, like.dtype);
+  if (sameShape(g.shape, like.shape)) return cast(g, like.dtype);
+  const gs = g.shape;
+  const ls = like.shape;
+  const lead = gs.length - ls.length;
+  const axes: number[] = [];
+  for (let i = 0; i < gs.length; i++) {
+    const l = i - lead;
+    if (l < 0 || (ls[l] === 1 && gs[i] !== 1)) axes.push(i);
+  }
+  let r: Tensor = g;
+  if (axes.length > 0) {
+    r = sum(g, axes, true);
+    if (lead > 0) r = reshape(r, r.shape.slice(lead));
+  }
+  if (!sameShape(r.shape, ls)) {
+    try {
+      r = broadcastTo(r, ls);
+    } catch {
+      throw new Error(`unbroadcast: a gradient of shape ${formatShape(gs)} does not fit an operand of shape ${formatShape(ls)}`);
+    }
+  }
+  return cast(r, like.dtype);
+}
+
+/**
+ * The gradient of a reduction over `axis` (with `keepDims` as in the forward call),
+ * spread back over the reduced input `like`: the reduced axes are re-inserted when
+ * keepDims was false, then `g` is broadcast to like's shape and cast to its dtype. For a
+ * mean, divide the result by reductionSize(like, axis).
+ */
+export function expandReduced(g: Operand, like: number, axis?: Axis | null, keepDims?: boolean): number;
+export function expandReduced(g: Operand, like: Tensor, axis?: Axis | null, keepDims?: boolean): Tensor;
+export function expandReduced(g: Operand, like: Operand, axis?: Axis | null, keepDims?: boolean): Operand;
+export function expandReduced(g: Operand, like: Operand, axis?: Axis | null, keepDims = false): Operand {
+  if (typeof like === "number") {
+    normalizeAxes("expandReduced", axis, []);
+    return typeof g === "number" ? g : g.item();
+  }
+  if (typeof g === "number") return full(like.shape, g, like.dtype);
+  const axes = normalizeAxes("expandReduced", axis, like.shape);
+  const kept = reducedShape(like.shape, axes, true);
+  const expected = keepDims ? kept : reducedShape(like.shape, axes, false);
+  if (!sameShape(g.shape, expected)) {
+    throw new Error(
+      `expandReduced: a gradient of shape ${formatShape(g.shape)} does not match the reduction of ${formatShape(like.shape)} over axis ${
+        axis === undefined || axis === null ? "(all)" : typeof axis === "number" ? axis : `[${axis.join(",")}]`
+      } (expected ${formatShape(expected)})`,
+    );
+  }
+  const r = keepDims ? g : reshape(g, kept);
+  return cast(sameShape(r.shape, like.shape) ? r : broadcastTo(r, like.shape), like.dtype);
+}
+
+function outer(u: Tensor, v: Tensor): Tensor {
+  return matmul(reshape(u, [u.size, 1]), reshape(v, [1, v.size]));
+}
+
+function asGrad(g: Operand, a: Tensor, b: Tensor): Tensor {
+  if (isTensor(g)) return g;
+  // A number seed only fits the vector·vector case, whose result is 0-d.
+  if (a.shape.length === 1 && b.shape.length === 1) return full([], g);
+  throw new Error(
+    `matmul gradient: a number gradient does not fit the result of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+  );
+}
+
+function checkGrad(g: Tensor, a: Tensor, b: Tensor): void {
+  const m = a.shape.length === 2 ? [a.shape[0]] : [];
+  const n = b.shape.length === 2 ? [b.shape[1]] : [];
+  const expected: Shape = [...m, ...n];
+  if (!sameShape(g.shape, expected)) {
+    throw new Error(
+      `matmul gradient: a gradient of shape ${formatShape(g.shape)} does not match the result ${formatShape(expected)} of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
+  }
+}
+
+/**
+ * The gradient of sum(g * matmul(a, b)) with respect to `a`, for the NumPy 1-D/2-D cases
+ * (a 0-d or number operand, as in dot, is treated as multiplication). Has a's shape and dtype.
+ */
+export function matmulGradA(g: Operand, a: Tensor, b: Operand): Tensor;
+export function matmulGradA(g: Operand, a: number, b: Operand): number;
+export function matmulGradA(g: Operand, a: Operand, b: Operand): Operand;
+export function matmulGradA(g: Operand, a: Operand, b: Operand): Operand {
+  if (typeof a === "number" || typeof b === "number" || a.shape.length === 0 || b.shape.length === 0) {
+    return unbroadcast(mul(g, b), a);
+  }
+  const gt = asGrad(g, a, b);
+  checkGrad(gt, a, b);
+  let r: Tensor;
+  if (a.shape.length === 1) {
+    // (k)·(k) → g·b;  (k)·(k,n) → b g
+    r = b.shape.length === 1 ? mul(gt, b) : matmul(b, gt);
+  } else {
+    // (m,k)·(k) → outer(g, b);  (m,k)·(k,n) → g bᵀ
+    r = b.shape.length === 1 ? outer(gt, b) : matmul(gt, transpose(b));
+  }
+  return cast(r, a.dtype);
+}
+
+/**
+ * The gradient of sum(g * matmul(a, b)) with respect to `b`, for the NumPy 1-D/2-D cases
+ * (a 0-d or number operand, as in dot, is treated as multiplication). Has b's shape and dtype.
+ */
+export function matmulGradB(g: Operand, a: Operand, b: Tensor): Tensor;
+export function matmulGradB(g: Operand, a: Operand, b: number): number;
+export function matmulGradB(g: Operand, a: Operand, b: Operand): Operand;
+export function matmulGradB(g: Operand, a: Operand, b: Operand): Operand {
+  if (typeof a === "number" || typeof b === "number" || a.shape.length === 0 || b.shape.length === 0) {
+    return unbroadcast(mul(g, a), b);
+  }
+  const gt = asGrad(g, a, b);
+  checkGrad(gt, a, b);
+  let r: Tensor;
+  if (b.shape.length === 1) {
+    // (k)·(k) → g·a;  (m,k)·(k) → g a (= aᵀ g)
+    r = a.shape.length === 1 ? mul(gt, a) : matmul(gt, a);
+  } else {
+    // (k)·(k,n) → outer(a, g);  (m,k)·(k,n) → aᵀ g
+    r = a.shape.length === 1 ? outer(a, gt) : matmul(transpose(a), gt);
+  }
+  return cast(r, b.dtype);
+}
+
+/** The permutation q with q[perm[i]] = i, so transpose(transpose(x, perm), q) is x. */
+export function inversePermutation(perm: readonly number[]): number[] {
+  const r = perm.length;
+  const inv = new Array<number>(r).fill(-1);
+  for (let i = 0; i < r; i++) {
+    const p = perm[i];
+    const k = typeof p === "number" && Number.isInteger(p) && p < 0 ? p + r : p;
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || k >= r || inv[k] !== -1) {
+      throw new Error(`inversePermutation: [${perm.join(",")}] is not a permutation of ${r} axes`);
+    }
+    inv[k] = i;
+  }
+  return inv;
+}
+
+/**
+ * The sum of two gradient contributions; a null/undefined side means "no gradient yet"
+ * and returns the other side unchanged (no copy). Never writes into either argument.
+ */
+export function accumulate<T extends Operand>(acc: T | null | undefined, g: T): T;
+export function accumulate<T extends Operand>(acc: T, g: T | null | undefined): T;
+export function accumulate<T extends Operand>(acc: T | null | undefined, g: T | null | undefined): T | undefined;
+export function accumulate(acc: Operand | null | undefined, g: Operand | null | undefined): Operand | undefined {
+  if (acc === null || acc === undefined) return g ?? undefined;
+  if (g === null || g === undefined) return acc;
+  return add(acc, g);
+}
