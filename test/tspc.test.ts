@@ -1,0 +1,146 @@
+// Builds real projects with tspc and the published plugin entry (dist/), the way users
+// do: a program whose gradients match finite differences, a build that fails with a
+// diagnostic at file:line:col, a plain-tsc build that explains the missing plugin, and a
+// fresh project that installs the packed tarball.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSPC = path.join(ROOT, "node_modules/ts-patch/bin/tspc.js");
+const TSC = path.join(ROOT, "node_modules/typescript/bin/tsc");
+const temporary: string[] = [];
+
+afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "node20",
+    moduleResolution: "node16",
+    strict: true,
+    types: [],
+    outDir: "dist",
+    rootDir: ".",
+    plugins: [{ transform: "adjoint/transform" }],
+  },
+  include: ["*.ts"],
+};
+
+// Programs print with this instead of console so they need no @types/node.
+const PRINT = `declare const console: { log(...values: unknown[]): void };\n`;
+
+const PROGRAM = `${PRINT}import { grad, stopGradient } from "adjoint";
+function f(x: number, y: number) {
+  const z = Math.sin(x) * y;
+  if (z > 0) return z * z + stopGradient(x);
+  return Math.exp(z) - x * y;
+}
+const df = grad(f, { wrt: [0, 1] });
+console.log(JSON.stringify([df(0.7, 1.3), df(-0.4, 2.2)]));
+`;
+
+/** The program's f without its stopGradient(x) term, which contributes no gradient. */
+function f(x: number, y: number): number {
+  const z = Math.sin(x) * y;
+  if (z > 0) return z * z;
+  return Math.exp(z) - x * y;
+}
+
+function project(files: Record<string, string>, parent = path.join(ROOT, ".tmp")): string {
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(path.join(parent, "project-"));
+  temporary.push(dir);
+  writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+function run(command: string, args: string[], cwd: string) {
+  const result = spawnSync(process.execPath, [command, ...args], { cwd, encoding: "utf8" });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+function expectGradients(output: string): void {
+  const [[dx1, dy1], [dx2, dy2]] = JSON.parse(output) as number[][];
+  const h = 1e-6;
+  const fd = (x: number, y: number, i: number) =>
+    i === 0 ? (f(x + h, y) - f(x - h, y)) / (2 * h) : (f(x, y + h) - f(x, y - h)) / (2 * h);
+  for (const [actual, expected] of [
+    [dx1, fd(0.7, 1.3, 0)],
+    [dy1, fd(0.7, 1.3, 1)],
+    [dx2, fd(-0.4, 2.2, 0)],
+    [dy2, fd(-0.4, 2.2, 1)],
+  ]) {
+    expect(Math.abs(actual! - expected!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected!)));
+  }
+}
+
+describe("building with tspc", () => {
+  it("builds a program whose gradients match finite differences", () => {
+    const dir = project({ "main.ts": PROGRAM });
+    const build = run(TSPC, ["-p", "."], dir);
+    expect(build.output).toBe("");
+    expect(build.status).toBe(0);
+    const result = run(path.join(dir, "dist/main.js"), [], dir);
+    expect(result.status).toBe(0);
+    expectGradients(result.output);
+  });
+
+  it("fails the build with the diagnostic at file:line:col", () => {
+    const dir = project({
+      "main.ts": `import { grad } from "adjoint";
+function f(x: number) {
+  let y = 0;
+  while (y < 3) y = y + x;
+  return y;
+}
+export const df = grad(f);
+`,
+    });
+    const build = run(TSPC, ["-p", ".", "--pretty", "false"], dir);
+    expect(build.status).not.toBe(0);
+    expect(build.output).toMatch(/main\.ts\(4,3\): error TS990202: ADJ202: Loops are not supported/);
+  });
+
+  it("without the plugin (plain tsc), grad throws and says how to configure it", () => {
+    const dir = project({ "main.ts": `import { grad } from "adjoint";\nexport const df = grad((x: number) => x * x);\n` });
+    expect(run(TSC, ["-p", "."], dir).status).toBe(0);
+    const result = run(path.join(dir, "dist/main.js"), [], dir);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("the adjoint transformer did not run on this file");
+    expect(result.output).toContain('"plugins": [{ "transform": "adjoint/transform" }]');
+  });
+});
+
+describe("the packed tarball", () => {
+  it("installs into a fresh project that builds with tspc", () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), "adjoint-pack-"));
+    temporary.push(scratch);
+    const packed = JSON.parse(
+      execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], { cwd: ROOT, encoding: "utf8" }),
+    ) as { filename: string; files: { path: string }[] }[];
+    const files = packed[0]!.files.map((f) => f.path);
+    expect(files).toContain("dist/transformer/index.js");
+    expect(files).toContain("dist/runtime/index.d.ts");
+    expect(files.some((f) => f.startsWith("test/") || f.startsWith("transformer/"))).toBe(false);
+
+    // Installing a tarball with no dependencies is unpacking it into node_modules; the
+    // toolchain (peer dependencies) comes from this checkout, so no network is needed.
+    const dir = project({ "main.ts": PROGRAM }, scratch);
+    const modules = path.join(dir, "node_modules");
+    mkdirSync(path.join(modules, "adjoint"), { recursive: true });
+    execFileSync("tar", ["-xzf", path.join(scratch, packed[0]!.filename), "-C", path.join(modules, "adjoint"), "--strip-components=1"]);
+    symlinkSync(path.join(ROOT, "node_modules/typescript"), path.join(modules, "typescript"));
+    symlinkSync(path.join(ROOT, "node_modules/ts-patch"), path.join(modules, "ts-patch"));
+
+    const build = run(path.join(modules, "ts-patch/bin/tspc.js"), ["-p", "."], dir);
+    expect(build.output).toBe("");
+    expect(build.status).toBe(0);
+    const result = run(path.join(dir, "dist/main.js"), [], dir);
+    expect(result.status).toBe(0);
+    expectGradients(result.output);
+  });
+});
