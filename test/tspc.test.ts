@@ -89,6 +89,16 @@ describe("building with tspc", () => {
     expectGradients(result.output);
   });
 
+  it("works for ES module output too", () => {
+    const dir = project({ "main.ts": PROGRAM, "package.json": JSON.stringify({ type: "module" }) });
+    const build = run(TSPC, ["-p", "."], dir);
+    expect(build.output).toBe("");
+    expect(build.status).toBe(0);
+    const result = run(path.join(dir, "dist/main.js"), [], dir);
+    expect(result.status).toBe(0);
+    expectGradients(result.output);
+  });
+
   it("fails the build with the diagnostic at file:line:col", () => {
     const dir = project({
       "main.ts": `import { grad } from "adjoint";

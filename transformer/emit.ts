@@ -6,6 +6,7 @@
 // the user's own references.
 import ts from "typescript";
 import type { Expr, GeneratedFunction, Statement } from "./expr";
+import { isPropertyName } from "./sites";
 
 const BINARY_TOKENS = {
   "+": ts.SyntaxKind.PlusToken,
@@ -189,12 +190,3 @@ export class Emitter {
   }
 }
 
-function isPropertyName(n: ts.Identifier): boolean {
-  const p = n.parent;
-  return (
-    (ts.isPropertyAccessExpression(p) && p.name === n) ||
-    (ts.isPropertyAssignment(p) && p.name === n) ||
-    (ts.isMethodDeclaration(p) && p.name === n) ||
-    (ts.isBindingElement(p) && p.propertyName === n)
-  );
-}

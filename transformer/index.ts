@@ -24,11 +24,22 @@ export default function adjointTransformer(
     const first = program.getSourceFiles().find((f) => !f.isDeclarationFile);
     if (first) extras?.addDiagnostic(toDiagnostic(new AdjointError("ADJ900", first, e instanceof Error ? e.message : String(e))));
   }
-  return (context) => (file) => (plan ? transformFile(file, plan, context, program.getTypeChecker()) : file);
+  return (context) => (file) => {
+    if (!plan) return file;
+    try {
+      return transformFile(file, plan, context, program.getTypeChecker());
+    } catch (e) {
+      // Never a stack trace for the user: report, and leave the file as written.
+      extras?.addDiagnostic(toDiagnostic(new AdjointError("ADJ900", file, e instanceof Error ? e.message : String(e))));
+      return file;
+    }
+  };
 }
 
 function transformFile(file: ts.SourceFile, plan: Plan, context: ts.TransformationContext, checker: ts.TypeChecker): ts.SourceFile {
-  if (![...plan.sites.keys()].some((c) => c.getSourceFile() === file)) return file;
+  if (![...plan.sites.keys()].some((c) => c.getSourceFile() === file) && ![...plan.placements.keys()].some((s) => s.getSourceFile() === file)) {
+    return file;
+  }
   const emitter = new Emitter(context, checker);
   const f = context.factory;
 

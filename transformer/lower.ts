@@ -9,7 +9,7 @@ import { AdjointError } from "./diagnostics";
 import { varAtom, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
 import { Namer } from "./naming";
 import { RULES } from "./rules";
-import { functionName, isCustomGradient, markerKind, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
+import { containsCall, functionName, isCustomGradient, isPropertyName, markerKind, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
 
 type Binding = Atom | "uninitialized";
 type Env = Map<ts.Symbol, Binding>;
@@ -488,15 +488,6 @@ function assignmentTarget(node: ts.Node): ts.Expression | undefined {
   return undefined;
 }
 
-function isPropertyName(n: ts.Identifier): boolean {
-  const p = n.parent;
-  return (
-    (ts.isPropertyAccessExpression(p) && p.name === n) ||
-    (ts.isPropertyAssignment(p) && p.name === n) ||
-    (ts.isMethodDeclaration(p) && p.name === n) ||
-    (ts.isPropertyDeclaration(p) && p.name === n)
-  );
-}
 
 function isDescendant(node: ts.Node, ancestor: ts.Node): boolean {
   for (let n: ts.Node | undefined = node; n; n = n.parent) if (n === ancestor) return true;
@@ -519,16 +510,6 @@ function containsReturn(node: ts.Node): boolean {
   return found;
 }
 
-function containsCall(node: ts.Node): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found || ts.isFunctionLike(n)) return;
-    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) found = true;
-    else ts.forEachChild(n, visit);
-  };
-  visit(node);
-  return found;
-}
 
 function sameBinding(a: Binding, b: Binding): boolean {
   if (a === b) return true;

@@ -13,7 +13,7 @@ import type { Atom, LoweredFunction, Opaque, Stmt, VarId } from "./ir";
 import { forEachStmt } from "./ir";
 import type { Namer } from "./naming";
 import { isDifferentiableOperand, ruleFor } from "./rules";
-import type { DifferentiationKind } from "./sites";
+import { containsCall, type DifferentiationKind } from "./sites";
 
 export interface AdjointRequest {
   readonly kind: DifferentiationKind;
@@ -317,16 +317,6 @@ class Reverse {
   }
 }
 
-function containsCall(node: ts.Node): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found || ts.isFunctionLike(n)) return;
-    if (ts.isCallExpression(n) || ts.isNewExpression(n)) found = true;
-    else ts.forEachChild(n, visit);
-  };
-  visit(node);
-  return found;
-}
 
 // ---- clean-up ----
 

@@ -129,3 +129,27 @@ export function isCustomGradient(callee: ts.Expression, checker: ts.TypeChecker)
     (d) => ts.isVariableDeclaration(d) && d.initializer !== undefined && d.initializer !== e && isCustomGradient(d.initializer, checker),
   );
 }
+
+/** Whether an identifier names a property rather than reading a variable. */
+export function isPropertyName(n: ts.Identifier): boolean {
+  const p = n.parent;
+  return (
+    (ts.isPropertyAccessExpression(p) && p.name === n) ||
+    (ts.isPropertyAssignment(p) && p.name === n) ||
+    (ts.isMethodDeclaration(p) && p.name === n) ||
+    (ts.isPropertyDeclaration(p) && p.name === n) ||
+    (ts.isBindingElement(p) && p.propertyName === n)
+  );
+}
+
+/** Whether evaluating `node` may call a function (nested functions are not evaluated, so not counted). */
+export function containsCall(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
