@@ -195,6 +195,16 @@ describe("calls to other functions of the program", () => {
     for (const x of POINTS) expectClose(p.dpower(x, 5), 5 * x ** 4, 1e-12);
   });
 
+  it("a call that omits an optional argument passes the seed in its place", () => {
+    const p = build(`
+      import { grad } from "adjoint";
+      function scaled(t: number, k: number = 3) { return k * t * t; }
+      export const f = (x: number) => scaled(x) + scaled(x, 0.5);
+      export const df = grad(f);
+    `);
+    for (const x of POINTS) expectClose(p.df(x), 6 * x + x, 1e-12);
+  });
+
   it("callees bound to exported consts work in CommonJS output", () => {
     const p = build(`
       import { grad } from "adjoint";

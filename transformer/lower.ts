@@ -399,6 +399,9 @@ class Lowering {
     }
     const callee = mathName ? undefined : resolveFunction(e.expression, this.checker);
     if (callee) {
+      if (e.arguments.length > callee.parameters.length) {
+        throw new AdjointError("ADJ203", e, `The function takes ${callee.parameters.length} argument(s); pass no more.`);
+      }
       const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
       const id = this.tempVar(this.isNumber(e), hint);
       out.push({ kind: "let", target: id, op: { kind: "call", callee, calleeRef: e.expression, args }, node: e });

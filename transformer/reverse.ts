@@ -227,7 +227,10 @@ class Reverse {
     } else if (op.kind === "call") {
       const active = op.args.flatMap((a, i) => (a.kind === "var" && this.isActive(a.id) ? [i] : []));
       if (active.length === 0) return;
-      const call = E.call(this.pullback(s, active), ...op.args.map((a) => this.value(a)), g);
+      // The seed goes after every parameter: omitted optional arguments are passed as undefined.
+      const args = op.args.map((a) => this.value(a));
+      while (args.length < op.callee.parameters.length) args.push(E.name("undefined"));
+      const call = E.call(this.pullback(s, active), ...args, g);
       if (active.length === 1) {
         this.contribute((op.args[active[0]!] as { id: VarId }).id, call, block);
         return;
