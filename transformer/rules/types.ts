@@ -27,6 +27,6 @@ export interface Rule {
   readonly differentiable?: (i: number) => boolean;
   /** Contribution of `g` to operand `i`'s adjoint. */
   readonly adjoint: (c: RuleContext) => Expr;
-  /** Reads the result `y` in the adjoint (so the primal must keep it). Informational for docs. */
+  /** The rule in one line of math, for readers of the table. */
   readonly summary: string;
 }
