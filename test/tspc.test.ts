@@ -78,25 +78,23 @@ function expectGradients(output: string): void {
   }
 }
 
+/** Builds PROGRAM in `dir` with the given tspc, runs it, and checks its gradients. */
+function buildRunAndCheck(dir: string, tspc: string): void {
+  const build = run(tspc, ["-p", "."], dir);
+  expect(build.output).toBe("");
+  expect(build.status).toBe(0);
+  const result = run(path.join(dir, "dist/main.js"), [], dir);
+  expect(result.status).toBe(0);
+  expectGradients(result.output);
+}
+
 describe("building with tspc", () => {
   it("builds a program whose gradients match finite differences", () => {
-    const dir = project({ "main.ts": PROGRAM });
-    const build = run(TSPC, ["-p", "."], dir);
-    expect(build.output).toBe("");
-    expect(build.status).toBe(0);
-    const result = run(path.join(dir, "dist/main.js"), [], dir);
-    expect(result.status).toBe(0);
-    expectGradients(result.output);
+    buildRunAndCheck(project({ "main.ts": PROGRAM }), TSPC);
   });
 
   it("works for ES module output too", () => {
-    const dir = project({ "main.ts": PROGRAM, "package.json": JSON.stringify({ type: "module" }) });
-    const build = run(TSPC, ["-p", "."], dir);
-    expect(build.output).toBe("");
-    expect(build.status).toBe(0);
-    const result = run(path.join(dir, "dist/main.js"), [], dir);
-    expect(result.status).toBe(0);
-    expectGradients(result.output);
+    buildRunAndCheck(project({ "main.ts": PROGRAM, "package.json": JSON.stringify({ type: "module" }) }), TSPC);
   });
 
   it("fails the build with the diagnostic at file:line:col", () => {
@@ -146,11 +144,6 @@ describe("the packed tarball", () => {
     symlinkSync(path.join(ROOT, "node_modules/typescript"), path.join(modules, "typescript"));
     symlinkSync(path.join(ROOT, "node_modules/ts-patch"), path.join(modules, "ts-patch"));
 
-    const build = run(path.join(modules, "ts-patch/bin/tspc.js"), ["-p", "."], dir);
-    expect(build.output).toBe("");
-    expect(build.status).toBe(0);
-    const result = run(path.join(dir, "dist/main.js"), [], dir);
-    expect(result.status).toBe(0);
-    expectGradients(result.output);
+    buildRunAndCheck(dir, path.join(modules, "ts-patch/bin/tspc.js"));
   });
 });
