@@ -8,6 +8,7 @@
 // by lowering, so a function is a body and one result atom.
 import ts from "typescript";
 import type { Namer } from "./naming";
+import type { FunctionNode } from "./sites";
 
 export type VarId = number;
 
@@ -39,7 +40,7 @@ export type Op =
   /** A primitive with a rule in rules/: an operator, a Math function or a marker. */
   | { readonly kind: "prim"; readonly prim: string; readonly args: readonly Atom[] }
   /** A call to a user function whose body the transformer can see. */
-  | { readonly kind: "call"; readonly callee: ts.SignatureDeclaration; readonly calleeRef: ts.Expression; readonly args: readonly Atom[] }
+  | { readonly kind: "call"; readonly callee: FunctionNode; readonly calleeRef: ts.Expression; readonly args: readonly Atom[] }
   /** A value kept as written. `differentiable` opaque values are refused if a gradient must flow through them. */
   | { readonly kind: "opaque"; readonly expr: Opaque; readonly nonDifferentiable: boolean };
 

@@ -50,6 +50,9 @@ class Planner {
   private readonly fileNames = new Map<ts.SourceFile, { reserved: Set<string>; namer: Namer }>();
   private readonly diagnostics: ts.Diagnostic[] = [];
   private readonly functionIds = new Map<FunctionNode, number>();
+  /** A lowering error is shared by every request of its function: reported once. */
+  private readonly reported = new Set<AdjointError>();
+  private readonly completeness = new Map<Entry, boolean>();
 
   constructor(private readonly program: ts.Program) {
     this.checker = program.getTypeChecker();
@@ -73,7 +76,7 @@ class Planner {
     }
     // Generating one entry may request more (the vjps of its callees): a worklist.
     for (let i = 0; i < this.order.length; i++) this.generate(this.order[i]!);
-    this.reportFailures();
+    this.computeCompleteness();
 
     const placements = new Map<ts.Statement, Entry[]>();
     for (const entry of this.order) {
@@ -85,21 +88,20 @@ class Planner {
     return { sites: this.sites, placements, diagnostics: this.diagnostics, isComplete: (e) => this.isComplete(e) };
   }
 
-  /** Runs a step, turning a refusal (or an internal error) into a diagnostic. */
+  /** Runs a step, turning a refusal (or an internal error) into a diagnostic, reported once. */
   private guard(at: ts.Node, step: () => void): AdjointError | undefined {
     try {
       step();
       return undefined;
     } catch (e) {
       const error = e instanceof AdjointError ? e : new AdjointError("ADJ900", at, e instanceof Error ? e.message : String(e));
-      if (!(e instanceof AdjointError)) this.diagnostics.push(toDiagnostic(error));
-      else if (!this.reported.has(e)) this.diagnostics.push(toDiagnostic(error));
-      this.reported.add(error);
+      if (!this.reported.has(error)) {
+        this.reported.add(error);
+        this.diagnostics.push(toDiagnostic(error));
+      }
       return error;
     }
   }
-
-  private readonly reported = new Set<AdjointError>();
 
   private parseWrt(options: ts.Expression | undefined, fn: FunctionNode): { wrt: number[]; tuple: boolean } {
     if (!options) return { wrt: [0], tuple: false };
@@ -191,7 +193,7 @@ class Planner {
       const activity = analyzeActivity(lowered, entry.request.wrt);
       const adjoint = buildAdjoint(lowered, activity, entry.request, (stmt, activeArgs) => {
         const op = stmt.op as Extract<typeof stmt.op, { kind: "call" }>;
-        const callee = op.callee as FunctionNode;
+        const callee = op.callee;
         if (!lowered.vars[stmt.target]!.differentiable) {
           throw new AdjointError("ADJ104", stmt.node, "The called function must return a number for a gradient to flow through it.");
         }
@@ -207,14 +209,12 @@ class Planner {
     });
   }
 
-  private completeness = new Map<Entry, boolean>();
-
   isComplete(entry: Entry): boolean {
     return this.completeness.get(entry) ?? false;
   }
 
   /** An entry is complete when it and all its dependencies generated (a fixpoint, since callees may recurse). */
-  private reportFailures(): void {
+  private computeCompleteness(): void {
     for (const e of this.order) this.completeness.set(e, !e.error);
     for (let changed = true; changed; ) {
       changed = false;

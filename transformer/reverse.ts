@@ -195,8 +195,8 @@ class Reverse {
         const thenOut = this.branch(s.then);
         const elseOut = this.branch(s.else);
         const cond = this.conditions.get(s)!;
-        if (thenOut.length > 0) out.push({ kind: "if", cond, then: thenOut, else: elseOut });
-        else if (elseOut.length > 0) out.push({ kind: "if", cond: { kind: "not", operand: cond }, then: elseOut, else: [] });
+        // Clean-up drops the `if` if both branches are empty and negates it if only `then` is.
+        out.push({ kind: "if", cond, then: thenOut, else: elseOut });
       }
     }
   }
