@@ -1,6 +1,11 @@
-// Helpers that generated gradient code calls. Each returns a gradient with the shape and
-// dtype of the value it belongs to (a plain number for a number), so the generated code
-// never has to reason about broadcasting or reductions itself.
+// Helpers that generated gradient code calls, so that it never reasons about broadcasting
+// or reductions itself.
+//
+// Inside generated code an adjoint may be *smaller* than its value, as long as it
+// broadcasts to the value's shape: the seed of grad() is the number 1, and the adjoint of
+// sum(x) is the adjoint of the sum itself, not a tensor of copies. Rules reduce what is
+// larger than an operand (unbroadcast), and each parameter's gradient is fitted to the
+// parameter's exact shape and dtype once, at the end (fitGradient).
 
 import { Tensor, type Shape, cast, formatShape, full, isTensor, sameShape } from "./tensor";
 import {
@@ -8,6 +13,12 @@ import {
   type Operand,
   add,
   broadcastTo,
+  equal,
+  greater,
+  log,
+  pow,
+  sub,
+  where,
   matmul,
   mul,
   normalizeAxes,
@@ -18,16 +29,38 @@ import {
 } from "./ops";
 
 /**
- * Sums the gradient `g` of a broadcast result down to the shape of the operand `like`
- * (the leading extra axes, and the axes where `like` has size 1), then casts it to `like`'s
- * dtype. A number `like` gets the plain-number total. A `g` smaller than `like` along an
- * axis (size 1, a number, a 0-d tensor) is broadcast up instead, so a uniform gradient
- * kept as a scalar also works.
+ * Sums the adjoint `g` of a broadcast result over the axes that broadcasting added to the
+ * operand `like` (leading extra axes, and axes where `like` has size 1), so that it
+ * broadcasts to `like` again. Never expands and never allocates when nothing was
+ * broadcast: a `g` already no larger than `like` is returned as it is. A number `like`
+ * gets the plain-number total.
  */
-export function unbroadcast(g: Operand, like: number): number;
-export function unbroadcast(g: Operand, like: Tensor): Tensor;
-export function unbroadcast(g: Operand, like: Operand): Operand;
 export function unbroadcast(g: Operand, like: Operand): Operand {
+  if (typeof g === "number") return g;
+  if (typeof like === "number") return g.size === 1 ? g.data[0]! : sum(g).data[0]!;
+  const gs = g.shape;
+  const ls = like.shape;
+  const lead = gs.length - ls.length;
+  const axes: number[] = [];
+  for (let i = 0; i < gs.length; i++) {
+    const l = i - lead;
+    if (gs[i] !== 1 && (l < 0 || ls[l] === 1)) axes.push(i);
+  }
+  if (axes.length === 0 && lead <= 0) return g;
+  let r = axes.length > 0 ? sum(g, axes, true) : g;
+  if (lead > 0) r = reshape(r, r.shape.slice(lead));
+  return r;
+}
+
+/**
+ * A parameter's gradient in the parameter's exact shape and dtype (a plain number for a
+ * number): `g` is summed down where it is larger (as unbroadcast), broadcast up where it
+ * is smaller, and cast. Returns `g` itself when it already fits.
+ */
+export function fitGradient(g: Operand, like: number): number;
+export function fitGradient(g: Operand, like: Tensor): Tensor;
+export function fitGradient(g: Operand, like: Operand): Operand;
+export function fitGradient(g: Operand, like: Operand): Operand {
   if (typeof like === "number") {
     if (typeof g === "number") return g;
     return sum(g).data[0];
@@ -51,7 +84,7 @@ export function unbroadcast(g: Operand, like: Operand): Operand {
     try {
       r = broadcastTo(r, ls);
     } catch {
-      throw new Error(`unbroadcast: a gradient of shape ${formatShape(gs)} does not fit an operand of shape ${formatShape(ls)}`);
+      throw new Error(`fitGradient: a gradient of shape ${formatShape(gs)} does not fit an operand of shape ${formatShape(ls)}`);
     }
   }
   return cast(r, like.dtype);
@@ -184,4 +217,36 @@ export function accumulate(acc: Operand | null | undefined, g: Operand | null | 
   if (acc === null || acc === undefined) return g ?? undefined;
   if (g === null || g === undefined) return acc;
   return add(acc, g);
+}
+
+/**
+ * The adjoint of sum(x, axis, keepDims) spread back over x. Summing everything leaves `g`
+ * as it is (it broadcasts over x); a partial sum re-inserts the reduced axes.
+ */
+export function sumGrad(g: Operand, x: Operand, y: Operand, axis?: Axis | null, keepDims = false): Operand {
+  if (axis === undefined || axis === null || typeof g === "number") return g;
+  return expandReduced(fitGradient(g, y), x, axis, keepDims);
+}
+
+/** The adjoint of reshape(x, shape): the result's adjoint in x's shape. */
+export function reshapeGrad(g: Operand, x: Operand, y: Operand): Operand {
+  const full = fitGradient(g, y);
+  return typeof x === "number" ? fitGradient(full, x) : reshape(full, x.shape);
+}
+
+/** The adjoint of transpose(x, perm): the result's adjoint transposed back. */
+export function transposeGrad(g: Operand, y: Operand, perm?: readonly number[]): Operand {
+  const full = fitGradient(g, y);
+  return perm ? transpose(full, inversePermutation(perm)) : transpose(full);
+}
+
+/** The adjoint of a ** b for the base: g·b·a^(b−1), and 0 where b = 0 (as PyTorch). */
+export function powGradBase(g: Operand, a: Operand, b: Operand): Operand {
+  return mul(g, where(equal(b, 0), 0, mul(b, pow(a, sub(b, 1)))));
+}
+
+/** The adjoint of y = a ** b for the exponent: g·y·ln a, and 0 where a = 0 and b ≥ 0 (as PyTorch). */
+export function powGradExponent(g: Operand, a: Operand, b: Operand, y: Operand): Operand {
+  const zeroBase = mul(equal(a, 0), add(greater(b, 0), equal(b, 0)));
+  return mul(g, where(zeroBase, 0, mul(y, log(a))));
 }

@@ -47,3 +47,9 @@ export {
   where,
 } from "./ops";
 export type { Operand } from "./ops";
+
+// Called by generated gradient code (through `import * as adjoint from "adjoint"`).
+export {
+  unbroadcast, fitGradient, sumGrad, expandReduced, reshapeGrad, transposeGrad, matmulGradA, matmulGradB, powGradBase, powGradExponent,
+} from "./adjoints";
+export { reductionSize } from "./ops";

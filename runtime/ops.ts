@@ -442,7 +442,10 @@ const EQUAL: BinaryKernel = {
   },
 };
 
-/** a + b, broadcast. */
+/**
+ * a + b, broadcast.
+ * @adjointPrimitive add
+ */
 export function add(a: number, b: number): number;
 export function add(a: Tensor, b: Operand): Tensor;
 export function add(a: Operand, b: Tensor): Tensor;
@@ -451,7 +454,10 @@ export function add(a: Operand, b: Operand): Operand {
   return binary(ADD, a, b);
 }
 
-/** a - b, broadcast. */
+/**
+ * a - b, broadcast.
+ * @adjointPrimitive sub
+ */
 export function sub(a: number, b: number): number;
 export function sub(a: Tensor, b: Operand): Tensor;
 export function sub(a: Operand, b: Tensor): Tensor;
@@ -460,7 +466,10 @@ export function sub(a: Operand, b: Operand): Operand {
   return binary(SUB, a, b);
 }
 
-/** a * b, broadcast. */
+/**
+ * a * b, broadcast.
+ * @adjointPrimitive mul
+ */
 export function mul(a: number, b: number): number;
 export function mul(a: Tensor, b: Operand): Tensor;
 export function mul(a: Operand, b: Tensor): Tensor;
@@ -469,7 +478,10 @@ export function mul(a: Operand, b: Operand): Operand {
   return binary(MUL, a, b);
 }
 
-/** a / b, broadcast. */
+/**
+ * a / b, broadcast.
+ * @adjointPrimitive div
+ */
 export function div(a: number, b: number): number;
 export function div(a: Tensor, b: Operand): Tensor;
 export function div(a: Operand, b: Tensor): Tensor;
@@ -478,7 +490,10 @@ export function div(a: Operand, b: Operand): Operand {
   return binary(DIV, a, b);
 }
 
-/** a ** b (Math.pow semantics), broadcast. */
+/**
+ * a ** b (Math.pow semantics), broadcast.
+ * @adjointPrimitive pow
+ */
 export function pow(a: number, b: number): number;
 export function pow(a: Tensor, b: Operand): Tensor;
 export function pow(a: Operand, b: Tensor): Tensor;
@@ -494,7 +509,10 @@ export function pow(a: Operand, b: Operand): Operand {
   return binary(POW, a, b);
 }
 
-/** The elementwise larger of a and b (NaN if either is NaN), broadcast. */
+/**
+ * The elementwise larger of a and b (NaN if either is NaN), broadcast.
+ * @adjointPrimitive maximum
+ */
 export function maximum(a: number, b: number): number;
 export function maximum(a: Tensor, b: Operand): Tensor;
 export function maximum(a: Operand, b: Tensor): Tensor;
@@ -503,7 +521,10 @@ export function maximum(a: Operand, b: Operand): Operand {
   return binary(MAXIMUM, a, b);
 }
 
-/** The elementwise smaller of a and b (NaN if either is NaN), broadcast. */
+/**
+ * The elementwise smaller of a and b (NaN if either is NaN), broadcast.
+ * @adjointPrimitive minimum
+ */
 export function minimum(a: number, b: number): number;
 export function minimum(a: Tensor, b: Operand): Tensor;
 export function minimum(a: Operand, b: Tensor): Tensor;
@@ -512,7 +533,10 @@ export function minimum(a: Operand, b: Operand): Operand {
   return binary(MINIMUM, a, b);
 }
 
-/** 1 where a > b, else 0 (so 0 where either is NaN), in the promoted dtype. Not differentiable. */
+/**
+ * 1 where a > b, else 0 (so 0 where either is NaN), in the promoted dtype. Not differentiable.
+ * @adjointPrimitive greater
+ */
 export function greater(a: number, b: number): number;
 export function greater(a: Tensor, b: Operand): Tensor;
 export function greater(a: Operand, b: Tensor): Tensor;
@@ -521,7 +545,10 @@ export function greater(a: Operand, b: Operand): Operand {
   return binary(GREATER, a, b);
 }
 
-/** 1 where a === b, else 0, in the promoted dtype. Not differentiable. */
+/**
+ * 1 where a === b, else 0, in the promoted dtype. Not differentiable.
+ * @adjointPrimitive equal
+ */
 export function equal(a: number, b: number): number;
 export function equal(a: Tensor, b: Operand): Tensor;
 export function equal(a: Operand, b: Tensor): Tensor;
@@ -533,6 +560,7 @@ export function equal(a: Operand, b: Operand): Operand {
 /**
  * `a` where `cond` is nonzero (NaN counts as nonzero), else `b`; all three broadcast
  * together. The dtype is that of a and b promoted; cond's dtype does not matter.
+ * @adjointPrimitive where
  */
 export function where(cond: number, a: number, b: number): number;
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor;
@@ -785,7 +813,10 @@ const SOFTPLUS: UnaryKernel = {
   },
 };
 
-/** -x. */
+/**
+ * -x.
+ * @adjointPrimitive neg
+ */
 export function neg(x: number): number;
 export function neg(x: Tensor): Tensor;
 export function neg(x: Operand): Operand;
@@ -793,7 +824,10 @@ export function neg(x: Operand): Operand {
   return unary(NEG, x);
 }
 
-/** e^x. */
+/**
+ * e^x.
+ * @adjointPrimitive exp
+ */
 export function exp(x: number): number;
 export function exp(x: Tensor): Tensor;
 export function exp(x: Operand): Operand;
@@ -801,7 +835,10 @@ export function exp(x: Operand): Operand {
   return unary(EXP, x);
 }
 
-/** Natural logarithm (NaN below 0, -Infinity at 0). */
+/**
+ * Natural logarithm (NaN below 0, -Infinity at 0).
+ * @adjointPrimitive log
+ */
 export function log(x: number): number;
 export function log(x: Tensor): Tensor;
 export function log(x: Operand): Operand;
@@ -809,7 +846,10 @@ export function log(x: Operand): Operand {
   return unary(LOG, x);
 }
 
-/** log(1 + x), accurate near 0. */
+/**
+ * log(1 + x), accurate near 0.
+ * @adjointPrimitive log1p
+ */
 export function log1p(x: number): number;
 export function log1p(x: Tensor): Tensor;
 export function log1p(x: Operand): Operand;
@@ -817,6 +857,7 @@ export function log1p(x: Operand): Operand {
   return unary(LOG1P, x);
 }
 
+/** @adjointPrimitive sin */
 export function sin(x: number): number;
 export function sin(x: Tensor): Tensor;
 export function sin(x: Operand): Operand;
@@ -824,6 +865,7 @@ export function sin(x: Operand): Operand {
   return unary(SIN, x);
 }
 
+/** @adjointPrimitive cos */
 export function cos(x: number): number;
 export function cos(x: Tensor): Tensor;
 export function cos(x: Operand): Operand;
@@ -831,6 +873,7 @@ export function cos(x: Operand): Operand {
   return unary(COS, x);
 }
 
+/** @adjointPrimitive tanh */
 export function tanh(x: number): number;
 export function tanh(x: Tensor): Tensor;
 export function tanh(x: Operand): Operand;
@@ -838,6 +881,7 @@ export function tanh(x: Operand): Operand {
   return unary(TANH, x);
 }
 
+/** @adjointPrimitive sqrt */
 export function sqrt(x: number): number;
 export function sqrt(x: Tensor): Tensor;
 export function sqrt(x: Operand): Operand;
@@ -845,6 +889,7 @@ export function sqrt(x: Operand): Operand {
   return unary(SQRT, x);
 }
 
+/** @adjointPrimitive abs */
 export function abs(x: number): number;
 export function abs(x: Tensor): Tensor;
 export function abs(x: Operand): Operand;
@@ -852,7 +897,10 @@ export function abs(x: Operand): Operand {
   return unary(ABS, x);
 }
 
-/** x * x. */
+/**
+ * x * x.
+ * @adjointPrimitive square
+ */
 export function square(x: number): number;
 export function square(x: Tensor): Tensor;
 export function square(x: Operand): Operand;
@@ -860,7 +908,10 @@ export function square(x: Operand): Operand {
   return unary(SQUARE, x);
 }
 
-/** 1 / (1 + e^-x), computed without overflow for any x. */
+/**
+ * 1 / (1 + e^-x), computed without overflow for any x.
+ * @adjointPrimitive sigmoid
+ */
 export function sigmoid(x: number): number;
 export function sigmoid(x: Tensor): Tensor;
 export function sigmoid(x: Operand): Operand;
@@ -868,7 +919,10 @@ export function sigmoid(x: Operand): Operand {
   return unary(SIGMOID, x);
 }
 
-/** max(x, 0); NaN stays NaN. */
+/**
+ * max(x, 0); NaN stays NaN.
+ * @adjointPrimitive relu
+ */
 export function relu(x: number): number;
 export function relu(x: Tensor): Tensor;
 export function relu(x: Operand): Operand;
@@ -876,7 +930,10 @@ export function relu(x: Operand): Operand {
   return unary(RELU, x);
 }
 
-/** log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so it never overflows. */
+/**
+ * log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so it never overflows.
+ * @adjointPrimitive softplus
+ */
 export function softplus(x: number): number;
 export function softplus(x: Tensor): Tensor;
 export function softplus(x: Operand): Operand;
@@ -884,7 +941,10 @@ export function softplus(x: Operand): Operand {
   return unary(SOFTPLUS, x);
 }
 
-/** -1, 0 or 1 (Math.sign: -0 stays -0, NaN stays NaN). Not differentiable. */
+/**
+ * -1, 0 or 1 (Math.sign: -0 stays -0, NaN stays NaN). Not differentiable.
+ * @adjointPrimitive sign
+ */
 export function sign(x: number): number;
 export function sign(x: Tensor): Tensor;
 export function sign(x: Operand): Operand;
@@ -1066,7 +1126,10 @@ function reduce(kind: ReduceKind, x: unknown, axis: Axis | null | undefined, kee
   return finish(acc, t.dtype, shape);
 }
 
-/** Sum over `axis` (a number or array; negative counts from the end; default every axis). */
+/**
+ * Sum over `axis` (a number or array; negative counts from the end; default every axis).
+ * @adjointPrimitive sum
+ */
 export function sum(x: number, axis?: Axis | null, keepDims?: boolean): number;
 export function sum(x: Tensor, axis?: Axis | null, keepDims?: boolean): Tensor;
 export function sum(x: Operand, axis?: Axis | null, keepDims?: boolean): Operand;
@@ -1074,7 +1137,10 @@ export function sum(x: Operand, axis?: Axis | null, keepDims = false): Operand {
   return reduce("sum", x, axis, keepDims);
 }
 
-/** Mean over `axis` (NaN for an empty reduction, as 0/0). */
+/**
+ * Mean over `axis` (NaN for an empty reduction, as 0/0).
+ * @adjointPrimitive mean
+ */
 export function mean(x: number, axis?: Axis | null, keepDims?: boolean): number;
 export function mean(x: Tensor, axis?: Axis | null, keepDims?: boolean): Tensor;
 export function mean(x: Operand, axis?: Axis | null, keepDims?: boolean): Operand;
@@ -1082,7 +1148,10 @@ export function mean(x: Operand, axis?: Axis | null, keepDims = false): Operand 
   return reduce("mean", x, axis, keepDims);
 }
 
-/** log(sum(exp(x))) over `axis`, computed stably; an all -Infinity slice gives -Infinity. */
+/**
+ * log(sum(exp(x))) over `axis`, computed stably; an all -Infinity slice gives -Infinity.
+ * @adjointPrimitive logSumExp
+ */
 export function logSumExp(x: number, axis?: Axis | null, keepDims?: boolean): number;
 export function logSumExp(x: Tensor, axis?: Axis | null, keepDims?: boolean): Tensor;
 export function logSumExp(x: Operand, axis?: Axis | null, keepDims?: boolean): Operand;
@@ -1096,6 +1165,7 @@ export function logSumExp(x: Operand, axis?: Axis | null, keepDims = false): Ope
 /**
  * `x` with a new shape of the same size (one -1 is inferred). Shares `x`'s data (tensors
  * are immutable). A number gives a Tensor of the requested shape.
+ * @adjointPrimitive reshape
  */
 export function reshape(x: Operand, shape: Shape): Tensor {
   const t = tensorOf("reshape", x, 0);
@@ -1124,6 +1194,7 @@ function normalizePerm(op: string, perm: readonly number[], shape: Shape): numbe
 /**
  * Permutes the axes: result.shape[i] = x.shape[perm[i]]; default reverses them. A number
  * (0-d) comes back unchanged.
+ * @adjointPrimitive transpose
  */
 export function transpose(x: number, perm?: readonly number[]): number;
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor;
@@ -1179,6 +1250,7 @@ function matmulOperand(op: string, x: unknown, index: number, a: unknown, b: unk
 /**
  * Matrix product of 1-D and 2-D tensors, as NumPy: 1-D·1-D → 0-d, 2-D·1-D → 1-D,
  * 1-D·2-D → 1-D, 2-D·2-D → 2-D. Always a Tensor; numbers are rejected (use mul).
+ * @adjointPrimitive matmul
  */
 export function matmul(a: Operand, b: Operand): Tensor {
   const at = matmulOperand("matmul", a, 0, a, b);
@@ -1231,6 +1303,7 @@ function matmulTensors(op: string, at: Tensor, bt: Tensor): Tensor {
 /**
  * NumPy's dot for the cases this runtime supports: a 0-d operand (or a number) multiplies,
  * otherwise the same as matmul for 1-D and 2-D operands. Two numbers give a number.
+ * @adjointPrimitive dot
  */
 export function dot(a: number, b: number): number;
 export function dot(a: Tensor, b: Operand): Tensor;

@@ -75,7 +75,10 @@ function checkDType(op: string, dtype: unknown): DType {
   return dtype;
 }
 
-/** A dense, row-major, immutable-by-convention array of float32 or float64 values. */
+/**
+ * A dense, row-major, immutable-by-convention array of float32 or float64 values.
+ * @adjointTensor
+ */
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;

@@ -3,6 +3,9 @@
 // case here fails the suite.
 import { describe, expect, it } from "vitest";
 import { RULES } from "../transformer/rules";
+import { markerRules } from "../transformer/rules/markers";
+import { scalarRules } from "../transformer/rules/scalar";
+import { tensorRules } from "../transformer/rules/tensor";
 import { compile, expectClose, finiteDifference } from "./harness";
 
 interface Case {
@@ -29,7 +32,7 @@ const CASES: Record<string, Case> = {
   "%": binary("%", [0.5, 7]),
   "**": binary("**", [0.2, 2.5]),
   "Math.pow": math("Math.pow", [0.2, 2.5], 2),
-  neg: { params: ["a"], body: "-a", domain: [-3, 3] },
+  "unary -": { params: ["a"], body: "-a", domain: [-3, 3] },
   "Math.exp": math("Math.exp", [-3, 3]),
   "Math.expm1": math("Math.expm1", [-3, 3]),
   "Math.log": math("Math.log", [0.1, 5]),
@@ -77,7 +80,12 @@ function sampler(seed: number): () => number {
   };
 }
 
-const names = Object.keys(RULES);
+// Tensor primitives have their own file (tensor-rules.test.ts), which iterates tensorRules.
+const names = Object.keys({ ...scalarRules, ...markerRules });
+
+it("the rule table is exactly the scalar, marker and tensor tables, each iterated by a test", () => {
+  expect(Object.keys(RULES).sort()).toEqual(Object.keys({ ...scalarRules, ...markerRules, ...tensorRules }).sort());
+});
 const fnName = (rule: string, i: number): string => `rule${i}_${rule.replace(/\W/g, "_")}`;
 
 // One program holds a function and its gradient for every rule: compiled once.

@@ -4,7 +4,7 @@
 // piecewise-constant functions cut the dependence, so the paths behind them emit nothing.
 import ts from "typescript";
 import { AdjointError } from "./diagnostics";
-import { forEachStmt, opVars, type LoweredFunction, type Stmt, type VarId } from "./ir";
+import { forEachStmt, isDifferentiable, opVars, type LoweredFunction, type Stmt, type VarId } from "./ir";
 import { isDifferentiableOperand, ruleFor } from "./rules";
 
 export interface Activity {
@@ -68,8 +68,8 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
 function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: LoweredFunction): void {
   if (s.kind !== "let" || !active.has(s.target)) return;
   if (s.op.kind !== "opaque") {
-    if (!fn.vars[s.target]!.differentiable) {
-      throw new AdjointError("ADJ104", s.node, "A gradient would have to flow through a value that is not a number.");
+    if (!isDifferentiable(fn.vars[s.target]!)) {
+      throw new AdjointError("ADJ104", s.node, "A gradient would have to flow through a value that is neither a number nor a Tensor.");
     }
     return;
   }

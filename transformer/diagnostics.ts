@@ -8,8 +8,8 @@ import ts from "typescript";
 export const DIAGNOSTICS = {
   ADJ101: "The function to differentiate must be one the compiler can see: a function declaration, a const-bound arrow or function expression, or an inline arrow.",
   ADJ102: "`wrt` must be a number literal or an array literal of number literals naming parameters of the function.",
-  ADJ103: "Only number parameters can be differentiated.",
-  ADJ104: "Only number values can carry a gradient.",
+  ADJ103: "Only number and Tensor parameters can be differentiated.",
+  ADJ104: "Only numbers and tensors can carry a gradient.",
   ADJ105: "Parameters of a differentiated function must be plain identifiers (no destructuring or rest parameters).",
   ADJ106: "Generators and async functions cannot be differentiated.",
   ADJ201: "This statement is not supported in differentiated code.",

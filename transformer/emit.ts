@@ -44,6 +44,8 @@ export class Emitter {
   constructor(
     private readonly context: ts.TransformationContext,
     private readonly checker: ts.TypeChecker,
+    /** The namespace the file imports the runtime as, for calls of the tensor runtime. */
+    private readonly runtimeNamespace: string | undefined,
   ) {
     this.f = context.factory;
   }
@@ -150,6 +152,12 @@ export class Emitter {
         return f.createPropertyAccessExpression(f.createIdentifier("Math"), e.name);
       case "call":
         return f.createCallExpression(this.expr(e.callee), undefined, e.args.map((a) => this.expr(a)));
+      case "runtime":
+        return f.createCallExpression(
+          f.createPropertyAccessExpression(f.createIdentifier(this.runtimeNamespace!), e.fn),
+          undefined,
+          e.args.map((a) => this.expr(a)),
+        );
       case "conditional":
         return f.createConditionalExpression(this.expr(e.cond), undefined, this.expr(e.whenTrue), undefined, this.expr(e.whenFalse));
       case "array":

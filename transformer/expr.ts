@@ -21,6 +21,8 @@ export type Expr =
   /** Math.PI, Math.LN2, ... */
   | { readonly kind: "mathConstant"; readonly name: string }
   | { readonly kind: "call"; readonly callee: Expr; readonly args: readonly Expr[] }
+  /** A function of the adjoint runtime, called through the namespace import the emitter adds. */
+  | { readonly kind: "runtime"; readonly fn: string; readonly args: readonly Expr[] }
   | { readonly kind: "conditional"; readonly cond: Expr; readonly whenTrue: Expr; readonly whenFalse: Expr }
   | { readonly kind: "array"; readonly elements: readonly Expr[] }
   | { readonly kind: "object"; readonly fields: readonly (readonly [string, Expr])[] };
@@ -92,6 +94,49 @@ export function mathConstant(constant: string): Expr {
   return { kind: "mathConstant", name: constant };
 }
 
+/**
+ * A call of the tensor runtime, folded like the operators above: adding 0, multiplying by
+ * 1 and dividing by 1 disappear (the runtime never widens a dtype for a plain number, so
+ * folding them changes no result), and so does a double negation.
+ */
+export function rt(fn: string, ...args: Expr[]): Expr {
+  const [a, b] = args;
+  const isCall = (e: Expr | undefined, f: string): e is Extract<Expr, { kind: "runtime" }> => e?.kind === "runtime" && e.fn === f;
+  switch (fn) {
+    case "add":
+      if (isNum(a!, 0)) return b!;
+      if (isNum(b!, 0)) return a!;
+      if (isCall(b, "neg")) return rt("sub", a!, b.args[0]!);
+      break;
+    case "sub":
+      if (isNum(b!, 0)) return a!;
+      if (isNum(a!, 0)) return rt("neg", b!);
+      break;
+    case "mul":
+      if (isNum(a!) && isNum(b!)) return num(a.value * b.value);
+      if (isNum(a!, 1)) return b!;
+      if (isNum(b!, 1)) return a!;
+      if (isNum(a!, -1)) return rt("neg", b!);
+      if (isNum(b!, -1)) return rt("neg", a!);
+      if (isCall(a, "neg")) return rt("neg", rt("mul", a.args[0]!, b!));
+      if (isCall(b, "neg")) return rt("neg", rt("mul", a!, b.args[0]!));
+      if (isNum(b!) && !isNum(a!)) return { kind: "runtime", fn, args: [b, a!] };
+      break;
+    case "div":
+      if (isNum(b!, 1)) return a!;
+      break;
+    case "neg":
+      if (isNum(a!)) return num(-a.value);
+      if (isCall(a, "neg")) return a.args[0]!;
+      break;
+    // A number adjoint broadcasts over any operand: nothing to reduce.
+    case "unbroadcast":
+      if (isNum(a!)) return a;
+      break;
+  }
+  return { kind: "runtime", fn, args };
+}
+
 export function call(callee: Expr, ...args: Expr[]): Expr {
   return { kind: "call", callee, args };
 }
@@ -121,6 +166,7 @@ export function children(e: Expr): readonly Expr[] {
     case "not":
       return [e.operand];
     case "math":
+    case "runtime":
       return e.args;
     case "call":
       return [e.callee, ...e.args];
@@ -162,6 +208,7 @@ export function substitute(e: Expr, replace: (name: string) => Expr | undefined)
     case "not":
       return { ...e, operand: go(e.operand) };
     case "math":
+    case "runtime":
       return { ...e, args: e.args.map(go) };
     case "array":
       return { ...e, elements: e.elements.map(go) };

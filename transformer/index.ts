@@ -40,7 +40,8 @@ function transformFile(file: ts.SourceFile, plan: Plan, context: ts.Transformati
   if (![...plan.sites.keys()].some((c) => c.getSourceFile() === file) && ![...plan.placements.keys()].some((s) => s.getSourceFile() === file)) {
     return file;
   }
-  const emitter = new Emitter(context, checker);
+  const namespace = plan.runtimeNamespaces.get(file);
+  const emitter = new Emitter(context, checker, namespace);
   const f = context.factory;
 
   const withPlacements = (statements: ts.NodeArray<ts.Statement>): ts.Statement[] =>
@@ -64,5 +65,13 @@ function transformFile(file: ts.SourceFile, plan: Plan, context: ts.Transformati
     return ts.visitEachChild(node, visit, context);
   };
 
-  return f.updateSourceFile(file, withPlacements(file.statements));
+  const statements = withPlacements(file.statements);
+  if (namespace) {
+    // Generated tensor code calls the runtime through one import of its own.
+    const clause = f.createImportClause(false, undefined, f.createNamespaceImport(f.createIdentifier(namespace)));
+    let afterImports = 0;
+    statements.forEach((s, i) => ts.isImportDeclaration(s) && (afterImports = i + 1));
+    statements.splice(afterImports, 0, f.createImportDeclaration(undefined, clause, f.createStringLiteral("adjoint")));
+  }
+  return f.updateSourceFile(file, statements);
 }

@@ -12,12 +12,21 @@ import type { FunctionNode } from "./sites";
 
 export type VarId = number;
 
+export type ValueKind = "number" | "tensor" | "other";
+
+export function isDifferentiable(v: Var): boolean {
+  return v.kind !== "other";
+}
+
 export interface Var {
   readonly id: VarId;
   /** Readable, unique within the generated function. */
   readonly name: string;
-  /** Only number variables can carry a gradient. */
-  readonly differentiable: boolean;
+  /**
+   * Only numbers and tensors carry a gradient. "tensor" also covers `number | Tensor` and
+   * `any`: their adjoints are combined with the runtime's add, which takes both.
+   */
+  readonly kind: ValueKind;
 }
 
 export type Atom =

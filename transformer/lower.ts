@@ -6,10 +6,10 @@
 // result; the paths' results meet in a single merge variable.
 import ts from "typescript";
 import { AdjointError } from "./diagnostics";
-import { varAtom, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
+import { varAtom, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
 import { Namer } from "./naming";
 import { RULES } from "./rules";
-import { containsCall, functionName, isCustomGradient, isPropertyName, markerKind, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
+import { containsCall, functionName, isCustomGradient, isPropertyName, isTensorType, markerKind, primitiveName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
 
 type Binding = Atom | "uninitialized";
 type Env = Map<ts.Symbol, Binding>;
@@ -73,6 +73,19 @@ export function isNumberType(type: ts.Type): boolean {
   return (type.flags & (ts.TypeFlags.NumberLike | ts.TypeFlags.Any)) !== 0;
 }
 
+/** What a value of this type can carry: a number's gradient, a tensor's (also for `any`, decided at run time), or none. */
+export function valueKind(type: ts.Type): ValueKind {
+  if (type.flags & ts.TypeFlags.Any) return "tensor";
+  if (type.isUnion()) return type.types.map(valueKind).reduce(joinKinds);
+  if (type.flags & ts.TypeFlags.NumberLike) return "number";
+  return isTensorType(type) ? "tensor" : "other";
+}
+
+function joinKinds(a: ValueKind, b: ValueKind): ValueKind {
+  if (a === "other" || b === "other") return "other";
+  return a === "tensor" || b === "tensor" ? "tensor" : "number";
+}
+
 export function lowerFunction(fn: FunctionNode, checker: ts.TypeChecker, reserved: ReadonlySet<string>): LoweredFunction {
   return new Lowering(fn, checker, reserved).run();
 }
@@ -101,7 +114,7 @@ class Lowering {
     const env: Env = new Map();
     const params: Param[] = fn.parameters.map((p) => {
       if (!ts.isIdentifier(p.name) || p.dotDotDotToken) throw new AdjointError("ADJ105", p);
-      const id = this.newVar(p.name.text, isNumberType(this.checker.getTypeAtLocation(p)), true);
+      const id = this.newVar(p.name.text, valueKind(this.checker.getTypeAtLocation(p)), true);
       env.set(this.symbolOf(p.name), varAtom(id));
       return { id, decl: p };
     });
@@ -137,15 +150,15 @@ class Lowering {
     if (this.fn.body) visit(this.fn.body);
   }
 
-  private newVar(name: string, differentiable: boolean, isParam = false): VarId {
+  private newVar(name: string, kind: ValueKind, isParam = false): VarId {
     const id = this.vars.length;
-    this.vars.push({ id, name: isParam ? (this.namer.reserve(name), name) : this.namer.claim(name), differentiable });
+    this.vars.push({ id, name: isParam ? (this.namer.reserve(name), name) : this.namer.claim(name), kind });
     return id;
   }
 
-  private tempVar(differentiable: boolean, hint?: string): VarId {
+  private tempVar(kind: ValueKind, hint?: string): VarId {
     const id = this.vars.length;
-    this.vars.push({ id, name: hint ? this.namer.claim(hint) : this.namer.temp(), differentiable });
+    this.vars.push({ id, name: hint ? this.namer.claim(hint) : this.namer.temp(), kind });
     if (!hint) this.temps.add(id);
     return id;
   }
@@ -273,7 +286,7 @@ class Lowering {
         env.set(symbol, "uninitialized");
         continue;
       }
-      const m = this.tempVar(this.isDifferentiable(a) && this.isDifferentiable(b), symbol.name);
+      const m = this.tempVar(joinKinds(this.kindOfAtom(a), this.kindOfAtom(b)), symbol.name);
       merges.push(m);
       if (thenEnd?.kind !== "throw") thenOut.push({ kind: "merge", target: m, value: a });
       if (elseEnd?.kind !== "throw") elseOut.push({ kind: "merge", target: m, value: b });
@@ -287,7 +300,7 @@ class Lowering {
   private lowerReturningIf(s: ts.IfStatement, rest: Continuation, out: Stmt[], env: Env, target: ReturnTarget): Completion {
     const cond = this.opaque(s.expression, env);
     const owner = target.id === undefined;
-    if (owner) target.id = this.tempVar(true, "result");
+    if (owner) target.id = this.tempVar(this.returnKind(), "result");
     const result = target.id!;
     const branch = (stmt: ts.Statement | undefined): { out: Stmt[]; end: Completion } => {
       const branchOut: Stmt[] = [];
@@ -305,8 +318,15 @@ class Lowering {
     return { kind: "return", value: varAtom(result) };
   }
 
-  private isDifferentiable(atom: Atom): boolean {
-    return atom.kind === "number" || (atom.kind === "var" && this.vars[atom.id]!.differentiable);
+  private kindOfAtom(atom: Atom): ValueKind {
+    if (atom.kind === "number") return "number";
+    if (atom.kind === "var") return this.vars[atom.id]!.kind;
+    return valueKind(this.checker.getTypeAtLocation(atom.node));
+  }
+
+  private returnKind(): ValueKind {
+    const signature = this.checker.getSignatureFromDeclaration(this.fn);
+    return signature ? valueKind(this.checker.getReturnTypeOfSignature(signature)) : "other";
   }
 
   // ---- expressions ----
@@ -334,7 +354,7 @@ class Lowering {
         throw new AdjointError("ADJ213", e);
       }
       if (e.operator === ts.SyntaxKind.MinusToken && this.isNumber(e.operand)) {
-        return this.emitPrim("neg", [this.lowerExpr(e.operand, out, env)], out, e, hint);
+        return this.emitPrim("unary -", [this.lowerExpr(e.operand, out, env)], out, e, hint);
       }
       if (e.operator === ts.SyntaxKind.PlusToken && this.isNumber(e.operand)) return this.lowerExpr(e.operand, out, env, hint);
       return this.lowerOpaque(e, out, env, true, hint);
@@ -362,7 +382,7 @@ class Lowering {
     const elseOut: Stmt[] = [];
     const a = this.lowerExpr(e.whenTrue, thenOut, env);
     const b = this.lowerExpr(e.whenFalse, elseOut, env);
-    const m = this.tempVar(this.isDifferentiable(a) && this.isDifferentiable(b), hint);
+    const m = this.tempVar(joinKinds(this.kindOfAtom(a), this.kindOfAtom(b)), hint);
     thenOut.push({ kind: "merge", target: m, value: a });
     elseOut.push({ kind: "merge", target: m, value: b });
     out.push({ kind: "if", cond, then: thenOut, else: elseOut, merges: [m] });
@@ -380,12 +400,20 @@ class Lowering {
       const [x, hook] = e.arguments;
       if (!x || !hook) throw new AdjointError("ADJ203", e, "gradHook takes a value and a hook function.");
       const value = this.lowerExpr(x, out, env);
-      const hookVar = this.tempVar(false, "hook");
+      const hookVar = this.tempVar("other", "hook");
       out.push({ kind: "let", target: hookVar, op: { kind: "opaque", expr: this.opaque(hook, env), nonDifferentiable: true }, node: hook });
       return this.emitPrim("gradHook", [value, varAtom(hookVar)], out, e, hint);
     }
     if (marker === "customGradient" || isCustomGradient(e.expression, this.checker)) throw new AdjointError("ADJ212", e);
     if (marker) throw new AdjointError("ADJ203", e, `${marker}() inside differentiated code (higher-order differentiation) is not supported yet.`);
+
+    const primitive = primitiveName(e, this.checker);
+    if (primitive !== undefined) {
+      const rule = RULES[primitive];
+      if (!rule) return this.lowerOpaque(e, out, env, false, hint);
+      const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
+      return this.emitPrim(primitive, args, out, e, hint);
+    }
 
     const mathName = this.mathFunction(e.expression);
     if (mathName && RULES[mathName]) {
@@ -403,7 +431,7 @@ class Lowering {
         throw new AdjointError("ADJ203", e, `The function takes ${callee.parameters.length} argument(s); pass no more.`);
       }
       const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
-      const id = this.tempVar(this.isNumber(e), hint);
+      const id = this.tempVar(this.kindOf(e), hint);
       out.push({ kind: "let", target: id, op: { kind: "call", callee, calleeRef: e.expression, args }, node: e });
       return varAtom(id);
     }
@@ -419,7 +447,7 @@ class Lowering {
   }
 
   private emitPrim(prim: string, args: Atom[], out: Stmt[], node: ts.Node, hint?: string): Atom {
-    const id = this.tempVar(true, hint);
+    const id = this.tempVar(this.kindOf(node), hint);
     out.push({ kind: "let", target: id, op: { kind: "prim", prim, args }, node });
     return varAtom(id);
   }
@@ -428,7 +456,7 @@ class Lowering {
   private lowerOpaque(e: ts.Expression, out: Stmt[], env: Env, nonDifferentiable: boolean, hint?: string): Atom {
     const expr = this.opaque(e, env);
     if (expr.renames.size === 0 && !containsCall(e)) return { kind: "constant", node: e };
-    const id = this.tempVar(this.isNumber(e), hint);
+    const id = this.tempVar(this.kindOf(e), hint);
     out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable }, node: e });
     return varAtom(id);
   }
@@ -463,6 +491,10 @@ class Lowering {
     };
     visit(node, false);
     return { node, renames };
+  }
+
+  private kindOf(node: ts.Node): ValueKind {
+    return valueKind(this.checker.getTypeAtLocation(node));
   }
 
   private isNumber(e: ts.Expression): boolean {

@@ -7,8 +7,8 @@ import ts from "typescript";
 import { analyzeActivity } from "./activity";
 import { AdjointError, toDiagnostic } from "./diagnostics";
 import * as E from "./expr";
-import type { GeneratedFunction } from "./expr";
-import type { LoweredFunction } from "./ir";
+import type { GeneratedFunction, Statement } from "./expr";
+import { isDifferentiable, type LoweredFunction } from "./ir";
 import { lowerFunction } from "./lower";
 import { identifiersIn, Namer } from "./naming";
 import { buildAdjoint, type AdjointRequest } from "./reverse";
@@ -33,6 +33,8 @@ export interface Plan {
   /** Generated functions to place after each anchor statement, in a stable order. */
   readonly placements: ReadonlyMap<ts.Statement, readonly Entry[]>;
   readonly diagnostics: readonly ts.Diagnostic[];
+  /** The name each file imports the runtime under (`import * as adjoint from "adjoint"`), when its generated code calls it. */
+  readonly runtimeNamespaces: ReadonlyMap<ts.SourceFile, string>;
   /** Whether an entry and everything it depends on was generated. */
   isComplete(entry: Entry): boolean;
 }
@@ -85,7 +87,13 @@ class Planner {
       list.push(entry);
       placements.set(entry.anchor, list);
     }
-    return { sites: this.sites, placements, diagnostics: this.diagnostics, isComplete: (e) => this.isComplete(e) };
+    const runtimeNamespaces = new Map<ts.SourceFile, string>();
+    for (const entry of this.order) {
+      const file = entry.fn.getSourceFile();
+      if (!this.isComplete(entry) || runtimeNamespaces.has(file) || !usesRuntime(entry.generated!.body)) continue;
+      runtimeNamespaces.set(file, this.fileNamesFor(file).namer.fresh("adjoint"));
+    }
+    return { sites: this.sites, placements, diagnostics: this.diagnostics, runtimeNamespaces, isComplete: (e) => this.isComplete(e) };
   }
 
   /** Runs a step, turning a refusal (or an internal error) into a diagnostic, reported once. */
@@ -143,19 +151,23 @@ class Planner {
 
   /** f_grad, f_vjp, f_valueAndGrad; a wrt other than the default adds the parameters' names: loss_grad_w_b. */
   private nameFor(fn: FunctionNode, request: AdjointRequest): string {
-    const file = fn.getSourceFile();
-    let names = this.fileNames.get(file);
-    if (!names) {
-      const reserved = identifiersIn(file);
-      names = { reserved, namer: new Namer(reserved) };
-      this.fileNames.set(file, names);
-    }
+    const names = this.fileNamesFor(fn.getSourceFile());
     const params = request.wrt.map((i) => {
       const p = fn.parameters[i]?.name;
       return p && ts.isIdentifier(p) ? p.text : String(i);
     });
     const suffix = request.tuple || request.wrt[0] !== 0 ? `_${params.join("_")}` : "";
     return names.namer.fresh(`${functionName(fn) ?? "anonymous"}_${request.kind}${suffix}`);
+  }
+
+  private fileNamesFor(file: ts.SourceFile): { reserved: Set<string>; namer: Namer } {
+    let names = this.fileNames.get(file);
+    if (!names) {
+      const reserved = identifiersIn(file);
+      names = { reserved, namer: new Namer(reserved) };
+      this.fileNames.set(file, names);
+    }
+    return names;
   }
 
   private lower(fn: FunctionNode): LoweredFunction {
@@ -184,18 +196,20 @@ class Planner {
       const lowered = this.lower(entry.fn);
       for (const i of entry.request.wrt) {
         const p = lowered.params[i]!;
-        if (!lowered.vars[p.id]!.differentiable) {
-          throw new AdjointError("ADJ103", p.decl, `Parameter \`${lowered.vars[p.id]!.name}\` is not a number.`);
+        if (!isDifferentiable(lowered.vars[p.id]!)) {
+          throw new AdjointError("ADJ103", p.decl, `Parameter \`${lowered.vars[p.id]!.name}\` is neither a number nor a Tensor.`);
         }
       }
       const r = lowered.result;
-      if (r.kind === "var" && !lowered.vars[r.id]!.differentiable) throw new AdjointError("ADJ104", entry.fn.body ?? entry.fn, "The differentiated function must return a number.");
+      if (r.kind === "var" && !isDifferentiable(lowered.vars[r.id]!)) {
+        throw new AdjointError("ADJ104", entry.fn.body ?? entry.fn, "The differentiated function must return a number or a Tensor.");
+      }
       const activity = analyzeActivity(lowered, entry.request.wrt);
       const adjoint = buildAdjoint(lowered, activity, entry.request, (stmt, activeArgs) => {
         const op = stmt.op as Extract<typeof stmt.op, { kind: "call" }>;
         const callee = op.callee;
-        if (!lowered.vars[stmt.target]!.differentiable) {
-          throw new AdjointError("ADJ104", stmt.node, "The called function must return a number for a gradient to flow through it.");
+        if (!isDifferentiable(lowered.vars[stmt.target]!)) {
+          throw new AdjointError("ADJ104", stmt.node, "The called function must return a number or a Tensor for a gradient to flow through it.");
         }
         if (callee.getSourceFile() !== entry.fn.getSourceFile()) {
           throw new AdjointError("ADJ211", stmt.node, "Move the called function into this file for now.");
@@ -226,4 +240,13 @@ class Planner {
       }
     }
   }
+}
+
+function usesRuntime(body: readonly Statement[]): boolean {
+  const inExpr = (e: E.Expr): boolean => e.kind === "runtime" || E.children(e).some(inExpr);
+  return body.some((s) => {
+    if (s.kind === "if") return inExpr(s.cond) || usesRuntime(s.then) || usesRuntime(s.else);
+    const exprs = "init" in s ? [s.init] : "value" in s ? [s.value] : "expr" in s ? [s.expr] : [];
+    return exprs.some((e) => e !== undefined && inExpr(e));
+  });
 }

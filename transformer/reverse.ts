@@ -81,7 +81,10 @@ class Reverse {
     this.backward(fn.body, backward);
     const grads = request.wrt.map((i) => {
       const p = fn.params[i]!;
-      return this.isActive(p.id) ? this.finalize(p.id, backward) : E.num(0);
+      const g = this.isActive(p.id) ? this.finalize(p.id, backward) : E.num(0);
+      // A tensor parameter's gradient gets the parameter's exact shape and dtype (a zero
+      // gradient included); inside the sweep adjoints may stay smaller and broadcast.
+      return this.isTensor(p.id) ? E.rt("fitGradient", g, this.value({ kind: "var", id: p.id })) : g;
     });
     body.push(...backward);
 
@@ -90,6 +93,22 @@ class Reverse {
       request.kind === "valueAndGrad" ? { kind: "object", fields: [["value", value], ["grad", gradient]] } : gradient;
     body.push({ kind: "return", value: returned });
     return { body: hoistBranchValues(simplify(body, this.inlinableNames())), extraParams };
+  }
+
+  private isTensor(id: VarId): boolean {
+    return this.fn.vars[id]!.kind === "tensor";
+  }
+
+  /** The sum of adjoint contributions: `+` for numbers, the runtime's add for tensors. */
+  private total(id: VarId, terms: readonly Expr[]): Expr {
+    return this.isTensor(id) ? terms.reduce((acc, t) => E.rt("add", acc, t), E.num(0)) : E.sum(terms);
+  }
+
+  /** `dx += terms` for a number; `dx = add(dx, terms)` for a tensor, whose values are never written in place. */
+  private accumulate(id: VarId, terms: readonly Expr[]): Statement {
+    const name = this.state(id).name!;
+    if (!this.isTensor(id)) return { kind: "accumulate", name, value: E.sum(terms) };
+    return { kind: "assign", name, value: E.rt("add", E.name(name), this.total(id, terms)) };
   }
 
   private isActive(id: VarId): boolean {
@@ -207,7 +226,7 @@ class Reverse {
     this.deferred = new Map();
     const out: Statement[] = [];
     this.backward(block, out);
-    this.deferred.forEach((terms, id) => out.push({ kind: "accumulate", name: this.state(id).name!, value: E.sum(terms) }));
+    this.deferred.forEach((terms, id) => out.push(this.accumulate(id, terms)));
     this.deferred = outer;
     return out;
   }
@@ -221,7 +240,7 @@ class Reverse {
       const y = this.value({ kind: "var", id: s.target });
       op.args.forEach((a, i) => {
         if (a.kind === "var" && this.isActive(a.id) && isDifferentiableOperand(rule, i)) {
-          this.contribute(a.id, rule.adjoint({ g, args, y, i }), block);
+          this.contribute(a.id, rule.adjoint({ g, args, y, i, tensor: this.isTensor(s.target) }), block);
         }
       });
     } else if (op.kind === "call") {
@@ -260,7 +279,7 @@ class Reverse {
     const st = this.state(id);
     if (st.name) return;
     st.name = this.namer.adjoint(this.varName(id));
-    out.push({ kind: "let", name: st.name, init: E.sum(st.pending) });
+    out.push({ kind: "let", name: st.name, init: this.total(id, st.pending) });
     st.pending = [];
   }
 
@@ -269,10 +288,10 @@ class Reverse {
     const st = this.state(id);
     let result: Expr;
     if (st.name) {
-      if (st.pending.length > 0) out.push({ kind: "accumulate", name: st.name, value: E.sum(st.pending) });
+      if (st.pending.length > 0) out.push(this.accumulate(id, st.pending));
       result = E.name(st.name);
     } else {
-      const total = E.sum(st.pending);
+      const total = this.total(id, st.pending);
       if (E.isTrivial(total) && !(mustName && total.kind === "neg")) {
         result = total;
       } else {

@@ -8,27 +8,44 @@ export const MARKER_KINDS = ["grad", "vjp", "valueAndGrad", "stopGradient", "gra
 export type MarkerKind = (typeof MARKER_KINDS)[number];
 export type DifferentiationKind = "grad" | "vjp" | "valueAndGrad";
 
-const TAG = /@adjointMarker\s+(\w+)/;
+const MARKER_TAG = /@adjointMarker\s+(\w+)/;
+const PRIMITIVE_TAG = /@adjointPrimitive\s+(\w+)/;
 
 export function markerKind(call: ts.CallExpression, checker: ts.TypeChecker): MarkerKind | undefined {
+  const kind = calleeTag(call, checker, MARKER_TAG);
+  return kind && (MARKER_KINDS as readonly string[]).includes(kind) ? (kind as MarkerKind) : undefined;
+}
+
+/** The runtime primitive a call resolves to (add, matmul, ...), by the `@adjointPrimitive` tag on its declaration. */
+export function primitiveName(call: ts.CallExpression, checker: ts.TypeChecker): string | undefined {
+  return calleeTag(call, checker, PRIMITIVE_TAG);
+}
+
+function calleeTag(call: ts.CallExpression, checker: ts.TypeChecker, tag: RegExp): string | undefined {
   let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
   if (!symbol) return undefined;
   if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   for (const decl of symbol.declarations ?? []) {
-    const kind = markerTagOf(decl);
-    if (kind) return kind;
+    const value = tagOf(decl, tag);
+    if (value) return value;
   }
   return undefined;
 }
 
-/** Reads the tag from the raw comment, which works whether or not the compiler parsed JSDoc. */
-function markerTagOf(decl: ts.Declaration): MarkerKind | undefined {
+/** Reads a tag from the raw leading comment, which works whether or not the compiler parsed JSDoc. */
+function tagOf(decl: ts.Node, tag: RegExp): string | undefined {
   const file = decl.getSourceFile();
   for (const range of ts.getLeadingCommentRanges(file.text, decl.getFullStart()) ?? []) {
-    const match = TAG.exec(file.text.slice(range.pos, range.end));
-    if (match && (MARKER_KINDS as readonly string[]).includes(match[1]!)) return match[1] as MarkerKind;
+    const match = tag.exec(file.text.slice(range.pos, range.end));
+    if (match) return match[1] ?? "";
   }
   return undefined;
+}
+
+/** Whether a type is the runtime's Tensor class (tagged `@adjointTensor`). */
+export function isTensorType(type: ts.Type): boolean {
+  const decls = type.getSymbol()?.declarations ?? [];
+  return decls.some((d) => ts.isClassDeclaration(d) && tagOf(d, /@adjoint(Tensor)\b/) !== undefined);
 }
 
 export function isDifferentiationKind(kind: MarkerKind | undefined): kind is DifferentiationKind {

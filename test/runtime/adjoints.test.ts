@@ -7,6 +7,10 @@ import {
   inversePermutation,
   matmulGradA,
   matmulGradB,
+  fitGradient,
+  reshapeGrad,
+  sumGrad,
+  transposeGrad,
   unbroadcast,
 } from "../../runtime/adjoints";
 import { expectTensor, expectValues, numericGrad, randomTensor } from "./helpers";
@@ -19,7 +23,7 @@ function total(t: Tensor | number): number {
   return typeof t === "number" ? t : sum(t).item();
 }
 
-describe("unbroadcast", () => {
+describe("fitGradient", () => {
   const CASES: [Shape, Shape][] = [
     [[3], [2, 3]],
     [[2, 1], [2, 3]],
@@ -35,28 +39,55 @@ describe("unbroadcast", () => {
       const x = randomTensor(likeShape, 1);
       const seed = randomTensor(outShape, 2);
       const f = (v: Tensor): number => total(mul(seed, add(v, zeros(outShape))));
-      const g = unbroadcast(seed, x);
+      const g = fitGradient(seed, x);
       expectTensor(g, likeShape, "float64", numericGrad(f, x), FD_TOL, FD_TOL);
     });
   }
 
   it("casts to like's dtype and returns numbers for number operands", () => {
     const like = zeros([3], "float32");
-    expectTensor(unbroadcast(tensor([[1, 2, 3], [4, 5, 6]]), like), [3], "float32", [5, 7, 9]);
-    expect(unbroadcast(tensor([[1, 2], [3, 4]]), 7)).toBe(10);
-    expect(unbroadcast(2.5, 7)).toBe(2.5);
+    expectTensor(fitGradient(tensor([[1, 2, 3], [4, 5, 6]]), like), [3], "float32", [5, 7, 9]);
+    expect(fitGradient(tensor([[1, 2], [3, 4]]), 7)).toBe(10);
+    expect(fitGradient(2.5, 7)).toBe(2.5);
     const same = tensor([1, 2]);
-    expect(unbroadcast(same, zeros([2]))).toBe(same);
+    expect(fitGradient(same, zeros([2]))).toBe(same);
   });
 
   it("broadcasts a smaller gradient up to like's shape", () => {
-    expectTensor(unbroadcast(3, zeros([2, 2])), [2, 2], "float64", [3, 3, 3, 3]);
-    expectTensor(unbroadcast(tensor(2), zeros([2])), [2], "float64", [2, 2]);
-    expectTensor(unbroadcast(tensor([[1], [2]]), zeros([2, 3], "float32")), [2, 3], "float32", [1, 1, 1, 2, 2, 2]);
+    expectTensor(fitGradient(3, zeros([2, 2])), [2, 2], "float64", [3, 3, 3, 3]);
+    expectTensor(fitGradient(tensor(2), zeros([2])), [2], "float64", [2, 2]);
+    expectTensor(fitGradient(tensor([[1], [2]]), zeros([2, 3], "float32")), [2, 3], "float32", [1, 1, 1, 2, 2, 2]);
   });
 
   it("rejects a gradient that does not fit", () => {
-    expect(() => unbroadcast(zeros([2, 3]), zeros([4]))).toThrow("unbroadcast: a gradient of shape [2,3] does not fit an operand of shape [4]");
+    expect(() => fitGradient(zeros([2, 3]), zeros([4]))).toThrow("fitGradient: a gradient of shape [2,3] does not fit an operand of shape [4]");
+  });
+});
+
+describe("unbroadcast (reduce only)", () => {
+  it("sums the axes broadcasting added and leaves a smaller adjoint alone", () => {
+    expectTensor(unbroadcast(tensor([[1, 2, 3], [4, 5, 6]]), zeros([3])) as Tensor, [3], "float64", [5, 7, 9]);
+    expectTensor(unbroadcast(tensor([[1, 2, 3], [4, 5, 6]]), zeros([2, 1])) as Tensor, [2, 1], "float64", [6, 15]);
+    expect(unbroadcast(tensor([[1, 2], [3, 4]]), 7)).toBe(10);
+    expect(unbroadcast(2.5, zeros([4]))).toBe(2.5);
+    const small = tensor([1, 2]);
+    expect(unbroadcast(small, zeros([3, 2]))).toBe(small);
+  });
+});
+
+describe("sumGrad, reshapeGrad, transposeGrad", () => {
+  it("sumGrad keeps a whole-sum adjoint as it is and re-inserts reduced axes otherwise", () => {
+    const x = zeros([2, 3]);
+    expect(sumGrad(1.5, x, 0)).toBe(1.5);
+    expectTensor(sumGrad(tensor([1, 2]), x, zeros([2]), 1) as Tensor, [2, 3], "float64", [1, 1, 1, 2, 2, 2]);
+    expectTensor(sumGrad(tensor([[1], [2]]), x, zeros([2, 1]), 1, true) as Tensor, [2, 3], "float64", [1, 1, 1, 2, 2, 2]);
+  });
+
+  it("reshapeGrad and transposeGrad give the input's layout back, also for a scalar adjoint", () => {
+    const x = zeros([2, 3]);
+    expectTensor(reshapeGrad(tensor([1, 2, 3, 4, 5, 6]), x, zeros([6])) as Tensor, [2, 3], "float64", [1, 2, 3, 4, 5, 6]);
+    expectTensor(reshapeGrad(2, x, zeros([6])) as Tensor, [2, 3], "float64", [2, 2, 2, 2, 2, 2]);
+    expectTensor(transposeGrad(tensor([[1, 2], [3, 4], [5, 6]]), zeros([3, 2])) as Tensor, [2, 3], "float64", [1, 3, 5, 2, 4, 6]);
   });
 });
 

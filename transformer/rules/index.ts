@@ -1,12 +1,14 @@
 // The one table of adjoint rules, keyed by primitive name: operators by their token
-// ("+", "**", "neg"), Math functions as "Math.sin", markers by their API name.
+// ("+", "**", "unary -"), Math functions as "Math.sin", tensor primitives and markers by
+// their API name ("mul", "stopGradient").
 import { markerRules } from "./markers";
 import { scalarRules } from "./scalar";
+import { tensorRules } from "./tensor";
 import type { Rule } from "./types";
 
 export type { Rule, RuleContext } from "./types";
 
-export const RULES: Readonly<Record<string, Rule>> = { ...scalarRules, ...markerRules };
+export const RULES: Readonly<Record<string, Rule>> = { ...scalarRules, ...tensorRules, ...markerRules };
 
 export function ruleFor(prim: string): Rule {
   const rule = RULES[prim];

@@ -1,7 +1,7 @@
 // Rules for the markers that may appear inside differentiated code. Each returns its
 // operand unchanged in the forward pass, so the primal is the operand itself and the
 // emitter writes no copy; only the backward pass differs.
-import { call, mul, neg, type Expr } from "../expr";
+import { call, mul, neg, rt, type Expr } from "../expr";
 import type { Rule } from "./types";
 
 const identity = (args: readonly Expr[]): Expr => args[0]!;
@@ -23,7 +23,10 @@ export const markerRules: Record<string, Rule> = {
     arity: "variadic",
     primal: identity,
     differentiable: (i) => i === 0,
-    adjoint: ({ g, args: [, lambda] }) => (lambda ? neg(mul(lambda, g)) : neg(g)),
+    adjoint: ({ g, args: [, lambda], tensor }) => {
+      if (tensor) return lambda ? rt("neg", rt("mul", lambda, g)) : rt("neg", g);
+      return lambda ? neg(mul(lambda, g)) : neg(g);
+    },
     summary: "dx = −λ·g",
   },
 };

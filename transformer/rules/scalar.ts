@@ -80,7 +80,7 @@ export const scalarRules: Record<string, Rule> = {
   },
   "**": power((a, b) => binary("**", a, b)),
   "Math.pow": power((a, b) => math("pow", a, b)),
-  neg: unary(neg, (g) => neg(g), "da = −g"),
+  "unary -": unary(neg, (g) => neg(g), "da = −g"),
   "Math.exp": mathUnary("exp", (g, _a, y) => mul(g, y), "g·y"),
   "Math.expm1": mathUnary("expm1", (g, _a, y) => mul(g, add(y, num(1))), "g·(y + 1)"),
   "Math.log": mathUnary("log", (g, a) => div(g, a), "g/a"),

@@ -12,6 +12,8 @@ export interface RuleContext {
   readonly y: Expr;
   /** Which operand the contribution is for. */
   readonly i: number;
+  /** Whether the result is a tensor (or may be): arithmetic on `g` must then use the runtime. */
+  readonly tensor: boolean;
 }
 
 export interface Rule {

@@ -1,0 +1,206 @@
+// Every tensor primitive's rule, for every differentiable operand, checked against central
+// finite differences in float64 through the whole pipeline (a program compiled by the
+// transformer and run). Variants cover broadcasting (operands of different shapes, a
+// number operand) and every axis / keepDims form of the reductions. The test iterates the
+// table, so a primitive without a case fails the suite.
+import { describe, expect, it } from "vitest";
+import * as runtime from "../runtime";
+import type { Tensor } from "../runtime";
+import { tensorRules } from "../transformer/rules/tensor";
+import { compile } from "./harness";
+
+interface Operand {
+  /** A shape, or "number" for a plain number operand. */
+  readonly shape: readonly number[] | "number";
+  /** Sampling interval (log and sqrt need positive inputs, for instance). */
+  readonly domain?: readonly [number, number];
+}
+
+interface Variant {
+  readonly operands: readonly Operand[];
+  /** The call, over operand names a, b, c. */
+  readonly call: string;
+  /** The result's shape, for the random weights W that make the checked scalar sum(W * result). */
+  readonly out: readonly number[];
+  /** Operands that are not differentiable (a condition). */
+  readonly constant?: readonly number[];
+}
+
+const t = (...shape: number[]): Operand => ({ shape });
+const pos = (...shape: number[]): Operand => ({ shape, domain: [0.3, 2.5] });
+const NUM: Operand = { shape: "number" };
+
+const binaryVariants = (fn: string, domain?: readonly [number, number]): Variant[] => {
+  const op = (...shape: number[]): Operand => ({ shape, domain });
+  return [
+    { operands: [op(2, 3), op(2, 3)], call: `${fn}(a, b)`, out: [2, 3] },
+    { operands: [op(2, 3), op(3)], call: `${fn}(a, b)`, out: [2, 3] },
+    { operands: [op(2, 1), op(1, 3)], call: `${fn}(a, b)`, out: [2, 3] },
+    { operands: [op(3), { shape: "number", domain }], call: `${fn}(a, b)`, out: [3] },
+    { operands: [{ shape: "number", domain }, op(2, 2)], call: `${fn}(a, b)`, out: [2, 2] },
+  ];
+};
+const unaryVariants = (fn: string, domain?: readonly [number, number]): Variant[] => [
+  { operands: [{ shape: [2, 3], domain }], call: `${fn}(a)`, out: [2, 3] },
+  { operands: [{ shape: "number", domain }], call: `${fn}(a)`, out: [] },
+];
+const reductionVariants = (fn: string): Variant[] => [
+  { operands: [t(2, 3, 2)], call: `${fn}(a)`, out: [] },
+  { operands: [t(2, 3, 2)], call: `${fn}(a, 1)`, out: [2, 2] },
+  { operands: [t(2, 3, 2)], call: `${fn}(a, -1, true)`, out: [2, 3, 1] },
+  { operands: [t(2, 3, 2)], call: `${fn}(a, [0, 2])`, out: [3] },
+  { operands: [t(2, 3, 2)], call: `${fn}(a, [0, 2], true)`, out: [1, 3, 1] },
+  { operands: [t(2, 3)], call: `${fn}(a, undefined, true)`, out: [1, 1] },
+];
+
+const CASES: Record<string, Variant[]> = {
+  add: binaryVariants("add"),
+  sub: binaryVariants("sub"),
+  mul: binaryVariants("mul"),
+  div: binaryVariants("div", [0.5, 2]),
+  pow: [
+    ...binaryVariants("pow", [0.3, 2]),
+    { operands: [t(2, 3)], call: "pow(a, 3)", out: [2, 3] },
+    { operands: [t(2, 3)], call: "pow(a, 2)", out: [2, 3] },
+  ],
+  maximum: binaryVariants("maximum"),
+  minimum: binaryVariants("minimum"),
+  neg: unaryVariants("neg"),
+  exp: unaryVariants("exp"),
+  log: unaryVariants("log", [0.3, 3]),
+  log1p: unaryVariants("log1p", [-0.5, 3]),
+  sin: unaryVariants("sin"),
+  cos: unaryVariants("cos"),
+  tanh: unaryVariants("tanh"),
+  sqrt: unaryVariants("sqrt", [0.3, 3]),
+  abs: unaryVariants("abs"),
+  square: unaryVariants("square"),
+  sigmoid: unaryVariants("sigmoid"),
+  relu: unaryVariants("relu"),
+  softplus: unaryVariants("softplus"),
+  sum: reductionVariants("sum"),
+  mean: reductionVariants("mean"),
+  logSumExp: reductionVariants("logSumExp"),
+  reshape: [
+    { operands: [t(2, 3)], call: "reshape(a, [3, 2])", out: [3, 2] },
+    { operands: [t(2, 3)], call: "reshape(a, [-1])", out: [6] },
+  ],
+  transpose: [
+    { operands: [t(2, 3)], call: "transpose(a)", out: [3, 2] },
+    { operands: [t(2, 3, 4)], call: "transpose(a, [1, 2, 0])", out: [3, 4, 2] },
+  ],
+  matmul: [
+    { operands: [t(2, 3), t(3, 4)], call: "matmul(a, b)", out: [2, 4] },
+    { operands: [t(2, 3), t(3)], call: "matmul(a, b)", out: [2] },
+    { operands: [t(3), t(3, 4)], call: "matmul(a, b)", out: [4] },
+    { operands: [t(3), t(3)], call: "matmul(a, b)", out: [] },
+  ],
+  dot: [
+    { operands: [t(3), t(3)], call: "dot(a, b)", out: [] },
+    { operands: [t(2, 3), t(3, 2)], call: "dot(a, b)", out: [2, 2] },
+  ],
+  where: [
+    { operands: [t(2, 3), t(2, 3), t(3)], call: "where(greater(a, 0), b, c)", out: [2, 3], constant: [0] },
+    { operands: [t(2, 3), NUM, t(2, 3)], call: "where(greater(a, 0), b, c)", out: [2, 3], constant: [0] },
+  ],
+  // Piecewise constant: the gradient is zero, which finite differences agree with away from jumps.
+  sign: [{ operands: [t(2, 3)], call: "mul(sign(a), a)", out: [2, 3] }],
+  greater: [{ operands: [t(2, 3), t(3)], call: "mul(greater(a, b), a)", out: [2, 3] }],
+  equal: [{ operands: [t(2, 3), t(3)], call: "add(equal(a, b), a)", out: [2, 3] }],
+};
+
+const NAMES = ["a", "b", "c"];
+const names = Object.keys(tensorRules);
+const variants = names.flatMap((rule) => (CASES[rule] ?? []).map((v, k) => ({ rule, v, id: `${rule}_${k}` })));
+
+const source = [
+  `import { grad, Tensor, tensor, randomNormal, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, sum, mean, logSumExp, reshape, transpose, matmul, dot, where, sign, greater, equal } from "adjoint";`,
+  ...variants.flatMap(({ v, id }, n) => {
+    const params = v.operands.map((o, i) => `${NAMES[i]}: ${o.shape === "number" ? "number" : "Tensor"}`).join(", ");
+    const wrt = v.operands.map((_, i) => i).filter((i) => !v.constant?.includes(i));
+    return [
+      `const W_${id} = randomNormal([${v.out.join(", ")}], { seed: ${n + 1} });`,
+      `export function f_${id}(${params}) { return sum(mul(W_${id}, ${v.call})); }`,
+      `export const df_${id} = grad(f_${id}, { wrt: [${wrt.join(", ")}] });`,
+    ];
+  }),
+].join("\n");
+
+function sampler(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function sample(o: Operand, random: () => number): number | Tensor {
+  const [lo, hi] = o.domain ?? [-2, 2];
+  // Keep values away from 0 so abs, relu and the comparisons are not probed at their kinks.
+  const draw = (): number => {
+    const v = lo + (hi - lo) * random();
+    return Math.abs(v) < 0.05 ? v + 0.1 : v;
+  };
+  if (o.shape === "number") return draw();
+  const size = o.shape.reduce((p, d) => p * d, 1);
+  return runtime.tensor(Float64Array.from({ length: size }, draw), { shape: o.shape });
+}
+
+/** Central difference of f with respect to every element of operand i. */
+function finiteDifferences(f: (...args: any[]) => number, args: (number | Tensor)[], i: number, h = 1e-6): number[] {
+  const x = args[i]!;
+  const at = (k: number, delta: number): number => {
+    const copy = [...args];
+    if (typeof x === "number") copy[i] = x + delta;
+    else {
+      const data = Float64Array.from(x.data);
+      data[k]! += delta;
+      copy[i] = runtime.tensor(data, { shape: x.shape });
+    }
+    const y = f(...copy) as number | Tensor;
+    return typeof y === "number" ? y : y.item();
+  };
+  const size = typeof x === "number" ? 1 : x.size;
+  return Array.from({ length: size }, (_, k) => (at(k, h) - at(k, -h)) / (2 * h));
+}
+
+describe("tensor rules against finite differences (float64)", () => {
+  const compiled = compile(source);
+  const program = compiled.run();
+
+  it("compiles every case without diagnostics or type errors", () => {
+    expect(compiled.codes).toEqual([]);
+    expect(compiled.typeErrors).toEqual([]);
+  });
+
+  it.each(names)("%s", (rule) => {
+    const cases = variants.filter((x) => x.rule === rule);
+    expect(cases.length, `tensor rule ${rule} has no case in test/tensor-rules.test.ts`).toBeGreaterThan(0);
+    for (const { v, id } of cases) {
+      const f = program[`f_${id}`] as (...args: any[]) => number;
+      const df = program[`df_${id}`] as (...args: any[]) => (number | Tensor)[];
+      const random = sampler(id.length * 7919 + cases.indexOf(cases.find((c) => c.id === id)!));
+      for (let trial = 0; trial < 3; trial++) {
+        const args = v.operands.map((o) => sample(o, random));
+        const grads = df(...args);
+        const wrt = v.operands.map((_, i) => i).filter((i) => !v.constant?.includes(i));
+        wrt.forEach((i, k) => {
+          const g = grads[k]!;
+          const x = args[i]!;
+          // The gradient has its parameter's type, shape and dtype.
+          if (typeof x === "number") expect(typeof g, `${id}: gradient of a number`).toBe("number");
+          else {
+            expect((g as Tensor).shape, `${id}: gradient shape of ${NAMES[i]}`).toEqual(x.shape);
+            expect((g as Tensor).dtype).toBe("float64");
+          }
+          const actual = typeof g === "number" ? [g] : Array.from((g as Tensor).data);
+          const expected = finiteDifferences(f, args, i);
+          actual.forEach((value, e) => {
+            const tol = 1e-6 * Math.max(1, Math.abs(expected[e]!));
+            expect(Math.abs(value - expected[e]!), `${id} (${v.call}), d/d${NAMES[i]}[${e}]`).toBeLessThan(tol);
+          });
+        });
+      }
+    }
+  });
+});
