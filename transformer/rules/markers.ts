@@ -15,7 +15,9 @@ export const markerRules: Record<string, Rule> = {
     arity: 2,
     primal: identity,
     differentiable: (i) => i === 0,
-    adjoint: ({ g, args: [, hook] }) => call(hook!, g),
+    // The hook sees the whole gradient (PyTorch's register_hook), never the scalar that
+    // stands for a uniform one inside the sweep.
+    adjoint: ({ g, args: [x, hook], tensor }) => call(hook!, tensor ? rt("fitGradient", g, x!) : g),
     summary: "dx = hook(g)",
   },
   // reverseGradient(x, lambda = 1): the gradient is multiplied by -lambda.

@@ -14,11 +14,19 @@ const unary = (fn: string, adjoint: (g: Expr, x: Expr, y: Expr) => Expr, summary
   summary,
 });
 
-/** Adjoint of a broadcasting binary operation: each contribution is reduced to its operand. */
+/**
+ * Adjoint of a broadcasting binary operation: each contribution is reduced to its operand,
+ * unless nothing can have been broadcast against it (the other operand is a literal, or
+ * the operand itself, as in mul(x, x)).
+ */
 const binary = (fn: string, adjoint: (c: RuleContext) => Expr, summary: string): Rule => ({
   arity: 2,
   primal: (args) => rt(fn, ...args),
-  adjoint: (c) => rt("unbroadcast", adjoint(c), c.args[c.i]!),
+  adjoint: (c) => {
+    const [own, other] = [c.args[c.i]!, c.args[1 - c.i]!];
+    const sameShape = other.kind === "num" || (other.kind === "name" && own.kind === "name" && other.name === own.name);
+    return sameShape ? adjoint(c) : rt("unbroadcast", adjoint(c), own);
+  },
   summary,
 });
 
