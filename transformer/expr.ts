@@ -133,6 +133,12 @@ export function rt(fn: string, ...args: Expr[]): Expr {
     case "unbroadcast":
       if (isNum(a!)) return a;
       break;
+    // The adjoint of a whole sum is the sum's adjoint itself (it broadcasts over x).
+    case "sumGrad": {
+      const axis = args[3];
+      if (axis === undefined || (axis.kind === "name" && axis.name === "undefined")) return a!;
+      break;
+    }
   }
   return { kind: "runtime", fn, args };
 }
