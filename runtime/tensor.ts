@@ -449,7 +449,18 @@ function makeFormatter(values: number[], dtype: DType): (v: number) => string {
     if (a > maxAbs) maxAbs = a;
     if (a !== 0 && a < minAbs) minAbs = a;
   }
-  const scientific = !allIntegers && (maxAbs >= 1e8 || minAbs < 1e-4);
+  // NumPy's rule: tiny or huge values, or magnitudes more than 1000x apart.
+  const scientific = !allIntegers && (maxAbs >= 1e8 || minAbs < 1e-4 || maxAbs / minAbs > 1e3);
+  // Fractional digits the scientific mantissas need: the most any value needs, at most 8.
+  let sciDigits = 0;
+  if (scientific) {
+    for (const v of values) {
+      if (!Number.isFinite(v) || v === 0) continue;
+      const shortest = dtype === "float32" ? Number(shortestFloat32(v)) : v;
+      const m = shortest.toExponential().split("e")[0]!;
+      sciDigits = Math.max(sciDigits, Math.min(PRECISION, m.includes(".") ? m.length - m.indexOf(".") - 1 : 0));
+    }
+  }
   return (v: number): string => {
     if (Number.isNaN(v)) return "NaN";
     if (v === Infinity) return "Infinity";
@@ -459,11 +470,9 @@ function makeFormatter(values: number[], dtype: DType): (v: number) => string {
     // The shortest decimal that reads back as the same value in this dtype.
     const shortest = dtype === "float32" ? Number(shortestFloat32(v)) : v;
     if (scientific) {
-      const s = shortest.toExponential();
-      const frac = s.indexOf("e") - s.indexOf(".") - 1;
-      if (!s.includes(".") || frac <= PRECISION) return s;
-      const [m, e] = v.toExponential(PRECISION).split("e");
-      return `${trimZeros(m)}e${e}`;
+      // As NumPy: one mantissa length for all values, two-digit exponents (3.98010770e-04).
+      const [m, e] = v.toExponential(sciDigits).split("e");
+      return `${m}e${e![0] === "-" ? "-" : "+"}${e!.replace(/^[+-]/, "").padStart(2, "0")}`;
     }
     const s = String(shortest);
     if (!s.includes("e") && (!s.includes(".") || s.length - s.indexOf(".") - 1 <= PRECISION)) return s;

@@ -125,7 +125,7 @@ describe("toArray / item / toString", () => {
     expect(String(tensor([0.1, 0.2], { dtype: "float32" }))).toBe("tensor([0.1, 0.2], dtype=float32)");
     expect(String(tensor([NaN, Infinity, -Infinity, 1]))).toBe("tensor([NaN, Infinity, -Infinity, 1])");
     expect(String(tensor([1 / 3]))).toBe("tensor([0.33333333])");
-    expect(String(tensor([1e-7, 0.5]))).toBe("tensor([1e-7, 5e-1])");
+    expect(String(tensor([1e-7, 0.5]))).toBe("tensor([1e-07, 5e-01])");
     expect(String(zeros([0, 3]))).toBe("tensor([], shape=[0, 3])");
     expect(String(zeros([0]))).toBe("tensor([])");
   });
