@@ -7,6 +7,7 @@
 // larger than an operand (unbroadcast), and each parameter's gradient is fitted to the
 // parameter's exact shape and dtype once, at the end (fitGradient).
 
+import { CUSTOM_BACKWARD } from "./markers";
 import { Tensor, type Shape, cast, formatShape, full, isTensor, sameShape } from "./tensor";
 import {
   type Axis,
@@ -249,4 +250,20 @@ export function powGradBase(g: Operand, a: Operand, b: Operand): Operand {
 export function powGradExponent(g: Operand, a: Operand, b: Operand, y: Operand): Operand {
   const zeroBase = mul(equal(a, 0), add(greater(b, 0), equal(b, 0)));
   return mul(g, where(zeroBase, 0, mul(y, log(a))));
+}
+
+/**
+ * The gradients a customGradient function's backward gives for `args`, one entry per
+ * argument, with `null` (no gradient) as 0. A one-argument forward's backward returns the
+ * gradient itself; a longer one returns an array with an entry per argument.
+ */
+export function customGradients(fn: unknown, g: Operand, ...args: unknown[]): Operand[] {
+  const backward = (fn as { [CUSTOM_BACKWARD]?: (...a: unknown[]) => unknown })[CUSTOM_BACKWARD];
+  if (typeof backward !== "function") throw new Error("customGradients: the function was not made by customGradient()");
+  const result = backward(g, ...args);
+  const entries = args.length === 1 && !Array.isArray(result) ? [result] : result;
+  if (!Array.isArray(entries) || entries.length !== args.length) {
+    throw new Error(`customGradient: backward must return an array with one gradient per argument (${args.length}), or null for none`);
+  }
+  return entries.map((e) => (e === null || e === undefined ? 0 : (e as Operand)));
 }

@@ -51,5 +51,6 @@ export type { Operand } from "./ops";
 // Called by generated gradient code (through `import * as adjoint from "adjoint"`).
 export {
   unbroadcast, fitGradient, sumGrad, expandReduced, reshapeGrad, transposeGrad, matmulGradA, matmulGradB, powGradBase, powGradExponent,
+  customGradients,
 } from "./adjoints";
 export { reductionSize } from "./ops";

@@ -113,6 +113,11 @@ export function customGradient<F extends AnyFunction>(
   forward: F,
   backward: (g: ReturnType<F>, ...args: Parameters<F>) => unknown,
 ): F {
-  void backward;
-  return ((...args: Parameters<F>) => forward(...args)) as F;
+  const fn = (...args: Parameters<F>) => forward(...args);
+  // Generated code finds the backward here (customGradients in runtime/adjoints.ts).
+  Object.defineProperty(fn, CUSTOM_BACKWARD, { value: backward });
+  return fn as F;
 }
+
+/** Where customGradient keeps a function's backward. */
+export const CUSTOM_BACKWARD: unique symbol = Symbol.for("adjoint.customGradient.backward");

@@ -95,9 +95,6 @@ const CASES: Record<string, string> = {
       return sq(x);
     }
     export const df = grad(f);`,
-  ADJ212: `
-    const f = (x: number) => customGradient((t: number) => t, (g: number) => g)(x); // <-
-    export const df = grad(f);`,
   ADJ213: `
     function f(x: number) {
       let y = x;

@@ -62,6 +62,13 @@ const CASES: Record<string, Case> = {
   "Math.sign": math("Math.sign", [-3, 3]),
   stopGradient: { params: ["a"], body: "a * stopGradient(a)", domain: [-3, 3], expected: (a) => [a] },
   gradHook: { params: ["a"], body: "gradHook(a * a, (g) => 3 * g)", domain: [-3, 3], expected: (a) => [6 * a] },
+  customGradient: {
+    params: ["a", "b"],
+    body: "customGradient((u: number, v: number) => u * v, (g: number, u: number, v: number) => [2 * g * v, 3 * g * u])(a, b)",
+    domain: [-3, 3],
+    // Its backward replaces the derivative: [2b, 3a], not [b, a].
+    expected: (a, b) => [2 * b, 3 * a],
+  },
   reverseGradient: {
     params: ["a", "b"],
     body: "reverseGradient(a * a, b)",
@@ -90,7 +97,7 @@ const fnName = (rule: string, i: number): string => `rule${i}_${rule.replace(/\W
 
 // One program holds a function and its gradient for every rule: compiled once.
 const source = [
-  `import { grad, stopGradient, gradHook, reverseGradient } from "adjoint";`,
+  `import { grad, stopGradient, gradHook, reverseGradient, customGradient } from "adjoint";`,
   ...names.flatMap((rule, i) => {
     const c = CASES[rule];
     if (!c) return [];

@@ -23,7 +23,6 @@ export const DIAGNOSTICS = {
   ADJ209: "`var` declarations are not supported in differentiated code.",
   ADJ210: "Functions declared inside a differentiated function cannot be differentiated through.",
   ADJ211: "Differentiating a function declared in another module is not supported yet.",
-  ADJ212: "customGradient is not supported by the transformer yet.",
   ADJ213: "Increment and decrement operators are only supported as statements.",
   ADJ900: "Internal error in the adjoint transformer; the call was left untransformed. Please report it with this function.",
 } as const;

@@ -90,7 +90,9 @@ export class Emitter {
           return f.createVariableStatement(undefined, f.createVariableDeclarationList([decl], s.init || flags === ts.NodeFlags.Let ? flags : ts.NodeFlags.Let));
         }
         case "destructure": {
-          const pattern = f.createArrayBindingPattern(s.names.map((n) => f.createBindingElement(undefined, undefined, n)));
+          const pattern = f.createArrayBindingPattern(
+            s.names.map((n) => (n === undefined ? f.createOmittedExpression() : f.createBindingElement(undefined, undefined, n))),
+          );
           return f.createVariableStatement(
             undefined,
             f.createVariableDeclarationList([f.createVariableDeclaration(pattern, undefined, undefined, this.expr(s.init))], ts.NodeFlags.Const),

@@ -232,8 +232,8 @@ export function substitute(e: Expr, replace: (name: string) => Expr | undefined)
 /** Statements of the generated code. */
 export type Statement =
   | { readonly kind: "const" | "let"; readonly name: string; readonly init?: Expr }
-  /** const [a, b] = init */
-  | { readonly kind: "destructure"; readonly names: readonly string[]; readonly init: Expr }
+  /** const [a, , b] = init (undefined leaves a hole) */
+  | { readonly kind: "destructure"; readonly names: readonly (string | undefined)[]; readonly init: Expr }
   | { readonly kind: "assign" | "accumulate"; readonly name: string; readonly value: Expr }
   | { readonly kind: "effect"; readonly expr: Expr }
   | { readonly kind: "throw"; readonly expr: Expr }

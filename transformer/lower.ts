@@ -404,7 +404,13 @@ class Lowering {
       out.push({ kind: "let", target: hookVar, op: { kind: "opaque", expr: this.opaque(hook, env), nonDifferentiable: true }, node: hook });
       return this.emitPrim("gradHook", [value, varAtom(hookVar)], out, e, hint);
     }
-    if (marker === "customGradient" || isCustomGradient(e.expression, this.checker)) throw new AdjointError("ADJ212", e);
+    // The function customGradient makes is a value; calling it is the primitive.
+    if (marker === "customGradient") return this.lowerOpaque(e, out, env, true, hint ?? "custom");
+    if (isCustomGradient(e.expression, this.checker)) {
+      const fn = this.lowerExpr(e.expression, out, env);
+      const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
+      return this.emitPrim("customGradient", [fn, ...args], out, e, hint);
+    }
     if (marker) throw new AdjointError("ADJ203", e, `${marker}() inside differentiated code (higher-order differentiation) is not supported yet.`);
 
     const primitive = primitiveName(e, this.checker);

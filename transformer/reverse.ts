@@ -238,9 +238,18 @@ class Reverse {
       const rule = ruleFor(op.prim);
       const args = op.args.map((a) => this.value(a));
       const y = this.value({ kind: "var", id: s.target });
+      const tensor = this.isTensor(s.target);
+      const active = (a: Atom, i: number): a is Atom & { kind: "var" } =>
+        a.kind === "var" && this.isActive(a.id) && isDifferentiableOperand(rule, i);
+      if (rule.adjointAll) {
+        const names = op.args.slice(1).map((a, k) => (active(a, k + 1) ? this.namer.adjoint(this.varName(a.id)) : undefined));
+        out.push({ kind: "destructure", names, init: rule.adjointAll({ g, args, y, tensor }) });
+        op.args.slice(1).forEach((a, k) => active(a, k + 1) && this.contribute(a.id, E.name(names[k]!), block));
+        return;
+      }
       op.args.forEach((a, i) => {
         if (a.kind === "var" && this.isActive(a.id) && isDifferentiableOperand(rule, i)) {
-          this.contribute(a.id, rule.adjoint({ g, args, y, i, tensor: this.isTensor(s.target) }), block);
+          this.contribute(a.id, rule.adjoint({ g, args, y, i, tensor }), block);
         }
       });
     } else if (op.kind === "call") {
@@ -384,7 +393,7 @@ function hoistBranchValues(body: Statement[]): Statement[] {
     const collect = (list: readonly Statement[]): void =>
       list.forEach((x) => {
         if (x.kind === "const" || x.kind === "let") declared.add(x.name);
-        if (x.kind === "destructure") x.names.forEach((n) => declared.add(n));
+        if (x.kind === "destructure") x.names.forEach((n) => n && declared.add(n));
         if (x.kind === "if") (collect(x.then), collect(x.else));
       });
     collect([s]);

@@ -20,6 +20,18 @@ export const markerRules: Record<string, Rule> = {
     adjoint: ({ g, args: [x, hook], tensor }) => call(hook!, tensor ? rt("fitGradient", g, x!) : g),
     summary: "dx = hook(g)",
   },
+  // customGradient(forward, backward)(...args): operand 0 is the function it made; its
+  // backward gives the gradients of the others, called once with the whole gradient.
+  customGradient: {
+    arity: "variadic",
+    primal: ([fn, ...args]) => call(fn!, ...args),
+    differentiable: (i) => i > 0,
+    adjoint: () => {
+      throw new Error("adjoint internal error: customGradient contributes through adjointAll");
+    },
+    adjointAll: ({ g, args: [fn, ...args], y, tensor }) => rt("customGradients", fn!, tensor ? rt("fitGradient", g, y) : g, ...args),
+    summary: "(dx1, ..., dxn) = backward(g, x1, ..., xn)",
+  },
   // reverseGradient(x, lambda = 1): the gradient is multiplied by -lambda.
   reverseGradient: {
     arity: "variadic",

@@ -29,6 +29,12 @@ export interface Rule {
   readonly differentiable?: (i: number) => boolean;
   /** Contribution of `g` to operand `i`'s adjoint. */
   readonly adjoint: (c: RuleContext) => Expr;
+  /**
+   * For a rule whose contributions come from one call (a user's backward): an array
+   * expression with one contribution per operand after the first, evaluated once and
+   * destructured. Takes precedence over `adjoint`.
+   */
+  readonly adjointAll?: (c: Omit<RuleContext, "i">) => Expr;
   /** The rule in one line of math, for readers of the table. */
   readonly summary: string;
 }
