@@ -8,13 +8,14 @@
 // parameter's exact shape and dtype once, at the end (fitGradient).
 
 import { CUSTOM_BACKWARD } from "./markers";
-import { Tensor, type Shape, cast, formatShape, full, isTensor, sameShape } from "./tensor";
+import { Tensor, type Shape, allocData, cast, formatShape, full, isTensor, sameShape } from "./tensor";
 import {
   type Axis,
   type Operand,
   add,
   broadcastTo,
   equal,
+  exp,
   greater,
   log,
   pow,
@@ -266,4 +267,21 @@ export function customGradients(fn: unknown, g: Operand, ...args: unknown[]): Op
     throw new Error(`customGradient: backward must return an array with one gradient per argument (${args.length}), or null for none`);
   }
   return entries.map((e) => (e === null || e === undefined ? 0 : (e as Operand)));
+}
+
+/** The adjoint of y = logSoftmax(x, axis): G − softmax(x)·sum(G) along the axis, G the whole adjoint. */
+export function logSoftmaxGrad(g: Operand, y: Operand, axis = -1): Operand {
+  const full = fitGradient(g, y);
+  return sub(full, mul(exp(y), sum(full, axis, true)));
+}
+
+/** The adjoint of y = gather(x, indices): each row of y's adjoint added back into the row it came from. */
+export function gatherGrad(g: Operand, x: Tensor, y: Tensor, indices: readonly number[]): Tensor {
+  const full = fitGradient(g, y);
+  const rowSize = x.shape.length === 0 ? 1 : x.size / x.shape[0]!;
+  const out = allocData(x.dtype, x.size);
+  indices.forEach((index, k) => {
+    for (let j = 0; j < rowSize; j++) out[index * rowSize + j]! += full.data[k * rowSize + j]!;
+  });
+  return new Tensor(out, x.shape);
 }

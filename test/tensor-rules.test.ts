@@ -103,6 +103,12 @@ const CASES: Record<string, Variant[]> = {
     { operands: [t(2, 3), t(2, 3), t(3)], call: "where(greater(a, 0), b, c)", out: [2, 3], constant: [0] },
     { operands: [t(2, 3), NUM, t(2, 3)], call: "where(greater(a, 0), b, c)", out: [2, 3], constant: [0] },
   ],
+  logSoftmax: [
+    { operands: [t(3, 4)], call: "logSoftmax(a)", out: [3, 4] },
+    { operands: [t(3, 4)], call: "logSoftmax(a, 0)", out: [3, 4] },
+  ],
+  gather: [{ operands: [t(4, 3)], call: "gather(a, [2, 0, 2, 3])", out: [4, 3] }],
+  argmax: [{ operands: [t(3, 4)], call: "mul(argmax(a), sum(a, 1))", out: [3] }],
   // Piecewise constant: the gradient is zero, which finite differences agree with away from jumps.
   sign: [{ operands: [t(2, 3)], call: "mul(sign(a), a)", out: [2, 3] }],
   greater: [{ operands: [t(2, 3), t(3)], call: "mul(greater(a, b), a)", out: [2, 3] }],
@@ -114,7 +120,7 @@ const names = Object.keys(tensorRules);
 const variants = names.flatMap((rule) => (CASES[rule] ?? []).map((v, k) => ({ rule, v, id: `${rule}_${k}` })));
 
 const source = [
-  `import { grad, Tensor, tensor, randomNormal, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, sum, mean, logSumExp, reshape, transpose, matmul, dot, where, sign, greater, equal } from "adjoint";`,
+  `import { grad, Tensor, tensor, randomNormal, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, sum, mean, logSumExp, reshape, transpose, matmul, dot, where, sign, greater, equal, logSoftmax, gather, argmax } from "adjoint";`,
   ...variants.flatMap(({ v, id }, n) => {
     const params = v.operands.map((o, i) => `${NAMES[i]}: ${o.shape === "number" ? "number" : "Tensor"}`).join(", ");
     const wrt = v.operands.map((_, i) => i).filter((i) => !v.constant?.includes(i));
