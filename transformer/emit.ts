@@ -142,7 +142,10 @@ export class Emitter {
         // (a * (b * c)), which would change floating-point rounding: keep them.
         let right = this.expr(e.right);
         if (e.right.kind === "binary" && PRECEDENCE[e.right.op] === PRECEDENCE[e.op]) right = f.createParenthesizedExpression(right);
-        return f.createBinaryExpression(this.expr(e.left), BINARY_TOKENS[e.op], right);
+        // `-x ** 2` is a syntax error in JavaScript: a unary operand of ** needs parentheses.
+        let left = this.expr(e.left);
+        if (e.op === "**" && (ts.isPrefixUnaryExpression(left) || ts.isBinaryExpression(left))) left = f.createParenthesizedExpression(left);
+        return f.createBinaryExpression(left, BINARY_TOKENS[e.op], right);
       }
       case "neg":
         return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, this.expr(e.operand));

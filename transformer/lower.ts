@@ -432,6 +432,9 @@ class Lowering {
       return this.emitPrim(mathName, args, out, e, hint);
     }
     const callee = mathName ? undefined : resolveFunction(e.expression, this.checker);
+    if (callee && isDescendant(callee, this.fn)) {
+      throw new AdjointError("ADJ210", e, "Move the called function outside the differentiated function.");
+    }
     if (callee) {
       if (e.arguments.length > callee.parameters.length) {
         throw new AdjointError("ADJ203", e, `The function takes ${callee.parameters.length} argument(s); pass no more.`);

@@ -1,0 +1,118 @@
+// The check behind the fuzzer and its regressions: compile a program, run its gradient,
+// and compare it with a forward-mode reference and with finite differences.
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { tensor } from "../../runtime";
+import { compile } from "../harness";
+
+const REGRESSIONS = path.resolve(__dirname, "regressions");
+
+export interface Regression {
+  readonly kind: "gradient" | "tensor" | "robustness";
+  readonly source: string;
+  readonly wrt: number[];
+  readonly inputs: number[];
+  readonly note: string;
+}
+
+export function saveRegression(r: Regression): string {
+  mkdirSync(REGRESSIONS, { recursive: true });
+  const file = path.join(REGRESSIONS, `${createHash("sha256").update(r.source).digest("hex").slice(0, 12)}.json`);
+  writeFileSync(file, JSON.stringify(r, null, 2) + "\n");
+  return file;
+}
+
+/**
+ * Checks one program at some inputs; returns a description of the failure, or undefined.
+ * `reference` is the forward-mode evaluation; finite differences are checked too when the
+ * program has no marker that changes gradients on purpose and no kink is near the point.
+ */
+export function checkGradient(
+  source: string,
+  wrt: readonly number[],
+  inputs: readonly number[],
+  reference?: (x: readonly number[]) => { gradient: number[]; value: number; kink: number },
+): string | undefined {
+  const compiled = compile(source);
+  if (compiled.typeErrors.length > 0) return `the generated program does not type-check: ${compiled.typeErrors.join("; ")}`;
+  if (compiled.codes.length > 0) return `the transformer refused a supported program: ${compiled.codes.join(", ")}`;
+  const again = compile(source).js["main.ts"];
+  if (again !== compiled.js["main.ts"]) return "the emitted code differs between two compilations";
+  let program: Record<string, any>;
+  try {
+    program = compiled.run();
+  } catch (e) {
+    return `the emitted code does not run: ${(e as Error).message}`;
+  }
+  const args = inputs.slice(0, program.f.length);
+  const gradient = program.df(...args) as number[];
+  const value = program.f(...args) as number;
+  let smooth = !/stopGradient\(|reverseGradient\(|gradHook\(/.test(source);
+  if (reference) {
+    const ref = reference(args);
+    if (!Object.is(value, ref.value) && !(Math.abs(value - ref.value) <= 1e-12 * Math.max(1, Math.abs(ref.value)))) {
+      return `the value ${value} differs from the reference ${ref.value}`;
+    }
+    for (let k = 0; k < wrt.length; k++) {
+      const [g, r] = [gradient[k]!, ref.gradient[k]!];
+      if (Number.isNaN(r) && Number.isNaN(g)) continue;
+      if (!(Math.abs(g - r) <= 1e-9 * Math.max(1, Math.abs(r)))) return `d/dp${wrt[k]}: generated ${g}, forward-mode reference ${r}`;
+    }
+    smooth &&= ref.kink > 1e-4;
+  }
+  if (!smooth) return undefined;
+  for (let k = 0; k < wrt.length; k++) {
+    const h = 1e-6;
+    const plus = [...args];
+    const minus = [...args];
+    plus[wrt[k]!]! += h;
+    minus[wrt[k]!]! -= h;
+    const fd = (program.f(...plus) - program.f(...minus)) / (2 * h);
+    const scale = Math.max(1, Math.abs(fd), Math.abs(value));
+    if (Number.isFinite(fd) && !(Math.abs(gradient[k]! - fd) <= 1e-5 * scale)) {
+      return `d/dp${wrt[k]}: generated ${gradient[k]}, finite differences ${fd}`;
+    }
+  }
+  return undefined;
+}
+
+
+type TensorLike = { data: ArrayLike<number>; shape: readonly number[]; dtype: string };
+
+/** Checks a tensor program against its per-element forward-mode reference. */
+export function checkTensorGradient(
+  source: string,
+  wrt: readonly number[],
+  inputs: readonly (number | readonly number[])[],
+  reference: { value: number; gradient: (number | number[])[] },
+): string | undefined {
+  const compiled = compile(source);
+  if (compiled.typeErrors.length > 0) return `the generated program does not type-check: ${compiled.typeErrors.join("; ")}`;
+  if (compiled.codes.length > 0) return `the transformer refused a supported program: ${compiled.codes.join(", ")}`;
+  let program: Record<string, any>;
+  try {
+    program = compiled.run();
+  } catch (e) {
+    return `the emitted code does not run: ${(e as Error).message}`;
+  }
+  const args = inputs.map((x) => (typeof x === "number" ? x : tensor(x as number[])));
+  const out = program.f(...args) as number | TensorLike;
+  const value = typeof out === "number" ? out : out.data[0]!;
+  const close = (a: number, b: number, tol: number) => (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
+  if (!close(value, reference.value, 1e-12)) return `the value ${value} differs from the reference ${reference.value}`;
+  const gradient = program.df(...args) as (number | TensorLike)[];
+  for (let k = 0; k < wrt.length; k++) {
+    const [g, r] = [gradient[k]!, reference.gradient[k]!];
+    if (typeof r === "number") {
+      if (typeof g !== "number") return `d/dp${wrt[k]}: a number parameter got a ${typeof g} gradient`;
+      if (!close(g, r, 1e-9)) return `d/dp${wrt[k]}: generated ${g}, forward-mode reference ${r}`;
+      continue;
+    }
+    if (typeof g === "number" || g.shape.join() !== "3" || g.dtype !== "float64") return `d/dp${wrt[k]}: the gradient is not a float64 tensor of shape [3]`;
+    for (let j = 0; j < 3; j++) {
+      if (!close(g.data[j]!, r[j]!, 1e-9)) return `d/dp${wrt[k]}[${j}]: generated ${g.data[j]}, forward-mode reference ${r[j]}`;
+    }
+  }
+  return undefined;
+}

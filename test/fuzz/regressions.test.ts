@@ -1,0 +1,27 @@
+// Every failure the fuzzer ever found, replayed: each file under regressions/ holds the
+// program, the inputs and what went wrong; the fix made it pass and this keeps it so.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../harness";
+import { checkGradient, type Regression } from "./check";
+
+const DIR = path.resolve(__dirname, "regressions");
+const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
+
+describe("fuzz regressions", () => {
+  it("the folder is read", () => {
+    expect(Array.isArray(files)).toBe(true);
+  });
+  it.each(files)("%s", (file) => {
+    const r = JSON.parse(readFileSync(path.join(DIR, file), "utf8")) as Regression;
+    const compiled = compile(r.source);
+    if (compiled.codes.length > 0) {
+      // A refusal is a correct outcome only for the robustness cases.
+      expect(r.kind).toBe("robustness");
+      expect(compiled.codes.every((c) => c.startsWith("ADJ"))).toBe(true);
+      return;
+    }
+    expect(checkGradient(r.source, r.wrt, r.inputs)).toBeUndefined();
+  });
+});

@@ -1,0 +1,59 @@
+// Random syntactically valid statements, supported or not, for the robustness property:
+// whatever goes into a function given to grad, the transformer must produce a correct
+// gradient or an ADJ diagnostic; never a crash or code that fails to run.
+import fc from "fast-check";
+
+type Template = (k: number) => string;
+
+const SUPPORTED: Template[] = [
+  () => `acc = acc * (1 + 0.1 * Math.sin(x));`,
+  () => `acc += Math.cos(y) * x;`,
+  () => `acc -= x * x / 4;`,
+  () => `acc *= 0.9;`,
+  () => `acc++;`,
+  (k) => `const t${k} = x * y + Math.tanh(acc); acc = acc + t${k};`,
+  () => `if (x > 0.3) { acc = acc + y; } else { acc = acc - x; }`,
+  () => `acc = x > y ? acc * 2 : acc / 3;`,
+  () => `if (acc > 5) return acc * x;`,
+  () => `if (x > 10) throw new Error("out of range");`,
+  () => `acc = Math.max(acc, x) + Math.min(y, 0.5);`,
+  (k) => `let u${k} = 0; if (y < 0) { u${k} = Math.exp(x); } acc = acc + u${k};`,
+  () => `acc = Math.hypot(acc, 1) + Math.atan2(x, 2);`,
+  () => `console.log;`,
+];
+
+const UNSUPPORTED: Template[] = [
+  () => `for (let i = 0; i < 3; i++) { acc = acc + x; }`,
+  () => `while (acc > 100) { acc = acc / 2; }`,
+  () => `do { acc = acc - 1; } while (acc > 50);`,
+  () => `try { acc = acc + 1; } catch { acc = 0; }`,
+  (k) => `const arr${k} = [acc, x]; acc = arr${k}[0]! * 2;`,
+  (k) => `const o${k} = { v: acc }; acc = o${k}.v + 1;`,
+  (k) => `var w${k} = x; acc = acc + w${k};`,
+  () => `switch (Math.round(x)) { case 1: acc = acc + 1; break; default: acc = acc * 2; }`,
+  () => `acc = acc + String(acc).length;`,
+  () => `acc = acc + Number(String(acc));`,
+  (k) => `const g${k} = (z: number) => z * 2; acc = g${k}(acc);`,
+  (k) => `const z${k} = acc++ * 2; acc = z${k};`,
+  () => `block: { acc = acc + 1; }`,
+  (k) => `class C${k} {}`,
+  (k) => `function inner${k}() { return 1; } acc = acc + inner${k}();`,
+  (k) => `const [a${k}, b${k}] = [x, y]; acc = acc + a${k} * b${k};`,
+  () => `acc = acc + (x as any).valueOf();`,
+  (k) => `let u${k}: number; if (x > 0) { u${k} = x; } acc = acc + u${k}!;`,
+  (k) => `const h${k} = (g: number) => g * acc; acc = acc + x;`,
+];
+
+export const robustnessArb: fc.Arbitrary<string> = fc
+  .array(fc.oneof(fc.constantFrom(...SUPPORTED), fc.constantFrom(...UNSUPPORTED)), { minLength: 1, maxLength: 5 })
+  .map((templates) =>
+    [
+      `import { grad } from "adjoint";`,
+      `export function f(x: number, y: number): number {`,
+      `  let acc = x * 0.5 + y;`,
+      ...templates.map((t, k) => `  ${t(k)}`),
+      `  return acc;`,
+      `}`,
+      `export const df = grad(f, { wrt: [0] });`,
+    ].join("\n"),
+  );
