@@ -129,9 +129,10 @@ describe("diagnostics", () => {
     expect(compiled.run().df(3)).toBe(6);
   });
 
-  it("ADJ211: a function from another module is refused until cross-module support lands", () => {
+  it("ADJ211: a function from another module reached through a re-export", () => {
     const { codes } = compile({
-      "main.ts": `${HEADER}\nimport { sq } from "./other";\nexport const d = grad(sq);\n`,
+      "main.ts": `${HEADER}\nimport { sq } from "./index";\nexport const d = grad(sq);\n`,
+      "index.ts": `export { sq } from "./other";\n`,
       "other.ts": `export const sq = (x: number) => x * x;\n`,
     });
     expect(codes).toEqual(["ADJ211@3"]);

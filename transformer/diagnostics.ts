@@ -22,7 +22,7 @@ export const DIAGNOSTICS = {
   ADJ208: "A function or closure inside differentiated code cannot read a variable that is reassigned.",
   ADJ209: "`var` declarations are not supported in differentiated code.",
   ADJ210: "Functions declared inside a differentiated function cannot be differentiated through.",
-  ADJ211: "Differentiating a function declared in another module is not supported yet.",
+  ADJ211: "A function from another module can only be differentiated when it is imported directly from the module that declares it.",
   ADJ213: "Increment and decrement operators are only supported as statements.",
   ADJ900: "Internal error in the adjoint transformer; the call was left untransformed. Please report it with this function.",
 } as const;

@@ -50,8 +50,10 @@ export class Emitter {
     this.f = context.factory;
   }
 
-  functionDeclaration(fn: GeneratedFunction): ts.FunctionDeclaration {
-    return this.f.createFunctionDeclaration(undefined, undefined, fn.name, undefined, this.parameters(fn), undefined, this.block(fn.body));
+  /** `exported` when another module calls it. */
+  functionDeclaration(fn: GeneratedFunction, exported = false): ts.FunctionDeclaration {
+    const modifiers = exported ? [this.f.createModifier(ts.SyntaxKind.ExportKeyword)] : undefined;
+    return this.f.createFunctionDeclaration(modifiers, undefined, fn.name, undefined, this.parameters(fn), undefined, this.block(fn.body));
   }
 
   arrowFunction(fn: GeneratedFunction): ts.ArrowFunction {
@@ -153,6 +155,8 @@ export class Emitter {
         return f.createLogicalNot(this.expr(e.operand));
       case "math":
         return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Math"), e.fn), undefined, e.args.map((a) => this.expr(a)));
+      case "member":
+        return f.createPropertyAccessExpression(f.createIdentifier(e.object), e.name);
       case "mathConstant":
         return f.createPropertyAccessExpression(f.createIdentifier("Math"), e.name);
       case "call":

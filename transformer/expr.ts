@@ -18,6 +18,8 @@ export type Expr =
   | { readonly kind: "neg"; readonly operand: Expr }
   | { readonly kind: "not"; readonly operand: Expr }
   | { readonly kind: "math"; readonly fn: string; readonly args: readonly Expr[] }
+  /** A function another module exports, through the namespace import the emitter adds: physics_adjoint.step_vjp */
+  | { readonly kind: "member"; readonly object: string; readonly name: string }
   /** Math.PI, Math.LN2, ... */
   | { readonly kind: "mathConstant"; readonly name: string }
   | { readonly kind: "call"; readonly callee: Expr; readonly args: readonly Expr[] }
@@ -158,7 +160,7 @@ export function sum(terms: readonly Expr[]): Expr {
 
 /** A short expression worth repeating rather than naming: a literal, a name, or its negation. */
 export function isTrivial(e: Expr): boolean {
-  if (e.kind === "num" || e.kind === "name" || e.kind === "source" || e.kind === "mathConstant") return true;
+  if (e.kind === "num" || e.kind === "name" || e.kind === "source" || e.kind === "mathConstant" || e.kind === "member") return true;
   if (e.kind === "neg") return e.operand.kind === "name" || e.operand.kind === "num";
   return false;
 }

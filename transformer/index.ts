@@ -37,7 +37,11 @@ export default function adjointTransformer(
 }
 
 function transformFile(file: ts.SourceFile, plan: Plan, context: ts.TransformationContext, checker: ts.TypeChecker): ts.SourceFile {
-  if (![...plan.sites.keys()].some((c) => c.getSourceFile() === file) && ![...plan.placements.keys()].some((s) => s.getSourceFile() === file)) {
+  if (
+    ![...plan.sites.keys()].some((c) => c.getSourceFile() === file) &&
+    ![...plan.placements.keys()].some((s) => s.getSourceFile() === file) &&
+    !plan.imports.has(file)
+  ) {
     return file;
   }
   const namespace = plan.runtimeNamespaces.get(file);
@@ -48,13 +52,15 @@ function transformFile(file: ts.SourceFile, plan: Plan, context: ts.Transformati
     statements.flatMap((s) => {
       const visited = ts.visitNode(s, visit) as ts.Statement;
       const placed = plan.placements.get(s) ?? [];
-      return [visited, ...placed.map((entry) => emitter.functionDeclaration(entry.generated!))];
+      return [visited, ...placed.map((entry) => emitter.functionDeclaration(entry.generated!, entry.exported))];
     });
 
   const visit = (node: ts.Node): ts.Node => {
     if (ts.isCallExpression(node)) {
       const entry = plan.sites.get(node);
       if (entry && plan.isComplete(entry)) {
+        const remote = plan.siteRefs.get(node);
+        if (remote) return emitter.expr(remote);
         return entry.anchor ? f.createIdentifier(entry.name) : f.createParenthesizedExpression(emitter.arrowFunction(entry.generated!));
       }
     }
@@ -66,12 +72,13 @@ function transformFile(file: ts.SourceFile, plan: Plan, context: ts.Transformati
   };
 
   const statements = withPlacements(file.statements);
-  if (namespace) {
-    // Generated tensor code calls the runtime through one import of its own.
-    const clause = f.createImportClause(false, undefined, f.createNamespaceImport(f.createIdentifier(namespace)));
-    let afterImports = 0;
-    statements.forEach((s, i) => ts.isImportDeclaration(s) && (afterImports = i + 1));
-    statements.splice(afterImports, 0, f.createImportDeclaration(undefined, clause, f.createStringLiteral("adjoint")));
-  }
+  // Generated code reaches the runtime, and the generated functions of other modules,
+  // through namespace imports of its own, placed after the file's imports.
+  const imports = [...(namespace ? [["adjoint", namespace] as const] : []), ...(plan.imports.get(file) ?? new Map<string, string>())].map(([specifier, name]) =>
+    f.createImportDeclaration(undefined, f.createImportClause(false, undefined, f.createNamespaceImport(f.createIdentifier(name))), f.createStringLiteral(specifier)),
+  );
+  let afterImports = 0;
+  statements.forEach((s, i) => ts.isImportDeclaration(s) && (afterImports = i + 1));
+  statements.splice(afterImports, 0, ...imports);
   return f.updateSourceFile(file, statements);
 }

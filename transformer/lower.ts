@@ -432,7 +432,7 @@ class Lowering {
       return this.emitPrim(mathName, args, out, e, hint);
     }
     const callee = mathName ? undefined : resolveFunction(e.expression, this.checker);
-    if (callee && isDescendant(callee, this.fn)) {
+    if (callee && callee !== this.fn && isDescendant(callee, this.fn)) {
       throw new AdjointError("ADJ210", e, "Move the called function outside the differentiated function.");
     }
     if (callee) {

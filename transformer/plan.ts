@@ -12,7 +12,7 @@ import { isDifferentiable, type LoweredFunction } from "./ir";
 import { lowerFunction } from "./lower";
 import { identifiersIn, Namer } from "./naming";
 import { buildAdjoint, type AdjointRequest } from "./reverse";
-import { anchorStatement, findDifferentiationCalls, functionName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
+import { anchorStatement, importOf, findDifferentiationCalls, functionName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
 
 export interface Entry {
   readonly fn: FunctionNode;
@@ -25,11 +25,17 @@ export interface Entry {
   error?: AdjointError;
   /** The request this entry was made for, for the diagnostic's related information. */
   readonly requestedAt: ts.Node;
+  /** Whether another module calls it (then it is exported). */
+  exported: boolean;
 }
 
 export interface Plan {
   /** What each marker call becomes. */
   readonly sites: ReadonlyMap<ts.CallExpression, Entry>;
+  /** How a marker call refers to a generated function of another module (physics_adjoint.step_grad). */
+  readonly siteRefs: ReadonlyMap<ts.CallExpression, E.Expr>;
+  /** Namespace imports each file needs for the generated functions of other modules: specifier -> name. */
+  readonly imports: ReadonlyMap<ts.SourceFile, ReadonlyMap<string, string>>;
   /** Generated functions to place after each anchor statement, in a stable order. */
   readonly placements: ReadonlyMap<ts.Statement, readonly Entry[]>;
   readonly diagnostics: readonly ts.Diagnostic[];
@@ -55,6 +61,8 @@ class Planner {
   /** A lowering error is shared by every request of its function: reported once. */
   private readonly reported = new Set<AdjointError>();
   private readonly completeness = new Map<Entry, boolean>();
+  private readonly siteRefs = new Map<ts.CallExpression, E.Expr>();
+  private readonly imports = new Map<ts.SourceFile, Map<string, string>>();
 
   constructor(private readonly program: ts.Program) {
     this.checker = program.getTypeChecker();
@@ -68,11 +76,10 @@ class Planner {
           const target = call.arguments[0];
           const fn = target && resolveFunction(target, this.checker);
           if (!fn) throw new AdjointError("ADJ101", target ?? call, "Pass a function declared in this program, or an inline arrow.");
-          if (fn.getSourceFile() !== file) {
-            throw new AdjointError("ADJ211", target!, "Move the function into this file, or differentiate it where it is declared and export the gradient.");
-          }
           const { wrt, tuple } = this.parseWrt(call.arguments[1], fn);
-          this.sites.set(call, this.entryFor(fn, { kind, wrt, tuple }, call));
+          const entry = this.entryFor(fn, { kind, wrt, tuple }, call);
+          if (fn.getSourceFile() !== file) this.siteRefs.set(call, this.reference(file, target!, entry));
+          this.sites.set(call, entry);
         });
       }
     }
@@ -93,7 +100,15 @@ class Planner {
       if (!this.isComplete(entry) || runtimeNamespaces.has(file) || !usesRuntime(entry.generated!.body)) continue;
       runtimeNamespaces.set(file, this.fileNamesFor(file).namer.fresh("adjoint"));
     }
-    return { sites: this.sites, placements, diagnostics: this.diagnostics, runtimeNamespaces, isComplete: (e) => this.isComplete(e) };
+    return {
+      sites: this.sites,
+      siteRefs: this.siteRefs,
+      imports: this.imports,
+      placements,
+      diagnostics: this.diagnostics,
+      runtimeNamespaces,
+      isComplete: (e) => this.isComplete(e),
+    };
   }
 
   /** Runs a step, turning a refusal (or an internal error) into a diagnostic, reported once. */
@@ -109,6 +124,30 @@ class Planner {
       }
       return error;
     }
+  }
+
+  /**
+   * A generated function of another module, as `file` refers to it: through a namespace
+   * import of the same specifier the user imported the function with, which must be the
+   * module that declares it (where the generated function is placed and exported).
+   */
+  private reference(file: ts.SourceFile, ref: ts.Expression, entry: Entry): E.Expr {
+    const declaration = importOf(ref, this.checker);
+    const module = declaration && this.checker.getSymbolAtLocation(declaration.moduleSpecifier);
+    if (!declaration || module?.valueDeclaration !== entry.fn.getSourceFile()) {
+      throw new AdjointError("ADJ211", ref, "Import it from the module that declares it, not through a re-export.");
+    }
+    entry.exported = true;
+    const specifier = (declaration.moduleSpecifier as ts.StringLiteral).text;
+    let byFile = this.imports.get(file);
+    if (!byFile) this.imports.set(file, (byFile = new Map()));
+    let namespace = byFile.get(specifier);
+    if (!namespace) {
+      const base = (specifier.split("/").pop() ?? "module").replace(/\.[jt]sx?$/, "").replace(/\W/g, "_");
+      namespace = this.fileNamesFor(file).namer.fresh(`${base}_adjoint`);
+      byFile.set(specifier, namespace);
+    }
+    return { kind: "member", object: namespace, name: entry.name };
   }
 
   private parseWrt(options: ts.Expression | undefined, fn: FunctionNode): { wrt: number[]; tuple: boolean } {
@@ -143,7 +182,7 @@ class Planner {
     const key = `${this.functionIds.get(fn)}|${request.kind}|${request.wrt.join(",")}|${request.tuple}`;
     const existing = anchor && this.entries.get(key);
     if (existing) return existing;
-    const entry: Entry = { fn, request, name: this.nameFor(fn, request), anchor, deps: [], requestedAt };
+    const entry: Entry = { fn, request, name: this.nameFor(fn, request), anchor, deps: [], requestedAt, exported: false };
     if (anchor) this.entries.set(key, entry);
     this.order.push(entry);
     return entry;
@@ -211,13 +250,11 @@ class Planner {
         if (!isDifferentiable(lowered.vars[stmt.target]!)) {
           throw new AdjointError("ADJ104", stmt.node, "The called function must return a number or a Tensor for a gradient to flow through it.");
         }
-        if (callee.getSourceFile() !== entry.fn.getSourceFile()) {
-          throw new AdjointError("ADJ211", stmt.node, "Move the called function into this file for now.");
-        }
         if (!anchorStatement(callee)) throw new AdjointError("ADJ101", op.calleeRef, "Call a named function instead.");
         const dep = this.entryFor(callee, { kind: "vjp", wrt: activeArgs, tuple: activeArgs.length > 1 }, stmt.node);
         entry.deps.push(dep);
-        return E.name(dep.name);
+        const here = entry.fn.getSourceFile();
+        return callee.getSourceFile() === here ? E.name(dep.name) : this.reference(here, op.calleeRef, dep);
       });
       entry.generated = { name: entry.name, params: entry.fn.parameters, extraParams: adjoint.extraParams, body: adjoint.body };
     });

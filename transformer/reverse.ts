@@ -404,11 +404,13 @@ function hoistBranchValues(body: Statement[]): Statement[] {
       continue;
     }
     const names = new Set(hoisted);
+    // The declaration moves out: an initialised one becomes an assignment, a bare one (a
+    // merge variable) goes, so that nothing inside shadows the hoisted variable.
     const rewrite = (list: readonly Statement[]): Statement[] =>
-      list.map((x): Statement => {
-        if ((x.kind === "const" || x.kind === "let") && names.has(x.name) && x.init) return { kind: "assign", name: x.name, value: x.init };
-        if (x.kind === "if") return { ...x, then: rewrite(x.then), else: rewrite(x.else) };
-        return x;
+      list.flatMap((x): Statement[] => {
+        if ((x.kind === "const" || x.kind === "let") && names.has(x.name)) return x.init ? [{ kind: "assign", name: x.name, value: x.init }] : [];
+        if (x.kind === "if") return [{ ...x, then: rewrite(x.then), else: rewrite(x.else) }];
+        return [x];
       });
     for (const n of hoisted) out.push({ kind: "let", name: n });
     out.push(rewrite([s])[0]!);

@@ -170,3 +170,15 @@ export function containsCall(node: ts.Node): boolean {
   visit(node);
   return found;
 }
+
+/** The import declaration through which `ref` (a name, or `ns.name`) reaches this file, if any. */
+export function importOf(ref: ts.Expression, checker: ts.TypeChecker): ts.ImportDeclaration | undefined {
+  const e = skipOuterExpressions(ref);
+  const id = ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) ? e.expression : ts.isIdentifier(e) ? e : undefined;
+  const decl = id && checker.getSymbolAtLocation(id)?.declarations?.[0];
+  let node: ts.Node | undefined = decl;
+  while (node && !ts.isImportDeclaration(node) && (ts.isImportSpecifier(node) || ts.isNamedImports(node) || ts.isNamespaceImport(node) || ts.isImportClause(node))) {
+    node = node.parent;
+  }
+  return node && ts.isImportDeclaration(node) ? node : undefined;
+}

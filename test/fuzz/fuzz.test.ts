@@ -24,8 +24,8 @@ const TIMEOUT = 60_000 + RUNS * 1000;
 // subnormals, which test the reference's arithmetic more than the transformer).
 const inputsArb = fc.array(fc.integer({ min: -2000, max: 2000 }).map((v) => v / 1000), { minLength: 3, maxLength: 3 });
 
-function report(kind: Regression["kind"], source: string, wrt: number[], inputs: number[], failure: string): string {
-  const file = saveRegression({ kind, source, wrt, inputs, note: failure });
+function report(kind: Regression["kind"], source: string, wrt: number[], inputs: number[], failure: string, program?: Program): string {
+  const file = saveRegression({ kind, source, wrt, inputs, note: failure, program });
   return `${failure}\ninputs: ${JSON.stringify(inputs)}\nsaved: ${path.relative(process.cwd(), file)}\n--- program ---\n${source}`;
 }
 
@@ -35,7 +35,7 @@ describe("differential testing", () => {
       fc.property(programArb, inputsArb, (program: Program, inputs: number[]) => {
         const source = printProgram(program);
         const failure = checkGradient(source, program.wrt, inputs, (x) => evaluate(program, x));
-        if (failure) throw new Error(report("gradient", source, program.wrt, inputs, failure));
+        if (failure) throw new Error(report("gradient", source, program.wrt, inputs, failure, program));
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
@@ -48,7 +48,7 @@ describe("differential testing", () => {
         const source = printTensorProgram(program);
         const args = inputs.slice(0, program.main.params.length).map((x, i) => (isTensorParam(i) ? x : (x as number)));
         const failure = checkTensorGradient(source, program.wrt, args, evaluateTensor(program, args));
-        if (failure) throw new Error(report("tensor", source, program.wrt, args.flat(), failure));
+        if (failure) throw new Error(report("tensor", source, program.wrt, args.flat(), failure, program));
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );

@@ -237,6 +237,40 @@ class ReturnSignal {
   constructor(readonly value: Dual) {}
 }
 
+function unaryValue(op: Unary, v: number): number {
+  switch (op) {
+    case "expSin":
+      return Math.exp(Math.sin(v));
+    case "logSq":
+      return Math.log(1 + v ** 2);
+    case "sqrtSq":
+      return Math.sqrt(1 + v * v);
+    case "square":
+      return v ** 2;
+    case "cube":
+      return Math.pow(v, 3);
+    case "neg":
+      return -v;
+    default:
+      return Math[op](v);
+  }
+}
+
+function binaryValue(op: Binary, a: number, b: number): number {
+  switch (op) {
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "safeDiv":
+      return a / (2 + Math.cos(b));
+    default:
+      return Math[op](a, b);
+  }
+}
+
 export function evaluate(program: Program, inputs: readonly number[]): Evaluation {
   let kink = Infinity;
   const near = (distance: number) => {
@@ -252,6 +286,9 @@ export function evaluate(program: Program, inputs: readonly number[]): Evaluatio
           return { v: e.v, d: 0 };
         case "unary": {
           const a = expr(e.a);
+          // No tangent in, none out: reverse mode never evaluates the rule on a value no
+          // gradient depends on, so neither does the reference (0/0 there is not a NaN gradient).
+          if (a.d === 0) return { v: unaryValue(e.op, a.v), d: 0 };
           switch (e.op) {
             case "sin":
               return { v: Math.sin(a.v), d: Math.cos(a.v) * a.d };
@@ -290,6 +327,10 @@ export function evaluate(program: Program, inputs: readonly number[]): Evaluatio
         case "binary": {
           const a = expr(e.a);
           const b = expr(e.b);
+          if (a.d === 0 && b.d === 0) {
+            if (e.op === "max" || e.op === "min") near(a.v - b.v);
+            return { v: binaryValue(e.op, a.v, b.v), d: 0 };
+          }
           switch (e.op) {
             case "+":
               return { v: a.v + b.v, d: a.d + b.d };

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../harness";
-import { checkGradient, type Regression } from "./check";
+import { checkGradient, checkTensorGradient, type Regression } from "./check";
+import { evaluate, evaluateTensor, isTensorParam, type Program } from "./programs";
 
 const DIR = path.resolve(__dirname, "regressions");
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
@@ -22,6 +23,18 @@ describe("fuzz regressions", () => {
       expect(compiled.codes.every((c) => c.startsWith("ADJ"))).toBe(true);
       return;
     }
-    expect(checkGradient(r.source, r.wrt, r.inputs)).toBeUndefined();
+    const program = r.program as Program | undefined;
+    if (r.kind === "tensor" && program) {
+      // Inputs were saved flat: tensors of 3, then numbers, by parameter.
+      const args: (number | number[])[] = [];
+      let k = 0;
+      program.main.params.forEach((_, i) => {
+        if (isTensorParam(i)) args.push(r.inputs.slice(k, (k += 3)));
+        else args.push(r.inputs[k++]!);
+      });
+      expect(checkTensorGradient(r.source, r.wrt, args, evaluateTensor(program, args))).toBeUndefined();
+      return;
+    }
+    expect(checkGradient(r.source, r.wrt, r.inputs, program && ((x) => evaluate(program, x)))).toBeUndefined();
   });
 });
