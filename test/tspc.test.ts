@@ -97,6 +97,21 @@ describe("building with tspc", () => {
     buildRunAndCheck(project({ "main.ts": PROGRAM, "package.json": JSON.stringify({ type: "module" }) }), TSPC);
   });
 
+  it("differentiates across modules in an ES module build", () => {
+    const dir = project({
+      "package.json": JSON.stringify({ type: "module" }),
+      "physics.ts": `export function drag(v: number, k: number) { return k * v * Math.abs(v); }\n`,
+      "main.ts": `${PRINT}import { grad } from "adjoint";\nimport { drag } from "./physics.js";\nconst energy = (v: number) => 0.5 * v * v - drag(v, 0.1);\nconsole.log(JSON.stringify([grad(energy)(2), grad(drag, { wrt: 1 })(2, 0.1)]));\n`,
+    });
+    const build = run(TSPC, ["-p", "."], dir);
+    expect(build.output).toBe("");
+    const result = run(path.join(dir, "dist/main.js"), [], dir);
+    expect(result.status).toBe(0);
+    const [dEnergy, dDrag] = JSON.parse(result.output) as number[];
+    expect(dEnergy).toBeCloseTo(2 - 0.1 * 2 * 2, 12);
+    expect(dDrag).toBeCloseTo(4, 12);
+  });
+
   it("fails the build with the diagnostic at file:line:col", () => {
     const dir = project({
       "main.ts": `import { grad } from "adjoint";
