@@ -271,7 +271,11 @@ function binaryValue(op: Binary, a: number, b: number): number {
   }
 }
 
-export function evaluate(program: Program, inputs: readonly number[]): Evaluation {
+/**
+ * `bothBranches`: evaluate both sides of a conditional (for tensor programs, whose `where`
+ * computes both, so a singular derivative on the side not taken still meets 0·∞).
+ */
+export function evaluate(program: Program, inputs: readonly number[], bothBranches = false): Evaluation {
   let kink = Infinity;
   const near = (distance: number) => {
     kink = Math.min(kink, Math.abs(distance));
@@ -328,7 +332,10 @@ export function evaluate(program: Program, inputs: readonly number[]): Evaluatio
           const a = expr(e.a);
           const b = expr(e.b);
           if (a.d === 0 && b.d === 0) {
+            // Kinks and singular points count even without a tangent: reverse mode still
+            // evaluates the rule there when the operand is active on another path.
             if (e.op === "max" || e.op === "min") near(a.v - b.v);
+            if (e.op === "hypot" || e.op === "atan2") near(Math.hypot(a.v, b.v));
             return { v: binaryValue(e.op, a.v, b.v), d: 0 };
           }
           switch (e.op) {
@@ -367,6 +374,10 @@ export function evaluate(program: Program, inputs: readonly number[]): Evaluatio
           const a = expr(e.a);
           const b = expr(e.b);
           near(a.v - b.v);
+          if (bothBranches) {
+            const [c, d] = [expr(e.c), expr(e.d)];
+            return a.v > b.v ? c : d;
+          }
           return a.v > b.v ? expr(e.c) : expr(e.d);
         }
         case "call":
@@ -564,7 +575,7 @@ export function evaluateTensor(program: Program, inputs: readonly (number | read
   const gradient: (number | number[])[] = program.wrt.map((i) => (isTensorParam(i) ? [0, 0, 0] : 0));
   for (let j = 0; j < 3; j++) {
     const scalars = inputs.map((x) => (typeof x === "number" ? x : x[j]!));
-    const r = evaluate(program, scalars);
+    const r = evaluate(program, scalars, true);
     value += r.value;
     kink = Math.min(kink, r.kink);
     r.gradient.forEach((g, k) => {
