@@ -37,7 +37,7 @@ const CASES: Record<string, string> = {
   ADJ202: `
     function f(x: number) {
       let y = 0;
-      for (let i = 0; i < 3; i++) y = y + x; // <-
+      for (const c of [1, 2, 3]) y = y + c * x; // <-
       return y;
     }
     export const df = grad(f);`,

@@ -4,7 +4,7 @@
 // piecewise-constant functions cut the dependence, so the paths behind them emit nothing.
 import ts from "typescript";
 import { AdjointError } from "./diagnostics";
-import { forEachStmt, isDifferentiable, opVars, type LoweredFunction, type Stmt, type VarId } from "./ir";
+import { atomVars, forEachStmt, isDifferentiable, opVars, type Atom, type LoweredFunction, type Stmt, type VarId } from "./ir";
 import { isDifferentiableOperand, ruleFor } from "./rules";
 
 export interface Activity {
@@ -18,39 +18,45 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
   const statements: Stmt[] = [];
   forEachStmt(fn.body, (s) => statements.push(s));
 
-  // Inputs through which a gradient can flow into each definition.
-  const inputs = (s: Stmt): VarId[] => {
-    if (s.kind === "merge") return s.value.kind === "var" ? [s.value.id] : [];
-    if (s.kind !== "let") return [];
+  // Each definition and the variables through which a gradient can flow into it. A loop
+  // defines its carried variables from their value before the loop and at the end of an
+  // iteration, which reads the carried variables themselves: a cycle, hence the fixpoints.
+  const edges: { target: VarId; inputs: VarId[] }[] = [];
+  const vars = (atoms: readonly Atom[]): VarId[] => atoms.flatMap(atomVars);
+  for (const s of statements) {
+    if (s.kind === "merge") edges.push({ target: s.target, inputs: vars([s.value]) });
+    if (s.kind === "loop") s.carried.forEach((c) => edges.push({ target: c.var, inputs: vars([c.init, c.next]) }));
+    if (s.kind !== "let") continue;
     const op = s.op;
     if (op.kind === "prim") {
       const rule = ruleFor(op.prim);
-      return op.args.flatMap((a, i) => (a.kind === "var" && isDifferentiableOperand(rule, i) ? [a.id] : []));
+      edges.push({ target: s.target, inputs: op.args.flatMap((a, i) => (a.kind === "var" && isDifferentiableOperand(rule, i) ? [a.id] : [])) });
+    } else if (!(op.kind === "opaque" && op.nonDifferentiable)) {
+      edges.push({ target: s.target, inputs: opVars(op) });
     }
-    if (op.kind === "opaque" && op.nonDifferentiable) return [];
-    return opVars(op);
-  };
-  const target = (s: Stmt): VarId | undefined => (s.kind === "let" || s.kind === "merge" ? s.target : undefined);
-
-  // Forward: program order reaches every definition after its inputs (no loops yet).
-  // Dependence is tracked whatever the type: an array holding x is varied too, and is
-  // refused below if the result depends on it, since no gradient can flow through it.
-  for (const s of statements) {
-    const t = target(s);
-    if (t !== undefined && inputs(s).some((v) => varied.has(v))) varied.add(t);
   }
 
-  // Backward: from the result to the definitions it reads, repeated to a fixpoint so that
-  // merge variables assigned in branches are reached whatever their order.
+  // Forward: dependence is tracked whatever the type: an array holding x is varied too,
+  // and is refused below if the result depends on it, since no gradient can flow through it.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const e of edges) {
+      if (!varied.has(e.target) && e.inputs.some((v) => varied.has(v))) {
+        varied.add(e.target);
+        changed = true;
+      }
+    }
+  }
+
+  // Backward: from the result to the definitions it reads.
   const useful = new Set<VarId>();
   if (fn.result.kind === "var") useful.add(fn.result.id);
   for (let changed = true; changed; ) {
     changed = false;
-    for (let k = statements.length - 1; k >= 0; k--) {
-      const s = statements[k]!;
-      const t = target(s);
-      if (t === undefined || !useful.has(t) || !varied.has(t)) continue;
-      for (const v of inputs(s)) {
+    for (let k = edges.length - 1; k >= 0; k--) {
+      const e = edges[k]!;
+      if (!useful.has(e.target) || !varied.has(e.target)) continue;
+      for (const v of e.inputs) {
         if (varied.has(v) && !useful.has(v)) {
           useful.add(v);
           changed = true;

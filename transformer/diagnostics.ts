@@ -13,7 +13,7 @@ export const DIAGNOSTICS = {
   ADJ105: "Parameters of a differentiated function must be plain identifiers (no destructuring or rest parameters).",
   ADJ106: "Generators and async functions cannot be differentiated.",
   ADJ201: "This statement is not supported in differentiated code.",
-  ADJ202: "Loops are not supported in differentiated code yet.",
+  ADJ202: "This loop is not supported in differentiated code yet.",
   ADJ203: "This expression cannot be differentiated.",
   ADJ204: "Calls to functions with no visible body cannot be differentiated.",
   ADJ205: "A differentiated function cannot assign to a variable declared outside it.",

@@ -76,6 +76,7 @@ export class Emitter {
       list.forEach((s) => {
         if (s.kind === "assign" || s.kind === "accumulate") reassigned.add(s.name);
         if (s.kind === "if") (scan(s.then), scan(s.else));
+        if (s.kind === "while") scan(s.body);
       });
     scan(body);
     return this.f.createBlock(this.statements(body, reassigned), true);
@@ -112,6 +113,10 @@ export class Emitter {
           return f.createThrowStatement(this.expr(s.expr));
         case "return":
           return f.createReturnStatement(this.expr(s.value));
+        case "while": {
+          const body = f.createBlock(this.statements(s.body, reassigned), true);
+          return s.testAfter ? f.createDoStatement(body, this.expr(s.cond)) : f.createWhileStatement(this.expr(s.cond), body);
+        }
         case "if": {
           // else { if ... } reads better as else if ...
           const elseBranch = this.statements(s.else, reassigned);

@@ -194,6 +194,7 @@ export function children(e: Expr): readonly Expr[] {
 /** Names an expression reads (for dead-code elimination and inlining). */
 export function namesIn(e: Expr, out: string[] = []): string[] {
   if (e.kind === "name") out.push(e.name);
+  if (e.kind === "member") out.push(e.object);
   for (const c of children(e)) namesIn(c, out);
   return out;
 }
@@ -240,6 +241,8 @@ export type Statement =
   | { readonly kind: "effect"; readonly expr: Expr }
   | { readonly kind: "throw"; readonly expr: Expr }
   | { readonly kind: "if"; readonly cond: Expr; readonly then: Statement[]; readonly else: Statement[] }
+  /** while (cond) body, or do body while (cond) when testAfter */
+  | { readonly kind: "while"; readonly cond: Expr; readonly body: Statement[]; readonly testAfter: boolean }
   | { readonly kind: "return"; readonly value: Expr }
   /** A one-line comment that marks a section (forward sweep, backward sweep). */
   | { readonly kind: "comment"; readonly text: string };

@@ -68,7 +68,28 @@ export type Stmt =
       readonly else: readonly Stmt[];
       /** Merge variables assigned in both branches, declared before the `if`. */
       readonly merges: readonly VarId[];
+    }
+  | {
+      /**
+       * while (cond) body, or do body while (cond) when `testAfter`. The body is SSA like
+       * the rest; the carried variables are assigned their `next` at its end.
+       */
+      readonly kind: "loop";
+      readonly cond: Opaque;
+      readonly testAfter: boolean;
+      readonly carried: readonly Carried[];
+      readonly body: readonly Stmt[];
+      readonly node: ts.Node;
     };
+
+/** A variable a loop body reassigns: `var` holds it across iterations (mutable, unlike the rest of the IR). */
+export interface Carried {
+  readonly var: VarId;
+  /** Its value before the loop. */
+  readonly init: Atom;
+  /** Its value at the end of an iteration, computed in the body. */
+  readonly next: Atom;
+}
 
 export interface Param {
   readonly id: VarId;
@@ -112,5 +133,6 @@ export function forEachStmt(body: readonly Stmt[], visit: (stmt: Stmt) => void):
       forEachStmt(stmt.then, visit);
       forEachStmt(stmt.else, visit);
     }
+    if (stmt.kind === "loop") forEachStmt(stmt.body, visit);
   }
 }

@@ -93,6 +93,8 @@ export function lowerFunction(fn: FunctionNode, checker: ts.TypeChecker, reserve
 class Lowering {
   private readonly vars: Var[] = [];
   private readonly temps = new Set<VarId>();
+  /** Variables carried by a loop, the only ones assigned more than once. */
+  private readonly mutable = new Set<VarId>();
   private readonly namer: Namer;
   /** Locals assigned after their declaration: closures may not read them (their value depends on when the closure runs). */
   private readonly reassigned = new Set<ts.Symbol>();
@@ -207,29 +209,31 @@ class Lowering {
 
   private lowerSimpleStatement(s: ts.Statement, out: Stmt[], env: Env): void {
     if (ts.isEmptyStatement(s)) return;
-    if (ts.isVariableStatement(s)) {
-      const list = s.declarationList;
-      if (!(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) throw new AdjointError("ADJ209", s, "Use let or const.");
-      for (const decl of list.declarations) {
-        if (!ts.isIdentifier(decl.name)) {
-          throw new AdjointError("ADJ201", decl.name, "Destructuring is not supported; declare each variable on its own.");
-        }
-        const symbol = this.symbolOf(decl.name);
-        env.set(symbol, decl.initializer ? this.lowerExpr(decl.initializer, out, env, decl.name.text) : "uninitialized");
-      }
-      return;
-    }
-    if (ts.isExpressionStatement(s)) {
-      const e = skipOuterExpressions(s.expression);
-      if (assignmentTarget(e)) return this.lowerAssignment(e, out, env);
-      out.push({ kind: "effect", expr: this.opaque(e, env), node: s });
-      return;
-    }
-    if (LOOPS.has(s.kind)) throw new AdjointError("ADJ202", s, "Write the computation without a loop for now.");
+    if (ts.isVariableStatement(s)) return this.lowerDeclarations(s.declarationList, out, env);
+    if (ts.isExpressionStatement(s)) return this.lowerExpressionStatement(s.expression, out, env);
+    if (ts.isWhileStatement(s) || ts.isDoStatement(s) || ts.isForStatement(s)) return this.lowerLoop(s, out, env);
+    if (LOOPS.has(s.kind)) throw new AdjointError("ADJ202", s, "Use a for, while or do...while loop with an index.");
     if (ts.isFunctionDeclaration(s)) {
       throw new AdjointError("ADJ210", s, "Move the function outside the differentiated function.");
     }
     throw new AdjointError("ADJ201", s, `(${ts.SyntaxKind[s.kind]})`);
+  }
+
+  private lowerDeclarations(list: ts.VariableDeclarationList, out: Stmt[], env: Env): void {
+    if (!(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) throw new AdjointError("ADJ209", list, "Use let or const.");
+    for (const decl of list.declarations) {
+      if (!ts.isIdentifier(decl.name)) {
+        throw new AdjointError("ADJ201", decl.name, "Destructuring is not supported; declare each variable on its own.");
+      }
+      const symbol = this.symbolOf(decl.name);
+      env.set(symbol, decl.initializer ? this.lowerExpr(decl.initializer, out, env, decl.name.text) : "uninitialized");
+    }
+  }
+
+  private lowerExpressionStatement(expression: ts.Expression, out: Stmt[], env: Env): void {
+    const e = skipOuterExpressions(expression);
+    if (assignmentTarget(e)) return this.lowerAssignment(e, out, env);
+    out.push({ kind: "effect", expr: this.opaque(e, env), node: expression });
   }
 
   /** `y = e`, `y op= e`, `y++`: a new SSA version of y. */
@@ -259,6 +263,62 @@ class Lowering {
       value = this.emitPrim(op, [current, right], out, e, hint);
     }
     env.set(symbol, value);
+  }
+
+  /**
+   * while / do...while / for. The variables the body (or the for's update) reassigns are
+   * carried: each gets one mutable IR variable, read by the condition and the body and
+   * assigned its `next` at the end of an iteration.
+   */
+  private lowerLoop(s: ts.WhileStatement | ts.DoStatement | ts.ForStatement, out: Stmt[], env: Env): void {
+    const exit = findLoopExit(s.statement);
+    if (exit) throw new AdjointError("ADJ202", exit, "break, continue and return inside a loop are not supported yet; put the exit in the loop condition.");
+    if (ts.isForStatement(s) && s.initializer) {
+      if (ts.isVariableDeclarationList(s.initializer)) this.lowerDeclarations(s.initializer, out, env);
+      else this.lowerExpressionStatement(s.initializer, out, env);
+    }
+    const bodyStatements: ts.Statement[] = [...statementsOf(s.statement)];
+    const update = ts.isForStatement(s) ? s.incrementor : undefined;
+    const carried: { symbol: ts.Symbol; var: VarId; init: Atom }[] = [];
+    for (const symbol of this.assignedIn(update ? [s.statement, update] : [s.statement])) {
+      const init = env.get(symbol);
+      if (init === undefined) continue; // declared inside the body: an ordinary SSA value of the iteration
+      if (init === "uninitialized") throw new AdjointError("ADJ206", s, `Give \`${symbol.name}\` a value before the loop.`);
+      const id = this.tempVar(this.kindOfAtom(init), symbol.name);
+      this.mutable.add(id);
+      carried.push({ symbol, var: id, init });
+      env.set(symbol, varAtom(id));
+    }
+    const condExpr = ts.isForStatement(s) ? s.condition : s.expression;
+    if (!condExpr) throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
+    const cond = this.opaque(condExpr, env);
+    const bodyEnv: Env = new Map(env);
+    const body: Stmt[] = [];
+    const end = this.lowerList(bodyStatements, [], body, bodyEnv, {});
+    if (end) throw new AdjointError("ADJ202", s.statement, "A loop body that always throws is not supported.");
+    if (update) this.lowerExpressionStatement(update, body, bodyEnv);
+    out.push({
+      kind: "loop",
+      cond,
+      testAfter: ts.isDoStatement(s),
+      carried: carried.map((c) => ({ var: c.var, init: c.init, next: bodyEnv.get(c.symbol) as Atom })),
+      body,
+      node: s,
+    });
+  }
+
+  /** Symbols a loop's statements assign (outside nested functions). */
+  private assignedIn(nodes: readonly ts.Node[]): ts.Symbol[] {
+    const found: ts.Symbol[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isFunctionLike(n)) return;
+      const target = assignmentTarget(n);
+      const symbol = target && ts.isIdentifier(target) ? this.checker.getSymbolAtLocation(target) : undefined;
+      if (symbol && !found.includes(symbol)) found.push(symbol);
+      ts.forEachChild(n, visit);
+    };
+    nodes.forEach(visit);
+    return found;
   }
 
   /** An `if` with no return inside: both branches fall through, and the variables they change meet in merge variables. */
@@ -543,6 +603,23 @@ function statementsOf(s: ts.Statement): readonly ts.Statement[] {
 }
 
 /** Whether a return statement occurs inside `node`, not counting nested functions. */
+/** A break, continue or return that leaves or skips part of a loop body (nested functions and nested loops' own break/continue aside). */
+function findLoopExit(body: ts.Node): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  const visit = (n: ts.Node, inNestedLoop: boolean): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isReturnStatement(n) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && (!inNestedLoop || n.label))) {
+      found = n;
+      return;
+    }
+    const nested = inNestedLoop || ts.isIterationStatement(n, false) || ts.isSwitchStatement(n);
+    ts.forEachChild(n, (c) => visit(c, nested));
+  };
+  ts.forEachChild(body, (c) => visit(c, false));
+  if (!found && (ts.isBreakStatement(body) || ts.isContinueStatement(body) || ts.isReturnStatement(body))) found = body;
+  return found;
+}
+
 function containsReturn(node: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {

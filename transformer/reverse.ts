@@ -55,6 +55,8 @@ class Reverse {
   /** Contributions made inside the branch being swept to accumulators declared outside it, summed at its end. */
   private deferred = new Map<VarId, Expr[]>();
   private readonly intermediateAdjoints = new Set<string>();
+  /** The tape of each loop-carried variable the backward sweep replays. */
+  private readonly tapes = new Map<VarId, string>();
 
   constructor(
     private readonly fn: LoweredFunction,
@@ -123,6 +125,10 @@ class Reverse {
         this.recordBlocks(s.then);
         this.recordBlocks(s.else);
       }
+      if (s.kind === "loop") {
+        for (const c of s.carried) this.defBlock.set(c.var, block);
+        this.recordBlocks(s.body);
+      }
     }
   }
 
@@ -190,6 +196,9 @@ class Reverse {
           out.push({ kind: "if", cond, then: this.forward(s.then), else: this.forward(s.else) });
           break;
         }
+        case "loop":
+          out.push(...this.forwardLoop(s));
+          break;
       }
     }
     return out;
@@ -208,6 +217,8 @@ class Reverse {
         if (this.isActive(s.target) && s.value.kind === "var" && this.isActive(s.value.id)) {
           this.contribute(s.value.id, this.finalized.get(s.target)!, block);
         }
+      } else if (s.kind === "loop") {
+        this.backwardLoop(s, block, out);
       } else if (s.kind === "if") {
         for (const m of s.merges) if (this.isActive(m)) this.finalize(m, out, true);
         for (const v of this.contributedInside(s)) this.declare(v, out);
@@ -217,6 +228,88 @@ class Reverse {
         // Clean-up drops the `if` if both branches are empty and negates it if only `then` is.
         out.push({ kind: "if", cond, then: thenOut, else: elseOut });
       }
+    }
+  }
+
+  /** Whether the backward sweep has anything to do in a loop. */
+  private loopIsActive(s: Stmt & { kind: "loop" }): boolean {
+    let active = s.carried.some((c) => this.isActive(c.var));
+    forEachStmt(s.body, (x) => (active ||= (x.kind === "let" || x.kind === "merge") && this.isActive(x.target)));
+    return active;
+  }
+
+  /**
+   * The primal loop. When the backward sweep needs it, each carried variable's value at
+   * the start of every iteration goes on a tape; the backward sweep restores them in
+   * reverse and recomputes the iteration's other values from them, so what a loop stores
+   * is one value per carried variable and iteration, nothing else.
+   */
+  private forwardLoop(s: Stmt & { kind: "loop" }): Statement[] {
+    const out: Statement[] = s.carried.map((c) => ({ kind: "let", name: this.varName(c.var), init: this.value(c.init) }));
+    const body = this.forward(s.body);
+    if (this.loopIsActive(s) && s.carried.length > 0) {
+      const tapes = s.carried.map((c) => {
+        const name = this.namer.fresh(`${this.varName(c.var)}Tape`);
+        this.tapes.set(c.var, name);
+        out.push({ kind: "const", name, init: E.rt(this.isTensor(c.var) ? "valueTape" : "numberTape") });
+        return { kind: "effect", expr: E.call({ kind: "member", object: name, name: "push" }, E.name(this.varName(c.var))) } as Statement;
+      });
+      body.unshift(...tapes);
+    }
+    body.push(...this.carriedUpdate(s));
+    out.push({ kind: "while", cond: this.opaque(s.cond), body, testAfter: s.testAfter });
+    return out;
+  }
+
+  /** carried = next, for every carried variable at once (a swap stays a swap). */
+  private carriedUpdate(s: Stmt & { kind: "loop" }): Statement[] {
+    const carried = new Set(s.carried.map((c) => c.var));
+    const pre: Statement[] = [];
+    const assign: Statement[] = [];
+    for (const c of s.carried) {
+      let next = this.value(c.next);
+      if (c.next.kind === "var" && c.next.id === c.var) continue;
+      if (c.next.kind === "var" && carried.has(c.next.id)) {
+        const name = this.namer.fresh(`${this.varName(c.var)}Next`);
+        pre.push({ kind: "const", name, init: next });
+        next = E.name(name);
+      }
+      assign.push({ kind: "assign", name: this.varName(c.var), value: next });
+    }
+    return [...pre, ...assign];
+  }
+
+  /**
+   * The loop backwards: pop each iteration's carried values, recompute the iteration, pass
+   * each carried variable's adjoint to its end-of-iteration value, and sweep the body
+   * backwards, which gives the carried adjoints for the iteration before.
+   */
+  private backwardLoop(s: Stmt & { kind: "loop" }, block: readonly Stmt[], out: Statement[]): void {
+    if (!this.loopIsActive(s) || s.carried.length === 0) return;
+    for (const v of this.contributedInside(s)) this.declare(v, out);
+    const active = s.carried.filter((c) => this.isActive(c.var));
+    for (const c of active) this.declare(c.var, out);
+    const body: Statement[] = s.carried.map((c) => ({
+      kind: "assign",
+      name: this.varName(c.var),
+      value: E.call({ kind: "member", object: this.tapes.get(c.var)!, name: "pop" }),
+    }));
+    body.push(...this.forward(s.body));
+    const outer = this.deferred;
+    this.deferred = new Map();
+    for (const c of active) {
+      const name = this.state(c.var).name!;
+      const carriedIn = this.namer.fresh(`${name}Next`);
+      body.push({ kind: "const", name: carriedIn, init: E.name(name) }, { kind: "assign", name, value: E.num(0) });
+      if (c.next.kind === "var" && this.isActive(c.next.id)) this.contribute(c.next.id, E.name(carriedIn), s.body);
+    }
+    this.backward(s.body, body);
+    this.deferred.forEach((terms, id) => body.push(this.accumulate(id, terms)));
+    this.deferred = outer;
+    const trips = E.binary(">", { kind: "member", object: this.tapes.get(s.carried[0]!.var)!, name: "length" }, E.num(0));
+    out.push({ kind: "while", cond: trips, body, testAfter: false });
+    for (const c of active) {
+      if (c.init.kind === "var" && this.isActive(c.init.id)) this.contribute(c.init.id, E.name(this.state(c.var).name!), block);
     }
   }
 
@@ -317,20 +410,22 @@ class Reverse {
   }
 
   /** Variables defined outside an `if` whose adjoints receive contributions inside it. */
-  private contributedInside(s: Stmt & { kind: "if" }): VarId[] {
+  private contributedInside(s: Stmt & { kind: "if" | "loop" }): VarId[] {
     const inside = new Set<readonly Stmt[]>();
     const blocks = (b: readonly Stmt[]): void => {
       inside.add(b);
-      b.forEach((x) => x.kind === "if" && (blocks(x.then), blocks(x.else)));
+      b.forEach((x) => (x.kind === "if" ? (blocks(x.then), blocks(x.else)) : x.kind === "loop" ? blocks(x.body) : undefined));
     };
-    blocks(s.then);
-    blocks(s.else);
+    const children = s.kind === "if" ? [...s.then, ...s.else] : s.body;
+    if (s.kind === "if") (blocks(s.then), blocks(s.else));
+    else blocks(s.body);
     const found = new Set<VarId>();
     const add = (id: VarId): void => {
       if (this.isActive(id) && !inside.has(this.defBlock.get(id)!)) found.add(id);
     };
-    forEachStmt([...s.then, ...s.else], (x) => {
+    forEachStmt(children, (x) => {
       if (x.kind === "merge" && this.isActive(x.target) && x.value.kind === "var") add(x.value.id);
+      if (x.kind === "loop") x.carried.forEach((c) => this.isActive(c.var) && c.init.kind === "var" && add(c.init.id));
       if (x.kind === "let" && this.isActive(x.target) && x.op.kind !== "opaque") {
         const rule = x.op.kind === "prim" ? ruleFor(x.op.prim) : undefined;
         x.op.args.forEach((a, i) => a.kind === "var" && (!rule || isDifferentiableOperand(rule, i)) && add(a.id));
@@ -385,6 +480,11 @@ function hoistBranchValues(body: Statement[]): Statement[] {
   const out: Statement[] = [];
   for (let i = 0; i < body.length; i++) {
     const s = body[i]!;
+    // A loop body is a block of its own whose ifs need the same treatment.
+    if (s.kind === "while") {
+      out.push({ ...s, body: hoistBranchValues(s.body) });
+      continue;
+    }
     if (s.kind !== "if") {
       out.push(s);
       continue;
@@ -433,6 +533,7 @@ function exprsOf(s: Statement): Expr[] {
     case "throw":
       return [s.expr];
     case "if":
+    case "while":
       return [s.cond];
     case "comment":
       return [];
@@ -447,14 +548,26 @@ function countReads(body: readonly Statement[], reads = new Map<string, number>(
       countReads(s.then, reads);
       countReads(s.else, reads);
     }
+    if (s.kind === "while") countReads(s.body, reads);
   }
   return reads;
 }
 
 function isPure(e: Expr): boolean {
   // Differentiated functions are pure by contract, so their calls may be dropped or moved;
-  // only expressions kept as written may have effects.
-  return e.kind !== "opaque" && E.children(e).every(isPure);
+  // an expression kept as written may have effects only if it calls something.
+  if (e.kind === "opaque" && containsCall(e.node)) return false;
+  return E.children(e).every(isPure);
+}
+
+/** Names assigned (=, +=) anywhere in the statements. */
+function assignedNames(list: readonly Statement[], out = new Set<string>()): Set<string> {
+  for (const s of list) {
+    if (s.kind === "assign" || s.kind === "accumulate") out.add(s.name);
+    if (s.kind === "if") (assignedNames(s.then, out), assignedNames(s.else, out));
+    if (s.kind === "while") assignedNames(s.body, out);
+  }
+  return out;
 }
 
 function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { body: Statement[]; changed: boolean } {
@@ -465,9 +578,12 @@ function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { bo
     list.forEach((s) => {
       if (s.kind === "let" && !s.init && !reads.get(s.name)) deadMerges.add(s.name);
       if (s.kind === "if") (findMerges(s.then), findMerges(s.else));
+      if (s.kind === "while") findMerges(s.body);
     });
   findMerges(body);
-  const go = (list: Statement[]): Statement[] =>
+  // A loop body is a block: what it declares is read only inside it, so its own reads decide
+  // (the backward sweep recomputes an iteration under the same names in a block of its own).
+  const go = (list: Statement[], reads: ReadonlyMap<string, number>): Statement[] =>
     list.flatMap((s): Statement[] => {
       if (s.kind === "const" && !reads.get(s.name) && (!s.init || isPure(s.init))) {
         changed = true;
@@ -477,11 +593,12 @@ function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { bo
         changed = true;
         return [];
       }
+      if (s.kind === "while") return [{ ...s, body: go(s.body, countReads(s.body)) }];
       if (s.kind === "if") {
         // Conditions that call functions were saved in a const by the primal sweep, so an
         // emptied branch can go without losing an effect.
-        const then = go(s.then);
-        const els = go(s.else);
+        const then = go(s.then, reads);
+        const els = go(s.else, reads);
         if (then.length === 0 && els.length === 0) {
           changed = true;
           return [];
@@ -491,7 +608,7 @@ function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { bo
       }
       return [s];
     });
-  const result = go(body);
+  const result = go(body, reads);
   return { body: result, changed };
 }
 
@@ -505,12 +622,21 @@ function inlineOnce(body: Statement[], reads: ReadonlyMap<string, number>, inlin
         if (then !== s.then || els !== s.else) return [...list.slice(0, i), { ...s, then, else: els }, ...list.slice(i + 1)];
         continue;
       }
+      if (s.kind === "while") {
+        const body = go(s.body);
+        if (body !== s.body) return [...list.slice(0, i), { ...s, body }, ...list.slice(i + 1)];
+        continue;
+      }
       if (s.kind !== "const" || !s.init || reads.get(s.name) !== 1 || !isPure(s.init)) continue;
       const name = s.name;
       const init = s.init;
+      const initReads = new Set(E.namesIn(init));
       for (let j = i + 1; j < list.length; j++) {
         const user = list[j]!;
-        if (user.kind === "if") {
+        // Loop-carried variables and accumulators are reassigned: never move a read past that.
+        const writes = assignedNames([user]);
+        if ([...initReads].some((n) => writes.has(n)) && !(user.kind === "assign" && exprsOf(user).some((e) => E.namesIn(e).includes(name)))) break;
+        if (user.kind === "if" || user.kind === "while") {
           if (containsRead([user], name)) break;
           continue;
         }

@@ -129,13 +129,19 @@ export const programArb: fc.Arbitrary<Program> = fc.integer({ min: 0, max: 2 }).
 
 // ---- printing ----
 
+/** A literal as source; -0 kept (atan2 tells it from 0). */
+function literalText(v: number): string {
+  if (Object.is(v, -0)) return "(-0)";
+  return v < 0 ? `(${v})` : String(v);
+}
+
 function printExpr(e: Expr): string {
   const p = printExpr;
   switch (e.k) {
     case "var":
       return e.name;
     case "num":
-      return e.v < 0 ? `(${e.v})` : String(e.v);
+      return literalText(e.v);
     case "unary":
       switch (e.op) {
         case "expSin":
@@ -499,7 +505,7 @@ function printTensorExpr(e: Expr): string {
     case "var":
       return e.name;
     case "num":
-      return e.v < 0 ? `(${e.v})` : String(e.v);
+      return literalText(e.v);
     case "unary":
       switch (e.op) {
         case "expSin":

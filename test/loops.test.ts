@@ -1,0 +1,139 @@
+// Loops: for, while and do...while, nested, with branches inside, over numbers and tensors,
+// calling other functions, run zero times or many. Each gradient is checked against
+// central finite differences or a closed form.
+import { describe, expect, it } from "vitest";
+import { tensor, type Tensor } from "../runtime";
+import { compile, expectClose, finiteDifference } from "./harness";
+
+function build(source: string): Record<string, any> {
+  const compiled = compile(`import { grad, valueAndGrad, Tensor, tensor, add, mul, matmul, tanh, sum } from "adjoint";\n${source}`);
+  expect(compiled.codes, "transformer diagnostics").toEqual([]);
+  expect(compiled.typeErrors, "type errors in the test program").toEqual([]);
+  return compiled.run();
+}
+
+function checkAll(f: (...args: number[]) => number, df: (...args: number[]) => number[], points: number[][]): void {
+  for (const args of points) {
+    const g = df(...args);
+    g.forEach((v, i) => expectClose(v, finiteDifference(f, args, i), 1e-6));
+  }
+}
+
+describe("loops", () => {
+  it("Horner's rule in a for loop, coefficients read from an array", () => {
+    const p = build(`
+      export function horner(x: number, a: number, b: number, c: number) {
+        const coeffs = [a, 2, b, c];
+        let y = 0;
+        for (let i = coeffs.length - 1; i >= 0; i--) y = y * x + stopIfNeeded(coeffs[i]!);
+        return y;
+      }
+      function stopIfNeeded(v: number) { return v; }
+      export const dh = grad(horner, { wrt: [0] });
+    `);
+    for (const x of [-1.5, 0.2, 2]) expectClose(p.dh(x, 1, 3, 4)[0], 2 + 2 * 3 * x + 3 * 4 * x * x, 1e-12);
+  });
+
+  it("while with a counter: x^n", () => {
+    const p = build(`
+      export function power(x: number, n: number) { let y = 1; let k = 0; while (k < n) { y = y * x; k++; } return y; }
+      export const dp = grad(power);
+    `);
+    for (const n of [0, 1, 2, 5]) expectClose(p.dp(1.3, n), n === 0 ? 0 : n * 1.3 ** (n - 1), 1e-12);
+  });
+
+  it("do...while swapping carried variables", () => {
+    const p = build(`
+      export function f(x: number, y: number) {
+        let a = x; let b = y; let i = 0;
+        do { const t = a + Math.sin(b); a = b; b = t; i += 1; } while (i < 5);
+        return a * b;
+      }
+      export const df = grad(f, { wrt: [0, 1] });
+    `);
+    checkAll(p.f, p.df, [[0.3, -0.7], [1.1, 0.4], [-2, 1.5]]);
+  });
+
+  it("nested loops with a branch inside and values the backward sweep needs", () => {
+    const p = build(`
+      export function f(x: number, y: number) {
+        let s = 0;
+        for (let i = 1; i <= 4; i++) {
+          let inner = x;
+          for (let j = 0; j < i; j++) {
+            if (inner > 1) inner = Math.sqrt(inner) * y;
+            else inner = inner * inner + Math.sin(x * j);
+          }
+          s += Math.exp(-inner * inner) * i;
+        }
+        return s;
+      }
+      export const df = grad(f, { wrt: [0, 1] });
+    `);
+    checkAll(p.f, p.df, [[0.3, 0.9], [1.4, 0.8], [0.8, 1.2], [-0.5, 0.3]]);
+  });
+
+  it("a loop that runs zero times, and a loop calling another function", () => {
+    const p = build(`
+      function step(v: number, dt: number) { return v - dt * (v * v * v - v); }
+      export function relax(x: number, n: number) { let v = x; for (let i = 0; i < n; i++) v = step(v, 0.1); return v; }
+      export const dr = grad(relax);
+    `);
+    expect(p.dr(0.7, 0)).toBe(1);
+    for (const n of [1, 3, 20]) expectClose(p.dr(0.7, n), finiteDifference((x: number) => p.relax(x, n), [0.7], 0), 1e-6);
+  });
+
+  it("a loop inside a callee", () => {
+    const p = build(`
+      function sumSquares(x: number, n: number) { let s = 0; let k = 0; while (k < n) { s += (x + k) * (x + k); k++; } return s; }
+      export const f = (x: number) => Math.log(sumSquares(x, 3));
+      export const df = grad(f);
+    `);
+    for (const x of [0.2, 1.7]) expectClose(p.df(x), finiteDifference(p.f, [x], 0), 1e-6);
+  });
+
+  it("tensor code in a loop: a recurrent layer applied three times", () => {
+    const p = build(`
+      export function rnn(h0: Tensor, w: Tensor) {
+        let h = h0;
+        for (let t = 0; t < 3; t++) h = tanh(matmul(h, w));
+        return sum(h);
+      }
+      export const dr = grad(rnn, { wrt: [0, 1] });
+    `);
+    const h0 = tensor([0.3, -0.2]);
+    const w = tensor([[0.5, -0.4], [0.9, 0.1]]);
+    const [dh, dw] = p.dr(h0, w) as Tensor[];
+    const loss = (a: Tensor, b: Tensor) => (p.rnn(a, b) as Tensor).item();
+    const h = 1e-6;
+    for (let k = 0; k < 4; k++) {
+      const plus = Float64Array.from(w.data);
+      const minus = Float64Array.from(w.data);
+      plus[k]! += h;
+      minus[k]! -= h;
+      const fd = (loss(h0, tensor(plus, { shape: [2, 2] })) - loss(h0, tensor(minus, { shape: [2, 2] }))) / (2 * h);
+      expectClose(dw!.data[k]!, fd, 1e-6);
+    }
+    expect(dh!.shape).toEqual([2]);
+  });
+
+  it("a million iterations: memory grows with the carried values only", () => {
+    const p = build(`
+      export function f(x: number) { let y = x; for (let i = 0; i < 1000000; i++) y = y - 1e-6 * Math.sin(y); return y; }
+      export const df = grad(f);
+    `);
+    expectClose(p.df(0.5), finiteDifference(p.f, [0.5], 0, 1e-5), 1e-5);
+  });
+});
+
+describe("loop diagnostics", () => {
+  it.each([
+    ["break", "for (let i = 0; i < 3; i++) { if (y > 2) break; y = y * x; }"],
+    ["continue", "for (let i = 0; i < 3; i++) { if (i === 1) continue; y = y * x; }"],
+    ["return", "while (y < 10) { if (y > 5) return y; y = y * x; }"],
+    ["for...of", "for (const c of [1, 2]) y = y * c + x;"],
+  ])("%s inside a loop is refused with ADJ202", (_, loop) => {
+    const { codes } = compile(`import { grad } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  ${loop}\n  return y;\n}\nexport const df = grad(f);\n`);
+    expect(codes.map((c) => c.split("@")[0])).toEqual(["ADJ202"]);
+  });
+});
