@@ -46,3 +46,10 @@ export function numberTape(): NumberTape {
 export function valueTape<T>(): ValueTape<T> {
   return new ValueTape<T>();
 }
+
+/** A zero gradient for an array parameter: the same kind (number[], Float64Array or Float32Array) and length. */
+export function zerosLikeArray(x: ArrayLike<number>): number[] | Float64Array | Float32Array {
+  if (x instanceof Float32Array) return new Float32Array(x.length);
+  if (x instanceof Float64Array) return new Float64Array(x.length);
+  return new Array<number>(x.length).fill(0);
+}

@@ -126,6 +126,52 @@ describe("loops", () => {
   });
 });
 
+describe("arrays", () => {
+  it("a Float64Array parameter: its gradient is a Float64Array of the same length", () => {
+    const p = build(`
+      export function rosenbrock(x: Float64Array) {
+        let total = 0;
+        for (let i = 0; i + 1 < x.length; i++) total += 100 * (x[i + 1]! - x[i]! ** 2) ** 2 + (1 - x[i]!) ** 2;
+        return total;
+      }
+      export const vg = valueAndGrad(rosenbrock);
+    `);
+    const x = Float64Array.from([-1.2, 1, 0.3, -0.4]);
+    const { value, grad } = p.vg(x);
+    // The value is the function's, though the backward sweep replayed the loop afterwards.
+    expect(value).toBe(p.rosenbrock(x));
+    expect(grad).toBeInstanceOf(Float64Array);
+    grad.forEach((g: number, i: number) => {
+      const at = (d: number) => {
+        const y = Float64Array.from(x);
+        y[i]! += d;
+        return p.rosenbrock(y);
+      };
+      expectClose(g, (at(1e-6) - at(-1e-6)) / 2e-6, 1e-6);
+    });
+  });
+
+  it("number[] and Float32Array parameters get gradients of their own kind; an unused one zeros", () => {
+    const p = build(`
+      export function dotSquare(a: number[], b: Float32Array, unused: number[]) {
+        let s = 0;
+        for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+        return s * s;
+      }
+      export const d = grad(dotSquare, { wrt: [0, 1, 2] });
+    `);
+    const a = [1, 2, 3];
+    const b = Float32Array.from([0.5, -1, 2]);
+    const [da, db, du] = p.d(a, b, [7, 8]);
+    const s = 0.5 - 2 + 6;
+    expect(Array.isArray(da)).toBe(true);
+    expect(da).toEqual([2 * s * 0.5, 2 * s * -1, 2 * s * 2]);
+    expect(db).toBeInstanceOf(Float32Array);
+    expect(Array.from(db)).toEqual([2 * s * 1, 2 * s * 2, 2 * s * 3]);
+    expect(du).toEqual([0, 0]);
+  });
+});
+
 describe("loop diagnostics", () => {
   it.each([
     ["break", "for (let i = 0; i < 3; i++) { if (y > 2) break; y = y * x; }"],

@@ -107,6 +107,10 @@ export class Emitter {
           return f.createExpressionStatement(
             f.createBinaryExpression(f.createIdentifier(s.name), ts.SyntaxKind.PlusEqualsToken, this.expr(s.value)),
           );
+        case "accumulateElement":
+          return f.createExpressionStatement(
+            f.createBinaryExpression(f.createElementAccessExpression(f.createIdentifier(s.array), this.expr(s.index)), ts.SyntaxKind.PlusEqualsToken, this.expr(s.value)),
+          );
         case "effect":
           return f.createExpressionStatement(this.expr(s.expr));
         case "throw":
@@ -160,6 +164,8 @@ export class Emitter {
         return f.createLogicalNot(this.expr(e.operand));
       case "math":
         return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Math"), e.fn), undefined, e.args.map((a) => this.expr(a)));
+      case "element":
+        return f.createElementAccessExpression(this.expr(e.array), this.expr(e.index));
       case "member":
         return f.createPropertyAccessExpression(f.createIdentifier(e.object), e.name);
       case "mathConstant":

@@ -20,6 +20,8 @@ export type Expr =
   | { readonly kind: "math"; readonly fn: string; readonly args: readonly Expr[] }
   /** A function another module exports, through the namespace import the emitter adds: physics_adjoint.step_vjp */
   | { readonly kind: "member"; readonly object: string; readonly name: string }
+  /** array[index] */
+  | { readonly kind: "element"; readonly array: Expr; readonly index: Expr }
   /** Math.PI, Math.LN2, ... */
   | { readonly kind: "mathConstant"; readonly name: string }
   | { readonly kind: "call"; readonly callee: Expr; readonly args: readonly Expr[] }
@@ -186,6 +188,8 @@ export function children(e: Expr): readonly Expr[] {
       return e.fields.map(([, v]) => v);
     case "opaque":
       return [...e.renames.values()];
+    case "element":
+      return [e.array, e.index];
     default:
       return [];
   }
@@ -227,6 +231,8 @@ export function substitute(e: Expr, replace: (name: string) => Expr | undefined)
       return { ...e, cond: go(e.cond), whenTrue: go(e.whenTrue), whenFalse: go(e.whenFalse) };
     case "object":
       return { ...e, fields: e.fields.map(([k, v]) => [k, go(v)] as const) };
+    case "element":
+      return { ...e, array: go(e.array), index: go(e.index) };
     default:
       return e;
   }
@@ -238,6 +244,8 @@ export type Statement =
   /** const [a, , b] = init (undefined leaves a hole) */
   | { readonly kind: "destructure"; readonly names: readonly (string | undefined)[]; readonly init: Expr }
   | { readonly kind: "assign" | "accumulate"; readonly name: string; readonly value: Expr }
+  /** array[index] += value, into an array gradient the generated function owns */
+  | { readonly kind: "accumulateElement"; readonly array: string; readonly index: Expr; readonly value: Expr }
   | { readonly kind: "effect"; readonly expr: Expr }
   | { readonly kind: "throw"; readonly expr: Expr }
   | { readonly kind: "if"; readonly cond: Expr; readonly then: Statement[]; readonly else: Statement[] }

@@ -12,7 +12,8 @@ import type { FunctionNode } from "./sites";
 
 export type VarId = number;
 
-export type ValueKind = "number" | "tensor" | "other";
+/** "array": number[], Float64Array or Float32Array, whose gradient is an array of the same kind. */
+export type ValueKind = "number" | "tensor" | "array" | "other";
 
 export function isDifferentiable(v: Var): boolean {
   return v.kind !== "other";

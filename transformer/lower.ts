@@ -78,11 +78,14 @@ export function valueKind(type: ts.Type): ValueKind {
   if (type.flags & ts.TypeFlags.Any) return "tensor";
   if (type.isUnion()) return type.types.map(valueKind).reduce(joinKinds);
   if (type.flags & ts.TypeFlags.NumberLike) return "number";
-  return isTensorType(type) ? "tensor" : "other";
+  if (isTensorType(type)) return "tensor";
+  const name = type.getSymbol()?.name;
+  return name === "Float64Array" || name === "Float32Array" || name === "Array" || name === "ReadonlyArray" ? "array" : "other";
 }
 
 function joinKinds(a: ValueKind, b: ValueKind): ValueKind {
-  if (a === "other" || b === "other") return "other";
+  if (a === b) return a;
+  if (a === "other" || b === "other" || a === "array" || b === "array") return "other";
   return a === "tensor" || b === "tensor" ? "tensor" : "number";
 }
 
@@ -422,6 +425,16 @@ class Lowering {
     if (ts.isPostfixUnaryExpression(e)) throw new AdjointError("ADJ213", e);
     if (ts.isConditionalExpression(e)) return this.lowerConditional(e, out, env, hint);
     if (ts.isCallExpression(e)) return this.lowerCall(e, out, env, hint);
+    // x[i] of a number array: a primitive whose adjoint adds into one element of dx.
+    if (ts.isElementAccessExpression(e) && this.kindOf(e.expression) === "array" && this.isNumber(e)) {
+      const array = this.lowerExpr(e.expression, out, env);
+      const index = this.lowerExpr(e.argumentExpression, out, env);
+      return this.emitPrim("index", [array, index], out, e, hint);
+    }
+    // x.length of an array carries no gradient.
+    if (ts.isPropertyAccessExpression(e) && e.name.text === "length" && this.kindOf(e.expression) === "array") {
+      return this.lowerOpaque(e, out, env, true, hint);
+    }
     return this.lowerOpaque(e, out, env, this.isBoolean(e), hint);
   }
 

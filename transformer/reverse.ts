@@ -7,6 +7,7 @@
 // never given a name of its own, so seeding with 1 folds away.
 import ts from "typescript";
 import type { Activity } from "./activity";
+import { AdjointError } from "./diagnostics";
 import * as E from "./expr";
 import type { Expr, Statement } from "./expr";
 import type { Atom, LoweredFunction, Opaque, Stmt, VarId } from "./ir";
@@ -77,12 +78,21 @@ class Reverse {
     const value = this.value(fn.result);
 
     const backward: Statement[] = [];
+    for (const p of fn.params) {
+      if (this.fn.vars[p.id]!.kind !== "array" || !this.isActive(p.id)) continue;
+      const name = this.namer.adjoint(this.varName(p.id));
+      this.state(p.id).name = name;
+      backward.push({ kind: "const", name, init: E.rt("zerosLikeArray", E.name(this.varName(p.id))) });
+    }
     if (fn.result.kind === "var" && this.isActive(fn.result.id)) {
       this.contribute(fn.result.id, seedName ? E.name(seedName) : E.num(1), fn.body);
     }
     this.backward(fn.body, backward);
     const grads = request.wrt.map((i) => {
       const p = fn.params[i]!;
+      if (this.fn.vars[p.id]!.kind === "array") {
+        return this.isActive(p.id) ? E.name(this.state(p.id).name!) : E.rt("zerosLikeArray", E.name(this.varName(p.id)));
+      }
       const g = this.isActive(p.id) ? this.finalize(p.id, backward) : E.num(0);
       // A tensor parameter's gradient gets the parameter's exact shape and dtype (a zero
       // gradient included); inside the sweep adjoints may stay smaller and broadcast.
@@ -94,7 +104,7 @@ class Reverse {
     const returned: Expr =
       request.kind === "valueAndGrad" ? { kind: "object", fields: [["value", value], ["grad", gradient]] } : gradient;
     body.push({ kind: "return", value: returned });
-    return { body: hoistBranchValues(simplify(body, this.inlinableNames())), extraParams };
+    return { body: hoistBranchValues(dropUnusedTapes(simplify(body, this.inlinableNames()))), extraParams };
   }
 
   private isTensor(id: VarId): boolean {
@@ -111,6 +121,13 @@ class Reverse {
     const name = this.state(id).name!;
     if (!this.isTensor(id)) return { kind: "accumulate", name, value: E.sum(terms) };
     return { kind: "assign", name, value: E.rt("add", E.name(name), this.total(id, terms)) };
+  }
+
+  /** The gradient array of an array parameter, allocated before the backward sweep and added into in place. */
+  private arrayAdjoint(id: VarId): string {
+    const name = this.state(id).name;
+    if (!name) throw new AdjointError("ADJ203", this.fn.decl, "Arrays can be differentiated only as parameters, read element by element.");
+    return name;
   }
 
   private isActive(id: VarId): boolean {
@@ -289,11 +306,15 @@ class Reverse {
     for (const v of this.contributedInside(s)) this.declare(v, out);
     const active = s.carried.filter((c) => this.isActive(c.var));
     for (const c of active) this.declare(c.var, out);
-    const body: Statement[] = s.carried.map((c) => ({
-      kind: "assign",
-      name: this.varName(c.var),
-      value: E.call({ kind: "member", object: this.tapes.get(c.var)!, name: "pop" }),
-    }));
+    // Each iteration's carried values come back under names of their own, so the carried
+    // variables keep their final values for everything the sweep does after this loop.
+    const saved = new Map(s.carried.map((c) => [c.var, this.alias.get(c.var)] as const));
+    const body: Statement[] = s.carried.map((c) => {
+      const name = this.namer.fresh(`${this.varName(c.var)}Then`);
+      const popped: Statement = { kind: "const", name, init: E.call({ kind: "member", object: this.tapes.get(c.var)!, name: "pop" }) };
+      this.alias.set(c.var, E.name(name));
+      return popped;
+    });
     body.push(...this.forward(s.body));
     const outer = this.deferred;
     this.deferred = new Map();
@@ -308,6 +329,7 @@ class Reverse {
     this.deferred = outer;
     const trips = E.binary(">", { kind: "member", object: this.tapes.get(s.carried[0]!.var)!, name: "length" }, E.num(0));
     out.push({ kind: "while", cond: trips, body, testAfter: false });
+    saved.forEach((alias, id) => (alias ? this.alias.set(id, alias) : this.alias.delete(id)));
     for (const c of active) {
       if (c.init.kind === "var" && this.isActive(c.init.id)) this.contribute(c.init.id, E.name(this.state(c.var).name!), block);
     }
@@ -334,6 +356,14 @@ class Reverse {
       const tensor = this.isTensor(s.target);
       const active = (a: Atom, i: number): a is Atom & { kind: "var" } =>
         a.kind === "var" && this.isActive(a.id) && isDifferentiableOperand(rule, i);
+      if (rule.scatterIndex !== undefined) {
+        const array = op.args[0]!;
+        if (active(array, 0)) {
+          const index = args[rule.scatterIndex]!;
+          out.push({ kind: "accumulateElement", array: this.arrayAdjoint(array.id), index, value: rule.adjoint({ g, args, y, i: 0, tensor }) });
+        }
+        return;
+      }
       if (rule.adjointAll) {
         const names = op.args.slice(1).map((a, k) => (active(a, k + 1) ? this.namer.adjoint(this.varName(a.id)) : undefined));
         out.push({ kind: "destructure", names, init: rule.adjointAll({ g, args, y, tensor }) });
@@ -370,6 +400,9 @@ class Reverse {
 
   private contribute(id: VarId, e: Expr, block: readonly Stmt[]): void {
     if (e.kind === "num" && e.value === 0) return;
+    if (this.fn.vars[id]!.kind === "array") {
+      throw new AdjointError("ADJ203", this.fn.decl, "An array's gradient flows only through reading its elements in the function that takes it; read them there instead of passing the array on.");
+    }
     const st = this.state(id);
     if (this.defBlock.get(id) === block) st.pending.push(e);
     else if (st.name) this.deferred.set(id, [...(this.deferred.get(id) ?? []), e]);
@@ -472,6 +505,42 @@ export function simplify(body: Statement[], inlinable: ReadonlySet<string>): Sta
 }
 
 /**
+ * A carried variable whose replayed value the backward sweep never reads (an accumulator
+ * such as a running sum) needs no tape: its push, its pop and the tape itself go. The tape
+ * that counts the backward loop's iterations stays.
+ */
+function dropUnusedTapes(body: Statement[]): Statement[] {
+  const popped = new Map<string, { name: string }>();
+  const counting = new Set<string>();
+  const visit = (list: readonly Statement[]): void =>
+    list.forEach((s) => {
+      if (s.kind === "const" && s.init?.kind === "call" && s.init.callee.kind === "member" && s.init.callee.name === "pop") {
+        popped.set(s.init.callee.object, { name: s.name });
+      }
+      if (s.kind === "while") {
+        if (s.cond.kind === "binary" && s.cond.left.kind === "member") counting.add(s.cond.left.object);
+        visit(s.body);
+      }
+      if (s.kind === "if") (visit(s.then), visit(s.else));
+    });
+  visit(body);
+  const reads = countReads(body);
+  const unused = new Set([...popped].filter(([tape, { name }]) => !counting.has(tape) && !reads.get(name)).map(([tape]) => tape));
+  if (unused.size === 0) return body;
+  const isTapeOp = (e: Expr | undefined): boolean =>
+    e?.kind === "call" && e.callee.kind === "member" && unused.has(e.callee.object);
+  const go = (list: readonly Statement[]): Statement[] =>
+    list.flatMap((s): Statement[] => {
+      if (s.kind === "const" && (unused.has(s.name) || isTapeOp(s.init))) return [];
+      if (s.kind === "effect" && isTapeOp(s.expr)) return [];
+      if (s.kind === "while") return [{ ...s, body: go(s.body) }];
+      if (s.kind === "if") return [{ ...s, then: go(s.then), else: go(s.else) }];
+      return [s];
+    });
+  return go(body);
+}
+
+/**
  * A primal value computed inside a branch and read by the backward sweep (whose branches
  * are other blocks) is declared before the outermost `if` that holds it, and assigned
  * where it is computed.
@@ -532,6 +601,8 @@ function exprsOf(s: Statement): Expr[] {
     case "effect":
     case "throw":
       return [s.expr];
+    case "accumulateElement":
+      return [E.name(s.array), s.index, s.value];
     case "if":
     case "while":
       return [s.cond];
@@ -557,6 +628,8 @@ function isPure(e: Expr): boolean {
   // Differentiated functions are pure by contract, so their calls may be dropped or moved;
   // an expression kept as written may have effects only if it calls something.
   if (e.kind === "opaque" && containsCall(e.node)) return false;
+  // Tape operations move the tape: never dropped or reordered.
+  if (e.kind === "call" && e.callee.kind === "member" && (e.callee.name === "pop" || e.callee.name === "push")) return false;
   return E.children(e).every(isPure);
 }
 
@@ -671,6 +744,8 @@ function replaceIn(s: Statement, f: (e: Expr) => Expr): Statement {
     case "effect":
     case "throw":
       return { ...s, expr: f(s.expr) };
+    case "accumulateElement":
+      return { ...s, index: f(s.index), value: f(s.value) };
     default:
       return s;
   }

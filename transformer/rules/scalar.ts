@@ -116,6 +116,15 @@ export const scalarRules: Record<string, Rule> = {
   },
   "Math.max": extremum("max"),
   "Math.min": extremum("min"),
+  // x[i] of a number array: the adjoint g goes into element i of the array's adjoint.
+  index: {
+    arity: 2,
+    primal: ([array, i]) => ({ kind: "element", array: array!, index: i! }),
+    differentiable: (i) => i === 0,
+    adjoint: ({ g }) => g,
+    scatterIndex: 1,
+    summary: "dx[i] += g",
+  },
   "Math.floor": constant("floor"),
   "Math.ceil": constant("ceil"),
   "Math.round": constant("round"),

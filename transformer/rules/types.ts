@@ -35,6 +35,11 @@ export interface Rule {
    * destructured. Takes precedence over `adjoint`.
    */
   readonly adjointAll?: (c: Omit<RuleContext, "i">) => Expr;
+  /**
+   * For element reads (x[i]): the contribution of operand 0 is `adjoint(c)` added into its
+   * element `args[scatterIndex]`, in place in the array gradient the sweep owns.
+   */
+  readonly scatterIndex?: number;
   /** The rule in one line of math, for readers of the table. */
   readonly summary: string;
 }

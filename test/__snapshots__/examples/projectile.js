@@ -1,0 +1,186 @@
+"use strict";
+var __createBinding =
+  (this && this.__createBinding) ||
+  (Object.create
+    ? function (o, m, k, k2) {
+        if (k2 === undefined) k2 = k;
+        var desc = Object.getOwnPropertyDescriptor(m, k);
+        if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+          desc = {
+            enumerable: true,
+            get: function () {
+              return m[k];
+            },
+          };
+        }
+        Object.defineProperty(o, k2, desc);
+      }
+    : function (o, m, k, k2) {
+        if (k2 === undefined) k2 = k;
+        o[k2] = m[k];
+      });
+var __setModuleDefault =
+  (this && this.__setModuleDefault) ||
+  (Object.create
+    ? function (o, v) {
+        Object.defineProperty(o, "default", { enumerable: true, value: v });
+      }
+    : function (o, v) {
+        o["default"] = v;
+      });
+var __importStar =
+  (this && this.__importStar) ||
+  (function () {
+    var ownKeys = function (o) {
+      ownKeys =
+        Object.getOwnPropertyNames ||
+        function (o) {
+          var ar = [];
+          for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+          return ar;
+        };
+      return ownKeys(o);
+    };
+    return function (mod) {
+      if (mod && mod.__esModule) return mod;
+      var result = {};
+      if (mod != null)
+        for (var k = ownKeys(mod), i = 0; i < k.length; i++)
+          if (k[i] !== "default") __createBinding(result, mod, k[i]);
+      __setModuleDefault(result, mod);
+      return result;
+    };
+  })();
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.missValueAndGrad = void 0;
+exports.range = range;
+exports.miss = miss;
+// A projectile with quadratic air drag, stepped in a loop (semi-implicit Euler). Its
+// gradient with respect to the launch angle, through every time step, drives gradient
+// descent on the angle until the projectile lands on a target.
+const adjoint_1 = require("adjoint");
+const adjoint = __importStar(require("adjoint"));
+const G = 9.81;
+const DRAG = 0.02; // per metre
+const DT = 0.002; // seconds
+/**
+ * Horizontal distance travelled before falling back to the launch height. The landing
+ * point is interpolated between the last two steps: the number of steps is a whole number
+ * with no derivative, the interpolation makes the range smooth in the angle.
+ */
+function range(angle, speed) {
+  let x = 0;
+  let y = 0;
+  let xBefore = 0;
+  let yBefore = 0;
+  let vx = speed * Math.cos(angle);
+  let vy = speed * Math.sin(angle);
+  do {
+    xBefore = x;
+    yBefore = y;
+    const v = Math.hypot(vx, vy);
+    vx = vx - DT * DRAG * v * vx;
+    vy = vy - DT * (G + DRAG * v * vy);
+    x = x + DT * vx;
+    y = y + DT * vy;
+  } while (y > 0);
+  return xBefore + ((x - xBefore) * yBefore) / (yBefore - y);
+}
+function range_vjp(angle, speed, seed) {
+  const vx = speed * Math.cos(angle);
+  const vy = speed * Math.sin(angle);
+  let xBefore = 0;
+  let yBefore = 0;
+  let vx_1 = vx;
+  let vy_1 = vy;
+  let x = 0;
+  let y = 0;
+  const xBeforeTape = adjoint.numberTape();
+  const vx_1Tape = adjoint.numberTape();
+  const vy_1Tape = adjoint.numberTape();
+  do {
+    xBeforeTape.push(xBefore);
+    vx_1Tape.push(vx_1);
+    vy_1Tape.push(vy_1);
+    const v = Math.hypot(vx_1, vy_1);
+    const t3 = DT * DRAG;
+    const t4 = t3 * v;
+    const vx_2 = vx_1 - t4 * vx_1;
+    const t6 = DRAG * v;
+    const vy_2 = vy_1 - DT * (G + t6 * vy_1);
+    xBefore = x;
+    yBefore = y;
+    vx_1 = vx_2;
+    vy_1 = vy_2;
+    x = x + DT * vx_2;
+    y = y + DT * vy_2;
+  } while (y > 0);
+  const t12 = x - xBefore;
+  const t14 = yBefore - y;
+  const dt14 = -((seed * ((t12 * yBefore) / t14)) / t14);
+  const dt13 = seed / t14;
+  const dt12 = dt13 * yBefore;
+  let dVx_1 = 0;
+  let dVy_1 = 0;
+  let dx = dt12;
+  let dy = -dt14;
+  let dXBefore = seed - dt12;
+  let dYBefore = dt14 + dt13 * t12;
+  while (xBeforeTape.length > 0) {
+    const xBeforeThen = xBeforeTape.pop();
+    const vx_1Then = vx_1Tape.pop();
+    const vy_1Then = vy_1Tape.pop();
+    const v = Math.hypot(vx_1Then, vy_1Then);
+    const t3 = DT * DRAG;
+    const t4 = t3 * v;
+    const t6 = DRAG * v;
+    const dXBeforeNext = dXBefore;
+    dXBefore = 0;
+    const dYBeforeNext = dYBefore;
+    dYBefore = 0;
+    const dVx_1Next = dVx_1;
+    dVx_1 = 0;
+    const dVy_1Next = dVy_1;
+    dVy_1 = 0;
+    const dxNext = dx;
+    dx = 0;
+    const dyNext = dy;
+    dy = 0;
+    const dVy_2 = dVy_1Next + dyNext * DT;
+    const dt8 = -(dVy_2 * DT);
+    const dVx_2 = dVx_1Next + dxNext * DT;
+    const dv = dt8 * vy_1Then * DRAG + -(dVx_2 * vx_1Then) * t3;
+    dx += dXBeforeNext + dxNext;
+    dy += dYBeforeNext + dyNext;
+    dVy_1 += dVy_2 + dt8 * t6 + (dv * vy_1Then) / v;
+    dVx_1 += dVx_2 - dVx_2 * t4 + (dv * vx_1Then) / v;
+  }
+  const dAngle = dVy_1 * speed * Math.cos(angle) - dVx_1 * speed * Math.sin(angle);
+  return dAngle;
+}
+/** Squared miss distance. */
+function miss(angle, speed, target) {
+  const d = range(angle, speed) - target;
+  return d * d;
+}
+function miss_valueAndGrad(angle, speed, target) {
+  const d = range(angle, speed) - target;
+  const dAngle = range_vjp(angle, speed, d + d);
+  return { value: d * d, grad: dAngle };
+}
+exports.missValueAndGrad = miss_valueAndGrad;
+if (require.main === module) {
+  const [speed, target] = [30, 40];
+  let angle = 0.2;
+  for (let step = 0; step <= 30; step++) {
+    const { value, grad } = (0, exports.missValueAndGrad)(angle, speed, target);
+    if (step % 5 === 0)
+      console.log(
+        `step ${String(step).padStart(2)}  angle ${((angle * 180) / Math.PI).toFixed(3)}°  range ${range(angle, speed).toFixed(3)} m  miss² ${value.toExponential(2)}`,
+      );
+    angle -= 1e-4 * grad;
+  }
+  console.log(
+    `launch at ${((angle * 180) / Math.PI).toFixed(2)}° to land ${range(angle, speed).toFixed(3)} m away (target ${target} m)`,
+  );
+}
