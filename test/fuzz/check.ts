@@ -48,8 +48,14 @@ export function checkGradient(
     return `the emitted code does not run: ${(e as Error).message}`;
   }
   const args = inputs.slice(0, program.f.length);
-  const gradient = program.df(...args) as number[];
-  const value = program.f(...args) as number;
+  let gradient: number[];
+  let value: number;
+  try {
+    gradient = program.df(...args) as number[];
+    value = program.f(...args) as number;
+  } catch (e) {
+    return `running the program threw: ${(e as Error).message}`;
+  }
   let smooth = !/stopGradient\(|reverseGradient\(|gradHook\(/.test(source);
   if (reference) {
     const ref = reference(args);

@@ -24,6 +24,8 @@ export type Stmt =
   | { k: "let"; name: string; e: Expr; mutable: boolean }
   | { k: "assign"; name: string; op: "=" | "+=" | "-=" | "*="; e: Expr }
   | { k: "if"; a: Expr; b: Expr; then: Stmt[]; else: Stmt[] }
+  /** for (let i = 0; i < count; i++) { body } */
+  | { k: "for"; count: number; body: Stmt[] }
   | { k: "return"; e: Expr };
 
 export interface Fn {
@@ -86,6 +88,22 @@ function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: stri
           ),
         );
         const assignIn = (m: string) => exprArb(vars, helpers, 2).map((expr): Stmt[] => [{ k: "assign", name: m, op: "=", e: expr }]);
+        // A loop updating mutable variables a few times (contracting, so values stay bounded).
+        options.push(
+          fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom(...mutables), exprArb(vars, helpers, 2), fc.constantFrom(...mutables)).chain(([count, m1, e1, m2]) =>
+            step(i + 1, vars, mutables).map((rest): Stmt[] => [
+              {
+                k: "for",
+                count,
+                body: [
+                  { k: "assign", name: m1, op: "=", e: { k: "unary", op: "tanh", a: { k: "binary", op: "+", a: { k: "var", name: m1 }, b: e1 } } },
+                  { k: "assign", name: m2, op: "*=", e: { k: "num", v: 0.9 } },
+                ],
+              },
+              ...rest,
+            ]),
+          ),
+        );
         options.push(
           fc.tuple(exprArb(vars, helpers, 2), exprArb(vars, helpers, 2), fc.constantFrom(...mutables), fc.constantFrom(...mutables), fc.boolean(), exprArb(vars, helpers, 2)).chain(
             ([a, b, m1, m2, early, returned]) =>
@@ -193,6 +211,8 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
         return [`${indent}${s.name} ${s.op} ${printExpr(s.e)};`];
       case "return":
         return [`${indent}return ${printExpr(s.e)};`];
+      case "for":
+        return [`${indent}for (let i = 0; i < ${s.count}; i++) {`, ...printBody(s.body, indent + "  "), `${indent}}`];
       case "if":
         return [
           `${indent}if (${printExpr(s.a)} > ${printExpr(s.b)}) {`,
@@ -431,6 +451,9 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
             block(a.v > b.v ? s.then : s.else);
             break;
           }
+          case "for":
+            for (let i = 0; i < s.count; i++) block(s.body);
+            break;
         }
       }
     };
