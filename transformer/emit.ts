@@ -107,6 +107,8 @@ export class Emitter {
           return f.createExpressionStatement(
             f.createBinaryExpression(f.createIdentifier(s.name), ts.SyntaxKind.PlusEqualsToken, this.expr(s.value)),
           );
+        case "storeElement":
+          return f.createExpressionStatement(f.createAssignment(f.createElementAccessExpression(f.createIdentifier(s.array), this.expr(s.index)), this.expr(s.value)));
         case "accumulateElement":
           return f.createExpressionStatement(
             f.createBinaryExpression(f.createElementAccessExpression(f.createIdentifier(s.array), this.expr(s.index)), ts.SyntaxKind.PlusEqualsToken, this.expr(s.value)),

@@ -248,7 +248,10 @@ export type Statement =
   | { readonly kind: "accumulateElement"; readonly array: string; readonly index: Expr; readonly value: Expr }
   | { readonly kind: "effect"; readonly expr: Expr }
   | { readonly kind: "throw"; readonly expr: Expr }
-  | { readonly kind: "if"; readonly cond: Expr; readonly then: Statement[]; readonly else: Statement[] }
+  /** `tapeOf`: the statement only maintains that tape (its growth), so it goes with the tape. */
+  | { readonly kind: "if"; readonly cond: Expr; readonly then: Statement[]; readonly else: Statement[]; readonly tapeOf?: string }
+  /** array[index] = value; `tapeOf` as for if */
+  | { readonly kind: "storeElement"; readonly array: string; readonly index: Expr; readonly value: Expr; readonly tapeOf?: string }
   /** while (cond) body, or do body while (cond) when testAfter */
   | { readonly kind: "while"; readonly cond: Expr; readonly body: Statement[]; readonly testAfter: boolean }
   | { readonly kind: "return"; readonly value: Expr }

@@ -58,6 +58,8 @@ class Reverse {
   private readonly intermediateAdjoints = new Set<string>();
   /** The tape of each loop-carried variable the backward sweep replays. */
   private readonly tapes = new Map<VarId, string>();
+  /** The trip counter of each loop, as last emitted by the primal sweep. */
+  private readonly loopTrips = new Map<Stmt, string>();
 
   constructor(
     private readonly fn: LoweredFunction,
@@ -265,15 +267,29 @@ class Reverse {
     const out: Statement[] = s.carried.map((c) => ({ kind: "let", name: this.varName(c.var), init: this.value(c.init) }));
     const body = this.forward(s.body);
     if (this.loopIsActive(s) && s.carried.length > 0) {
-      const tapes = s.carried.map((c) => {
-        const name = this.namer.fresh(`${this.varName(c.var)}Tape`);
-        this.tapes.set(c.var, name);
-        out.push({ kind: "const", name, init: E.rt(this.isTensor(c.var) ? "valueTape" : "numberTape") });
-        return { kind: "effect", expr: E.call({ kind: "member", object: name, name: "push" }, E.name(this.varName(c.var))) } as Statement;
+      // One trip counter, and a tape per carried variable written at index trips: numbers in
+      // a Float64Array doubled when full, tensors in an array.
+      const trips = this.namer.fresh("trips");
+      this.loopTrips.set(s, trips);
+      out.push({ kind: "let", name: trips, init: E.num(0) });
+      const record = s.carried.flatMap((c): Statement[] => {
+        const tape = this.namer.fresh(`${this.varName(c.var)}Tape`);
+        this.tapes.set(c.var, tape);
+        const store: Statement = { kind: "storeElement", array: tape, index: E.name(trips), value: E.name(this.varName(c.var)), tapeOf: tape };
+        if (this.isTensor(c.var)) {
+          out.push({ kind: "let", name: tape, init: { kind: "array", elements: [] } });
+          return [store];
+        }
+        out.push({ kind: "let", name: tape, init: E.rt("numberTape") });
+        const full = E.binary("===", E.name(trips), { kind: "member", object: tape, name: "length" });
+        const grow: Statement = { kind: "if", cond: full, then: [{ kind: "assign", name: tape, value: E.rt("growTape", E.name(tape)) }], else: [], tapeOf: tape };
+        return [grow, store];
       });
-      body.unshift(...tapes);
+      body.unshift(...record);
+      body.push(...this.carriedUpdate(s), { kind: "assign", name: trips, value: E.add(E.name(trips), E.num(1)) });
+    } else {
+      body.push(...this.carriedUpdate(s));
     }
-    body.push(...this.carriedUpdate(s));
     out.push({ kind: "while", cond: this.opaque(s.cond), body, testAfter: s.testAfter });
     return out;
   }
@@ -305,16 +321,26 @@ class Reverse {
     if (!this.loopIsActive(s) || s.carried.length === 0) return;
     for (const v of this.contributedInside(s)) this.declare(v, out);
     const active = s.carried.filter((c) => this.isActive(c.var));
-    for (const c of active) this.declare(c.var, out);
+    // A carried adjoint must hold every contribution from after the loop before the
+    // backward loop starts: declare it, or flush what is pending into it.
+    for (const c of active) {
+      const st = this.state(c.var);
+      if (!st.name) this.declare(c.var, out);
+      else if (st.pending.length > 0) {
+        out.push(this.accumulate(c.var, st.pending));
+        st.pending = [];
+      }
+    }
     // Each iteration's carried values come back under names of their own, so the carried
     // variables keep their final values for everything the sweep does after this loop.
     const saved = new Map(s.carried.map((c) => [c.var, this.alias.get(c.var)] as const));
-    const body: Statement[] = s.carried.map((c) => {
+    const k = this.namer.fresh("k");
+    const body: Statement[] = [{ kind: "assign", name: k, value: E.sub(E.name(k), E.num(1)) }];
+    for (const c of s.carried) {
       const name = this.namer.fresh(`${this.varName(c.var)}Then`);
-      const popped: Statement = { kind: "const", name, init: E.call({ kind: "member", object: this.tapes.get(c.var)!, name: "pop" }) };
+      body.push({ kind: "const", name, init: { kind: "element", array: E.name(this.tapes.get(c.var)!), index: E.name(k) } });
       this.alias.set(c.var, E.name(name));
-      return popped;
-    });
+    }
     body.push(...this.forward(s.body));
     const outer = this.deferred;
     this.deferred = new Map();
@@ -327,8 +353,8 @@ class Reverse {
     this.backward(s.body, body);
     this.deferred.forEach((terms, id) => body.push(this.accumulate(id, terms)));
     this.deferred = outer;
-    const trips = E.binary(">", { kind: "member", object: this.tapes.get(s.carried[0]!.var)!, name: "length" }, E.num(0));
-    out.push({ kind: "while", cond: trips, body, testAfter: false });
+    out.push({ kind: "let", name: k, init: E.name(this.loopTrips.get(s)!) });
+    out.push({ kind: "while", cond: E.binary(">", E.name(k), E.num(0)), body, testAfter: false });
     saved.forEach((alias, id) => (alias ? this.alias.set(id, alias) : this.alias.delete(id)));
     for (const c of active) {
       if (c.init.kind === "var" && this.isActive(c.init.id)) this.contribute(c.init.id, E.name(this.state(c.var).name!), block);
@@ -506,36 +532,30 @@ export function simplify(body: Statement[], inlinable: ReadonlySet<string>): Sta
 
 /**
  * A carried variable whose replayed value the backward sweep never reads (an accumulator
- * such as a running sum) needs no tape: its push, its pop and the tape itself go. The tape
- * that counts the backward loop's iterations stays.
+ * such as a running sum) needs no tape: its declaration, growth and stores go.
  */
 function dropUnusedTapes(body: Statement[]): Statement[] {
-  const popped = new Map<string, { name: string }>();
-  const counting = new Set<string>();
-  const visit = (list: readonly Statement[]): void =>
-    list.forEach((s) => {
-      if (s.kind === "const" && s.init?.kind === "call" && s.init.callee.kind === "member" && s.init.callee.name === "pop") {
-        popped.set(s.init.callee.object, { name: s.name });
-      }
-      if (s.kind === "while") {
-        if (s.cond.kind === "binary" && s.cond.left.kind === "member") counting.add(s.cond.left.object);
-        visit(s.body);
-      }
-      if (s.kind === "if") (visit(s.then), visit(s.else));
+  const maintenance = (x: Statement): string | undefined => (x.kind === "if" || x.kind === "storeElement" ? x.tapeOf : undefined);
+  const tapes = new Set<string>();
+  const withoutMaintenance = (list: readonly Statement[]): Statement[] =>
+    list.flatMap((x): Statement[] => {
+      const tape = maintenance(x);
+      if (tape) return (tapes.add(tape), []);
+      if (x.kind === "while") return [{ ...x, body: withoutMaintenance(x.body) }];
+      if (x.kind === "if") return [{ ...x, then: withoutMaintenance(x.then), else: withoutMaintenance(x.else) }];
+      return [x];
     });
-  visit(body);
-  const reads = countReads(body);
-  const unused = new Set([...popped].filter(([tape, { name }]) => !counting.has(tape) && !reads.get(name)).map(([tape]) => tape));
+  const reads = countReads(withoutMaintenance(body));
+  const unused = new Set([...tapes].filter((t) => !reads.get(t)));
   if (unused.size === 0) return body;
-  const isTapeOp = (e: Expr | undefined): boolean =>
-    e?.kind === "call" && e.callee.kind === "member" && unused.has(e.callee.object);
   const go = (list: readonly Statement[]): Statement[] =>
-    list.flatMap((s): Statement[] => {
-      if (s.kind === "const" && (unused.has(s.name) || isTapeOp(s.init))) return [];
-      if (s.kind === "effect" && isTapeOp(s.expr)) return [];
-      if (s.kind === "while") return [{ ...s, body: go(s.body) }];
-      if (s.kind === "if") return [{ ...s, then: go(s.then), else: go(s.else) }];
-      return [s];
+    list.flatMap((x): Statement[] => {
+      const tape = maintenance(x);
+      if (tape && unused.has(tape)) return [];
+      if ((x.kind === "let" || x.kind === "const") && unused.has(x.name)) return [];
+      if (x.kind === "while") return [{ ...x, body: go(x.body) }];
+      if (x.kind === "if") return [{ ...x, then: go(x.then), else: go(x.else) }];
+      return [x];
     });
   return go(body);
 }
@@ -603,6 +623,8 @@ function exprsOf(s: Statement): Expr[] {
       return [s.expr];
     case "accumulateElement":
       return [E.name(s.array), s.index, s.value];
+    case "storeElement":
+      return [s.index, s.value];
     case "if":
     case "while":
       return [s.cond];
@@ -628,8 +650,6 @@ function isPure(e: Expr): boolean {
   // Differentiated functions are pure by contract, so their calls may be dropped or moved;
   // an expression kept as written may have effects only if it calls something.
   if (e.kind === "opaque" && containsCall(e.node)) return false;
-  // Tape operations move the tape: never dropped or reordered.
-  if (e.kind === "call" && e.callee.kind === "member" && (e.callee.name === "pop" || e.callee.name === "push")) return false;
   return E.children(e).every(isPure);
 }
 
@@ -745,6 +765,7 @@ function replaceIn(s: Statement, f: (e: Expr) => Expr): Statement {
     case "throw":
       return { ...s, expr: f(s.expr) };
     case "accumulateElement":
+    case "storeElement":
       return { ...s, index: f(s.index), value: f(s.value) };
     default:
       return s;

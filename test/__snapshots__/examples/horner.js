@@ -69,20 +69,30 @@ function polynomial_grad_x_c(x, c) {
   const k = c.length - 1;
   let y = 0;
   let k_1 = k;
-  const yTape = adjoint.numberTape();
-  const k_1Tape = adjoint.numberTape();
+  let trips = 0;
+  let yTape = adjoint.numberTape();
+  let k_1Tape = adjoint.numberTape();
   while (k_1 >= 0) {
-    yTape.push(y);
-    k_1Tape.push(k_1);
+    if (trips === yTape.length) {
+      yTape = adjoint.growTape(yTape);
+    }
+    yTape[trips] = y;
+    if (trips === k_1Tape.length) {
+      k_1Tape = adjoint.growTape(k_1Tape);
+    }
+    k_1Tape[trips] = k_1;
     y = y * x + c[k_1];
     k_1 = k_1 - 1;
+    trips = trips + 1;
   }
   const dc1 = adjoint.zerosLikeArray(c);
   let dx1 = 0;
   let dy = 1;
-  while (yTape.length > 0) {
-    const yThen = yTape.pop();
-    const k_1Then = k_1Tape.pop();
+  let k1 = trips;
+  while (k1 > 0) {
+    k1 = k1 - 1;
+    const yThen = yTape[k1];
+    const k_1Then = k_1Tape[k1];
     const dyNext = dy;
     dy = 0;
     dc1[k_1Then] += dyNext;

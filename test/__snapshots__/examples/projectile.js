@@ -95,13 +95,18 @@ function range_vjp(angle, speed, seed) {
   let vy_1 = vy;
   let x = 0;
   let y = 0;
-  const xBeforeTape = adjoint.numberTape();
-  const vx_1Tape = adjoint.numberTape();
-  const vy_1Tape = adjoint.numberTape();
+  let trips = 0;
+  let vx_1Tape = adjoint.numberTape();
+  let vy_1Tape = adjoint.numberTape();
   do {
-    xBeforeTape.push(xBefore);
-    vx_1Tape.push(vx_1);
-    vy_1Tape.push(vy_1);
+    if (trips === vx_1Tape.length) {
+      vx_1Tape = adjoint.growTape(vx_1Tape);
+    }
+    vx_1Tape[trips] = vx_1;
+    if (trips === vy_1Tape.length) {
+      vy_1Tape = adjoint.growTape(vy_1Tape);
+    }
+    vy_1Tape[trips] = vy_1;
     const v = Math.hypot(vx_1, vy_1);
     const t3 = DT * DRAG;
     const t4 = t3 * v;
@@ -114,6 +119,7 @@ function range_vjp(angle, speed, seed) {
     vy_1 = vy_2;
     x = x + DT * vx_2;
     y = y + DT * vy_2;
+    trips = trips + 1;
   } while (y > 0);
   const t12 = x - xBefore;
   const t14 = yBefore - y;
@@ -126,10 +132,11 @@ function range_vjp(angle, speed, seed) {
   let dy = -dt14;
   let dXBefore = seed - dt12;
   let dYBefore = dt14 + dt13 * t12;
-  while (xBeforeTape.length > 0) {
-    const xBeforeThen = xBeforeTape.pop();
-    const vx_1Then = vx_1Tape.pop();
-    const vy_1Then = vy_1Tape.pop();
+  let k = trips;
+  while (k > 0) {
+    k = k - 1;
+    const vx_1Then = vx_1Tape[k];
+    const vy_1Then = vy_1Tape[k];
     const v = Math.hypot(vx_1Then, vy_1Then);
     const t3 = DT * DRAG;
     const t4 = t3 * v;

@@ -71,11 +71,13 @@ function rosenbrock(x) {
 function rosenbrock_valueAndGrad(x) {
   let total = 0;
   let i = 0;
-  const totalTape = adjoint.numberTape();
-  const iTape = adjoint.numberTape();
+  let trips = 0;
+  let iTape = adjoint.numberTape();
   while (i + 1 < x.length) {
-    totalTape.push(total);
-    iTape.push(i);
+    if (trips === iTape.length) {
+      iTape = adjoint.growTape(iTape);
+    }
+    iTape[trips] = i;
     const t1 = i + 1;
     const t2 = x[t1];
     const t3 = x[i];
@@ -87,12 +89,14 @@ function rosenbrock_valueAndGrad(x) {
     const t7 = 100 * a;
     total = total + (t7 * a + b * b);
     i = i + 1;
+    trips = trips + 1;
   }
   const dx = adjoint.zerosLikeArray(x);
   let dTotal = 1;
-  while (totalTape.length > 0) {
-    const totalThen = totalTape.pop();
-    const iThen = iTape.pop();
+  let k = trips;
+  while (k > 0) {
+    k = k - 1;
+    const iThen = iTape[k];
     const t1 = iThen + 1;
     const t2 = x[t1];
     const t3 = x[iThen];
