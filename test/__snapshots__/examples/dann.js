@@ -1,60 +1,3 @@
-"use strict";
-var __createBinding =
-  (this && this.__createBinding) ||
-  (Object.create
-    ? function (o, m, k, k2) {
-        if (k2 === undefined) k2 = k;
-        var desc = Object.getOwnPropertyDescriptor(m, k);
-        if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-          desc = {
-            enumerable: true,
-            get: function () {
-              return m[k];
-            },
-          };
-        }
-        Object.defineProperty(o, k2, desc);
-      }
-    : function (o, m, k, k2) {
-        if (k2 === undefined) k2 = k;
-        o[k2] = m[k];
-      });
-var __setModuleDefault =
-  (this && this.__setModuleDefault) ||
-  (Object.create
-    ? function (o, v) {
-        Object.defineProperty(o, "default", { enumerable: true, value: v });
-      }
-    : function (o, v) {
-        o["default"] = v;
-      });
-var __importStar =
-  (this && this.__importStar) ||
-  (function () {
-    var ownKeys = function (o) {
-      ownKeys =
-        Object.getOwnPropertyNames ||
-        function (o) {
-          var ar = [];
-          for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-          return ar;
-        };
-      return ownKeys(o);
-    };
-    return function (mod) {
-      if (mod && mod.__esModule) return mod;
-      var result = {};
-      if (mod != null)
-        for (var k = ownKeys(mod), i = 0; i < k.length; i++)
-          if (k[i] !== "default") __createBinding(result, mod, k[i]);
-      __setModuleDefault(result, mod);
-      return result;
-    };
-  })();
-Object.defineProperty(exports, "__esModule", { value: true });
-exports.moons = moons;
-exports.train = train;
-exports.plot = plot;
 // Domain-adversarial training (Ganin and Lempitsky, 2015) on synthetic data: the source
 // domain is two labelled moons, the target domain the same moons rotated, with no labels
 // used in training. A feature extractor feeds a label classifier and, through
@@ -64,12 +7,31 @@ exports.plot = plot;
 // network trained with lambda = 0 (the domain classifier trains, but nothing is reversed
 // into the features) is the baseline. Prints per-epoch accuracies and writes an SVG plot
 // of both runs to examples/out/dann.svg.
-const adjoint_1 = require("adjoint");
-const adjoint = __importStar(require("adjoint"));
+import {
+  add,
+  argmax,
+  div,
+  gather,
+  logSoftmax,
+  matmul,
+  mean,
+  mul,
+  neg,
+  randomNormal,
+  randomUniform,
+  relu,
+  reverseGradient,
+  sqrt,
+  sub,
+  sum,
+  tensor,
+  valueAndGrad,
+} from "adjoint";
+import * as adjoint from "adjoint";
 /** n points on two interleaved half circles with Gaussian noise, rotated by `angle` radians about the centre. */
-function moons(n, angle, seed) {
-  const t = (0, adjoint_1.randomUniform)([n], { seed, low: 0, high: Math.PI }).data;
-  const noise = (0, adjoint_1.randomNormal)([n, 2], { seed: seed + 1 }).data;
+export function moons(n, angle, seed) {
+  const t = randomUniform([n], { seed, low: 0, high: Math.PI }).data;
+  const noise = randomNormal([n, 2], { seed: seed + 1 }).data;
   const points = [];
   const labels = [];
   for (let i = 0; i < n; i++) {
@@ -83,18 +45,15 @@ function moons(n, angle, seed) {
     ]);
     labels.push(label);
   }
-  return { x: (0, adjoint_1.tensor)(points), labels };
+  return { x: tensor(points), labels };
 }
 function oneHot(labels) {
-  return (0, adjoint_1.tensor)(labels.map((l) => [l === 0 ? 1 : 0, l === 1 ? 1 : 0]));
+  return tensor(labels.map((l) => [l === 0 ? 1 : 0, l === 1 ? 1 : 0]));
 }
 function initParams(seed) {
   const layer = (fanIn, fanOut, k) => [
-    (0, adjoint_1.mul)(
-      (0, adjoint_1.randomNormal)([fanIn, fanOut], { seed: seed + k }),
-      Math.sqrt(2 / fanIn),
-    ),
-    (0, adjoint_1.tensor)(new Float64Array(fanOut)),
+    mul(randomNormal([fanIn, fanOut], { seed: seed + k }), Math.sqrt(2 / fanIn)),
+    tensor(new Float64Array(fanOut)),
   ];
   return [
     ...layer(2, 32, 1),
@@ -105,15 +64,7 @@ function initParams(seed) {
   ];
 }
 function features(x, w1, b1, w2, b2) {
-  return (0, adjoint_1.relu)(
-    (0, adjoint_1.add)(
-      (0, adjoint_1.matmul)(
-        (0, adjoint_1.relu)((0, adjoint_1.add)((0, adjoint_1.matmul)(x, w1), b1)),
-        w2,
-      ),
-      b2,
-    ),
-  );
+  return relu(add(matmul(relu(add(matmul(x, w1), b1)), w2), b2));
 }
 function features_vjp_w1_b1_w2_b2(x, w1, b1, w2, b2, seed1) {
   const t1 = adjoint.matmul(x, w1);
@@ -138,13 +89,7 @@ function features_vjp_w1_b1_w2_b2(x, w1, b1, w2, b2, seed1) {
   ];
 }
 function domainLogits(h, w4, b4, w5, b5) {
-  return (0, adjoint_1.add)(
-    (0, adjoint_1.matmul)(
-      (0, adjoint_1.relu)((0, adjoint_1.add)((0, adjoint_1.matmul)(h, w4), b4)),
-      w5,
-    ),
-    b5,
-  );
+  return add(matmul(relu(add(matmul(h, w4), b4)), w5), b5);
 }
 function domainLogits_vjp_h_w4_b4_w5_b5(h, w4, b4, w5, b5, seed1) {
   const t1 = adjoint.matmul(h, w4);
@@ -172,11 +117,7 @@ function domainLogits_vjp_h_w4_b4_w5_b5(h, w4, b4, w5, b5, seed1) {
 }
 /** Mean cross-entropy of logits against one-hot targets. */
 function crossEntropy(logits, targets) {
-  return (0, adjoint_1.neg)(
-    (0, adjoint_1.mean)(
-      (0, adjoint_1.sum)((0, adjoint_1.mul)(targets, (0, adjoint_1.logSoftmax)(logits)), 1),
-    ),
-  );
+  return neg(mean(sum(mul(targets, logSoftmax(logits)), 1)));
 }
 function crossEntropy_vjp(logits, targets, seed1) {
   const t1 = adjoint.logSoftmax(logits);
@@ -199,12 +140,9 @@ function crossEntropy_vjp(logits, targets, seed1) {
  * domains, whose features reach the domain classifier through reverseGradient(h, lambda).
  */
 function loss(w1, b1, w2, b2, w3, b3, w4, b4, w5, b5, source, sourceLabels, both, domains, lambda) {
-  const labelLogits = (0, adjoint_1.add)(
-    (0, adjoint_1.matmul)(features(source, w1, b1, w2, b2), w3),
-    b3,
-  );
-  const h = (0, adjoint_1.reverseGradient)(features(both, w1, b1, w2, b2), lambda);
-  return (0, adjoint_1.add)(
+  const labelLogits = add(matmul(features(source, w1, b1, w2, b2), w3), b3);
+  const h = reverseGradient(features(both, w1, b1, w2, b2), lambda);
+  return add(
     crossEntropy(labelLogits, sourceLabels),
     crossEntropy(domainLogits(h, w4, b4, w5, b5), domains),
   );
@@ -292,8 +230,8 @@ class Adam {
     this.lr = lr;
     this.beta1 = beta1;
     this.beta2 = beta2;
-    this.m = params.map((p) => (0, adjoint_1.mul)(p, 0));
-    this.v = params.map((p) => (0, adjoint_1.mul)(p, 0));
+    this.m = params.map((p) => mul(p, 0));
+    this.v = params.map((p) => mul(p, 0));
   }
   step(params, grads) {
     this.t++;
@@ -301,19 +239,10 @@ class Adam {
     const correction2 = 1 - this.beta2 ** this.t;
     return params.map((p, i) => {
       const g = grads[i];
-      this.m[i] = (0, adjoint_1.add)(
-        (0, adjoint_1.mul)(this.m[i], this.beta1),
-        (0, adjoint_1.mul)(g, 1 - this.beta1),
-      );
-      this.v[i] = (0, adjoint_1.add)(
-        (0, adjoint_1.mul)(this.v[i], this.beta2),
-        (0, adjoint_1.mul)((0, adjoint_1.mul)(g, g), 1 - this.beta2),
-      );
-      const update = (0, adjoint_1.div)(
-        (0, adjoint_1.div)(this.m[i], correction1),
-        (0, adjoint_1.add)((0, adjoint_1.sqrt)((0, adjoint_1.div)(this.v[i], correction2)), 1e-8),
-      );
-      return (0, adjoint_1.sub)(p, (0, adjoint_1.mul)(update, this.lr));
+      this.m[i] = add(mul(this.m[i], this.beta1), mul(g, 1 - this.beta1));
+      this.v[i] = add(mul(this.v[i], this.beta2), mul(mul(g, g), 1 - this.beta2));
+      const update = div(div(this.m[i], correction1), add(sqrt(div(this.v[i], correction2)), 1e-8));
+      return sub(p, mul(update, this.lr));
     });
   }
 }
@@ -321,12 +250,12 @@ function rows(x) {
   return x.toArray();
 }
 function accuracy(logits, labels) {
-  const predicted = (0, adjoint_1.argmax)(logits).data;
+  const predicted = argmax(logits).data;
   return labels.filter((l, i) => predicted[i] === l).length / labels.length;
 }
 /** A seeded permutation of 0..n−1 (Fisher–Yates on the runtime's generator). */
 function shuffled(n, seed) {
-  const r = (0, adjoint_1.randomUniform)([n], { seed }).data;
+  const r = randomUniform([n], { seed }).data;
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(r[i] * (i + 1));
@@ -334,7 +263,7 @@ function shuffled(n, seed) {
   }
   return order;
 }
-function train(config) {
+export function train(config) {
   const {
     epochs,
     lambdaScale,
@@ -359,21 +288,17 @@ function train(config) {
     for (let b = 0; b < batches; b++) {
       const s = sourceOrder.slice(b * batch, (b + 1) * batch);
       const t = targetOrder.slice(b * batch, (b + 1) * batch);
-      const xs = (0, adjoint_1.gather)(source.x, s);
-      const ys = (0, adjoint_1.gather)(sourceLabels, s);
-      const both = (0, adjoint_1.tensor)([
-        ...rows(xs),
-        ...rows((0, adjoint_1.gather)(target.x, t)),
-      ]);
+      const xs = gather(source.x, s);
+      const ys = gather(sourceLabels, s);
+      const both = tensor([...rows(xs), ...rows(gather(target.x, t))]);
       const domains = oneHot([...s.map(() => 0), ...t.map(() => 1)]);
       const { value, grad } = lossAndGrad(...params, xs, ys, both, domains, lambda);
       total += value.item();
       params = adam.step(params, grad);
     }
     const [w1, b1, w2, b2, w3, b3, w4, b4, w5, b5] = params;
-    const predict = (x) =>
-      (0, adjoint_1.add)((0, adjoint_1.matmul)(features(x, w1, b1, w2, b2), w3), b3);
-    const allPoints = (0, adjoint_1.tensor)([...rows(source.x), ...rows(target.x)]);
+    const predict = (x) => add(matmul(features(x, w1, b1, w2, b2), w3), b3);
+    const allPoints = tensor([...rows(source.x), ...rows(target.x)]);
     history.push({
       epoch: epoch + 1,
       lambda,
@@ -390,7 +315,7 @@ function train(config) {
 }
 // ---- the plot ----
 /** Both runs' target and domain accuracy per epoch, as an SVG line chart. */
-function plot(runs) {
+export function plot(runs) {
   const [width, height, left, right, top, bottom] = [820, 400, 60, 250, 30, 50];
   const epochs = Math.max(...runs.map((r) => r.history.length));
   const x = (e) => left + ((e - 1) / Math.max(1, epochs - 1)) * (width - left - right);

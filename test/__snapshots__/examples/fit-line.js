@@ -1,9 +1,7 @@
-"use strict";
-Object.defineProperty(exports, "__esModule", { value: true });
 // Fitting a line with a Huber loss by gradient descent: valueAndGrad with respect to two
 // parameters at once, a branch in the differentiated code, and a helper function that is
 // differentiated too.
-const adjoint_1 = require("adjoint");
+import { valueAndGrad } from "adjoint";
 /** Quadratic near zero, linear in the tails: robust to the outlier below. */
 function huber(r, delta) {
   const a = Math.abs(r);

@@ -1,8 +1,6 @@
-"use strict";
-Object.defineProperty(exports, "__esModule", { value: true });
 // The seed notebook's gradient tricks on plain numbers: adding a term's gradient without
 // its value, reversing a gradient, and a backward hook. f(x) = x², g(x) = x³.
-const adjoint_1 = require("adjoint");
+import { grad, gradHook, reverseGradient, stopGradient, valueAndGrad } from "adjoint";
 const f = (x) => x * x;
 function f_grad(x) {
   const dx = x + x;
@@ -18,26 +16,26 @@ function g_vjp(x, seed) {
   return dx;
 }
 // Value of f, gradient f' + g'.
-const modified = (x) => f(x) + g(x) - (0, adjoint_1.stopGradient)(g(x));
+const modified = (x) => f(x) + g(x) - stopGradient(g(x));
 function modified_valueAndGrad(x) {
   const dx = g_vjp(x, 1) + f_vjp(x, 1);
   return { value: f(x) + g(x) - g(x), grad: dx };
 }
 // Value of f, gradient -f'.
-const reversal = (x) => (0, adjoint_1.stopGradient)(2 * f(x)) - f(x);
+const reversal = (x) => stopGradient(2 * f(x)) - f(x);
 function reversal_grad(x) {
   const dx = f_vjp(x, -1);
   return dx;
 }
 // A hook that negates the gradient flowing out of f.
-const hooked = (x) => (0, adjoint_1.gradHook)(f(x), (dy) => -dy);
+const hooked = (x) => gradHook(f(x), (dy) => -dy);
 function hooked_grad(x) {
   const hook = (dy) => -dy;
   const dx = f_vjp(x, hook(1));
   return dx;
 }
 // The gradient reversal layer, with its strength chosen at run time.
-const reversed = (x, lambda) => (0, adjoint_1.reverseGradient)(f(x), lambda);
+const reversed = (x, lambda) => reverseGradient(f(x), lambda);
 function reversed_grad(x, lambda) {
   const dx = f_vjp(x, -lambda);
   return dx;

@@ -1,65 +1,8 @@
-"use strict";
-var __createBinding =
-  (this && this.__createBinding) ||
-  (Object.create
-    ? function (o, m, k, k2) {
-        if (k2 === undefined) k2 = k;
-        var desc = Object.getOwnPropertyDescriptor(m, k);
-        if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-          desc = {
-            enumerable: true,
-            get: function () {
-              return m[k];
-            },
-          };
-        }
-        Object.defineProperty(o, k2, desc);
-      }
-    : function (o, m, k, k2) {
-        if (k2 === undefined) k2 = k;
-        o[k2] = m[k];
-      });
-var __setModuleDefault =
-  (this && this.__setModuleDefault) ||
-  (Object.create
-    ? function (o, v) {
-        Object.defineProperty(o, "default", { enumerable: true, value: v });
-      }
-    : function (o, v) {
-        o["default"] = v;
-      });
-var __importStar =
-  (this && this.__importStar) ||
-  (function () {
-    var ownKeys = function (o) {
-      ownKeys =
-        Object.getOwnPropertyNames ||
-        function (o) {
-          var ar = [];
-          for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-          return ar;
-        };
-      return ownKeys(o);
-    };
-    return function (mod) {
-      if (mod && mod.__esModule) return mod;
-      var result = {};
-      if (mod != null)
-        for (var k = ownKeys(mod), i = 0; i < k.length; i++)
-          if (k[i] !== "default") __createBinding(result, mod, k[i]);
-      __setModuleDefault(result, mod);
-      return result;
-    };
-  })();
-Object.defineProperty(exports, "__esModule", { value: true });
-exports.missValueAndGrad = void 0;
-exports.range = range;
-exports.miss = miss;
 // A projectile with quadratic air drag, stepped in a loop (semi-implicit Euler). Its
 // gradient with respect to the launch angle, through every time step, drives gradient
 // descent on the angle until the projectile lands on a target.
-const adjoint_1 = require("adjoint");
-const adjoint = __importStar(require("adjoint"));
+import { valueAndGrad } from "adjoint";
+import * as adjoint from "adjoint";
 const G = 9.81;
 const DRAG = 0.02; // per metre
 const DT = 0.002; // seconds
@@ -68,7 +11,7 @@ const DT = 0.002; // seconds
  * point is interpolated between the last two steps: the number of steps is a whole number
  * with no derivative, the interpolation makes the range smooth in the angle.
  */
-function range(angle, speed) {
+export function range(angle, speed) {
   let x = 0;
   let y = 0;
   let xBefore = 0;
@@ -166,7 +109,7 @@ function range_vjp(angle, speed, seed) {
   return dAngle;
 }
 /** Squared miss distance. */
-function miss(angle, speed, target) {
+export function miss(angle, speed, target) {
   const d = range(angle, speed) - target;
   return d * d;
 }
@@ -175,12 +118,12 @@ function miss_valueAndGrad(angle, speed, target) {
   const dAngle = range_vjp(angle, speed, d + d);
   return { value: d * d, grad: dAngle };
 }
-exports.missValueAndGrad = miss_valueAndGrad;
+export const missValueAndGrad = miss_valueAndGrad;
 if (require.main === module) {
   const [speed, target] = [30, 40];
   let angle = 0.2;
   for (let step = 0; step <= 30; step++) {
-    const { value, grad } = (0, exports.missValueAndGrad)(angle, speed, target);
+    const { value, grad } = missValueAndGrad(angle, speed, target);
     if (step % 5 === 0)
       console.log(
         `step ${String(step).padStart(2)}  angle ${((angle * 180) / Math.PI).toFixed(3)}°  range ${range(angle, speed).toFixed(3)} m  miss² ${value.toExponential(2)}`,

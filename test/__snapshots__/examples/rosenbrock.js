@@ -1,65 +1,9 @@
-"use strict";
-var __createBinding =
-  (this && this.__createBinding) ||
-  (Object.create
-    ? function (o, m, k, k2) {
-        if (k2 === undefined) k2 = k;
-        var desc = Object.getOwnPropertyDescriptor(m, k);
-        if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-          desc = {
-            enumerable: true,
-            get: function () {
-              return m[k];
-            },
-          };
-        }
-        Object.defineProperty(o, k2, desc);
-      }
-    : function (o, m, k, k2) {
-        if (k2 === undefined) k2 = k;
-        o[k2] = m[k];
-      });
-var __setModuleDefault =
-  (this && this.__setModuleDefault) ||
-  (Object.create
-    ? function (o, v) {
-        Object.defineProperty(o, "default", { enumerable: true, value: v });
-      }
-    : function (o, v) {
-        o["default"] = v;
-      });
-var __importStar =
-  (this && this.__importStar) ||
-  (function () {
-    var ownKeys = function (o) {
-      ownKeys =
-        Object.getOwnPropertyNames ||
-        function (o) {
-          var ar = [];
-          for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-          return ar;
-        };
-      return ownKeys(o);
-    };
-    return function (mod) {
-      if (mod && mod.__esModule) return mod;
-      var result = {};
-      if (mod != null)
-        for (var k = ownKeys(mod), i = 0; i < k.length; i++)
-          if (k[i] !== "default") __createBinding(result, mod, k[i]);
-      __setModuleDefault(result, mod);
-      return result;
-    };
-  })();
-Object.defineProperty(exports, "__esModule", { value: true });
-exports.rosenbrockValueAndGrad = void 0;
-exports.rosenbrock = rosenbrock;
 // The Rosenbrock function over a Float64Array, written as a loop, minimised by gradient
 // descent with its generated gradient (a Float64Array of the same length).
-const adjoint_1 = require("adjoint");
-const adjoint = __importStar(require("adjoint"));
+import { valueAndGrad } from "adjoint";
+import * as adjoint from "adjoint";
 /** sum over i of 100 (x[i+1] − x[i]²)² + (1 − x[i])², minimal (0) at x = 1, 1, ..., 1. */
-function rosenbrock(x) {
+export function rosenbrock(x) {
   let total = 0;
   for (let i = 0; i + 1 < x.length; i++) {
     const a = x[i + 1] - x[i] * x[i];
@@ -117,11 +61,11 @@ function rosenbrock_valueAndGrad(x) {
   }
   return { value: total, grad: dx };
 }
-exports.rosenbrockValueAndGrad = rosenbrock_valueAndGrad;
+export const rosenbrockValueAndGrad = rosenbrock_valueAndGrad;
 if (require.main === module) {
   let x = Float64Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? -1.2 : 1));
   for (let step = 0; step <= 40000; step++) {
-    const { value, grad } = (0, exports.rosenbrockValueAndGrad)(x);
+    const { value, grad } = rosenbrockValueAndGrad(x);
     if (step % 8000 === 0)
       console.log(
         `step ${String(step).padStart(5)}  f = ${value.toExponential(3)}  x = [${Array.from(x, (v) => v.toFixed(3)).join(", ")}]`,

@@ -1,69 +1,23 @@
-"use strict";
-var __createBinding =
-  (this && this.__createBinding) ||
-  (Object.create
-    ? function (o, m, k, k2) {
-        if (k2 === undefined) k2 = k;
-        var desc = Object.getOwnPropertyDescriptor(m, k);
-        if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-          desc = {
-            enumerable: true,
-            get: function () {
-              return m[k];
-            },
-          };
-        }
-        Object.defineProperty(o, k2, desc);
-      }
-    : function (o, m, k, k2) {
-        if (k2 === undefined) k2 = k;
-        o[k2] = m[k];
-      });
-var __setModuleDefault =
-  (this && this.__setModuleDefault) ||
-  (Object.create
-    ? function (o, v) {
-        Object.defineProperty(o, "default", { enumerable: true, value: v });
-      }
-    : function (o, v) {
-        o["default"] = v;
-      });
-var __importStar =
-  (this && this.__importStar) ||
-  (function () {
-    var ownKeys = function (o) {
-      ownKeys =
-        Object.getOwnPropertyNames ||
-        function (o) {
-          var ar = [];
-          for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-          return ar;
-        };
-      return ownKeys(o);
-    };
-    return function (mod) {
-      if (mod && mod.__esModule) return mod;
-      var result = {};
-      if (mod != null)
-        for (var k = ownKeys(mod), i = 0; i < k.length; i++)
-          if (k[i] !== "default") __createBinding(result, mod, k[i]);
-      __setModuleDefault(result, mod);
-      return result;
-    };
-  })();
-Object.defineProperty(exports, "__esModule", { value: true });
-exports.X = void 0;
-exports.cells = cells;
-exports.likeNotebook = likeNotebook;
 // The seed notebook ("Gradient reversal pytorch"), cell by cell, in TypeScript: the same
 // ten values of X, f(x) = x·x and g(x) = x³; the gradient of f; the modified gradient
 // f' + g' from f + g − stopGradient(g); the reversal stopGradient(2f) − f and its check
 // that gradient plus reversed gradient is zero; backward hooks on the output (reversal) and
 // on the input (adding 3x²). The TensorFlow half runs in float64, the PyTorch half in
 // float32. Each line the notebook printed is shown under ours, in the notebook's format.
-const adjoint_1 = require("adjoint");
-const adjoint1 = __importStar(require("adjoint"));
-const f = (x) => (0, adjoint_1.mul)(x, x);
+import {
+  add,
+  grad,
+  gradHook,
+  mul,
+  neg,
+  pow,
+  stopGradient,
+  sub,
+  tensor,
+  valueAndGrad,
+} from "adjoint";
+import * as adjoint1 from "adjoint";
+const f = (x) => mul(x, x);
 function f_grad(x) {
   const dx1 = adjoint1.add(x, x);
   return adjoint1.fitGradient(dx1, x);
@@ -72,14 +26,13 @@ function f_vjp(x, seed) {
   const dx1 = adjoint1.add(adjoint1.mul(seed, x), adjoint1.mul(seed, x));
   return adjoint1.fitGradient(dx1, x);
 }
-const g = (x) => (0, adjoint_1.pow)(x, 3);
+const g = (x) => pow(x, 3);
 function g_vjp(x, seed) {
   const dx1 = adjoint1.mul(seed, adjoint1.mul(3, adjoint1.pow(x, 2)));
   return adjoint1.fitGradient(dx1, x);
 }
 /** Value f, gradient f' + g'. */
-const modified = (x) =>
-  (0, adjoint_1.add)(f(x), (0, adjoint_1.sub)(g(x), (0, adjoint_1.stopGradient)(g(x))));
+const modified = (x) => add(f(x), sub(g(x), stopGradient(g(x))));
 function modified_valueAndGrad(x) {
   const dx1 = adjoint1.add(g_vjp(x, 1), f_vjp(x, 1));
   return {
@@ -88,28 +41,22 @@ function modified_valueAndGrad(x) {
   };
 }
 /** Value f, gradient −f'. */
-const reversal = (x) =>
-  (0, adjoint_1.sub)((0, adjoint_1.stopGradient)((0, adjoint_1.mul)(2, f(x))), f(x));
+const reversal = (x) => sub(stopGradient(mul(2, f(x))), f(x));
 function reversal_valueAndGrad(x) {
   const dx1 = f_vjp(x, -1);
   return { value: adjoint1.sub(adjoint1.mul(2, f(x)), f(x)), grad: adjoint1.fitGradient(dx1, x) };
 }
 /** f_X.register_hook(lambda grad: -grad) */
-const hookOnOutput = (x) => (0, adjoint_1.gradHook)(f(x), (dy) => (0, adjoint_1.neg)(dy));
+const hookOnOutput = (x) => gradHook(f(x), (dy) => neg(dy));
 function hookOnOutput_grad(x) {
-  const hook = (dy) => (0, adjoint_1.neg)(dy);
+  const hook = (dy) => neg(dy);
   const dx1 = f_vjp(x, hook(adjoint1.fitGradient(1, f(x))));
   return adjoint1.fitGradient(dx1, x);
 }
 /** torch_X.register_hook(lambda grad: grad + 3*(torch_X*torch_X)), then f. */
-const hookOnInput = (x) =>
-  f(
-    (0, adjoint_1.gradHook)(x, (dx) =>
-      (0, adjoint_1.add)(dx, (0, adjoint_1.mul)(3, (0, adjoint_1.mul)(x, x))),
-    ),
-  );
+const hookOnInput = (x) => f(gradHook(x, (dx) => add(dx, mul(3, mul(x, x)))));
 function hookOnInput_grad(x) {
-  const hook = (dx) => (0, adjoint_1.add)(dx, (0, adjoint_1.mul)(3, (0, adjoint_1.mul)(x, x)));
+  const hook = (dx) => add(dx, mul(3, mul(x, x)));
   const dx1 = hook(adjoint1.fitGradient(f_vjp(x, 1), x));
   return adjoint1.fitGradient(dx1, x);
 }
@@ -119,15 +66,15 @@ const reversalValueAndGrad = reversal_valueAndGrad;
 const dHookOnOutput = hookOnOutput_grad;
 const dHookOnInput = hookOnInput_grad;
 /** Cell 3: X = np.random.randn(10), as printed. */
-exports.X = [
+export const X = [
   0.01995021, -0.32892969, 0.75804777, 0.172995, 0.69747771, 1.11414039, -0.69194092, 2.43364877,
   0.92732815, -0.91409348,
 ];
 const printed = (text) => text.trim().split(/[\s,]+/);
 /** The notebook's cells next to ours. */
-function cells() {
-  const tf = (0, adjoint_1.tensor)(exports.X); // float64, like tf.Variable(X)
-  const torch = (0, adjoint_1.tensor)(exports.X, { dtype: "float32" }); // torch.FloatTensor(X)
+export function cells() {
+  const tf = tensor(X); // float64, like tf.Variable(X)
+  const torch = tensor(X, { dtype: "float32" }); // torch.FloatTensor(X)
   const gradient = df(tf);
   const modifiedTf = modifiedValueAndGrad(tf);
   const reversalTf = reversalValueAndGrad(tf);
@@ -211,7 +158,7 @@ function cells() {
       cell: 21,
       what: "gradient + reversed gradient",
       dtype: "float64",
-      adjoint: (0, adjoint_1.add)(gradient, reversalTf.grad),
+      adjoint: add(gradient, reversalTf.grad),
       closedForm: () => 0,
       notebook: printed("0. 0. 0. 0. 0. 0. 0. 0. 0. 0."),
     },
@@ -288,7 +235,7 @@ function cells() {
   ];
 }
 /** Formats a value the way the notebook printed the corresponding one (fixed or exponent, same digits). */
-function likeNotebook(value, notebook) {
+export function likeNotebook(value, notebook) {
   const exponent = /e([+-]\d+)$/i.exec(notebook);
   if (exponent) {
     const digits = notebook.slice(0, exponent.index).split(".")[1]?.length ?? 0;
@@ -299,7 +246,7 @@ function likeNotebook(value, notebook) {
   return digits === 0 && value === 0 ? "0." : value.toFixed(digits);
 }
 if (require.main === module) {
-  console.log(`X = ${(0, adjoint_1.tensor)(exports.X)}\n`);
+  console.log(`X = ${tensor(X)}\n`);
   for (const c of cells()) {
     const ours = Array.from(c.adjoint.data, (v, i) => likeNotebook(v, c.notebook[i]));
     const width = Math.max(...ours.map((s) => s.length), ...c.notebook.map((s) => s.length));
