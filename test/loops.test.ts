@@ -172,10 +172,69 @@ describe("arrays", () => {
   });
 });
 
+describe("break and continue", () => {
+  it("continue skips the rest of an iteration (the for's update still runs); break leaves the loop", () => {
+    const p = build(`
+      export function f(x: number) {
+        let y = 1;
+        for (let i = 0; i < 10; i++) {
+          if (i === 2) continue;
+          y = y * x + Math.sin(y);
+          if (y > 4) break;
+        }
+        return y;
+      }
+      export const df = grad(f, { wrt: [0] });
+    `);
+    checkAll(p.f, p.df, [[0.5], [1.3], [1.9], [-0.7]]);
+  });
+
+  it("break and continue in nested loops belong to the innermost loop", () => {
+    const p = build(`
+      export function f(x: number, y: number) {
+        let s = 0;
+        for (let i = 0; i < 4; i++) {
+          let t = x;
+          let j = 0;
+          while (true) {
+            j++;
+            if (j > 5) break;
+            if (j % 2 === 0) continue;
+            t = Math.tanh(t * y + i);
+          }
+          if (t < 0) continue;
+          s += t * t;
+        }
+        return s;
+      }
+      export const df = grad(f, { wrt: [0, 1] });
+    `);
+    checkAll(p.f, p.df, [[0.3, 0.9], [-0.8, 1.4], [1.2, -0.5]]);
+  });
+
+  it("a do...while left by break", () => {
+    const p = build(`
+      export function f(x: number) {
+        let y = x;
+        do {
+          y = y * 1.5 + Math.cos(y);
+          if (y > 20) break;
+        } while (y > -100);
+        return y;
+      }
+      export const df = grad(f, { wrt: [0] });
+    `);
+    checkAll(p.f, p.df, [[0.2], [2.5]]);
+  });
+});
+
 describe("loop diagnostics", () => {
+  it("a labelled loop is refused (ADJ201)", () => {
+    const { codes } = compile(`import { grad } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  outer: for (let i = 0; i < 3; i++) { for (let j = 0; j < 3; j++) { if (y > 4) break outer; y = y * x; } }\n  return y;\n}\nexport const df = grad(f);\n`);
+    expect(codes).toEqual(["ADJ201@4"]);
+  });
+
   it.each([
-    ["break", "for (let i = 0; i < 3; i++) { if (y > 2) break; y = y * x; }"],
-    ["continue", "for (let i = 0; i < 3; i++) { if (i === 1) continue; y = y * x; }"],
     ["return", "while (y < 10) { if (y > 5) return y; y = y * x; }"],
     ["for...of", "for (const c of [1, 2]) y = y * c + x;"],
   ])("%s inside a loop is refused with ADJ202", (_, loop) => {

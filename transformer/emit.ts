@@ -21,6 +21,7 @@ const BINARY_TOKENS = {
   "<=": ts.SyntaxKind.LessThanEqualsToken,
   ">": ts.SyntaxKind.GreaterThanToken,
   ">=": ts.SyntaxKind.GreaterThanEqualsToken,
+  "&&": ts.SyntaxKind.AmpersandAmpersandToken,
 } as const;
 
 const PRECEDENCE: Record<keyof typeof BINARY_TOKENS, number> = {
@@ -36,6 +37,7 @@ const PRECEDENCE: Record<keyof typeof BINARY_TOKENS, number> = {
   ">=": 1,
   "===": 0,
   "!==": 0,
+  "&&": -1,
 };
 
 export class Emitter {

@@ -4,7 +4,7 @@
 // hand-written code. Nothing here folds away a value that could be NaN or infinite.
 import ts from "typescript";
 
-export type BinaryOperator = "+" | "-" | "*" | "/" | "**" | "%" | "===" | "!==" | "<" | "<=" | ">" | ">=";
+export type BinaryOperator = "+" | "-" | "*" | "/" | "**" | "%" | "===" | "!==" | "<" | "<=" | ">" | ">=" | "&&";
 
 export type Expr =
   | { readonly kind: "num"; readonly value: number }

@@ -79,6 +79,8 @@ export type Stmt =
       readonly cond: Opaque;
       readonly testAfter: boolean;
       readonly carried: readonly Carried[];
+      /** A carried variable a break clears: the loop runs while it is set and `cond` holds. */
+      readonly guard?: VarId;
       readonly body: readonly Stmt[];
       readonly node: ts.Node;
     };

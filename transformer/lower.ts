@@ -14,7 +14,20 @@ import { containsCall, functionName, isCustomGradient, isPropertyName, isTensorT
 type Binding = Atom | "uninitialized";
 type Env = Map<ts.Symbol, Binding>;
 /** How a statement list ends: with a return value, by throwing, or by falling through (undefined). */
-type Completion = { kind: "return"; value: Atom } | { kind: "throw" } | undefined;
+type Completion = { kind: "return"; value: Atom } | { kind: "throw" } | { kind: "end" } | undefined;
+
+/**
+ * A loop body being lowered: every path of an iteration ends at a `continue`, a `break` or
+ * the end of the body, each with its own values of the carried variables, which meet in
+ * merge variables (the way returns meet in one result).
+ */
+interface LoopBody {
+  readonly ends: { env: Env; out: Stmt[]; broke: boolean }[];
+  /** The for loop's update, run at the end of every path but a break. */
+  readonly update?: ts.Expression;
+  /** The first if in the body that ends paths: the merges are declared before it. */
+  outermostIf?: Stmt & { kind: "if" };
+}
 /** Statement lists that run after the current one (the rest of each enclosing block), innermost first. */
 type Continuation = readonly (readonly ts.Statement[])[];
 /** The merge variable shared by every return of the function, created at the first early return. */
@@ -186,10 +199,15 @@ class Lowering {
     out: Stmt[],
     env: Env,
     target: ReturnTarget,
+    loop?: LoopBody,
   ): Completion {
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i]!;
-      if (ts.isBlock(s)) return this.lowerList([...s.statements, ...stmts.slice(i + 1)], rest, out, env, target);
+      if (ts.isBlock(s)) return this.lowerList([...s.statements, ...stmts.slice(i + 1)], rest, out, env, target, loop);
+      if (loop && (ts.isContinueStatement(s) || ts.isBreakStatement(s))) return this.endIteration(loop, out, env, ts.isBreakStatement(s));
+      if (loop && ts.isIfStatement(s) && findLoopExit(s, false)) {
+        return this.lowerEndingIf(s, [stmts.slice(i + 1), ...rest], out, env, target, loop);
+      }
       if (ts.isReturnStatement(s)) {
         if (!s.expression) throw new AdjointError("ADJ207", s, "Return a number.");
         return { kind: "return", value: this.lowerExpr(s.expression, out, env) };
@@ -207,7 +225,28 @@ class Lowering {
       this.lowerSimpleStatement(s, out, env);
     }
     const [next, ...after] = rest;
-    return next ? this.lowerList(next, after, out, env, target) : undefined;
+    if (next) return this.lowerList(next, after, out, env, target, loop);
+    return loop ? this.endIteration(loop, out, env, false) : undefined;
+  }
+
+  /** A path of a loop iteration ends here: the for's update runs (unless it is a break) and its values are recorded. */
+  private endIteration(loop: LoopBody, out: Stmt[], env: Env, broke: boolean): Completion {
+    if (loop.update && !broke) this.lowerExpressionStatement(loop.update, out, env);
+    loop.ends.push({ env: new Map(env), out, broke });
+    return { kind: "end" };
+  }
+
+  /** An if inside a loop body with a break or continue: the rest of the body runs inside each branch. */
+  private lowerEndingIf(s: ts.IfStatement, rest: Continuation, out: Stmt[], env: Env, target: ReturnTarget, loop: LoopBody): Completion {
+    const cond = this.opaque(s.expression, env);
+    const [thenOut, elseOut]: Stmt[][] = [[], []];
+    const node: Stmt & { kind: "if" } = { kind: "if", cond, then: thenOut, else: elseOut, merges: [] };
+    // Claimed before the branches are lowered, so an if nested in them is not taken for it.
+    loop.outermostIf ??= node;
+    this.lowerList(statementsOf(s.thenStatement), rest, thenOut, new Map(env), target, loop);
+    this.lowerList(s.elseStatement ? statementsOf(s.elseStatement) : [], rest, elseOut, new Map(env), target, loop);
+    out.push(node);
+    return { kind: "end" };
   }
 
   private lowerSimpleStatement(s: ts.Statement, out: Stmt[], env: Env): void {
@@ -274,8 +313,8 @@ class Lowering {
    * assigned its `next` at the end of an iteration.
    */
   private lowerLoop(s: ts.WhileStatement | ts.DoStatement | ts.ForStatement, out: Stmt[], env: Env): void {
-    const exit = findLoopExit(s.statement);
-    if (exit) throw new AdjointError("ADJ202", exit, "break, continue and return inside a loop are not supported yet; put the exit in the loop condition.");
+    const exit = findLoopExit(s.statement, true);
+    if (exit) throw new AdjointError("ADJ202", exit, "return, and labelled break and continue, inside a loop are not supported yet; put the exit in the loop condition.");
     if (ts.isForStatement(s) && s.initializer) {
       if (ts.isVariableDeclarationList(s.initializer)) this.lowerDeclarations(s.initializer, out, env);
       else this.lowerExpressionStatement(s.initializer, out, env);
@@ -294,17 +333,33 @@ class Lowering {
     }
     const condExpr = ts.isForStatement(s) ? s.condition : s.expression;
     if (!condExpr) throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
+    // A break clears a carried guard that the condition reads first.
+    const breaks = findLoopExit(s.statement, false, true) !== undefined;
+    const guard = breaks ? this.tempVar("other", "running") : undefined;
     const cond = this.opaque(condExpr, env);
-    const bodyEnv: Env = new Map(env);
+    const loop: LoopBody = { ends: [], update };
     const body: Stmt[] = [];
-    const end = this.lowerList(bodyStatements, [], body, bodyEnv, {});
-    if (end) throw new AdjointError("ADJ202", s.statement, "A loop body that always throws is not supported.");
-    if (update) this.lowerExpressionStatement(update, body, bodyEnv);
+    const end = this.lowerList(bodyStatements, [], body, new Map(env), {}, loop);
+    if (end?.kind !== "end" || loop.ends.length === 0) throw new AdjointError("ADJ202", s.statement, "A loop body that always throws is not supported.");
+    // Where paths end in several places, the carried values meet in merge variables.
+    const nextOf = (value: (e: LoopBody["ends"][number]) => Atom, kind: ValueKind, name: string): Atom => {
+      if (loop.ends.length === 1) return value(loop.ends[0]!);
+      const m = this.tempVar(kind, name);
+      loop.ends.forEach((e) => e.out.push({ kind: "merge", target: m, value: value(e) }));
+      (loop.outermostIf!.merges as VarId[]).push(m);
+      return varAtom(m);
+    };
+    const next = carried.map((c) => nextOf((e) => e.env.get(c.symbol) as Atom, this.vars[c.var]!.kind, c.symbol.name));
+    const guardNext = guard === undefined ? undefined : nextOf((e) => ({ kind: "number", value: e.broke ? 0 : 1 }), "other", "running");
     out.push({
       kind: "loop",
       cond,
       testAfter: ts.isDoStatement(s),
-      carried: carried.map((c) => ({ var: c.var, init: c.init, next: bodyEnv.get(c.symbol) as Atom })),
+      carried: [
+        ...carried.map((c, k) => ({ var: c.var, init: c.init, next: next[k]! })),
+        ...(guard === undefined ? [] : [{ var: guard, init: { kind: "number", value: 1 } as Atom, next: guardNext! }]),
+      ],
+      guard,
       body,
       node: s,
     });
@@ -616,20 +671,27 @@ function statementsOf(s: ts.Statement): readonly ts.Statement[] {
 }
 
 /** Whether a return statement occurs inside `node`, not counting nested functions. */
-/** A break, continue or return that leaves or skips part of a loop body (nested functions and nested loops' own break/continue aside). */
-function findLoopExit(body: ts.Node): ts.Node | undefined {
+/**
+ * The first statement in a loop body that leaves or skips part of it, nested functions and
+ * nested loops' own exits aside: with `refused`, only what is not supported (return,
+ * labelled break or continue); otherwise break and continue, or only break with `onlyBreak`.
+ */
+function findLoopExit(body: ts.Node, refused: boolean, onlyBreak = false): ts.Node | undefined {
   let found: ts.Node | undefined;
   const visit = (n: ts.Node, inNestedLoop: boolean): void => {
     if (found || ts.isFunctionLike(n)) return;
-    if (ts.isReturnStatement(n) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && (!inNestedLoop || n.label))) {
+    const exit = ts.isBreakStatement(n) || (!onlyBreak && ts.isContinueStatement(n));
+    const hit = refused
+      ? ts.isReturnStatement(n) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label !== undefined)
+      : exit && !inNestedLoop && !(n as ts.BreakStatement).label;
+    if (hit) {
       found = n;
       return;
     }
     const nested = inNestedLoop || ts.isIterationStatement(n, false) || ts.isSwitchStatement(n);
     ts.forEachChild(n, (c) => visit(c, nested));
   };
-  ts.forEachChild(body, (c) => visit(c, false));
-  if (!found && (ts.isBreakStatement(body) || ts.isContinueStatement(body) || ts.isReturnStatement(body))) found = body;
+  visit(body, false);
   return found;
 }
 

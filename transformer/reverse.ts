@@ -290,7 +290,9 @@ class Reverse {
     } else {
       body.push(...this.carriedUpdate(s));
     }
-    out.push({ kind: "while", cond: this.opaque(s.cond), body, testAfter: s.testAfter });
+    const cond = this.opaque(s.cond);
+    const guarded: Expr = s.guard === undefined ? cond : E.binary("&&", E.name(this.varName(s.guard)), cond);
+    out.push({ kind: "while", cond: guarded, body, testAfter: s.testAfter });
     return out;
   }
 
@@ -666,32 +668,34 @@ function assignedNames(list: readonly Statement[], out = new Set<string>()): Set
 function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { body: Statement[]; changed: boolean } {
   let changed = false;
   // A merge variable nothing reads goes with every assignment to it (when they are pure).
-  const deadMerges = new Set<string>();
-  const findMerges = (list: readonly Statement[]): void =>
+  const deadMerges = (list: readonly Statement[], reads: ReadonlyMap<string, number>, found = new Set<string>()): Set<string> => {
     list.forEach((s) => {
-      if (s.kind === "let" && !s.init && !reads.get(s.name)) deadMerges.add(s.name);
-      if (s.kind === "if") (findMerges(s.then), findMerges(s.else));
-      if (s.kind === "while") findMerges(s.body);
+      if (s.kind === "let" && !s.init && !reads.get(s.name)) found.add(s.name);
+      if (s.kind === "if") (deadMerges(s.then, reads, found), deadMerges(s.else, reads, found));
     });
-  findMerges(body);
+    return found;
+  };
   // A loop body is a block: what it declares is read only inside it, so its own reads decide
   // (the backward sweep recomputes an iteration under the same names in a block of its own).
-  const go = (list: Statement[], reads: ReadonlyMap<string, number>): Statement[] =>
+  const go = (list: Statement[], reads: ReadonlyMap<string, number>, dead: ReadonlySet<string>): Statement[] =>
     list.flatMap((s): Statement[] => {
       if (s.kind === "const" && !reads.get(s.name) && (!s.init || isPure(s.init))) {
         changed = true;
         return [];
       }
-      if ((s.kind === "let" && deadMerges.has(s.name)) || (s.kind === "assign" && deadMerges.has(s.name) && isPure(s.value))) {
+      if ((s.kind === "let" && dead.has(s.name)) || (s.kind === "assign" && dead.has(s.name) && isPure(s.value))) {
         changed = true;
         return [];
       }
-      if (s.kind === "while") return [{ ...s, body: go(s.body, countReads(s.body)) }];
+      if (s.kind === "while") {
+        const local = countReads(s.body);
+        return [{ ...s, body: go(s.body, local, deadMerges(s.body, local)) }];
+      }
       if (s.kind === "if") {
         // Conditions that call functions were saved in a const by the primal sweep, so an
         // emptied branch can go without losing an effect.
-        const then = go(s.then, reads);
-        const els = go(s.else, reads);
+        const then = go(s.then, reads, dead);
+        const els = go(s.else, reads, dead);
         if (then.length === 0 && els.length === 0) {
           changed = true;
           return [];
@@ -701,7 +705,7 @@ function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { bo
       }
       return [s];
     });
-  const result = go(body, reads);
+  const result = go(body, reads, deadMerges(body, reads));
   return { body: result, changed };
 }
 

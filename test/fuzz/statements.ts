@@ -23,13 +23,14 @@ const SUPPORTED: Template[] = [
   () => `for (let i = 0; i < 3; i++) { acc = acc + x; }`,
   () => `while (acc > 100) { acc = acc / 2; }`,
   () => `do { acc = acc - 1; } while (acc > 50);`,
+  () => `for (let i = 0; i < 3; i++) { if (acc > 2) break; acc = acc + x; }`,
+  () => `for (let i = 0; i < 3; i++) { if (i === 1) continue; acc = acc * 0.9 + x; }`,
+  () => `while (true) { acc = acc * 0.5 + y; if (acc < 1) break; }`,
   (k) => `let k${k} = 0; while (k${k} < 2) { acc = acc * 0.9 + Math.sin(x * k${k}); k${k}++; }`,
   (k) => `for (let i = 0; i < 2; i++) { let inner${k} = acc; for (let j = 0; j < 2; j++) { inner${k} = inner${k} * x + j; } acc = Math.tanh(inner${k}); }`,
 ];
 
 const UNSUPPORTED: Template[] = [
-  () => `for (let i = 0; i < 3; i++) { if (acc > 2) break; acc = acc + x; }`,
-  () => `for (let i = 0; i < 3; i++) { if (i === 1) continue; acc = acc * x; }`,
   () => `for (const c of [1, 2]) { acc = acc + c * x; }`,
   () => `try { acc = acc + 1; } catch { acc = 0; }`,
   (k) => `const arr${k} = [acc, x]; acc = arr${k}[0]! * 2;`,
