@@ -24,8 +24,8 @@ export type Stmt =
   | { k: "let"; name: string; e: Expr; mutable: boolean }
   | { k: "assign"; name: string; op: "=" | "+=" | "-=" | "*="; e: Expr }
   | { k: "if"; a: Expr; b: Expr; then: Stmt[]; else: Stmt[] }
-  /** for (let i = 0; i < count; i++) { body } */
-  | { k: "for"; count: number; body: Stmt[] }
+  /** for (let i = 0; i < count; i++) { body; if (i === skip) continue; ...; if (a > b) break } */
+  | { k: "for"; count: number; body: Stmt[]; skip?: number; breakIf?: { a: Expr; b: Expr } }
   | { k: "return"; e: Expr };
 
 export interface Fn {
@@ -90,11 +90,20 @@ function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: stri
         const assignIn = (m: string) => exprArb(vars, helpers, 2).map((expr): Stmt[] => [{ k: "assign", name: m, op: "=", e: expr }]);
         // A loop updating mutable variables a few times (contracting, so values stay bounded).
         options.push(
-          fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom(...mutables), exprArb(vars, helpers, 2), fc.constantFrom(...mutables)).chain(([count, m1, e1, m2]) =>
+          fc.tuple(
+            fc.integer({ min: 0, max: 3 }),
+            fc.constantFrom(...mutables),
+            exprArb(vars, helpers, 2),
+            fc.constantFrom(...mutables),
+            fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+            fc.option(fc.record({ a: exprArb(vars, helpers, 1), b: exprArb(vars, helpers, 1) }), { nil: undefined }),
+          ).chain(([count, m1, e1, m2, skip, breakIf]) =>
             step(i + 1, vars, mutables).map((rest): Stmt[] => [
               {
                 k: "for",
                 count,
+                skip,
+                breakIf,
                 body: [
                   { k: "assign", name: m1, op: "=", e: { k: "unary", op: "tanh", a: { k: "binary", op: "+", a: { k: "var", name: m1 }, b: e1 } } },
                   { k: "assign", name: m2, op: "*=", e: { k: "num", v: 0.9 } },
@@ -211,8 +220,17 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
         return [`${indent}${s.name} ${s.op} ${printExpr(s.e)};`];
       case "return":
         return [`${indent}return ${printExpr(s.e)};`];
-      case "for":
-        return [`${indent}for (let i = 0; i < ${s.count}; i++) {`, ...printBody(s.body, indent + "  "), `${indent}}`];
+      case "for": {
+        const [first, ...others] = printBody(s.body, indent + "  ");
+        return [
+          `${indent}for (let i = 0; i < ${s.count}; i++) {`,
+          ...(first ? [first] : []),
+          ...(s.skip !== undefined ? [`${indent}  if (i === ${s.skip}) continue;`] : []),
+          ...others,
+          ...(s.breakIf ? [`${indent}  if (${printExpr(s.breakIf.a)} > ${printExpr(s.breakIf.b)}) break;`] : []),
+          `${indent}}`,
+        ];
+      }
       case "if":
         return [
           `${indent}if (${printExpr(s.a)} > ${printExpr(s.b)}) {`,
@@ -452,7 +470,17 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
             break;
           }
           case "for":
-            for (let i = 0; i < s.count; i++) block(s.body);
+            for (let i = 0; i < s.count; i++) {
+              const [first, ...others] = s.body;
+              if (first) block([first]);
+              if (s.skip === i) continue;
+              block(others);
+              if (s.breakIf) {
+                const [a, b] = [expr(s.breakIf.a), expr(s.breakIf.b)];
+                near(a.v - b.v);
+                if (a.v > b.v) break;
+              }
+            }
             break;
         }
       }
