@@ -109,8 +109,6 @@ export function lowerFunction(fn: FunctionNode, checker: ts.TypeChecker, reserve
 class Lowering {
   private readonly vars: Var[] = [];
   private readonly temps = new Set<VarId>();
-  /** Variables carried by a loop, the only ones assigned more than once. */
-  private readonly mutable = new Set<VarId>();
   private readonly namer: Namer;
   /** Locals assigned after their declaration: closures may not read them (their value depends on when the closure runs). */
   private readonly reassigned = new Set<ts.Symbol>();
@@ -327,7 +325,6 @@ class Lowering {
       if (init === undefined) continue; // declared inside the body: an ordinary SSA value of the iteration
       if (init === "uninitialized") throw new AdjointError("ADJ206", s, `Give \`${symbol.name}\` a value before the loop.`);
       const id = this.tempVar(this.kindOfAtom(init), symbol.name);
-      this.mutable.add(id);
       carried.push({ symbol, var: id, init });
       env.set(symbol, varAtom(id));
     }
