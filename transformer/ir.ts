@@ -64,7 +64,8 @@ export type Stmt =
   | { readonly kind: "merge"; readonly target: VarId; readonly value: Atom }
   | {
       readonly kind: "if";
-      readonly cond: Opaque;
+      /** An expression of the source, or a variable (whether a loop returned). */
+      readonly cond: Opaque | Atom;
       readonly then: readonly Stmt[];
       readonly else: readonly Stmt[];
       /** Merge variables assigned in both branches, declared before the `if`. */

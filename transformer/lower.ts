@@ -6,7 +6,7 @@
 // result; the paths' results meet in a single merge variable.
 import ts from "typescript";
 import { AdjointError } from "./diagnostics";
-import { varAtom, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
+import { varAtom, type Carried, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
 import { Namer } from "./naming";
 import { RULES } from "./rules";
 import { containsCall, functionName, isCustomGradient, isPropertyName, isTensorType, markerKind, primitiveName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
@@ -22,7 +22,8 @@ type Completion = { kind: "return"; value: Atom } | { kind: "throw" } | { kind: 
  * merge variables (the way returns meet in one result).
  */
 interface LoopBody {
-  readonly ends: { env: Env; out: Stmt[]; broke: boolean }[];
+  /** `returned`: the value of a return that ended the path (and the loop, and the function). */
+  readonly ends: { env: Env; out: Stmt[]; broke: boolean; returned?: Atom }[];
   /** The for loop's update, run at the end of every path but a break. */
   readonly update?: ts.Expression;
   /** The first if in the body that ends paths: the merges are declared before it. */
@@ -203,7 +204,14 @@ class Lowering {
       const s = stmts[i]!;
       if (ts.isBlock(s)) return this.lowerList([...s.statements, ...stmts.slice(i + 1)], rest, out, env, target, loop);
       if (loop && (ts.isContinueStatement(s) || ts.isBreakStatement(s))) return this.endIteration(loop, out, env, ts.isBreakStatement(s));
-      if (loop && ts.isIfStatement(s) && findLoopExit(s, false)) {
+      if (loop && ts.isReturnStatement(s)) {
+        if (!s.expression) throw new AdjointError("ADJ207", s, "Return a number.");
+        return this.endIteration(loop, out, env, true, this.lowerExpr(s.expression, out, env));
+      }
+      if (!loop && isLoopStatement(s) && findReturnInLoop(s.statement)) {
+        return this.lowerReturningLoop(s, [stmts.slice(i + 1), ...rest], out, env, target);
+      }
+      if (loop && ts.isIfStatement(s) && (findLoopExit(s, false) || containsReturn(s))) {
         return this.lowerEndingIf(s, [stmts.slice(i + 1), ...rest], out, env, target, loop);
       }
       if (ts.isReturnStatement(s)) {
@@ -228,10 +236,32 @@ class Lowering {
   }
 
   /** A path of a loop iteration ends here: the for's update runs (unless it is a break) and its values are recorded. */
-  private endIteration(loop: LoopBody, out: Stmt[], env: Env, broke: boolean): Completion {
+  private endIteration(loop: LoopBody, out: Stmt[], env: Env, broke: boolean, returned?: Atom): Completion {
     if (loop.update && !broke) this.lowerExpressionStatement(loop.update, out, env);
-    loop.ends.push({ env: new Map(env), out, broke });
+    loop.ends.push({ env: new Map(env), out, broke, returned });
     return { kind: "end" };
+  }
+
+  /**
+   * A loop with a return inside: the return ends the loop like a break and leaves its value
+   * in a carried variable; after the loop, an if on whether it returned gives the function
+   * its result or runs the rest of the function (the continuation, as for an early return).
+   */
+  private lowerReturningLoop(s: LoopStatement, rest: Continuation, out: Stmt[], env: Env, target: ReturnTarget): Completion {
+    const { returned, value } = this.lowerLoop(s, out, env, true)!;
+    const owner = target.id === undefined;
+    if (owner) target.id = this.tempVar(this.returnKind(), "result");
+    const result = target.id!;
+    const thenOut: Stmt[] = [{ kind: "merge", target: result, value }];
+    const elseOut: Stmt[] = [];
+    const end = this.lowerList([], rest, elseOut, new Map(env), target);
+    // while (true) with no break only ever leaves by a return: nothing need follow it.
+    const condition = ts.isForStatement(s) ? s.condition : s.expression;
+    const endless = condition?.kind === ts.SyntaxKind.TrueKeyword && !findLoopExit(s.statement, false, true);
+    if (end === undefined && !endless) throw new AdjointError("ADJ207", s, "Add a return statement at the end of the function.");
+    if (end?.kind === "return" && !(end.value.kind === "var" && end.value.id === result)) elseOut.push({ kind: "merge", target: result, value: end.value });
+    out.push({ kind: "if", cond: returned, then: thenOut, else: elseOut, merges: owner ? [result] : [] });
+    return { kind: "return", value: varAtom(result) };
   }
 
   /** An if inside a loop body with a break or continue: the rest of the body runs inside each branch. */
@@ -251,7 +281,10 @@ class Lowering {
     if (ts.isEmptyStatement(s)) return;
     if (ts.isVariableStatement(s)) return this.lowerDeclarations(s.declarationList, out, env);
     if (ts.isExpressionStatement(s)) return this.lowerExpressionStatement(s.expression, out, env);
-    if (ts.isWhileStatement(s) || ts.isDoStatement(s) || ts.isForStatement(s)) return this.lowerLoop(s, out, env);
+    if (isLoopStatement(s)) {
+      this.lowerLoop(s, out, env);
+      return;
+    }
     if (LOOPS.has(s.kind)) throw new AdjointError("ADJ202", s, "Use a for, while or do...while loop with an index.");
     if (ts.isFunctionDeclaration(s)) {
       throw new AdjointError("ADJ210", s, "Move the function outside the differentiated function.");
@@ -310,9 +343,9 @@ class Lowering {
    * carried: each gets one mutable IR variable, read by the condition and the body and
    * assigned its `next` at the end of an iteration.
    */
-  private lowerLoop(s: ts.WhileStatement | ts.DoStatement | ts.ForStatement, out: Stmt[], env: Env): void {
-    const exit = findLoopExit(s.statement, true);
-    if (exit) throw new AdjointError("ADJ202", exit, "return, and labelled break and continue, inside a loop are not supported yet; put the exit in the loop condition.");
+  private lowerLoop(s: LoopStatement, out: Stmt[], env: Env, returns = false): { returned: Atom; value: Atom } | undefined {
+    const exit = findLoopExit(s.statement, true, false, returns);
+    if (exit) throw new AdjointError("ADJ202", exit, "A return inside a loop that is inside another loop is not supported yet; put the exit in the loop condition.");
     if (ts.isForStatement(s) && s.initializer) {
       if (ts.isVariableDeclarationList(s.initializer)) this.lowerDeclarations(s.initializer, out, env);
       else this.lowerExpressionStatement(s.initializer, out, env);
@@ -331,7 +364,7 @@ class Lowering {
     const condExpr = ts.isForStatement(s) ? s.condition : s.expression;
     if (!condExpr) throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
     // A break clears a carried guard that the condition reads first.
-    const breaks = findLoopExit(s.statement, false, true) !== undefined;
+    const breaks = findLoopExit(s.statement, false, true) !== undefined || returns;
     const guard = breaks ? this.tempVar("other", "running") : undefined;
     const cond = this.opaque(condExpr, env);
     const loop: LoopBody = { ends: [], update };
@@ -348,6 +381,15 @@ class Lowering {
     };
     const next = carried.map((c) => nextOf((e) => e.env.get(c.symbol) as Atom, this.vars[c.var]!.kind, c.symbol.name));
     const guardNext = guard === undefined ? undefined : nextOf((e) => ({ kind: "number", value: e.broke ? 0 : 1 }), "other", "running");
+    // A return leaves a flag and its value in carried variables of their own.
+    const returnedVar = returns ? this.tempVar("other", "returned") : undefined;
+    const valueVar = returns ? this.tempVar(this.returnKind(), "returnValue") : undefined;
+    const returnCarried: Carried[] = [];
+    if (returnedVar !== undefined && valueVar !== undefined) {
+      const returnedNext = nextOf((e) => ({ kind: "number", value: e.returned ? 1 : 0 }), "other", "returned");
+      const valueNext = nextOf((e) => e.returned ?? varAtom(valueVar), this.vars[valueVar]!.kind, "returnValue");
+      returnCarried.push({ var: returnedVar, init: { kind: "number", value: 0 }, next: returnedNext }, { var: valueVar, init: { kind: "number", value: 0 }, next: valueNext });
+    }
     out.push({
       kind: "loop",
       cond,
@@ -355,11 +397,13 @@ class Lowering {
       carried: [
         ...carried.map((c, k) => ({ var: c.var, init: c.init, next: next[k]! })),
         ...(guard === undefined ? [] : [{ var: guard, init: { kind: "number", value: 1 } as Atom, next: guardNext! }]),
+        ...returnCarried,
       ],
       guard,
       body,
       node: s,
     });
+    return returnedVar === undefined || valueVar === undefined ? undefined : { returned: varAtom(returnedVar), value: varAtom(valueVar) };
   }
 
   /** Symbols a loop's statements assign (outside nested functions). */
@@ -673,13 +717,13 @@ function statementsOf(s: ts.Statement): readonly ts.Statement[] {
  * nested loops' own exits aside: with `refused`, only what is not supported (return,
  * labelled break or continue); otherwise break and continue, or only break with `onlyBreak`.
  */
-function findLoopExit(body: ts.Node, refused: boolean, onlyBreak = false): ts.Node | undefined {
+function findLoopExit(body: ts.Node, refused: boolean, onlyBreak = false, returnsAllowed = false): ts.Node | undefined {
   let found: ts.Node | undefined;
   const visit = (n: ts.Node, inNestedLoop: boolean): void => {
     if (found || ts.isFunctionLike(n)) return;
     const exit = ts.isBreakStatement(n) || (!onlyBreak && ts.isContinueStatement(n));
     const hit = refused
-      ? ts.isReturnStatement(n) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label !== undefined)
+      ? (ts.isReturnStatement(n) && (!returnsAllowed || inNestedLoop)) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label !== undefined)
       : exit && !inNestedLoop && !(n as ts.BreakStatement).label;
     if (hit) {
       found = n;
@@ -690,6 +734,17 @@ function findLoopExit(body: ts.Node, refused: boolean, onlyBreak = false): ts.No
   };
   visit(body, false);
   return found;
+}
+
+type LoopStatement = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
+
+function isLoopStatement(s: ts.Statement): s is LoopStatement {
+  return ts.isWhileStatement(s) || ts.isDoStatement(s) || ts.isForStatement(s);
+}
+
+/** Whether a return occurs in a loop body (nested functions aside). */
+function findReturnInLoop(body: ts.Node): boolean {
+  return containsReturn(body) || ts.isReturnStatement(body);
 }
 
 function containsReturn(node: ts.Node): boolean {

@@ -203,10 +203,10 @@ class Reverse {
           break;
         case "if": {
           for (const m of s.merges) out.push({ kind: "let", name: this.varName(m) });
-          let cond = this.opaque(s.cond);
+          let cond = "renames" in s.cond ? this.opaque(s.cond) : this.value(s.cond);
           // The backward sweep branches the same way. A condition that calls a function is
           // evaluated once and kept; any other condition just reads immutable values again.
-          if (containsCall(s.cond.node)) {
+          if ("renames" in s.cond && containsCall(s.cond.node)) {
             const name = this.namer.fresh("cond");
             out.push({ kind: "const", name, init: cond });
             cond = E.name(name);
@@ -567,15 +567,16 @@ function dropUnusedTapes(body: Statement[]): Statement[] {
  * are other blocks) is declared before the outermost `if` that holds it, and assigned
  * where it is computed.
  */
-function hoistBranchValues(body: Statement[]): Statement[] {
+function hoistBranchValues(list: Statement[]): Statement[] {
+  // Every block gets the same treatment, inner blocks first (loop bodies, branches).
+  const body = list.map((s): Statement => {
+    if (s.kind === "while") return { ...s, body: hoistBranchValues(s.body) };
+    if (s.kind === "if") return { ...s, then: hoistBranchValues(s.then), else: hoistBranchValues(s.else) };
+    return s;
+  });
   const out: Statement[] = [];
   for (let i = 0; i < body.length; i++) {
     const s = body[i]!;
-    // A loop body is a block of its own whose ifs need the same treatment.
-    if (s.kind === "while") {
-      out.push({ ...s, body: hoistBranchValues(s.body) });
-      continue;
-    }
     if (s.kind !== "if") {
       out.push(s);
       continue;
