@@ -62,3 +62,9 @@ export function toDiagnostic(error: AdjointError): ts.Diagnostic {
     source: "adjoint",
   };
 }
+
+/** With ADJOINT_DEBUG set, an internal error's stack goes to stderr (for reports of ADJ900). */
+export function debugInternalError(e: unknown): void {
+  const host = globalThis as { process?: { env: Record<string, string | undefined> }; console?: { error(...a: unknown[]): void } };
+  if (host.process?.env.ADJOINT_DEBUG) host.console?.error(e);
+}

@@ -32,7 +32,10 @@ export type Expr =
   | { readonly kind: "object"; readonly fields: readonly (readonly [string, Expr])[] };
 
 export const num = (value: number): Expr => ({ kind: "num", value });
-export const name = (n: string): Expr => ({ kind: "name", name: n });
+export const name = (n: string): Expr => {
+  if (n === undefined) throw new Error("adjoint internal error: a name is missing");
+  return { kind: "name", name: n };
+};
 
 const isNum = (e: Expr, value?: number): e is { kind: "num"; value: number } =>
   e.kind === "num" && (value === undefined || Object.is(e.value, value));
@@ -264,4 +267,31 @@ export interface GeneratedFunction {
   readonly params: readonly ts.ParameterDeclaration[];
   readonly extraParams: readonly string[];
   readonly body: Statement[];
+}
+
+/** The expressions a statement evaluates itself (not those of nested blocks). */
+export function statementExprs(s: Statement): Expr[] {
+  switch (s.kind) {
+    case "const":
+    case "let":
+      return s.init ? [s.init] : [];
+    case "destructure":
+      return [s.init];
+    case "assign":
+    case "accumulate":
+    case "return":
+      return [s.value];
+    case "accumulateElement":
+      return [name(s.array), s.index, s.value];
+    case "storeElement":
+      return [s.index, s.value];
+    case "effect":
+    case "throw":
+      return [s.expr];
+    case "if":
+    case "while":
+      return [s.cond];
+    case "comment":
+      return [];
+  }
 }

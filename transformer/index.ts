@@ -2,7 +2,7 @@
 // Planning runs once per program; each file's transformation then only places the
 // generated functions and rewrites the marker calls.
 import ts from "typescript";
-import { AdjointError, toDiagnostic } from "./diagnostics";
+import { AdjointError, debugInternalError, toDiagnostic } from "./diagnostics";
 import { Emitter } from "./emit";
 import { buildPlan, type Plan } from "./plan";
 
@@ -29,6 +29,7 @@ export default function adjointTransformer(
     try {
       return transformFile(file, plan, context, program.getTypeChecker());
     } catch (e) {
+      debugInternalError(e);
       // Never a stack trace for the user: report, and leave the file as written.
       extras?.addDiagnostic(toDiagnostic(new AdjointError("ADJ900", file, e instanceof Error ? e.message : String(e))));
       return file;

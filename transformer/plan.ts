@@ -5,7 +5,7 @@
 // build reports the diagnostic and loses nothing.
 import ts from "typescript";
 import { analyzeActivity } from "./activity";
-import { AdjointError, toDiagnostic } from "./diagnostics";
+import { AdjointError, debugInternalError, toDiagnostic } from "./diagnostics";
 import * as E from "./expr";
 import type { GeneratedFunction, Statement } from "./expr";
 import { isDifferentiable, type LoweredFunction } from "./ir";
@@ -117,6 +117,8 @@ class Planner {
       step();
       return undefined;
     } catch (e) {
+      // ADJOINT_DEBUG=1 shows where an internal error came from.
+      if (!(e instanceof AdjointError)) debugInternalError(e);
       const error = e instanceof AdjointError ? e : new AdjointError("ADJ900", at, e instanceof Error ? e.message : String(e));
       if (!this.reported.has(error)) {
         this.reported.add(error);
@@ -283,7 +285,7 @@ function usesRuntime(body: readonly Statement[]): boolean {
   const inExpr = (e: E.Expr): boolean => e.kind === "runtime" || E.children(e).some(inExpr);
   return body.some((s) => {
     if (s.kind === "if") return inExpr(s.cond) || usesRuntime(s.then) || usesRuntime(s.else);
-    const exprs = "init" in s ? [s.init] : "value" in s ? [s.value] : "expr" in s ? [s.expr] : [];
-    return exprs.some((e) => e !== undefined && inExpr(e));
+    if (s.kind === "while") return inExpr(s.cond) || usesRuntime(s.body);
+    return E.statementExprs(s).some(inExpr);
   });
 }

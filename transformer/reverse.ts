@@ -10,7 +10,7 @@ import type { Activity } from "./activity";
 import { AdjointError } from "./diagnostics";
 import * as E from "./expr";
 import type { Expr, Statement } from "./expr";
-import type { Atom, LoweredFunction, Opaque, Stmt, VarId } from "./ir";
+import type { Atom, Carried, LoweredFunction, Opaque, Stmt, VarId } from "./ir";
 import { forEachStmt } from "./ir";
 import type { Namer } from "./naming";
 import { isDifferentiableOperand, ruleFor } from "./rules";
@@ -58,6 +58,8 @@ class Reverse {
   private readonly intermediateAdjoints = new Set<string>();
   /** The tape of each loop-carried variable the backward sweep replays. */
   private readonly tapes = new Map<VarId, string>();
+  /** Loop counters recomputed in the backward loop as start + step · k instead of taped. */
+  private readonly inductions = new Map<VarId, { start: number; step: number }>();
   /** The trip counter of each loop, as last emitted by the primal sweep. */
   private readonly loopTrips = new Map<Stmt, string>();
 
@@ -273,6 +275,12 @@ class Reverse {
       this.loopTrips.set(s, trips);
       out.push({ kind: "let", name: trips, init: E.num(0) });
       const record = s.carried.flatMap((c): Statement[] => {
+        // A counter (from an integer, by an integer step) is recomputed from the trip count, not taped.
+        const counter = inductionOf(s, c);
+        if (counter) {
+          this.inductions.set(c.var, counter);
+          return [];
+        }
         const tape = this.namer.fresh(`${this.varName(c.var)}Tape`);
         this.tapes.set(c.var, tape);
         const store: Statement = { kind: "storeElement", array: tape, index: E.name(trips), value: E.name(this.varName(c.var)), tapeOf: tape };
@@ -339,6 +347,11 @@ class Reverse {
     const k = this.namer.fresh("k");
     const body: Statement[] = [{ kind: "assign", name: k, value: E.sub(E.name(k), E.num(1)) }];
     for (const c of s.carried) {
+      const counter = this.inductions.get(c.var);
+      if (counter) {
+        this.alias.set(c.var, E.add(E.num(counter.start), E.mul(E.num(counter.step), E.name(k))));
+        continue;
+      }
       const name = this.namer.fresh(`${this.varName(c.var)}Then`);
       body.push({ kind: "const", name, init: { kind: "element", array: E.name(this.tapes.get(c.var)!), index: E.name(k) } });
       this.alias.set(c.var, E.name(name));
@@ -610,31 +623,7 @@ function hoistBranchValues(list: Statement[]): Statement[] {
   return out;
 }
 
-function exprsOf(s: Statement): Expr[] {
-  switch (s.kind) {
-    case "const":
-    case "let":
-      return s.init ? [s.init] : [];
-    case "destructure":
-      return [s.init];
-    case "assign":
-    case "accumulate":
-    case "return":
-      return [s.value];
-    case "effect":
-    case "throw":
-      return [s.expr];
-    case "accumulateElement":
-      return [E.name(s.array), s.index, s.value];
-    case "storeElement":
-      return [s.index, s.value];
-    case "if":
-    case "while":
-      return [s.cond];
-    case "comment":
-      return [];
-  }
-}
+const exprsOf = E.statementExprs;
 
 function countReads(body: readonly Statement[], reads = new Map<string, number>()): Map<string, number> {
   for (const s of body) {
@@ -775,4 +764,19 @@ function replaceIn(s: Statement, f: (e: Expr) => Expr): Statement {
     default:
       return s;
   }
+}
+
+/**
+ * A carried counter: it starts at an integer and every iteration ends with it plus or minus
+ * an integer (no continue or break merges its value), so at iteration k it is start + step · k
+ * exactly, and the backward loop needs no tape for it.
+ */
+function inductionOf(s: Stmt & { kind: "loop" }, c: Carried): { start: number; step: number } | undefined {
+  if (c.init.kind !== "number" || !Number.isInteger(c.init.value) || c.next.kind !== "var") return undefined;
+  const next = c.next.id;
+  const def = s.body.find((x): x is Stmt & { kind: "let" } => x.kind === "let" && x.target === next);
+  if (!def || def.op.kind !== "prim" || (def.op.prim !== "+" && def.op.prim !== "-")) return undefined;
+  const [a, b] = def.op.args;
+  if (a?.kind !== "var" || a.id !== c.var || b?.kind !== "number" || !Number.isInteger(b.value)) return undefined;
+  return { start: c.init.value, step: def.op.prim === "+" ? b.value : -b.value };
 }

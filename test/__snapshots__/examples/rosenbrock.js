@@ -16,12 +16,7 @@ function rosenbrock_valueAndGrad(x) {
   let total = 0;
   let i = 0;
   let trips = 0;
-  let iTape = adjoint.numberTape();
   while (i + 1 < x.length) {
-    if (trips === iTape.length) {
-      iTape = adjoint.growTape(iTape);
-    }
-    iTape[trips] = i;
     const t1 = i + 1;
     const t2 = x[t1];
     const t3 = x[i];
@@ -40,22 +35,21 @@ function rosenbrock_valueAndGrad(x) {
   let k = trips;
   while (k > 0) {
     k = k - 1;
-    const iThen = iTape[k];
-    const t1 = iThen + 1;
+    const t1 = k + 1;
     const t2 = x[t1];
-    const t3 = x[iThen];
-    const t4 = x[iThen];
+    const t3 = x[k];
+    const t4 = x[k];
     const t5 = t3 * t4;
     const a = t2 - t5;
-    const t6 = x[iThen];
+    const t6 = x[k];
     const b = 1 - t6;
     const t7 = 100 * a;
     const dTotalNext = dTotal;
     dTotal = 0;
-    dx[iThen] += -(dTotalNext * b + dTotalNext * b);
+    dx[k] += -(dTotalNext * b + dTotalNext * b);
     const da = dTotalNext * t7 + 100 * (dTotalNext * a);
-    dx[iThen] += -(da * t3);
-    dx[iThen] += -(da * t4);
+    dx[k] += -(da * t3);
+    dx[k] += -(da * t4);
     dx[t1] += da;
     dTotal += dTotalNext;
   }
