@@ -63,7 +63,7 @@ export function vjp<F extends AnyFunction, const W extends Wrt = 0>(
 }
 
 /**
- * The value of `f` and its gradient, computed in one pass.
+ * The value of `f` and its gradient, from one generated function (callees' forward passes may run twice: see the README).
  * @adjointMarker valueAndGrad
  */
 export function valueAndGrad<F extends AnyFunction, const W extends Wrt = 0>(
