@@ -320,6 +320,9 @@ function binaryValue(op: Binary, a: number, b: number): number {
  * computes both, so a singular derivative on the side not taken still meets 0·∞).
  */
 export function evaluate(program: Program, inputs: readonly number[], bothBranches = false): Evaluation {
+  // Tensor programs (bothBranches) cube as the runtime does, x·x·x, not Math.pow: the values
+  // agree to the last bit, so cos of a large cube compares too.
+  const cube = (v: number): number => (bothBranches ? v * v * v : Math.pow(v, 3));
   let kink = Infinity;
   const near = (distance: number) => {
     kink = Math.min(kink, Math.abs(distance));
@@ -336,7 +339,7 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
           const a = expr(e.a);
           // No tangent in, none out: reverse mode never evaluates the rule on a value no
           // gradient depends on, so neither does the reference (0/0 there is not a NaN gradient).
-          if (a.d === 0) return { v: unaryValue(e.op, a.v), d: 0 };
+          if (a.d === 0) return { v: e.op === "cube" ? cube(a.v) : unaryValue(e.op, a.v), d: 0 };
           switch (e.op) {
             case "sin":
               return { v: Math.sin(a.v), d: Math.cos(a.v) * a.d };
@@ -366,7 +369,7 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
             case "square":
               return { v: a.v ** 2, d: 2 * a.v * a.d };
             case "cube":
-              return { v: Math.pow(a.v, 3), d: 3 * a.v * a.v * a.d };
+              return { v: cube(a.v), d: 3 * a.v * a.v * a.d };
             case "neg":
               return { v: -a.v, d: -a.d };
           }

@@ -25,7 +25,7 @@ const SUPPORTED: Template[] = [
   () => `do { acc = acc - 1; } while (acc > 50);`,
   () => `for (let i = 0; i < 3; i++) { if (acc > 2) break; acc = acc + x; }`,
   () => `for (let i = 0; i < 3; i++) { if (i === 1) continue; acc = acc * 0.9 + x; }`,
-  () => `while (true) { acc = acc * 0.5 + y; if (acc < 1) break; }`,
+  () => `while (true) { acc = acc * 0.5 + 0.1 * y; if (Math.abs(acc) < 1) break; }`,
   () => `for (let i = 0; i < 4; i++) { acc = acc * 0.8 + Math.sin(x); if (acc > 2) return acc * y; }`,
   (k) => `let k${k} = 0; while (k${k} < 2) { acc = acc * 0.9 + Math.sin(x * k${k}); k${k}++; }`,
   (k) => `for (let i = 0; i < 2; i++) { let inner${k} = acc; for (let j = 0; j < 2; j++) { inner${k} = inner${k} * x + j; } acc = Math.tanh(inner${k}); }`,
