@@ -275,6 +275,8 @@ export interface Evaluation {
   readonly value: number;
   readonly gradient: number[];
   readonly kink: number;
+  /** A periodic function of a huge argument was met: nothing can be compared. */
+  readonly unstable: boolean;
 }
 
 class ReturnSignal {
@@ -320,12 +322,16 @@ function binaryValue(op: Binary, a: number, b: number): number {
  * computes both, so a singular derivative on the side not taken still meets 0·∞).
  */
 export function evaluate(program: Program, inputs: readonly number[], bothBranches = false): Evaluation {
-  // Tensor programs (bothBranches) cube as the runtime does, x·x·x, not Math.pow: the values
-  // agree to the last bit, so cos of a large cube compares too.
-  const cube = (v: number): number => (bothBranches ? v * v * v : Math.pow(v, 3));
+  const cube = (v: number): number => Math.pow(v, 3);
   let kink = Infinity;
   const near = (distance: number) => {
     kink = Math.min(kink, Math.abs(distance));
+  };
+  // sin or cos of a huge argument turns a last-bit difference (x·x·x against Math.pow) into
+  // any value at all: such a program has no stable value to compare.
+  let unstable = false;
+  const periodic = (v: number) => {
+    if (Math.abs(v) > 1e6) unstable = true;
   };
   const run = (fn: Fn, args: readonly Dual[]): Dual => {
     const env = new Map<string, Dual>(fn.params.map((p, i) => [p, args[i]!]));
@@ -339,6 +345,7 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
           const a = expr(e.a);
           // No tangent in, none out: reverse mode never evaluates the rule on a value no
           // gradient depends on, so neither does the reference (0/0 there is not a NaN gradient).
+          if (e.op === "sin" || e.op === "cos" || e.op === "expSin") periodic(a.v);
           if (a.d === 0) return { v: e.op === "cube" ? cube(a.v) : unaryValue(e.op, a.v), d: 0 };
           switch (e.op) {
             case "sin":
@@ -393,6 +400,7 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
             case "*":
               return { v: a.v * b.v, d: a.d * b.v + a.v * b.d };
             case "safeDiv": {
+              periodic(b.v);
               const q = 2 + Math.cos(b.v);
               return { v: a.v / q, d: a.d / q + (a.v * Math.sin(b.v) * b.d) / (q * q) };
             }
@@ -505,7 +513,7 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
     value = out.v;
     return out.d;
   });
-  return { value, gradient, kink };
+  return { value, gradient, kink, unstable };
 }
 
 // ---- tensor programs ----
@@ -629,20 +637,25 @@ export function printTensorProgram(program: Program): string {
  * The reference for a tensor program: the number evaluator once per element j, with each
  * tensor parameter's element j; value and number-parameter gradients sum over j.
  */
-export function evaluateTensor(program: Program, inputs: readonly (number | readonly number[])[]): { value: number; gradient: (number | number[])[]; kink: number } {
+export function evaluateTensor(
+  program: Program,
+  inputs: readonly (number | readonly number[])[],
+): { value: number; gradient: (number | number[])[]; kink: number; unstable: boolean } {
   let value = 0;
   let kink = Infinity;
+  let unstable = false;
   const gradient: (number | number[])[] = program.wrt.map((i) => (isTensorParam(i) ? [0, 0, 0] : 0));
   for (let j = 0; j < 3; j++) {
     const scalars = inputs.map((x) => (typeof x === "number" ? x : x[j]!));
     const r = evaluate(program, scalars, true);
     value += r.value;
     kink = Math.min(kink, r.kink);
+    unstable ||= r.unstable;
     r.gradient.forEach((g, k) => {
       const slot = gradient[k]!;
       if (typeof slot === "number") gradient[k] = slot + g;
       else slot[j] = g;
     });
   }
-  return { value, gradient, kink };
+  return { value, gradient, kink, unstable };
 }
