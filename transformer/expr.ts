@@ -241,6 +241,37 @@ export function substitute(e: Expr, replace: (name: string) => Expr | undefined)
   }
 }
 
+/** Folds an expression again after a substitution put literals where names were. */
+export function refold(e: Expr): Expr {
+  switch (e.kind) {
+    case "binary": {
+      const [left, right] = [refold(e.left), refold(e.right)];
+      const fold = { "+": add, "-": sub, "*": mul, "/": div, "**": pow }[e.op as string];
+      return fold ? fold(left, right) : { ...e, left, right };
+    }
+    case "neg":
+      return neg(refold(e.operand));
+    case "not":
+      return { ...e, operand: refold(e.operand) };
+    case "runtime":
+      return rt(e.fn, ...e.args.map(refold));
+    case "math":
+      return { ...e, args: e.args.map(refold) };
+    case "call":
+      return { ...e, callee: refold(e.callee), args: e.args.map(refold) };
+    case "conditional":
+      return { ...e, cond: refold(e.cond), whenTrue: refold(e.whenTrue), whenFalse: refold(e.whenFalse) };
+    case "element":
+      return { ...e, array: refold(e.array), index: refold(e.index) };
+    case "array":
+      return { ...e, elements: e.elements.map(refold) };
+    case "object":
+      return { ...e, fields: e.fields.map(([k, v]) => [k, refold(v)] as const) };
+    default:
+      return e;
+  }
+}
+
 /** Statements of the generated code. */
 export type Statement =
   | { readonly kind: "const" | "let"; readonly name: string; readonly init?: Expr }

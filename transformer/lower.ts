@@ -113,6 +113,8 @@ class Lowering {
   private readonly namer: Namer;
   /** Locals assigned after their declaration: closures may not read them (their value depends on when the closure runs). */
   private readonly reassigned = new Set<ts.Symbol>();
+  /** The primitives each block has computed so far, by operation and operands (common subexpressions). */
+  private readonly computed = new WeakMap<Stmt[], Map<string, VarId>>();
 
   constructor(
     private readonly fn: FunctionNode,
@@ -625,8 +627,16 @@ class Lowering {
   }
 
   private emitPrim(prim: string, args: Atom[], out: Stmt[], node: ts.Node, hint?: string): Atom {
+    // The same primitive of the same operands earlier in the block is the same value: reuse
+    // it, so that x[i] read three times in a loop body is one read with one adjoint.
+    const key = MARKERS_WITH_EFFECTS.has(prim) ? undefined : valueKey(prim, args);
+    let seen = this.computed.get(out);
+    if (!seen) this.computed.set(out, (seen = new Map()));
+    const earlier = key === undefined ? undefined : seen.get(key);
+    if (earlier !== undefined) return varAtom(earlier);
     const id = this.tempVar(this.kindOf(node), hint);
     out.push({ kind: "let", target: id, op: { kind: "prim", prim, args }, node });
+    if (key !== undefined) seen.set(key, id);
     return varAtom(id);
   }
 
@@ -758,6 +768,23 @@ function containsReturn(node: ts.Node): boolean {
   return found;
 }
 
+
+/**
+ * Markers whose second use is not the first one again: a hook or a user's backward sees
+ * each use's gradient separately, so two calls are never merged.
+ */
+const MARKERS_WITH_EFFECTS = new Set(["gradHook", "customGradient"]);
+
+/** A key equal for two applications of a primitive to the same operands; undefined if an operand is an outer expression. */
+function valueKey(prim: string, args: readonly Atom[]): string | undefined {
+  const parts = [prim];
+  for (const a of args) {
+    if (a.kind === "var") parts.push(`v${a.id}`);
+    else if (a.kind === "number") parts.push(Object.is(a.value, -0) ? "n-0" : `n${a.value}`);
+    else return undefined;
+  }
+  return parts.join(" ");
+}
 
 function sameBinding(a: Binding, b: Binding): boolean {
   if (a === b) return true;

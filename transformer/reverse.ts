@@ -108,7 +108,9 @@ class Reverse {
     const returned: Expr =
       request.kind === "valueAndGrad" ? { kind: "object", fields: [["value", value], ["grad", gradient]] } : gradient;
     body.push({ kind: "return", value: returned });
-    return { body: hoistBranchValues(dropUnusedTapes(simplify(body, this.inlinableNames()))), extraParams };
+    // Dropping a tape can leave the primal values only it read dead: simplify again after it.
+    const inlinable = this.inlinableNames();
+    return { body: hoistBranchValues(simplify(dropUnusedTapes(simplify(body, inlinable)), inlinable)), extraParams };
   }
 
   private isTensor(id: VarId): boolean {
@@ -536,6 +538,13 @@ export function simplify(body: Statement[], inlinable: ReadonlySet<string>): Sta
       changed = true;
       continue;
     }
+    const unshuffled = inlineLiteralVariables(dropIdentityShuffles(current));
+    const withoutDeadUpdates = dropDeadUpdates(unshuffled);
+    if (withoutDeadUpdates !== current) {
+      current = withoutDeadUpdates;
+      changed = true;
+      continue;
+    }
     const inlined = inlineOnce(current, reads, inlinable);
     if (inlined !== current) {
       current = inlined;
@@ -543,6 +552,128 @@ export function simplify(body: Statement[], inlinable: ReadonlySet<string>): Sta
     }
   }
   return current;
+}
+
+/**
+ * A mutable variable read only by its own updates (a running sum whose value the gradient
+ * does not need) goes with every update, when they are pure: `grad` of a loop that sums a
+ * loss then runs a primal loop that only counts its trips.
+ */
+function dropDeadUpdates(body: Statement[]): Statement[] {
+  // Only variables declared once: a loop body recomputed by the backward sweep declares its
+  // names again, and those are other variables.
+  const declared = declarationCounts(body);
+  const reads = countReads(body);
+  const dead = new Set<string>();
+  const find = (list: readonly Statement[]): void =>
+    list.forEach((s) => {
+      if (s.kind === "let" && s.init && isPure(s.init) && declared.get(s.name) === 1) {
+        const updates = updatesOf(body, s.name);
+        const selfReads = updates.reduce((n, u) => n + E.namesIn(u.value).filter((x) => x === s.name).length, 0);
+        if (updates.every((u) => isPure(u.value)) && (reads.get(s.name) ?? 0) === selfReads) dead.add(s.name);
+      }
+      if (s.kind === "if") (find(s.then), find(s.else));
+      if (s.kind === "while") find(s.body);
+    });
+  find(body);
+  if (dead.size === 0) return body;
+  const go = (list: readonly Statement[]): Statement[] =>
+    list.flatMap((s): Statement[] => {
+      if ((s.kind === "let" || s.kind === "assign" || s.kind === "accumulate") && dead.has(s.name)) return [];
+      if (s.kind === "if") return [{ ...s, then: go(s.then), else: go(s.else) }];
+      if (s.kind === "while") return [{ ...s, body: go(s.body) }];
+      return [s];
+    });
+  return go(body);
+}
+
+/** How many times each name is declared anywhere in the statements. */
+function declarationCounts(body: readonly Statement[]): Map<string, number> {
+  const declared = new Map<string, number>();
+  const count = (list: readonly Statement[]): void =>
+    list.forEach((s) => {
+      if (s.kind === "const" || s.kind === "let") declared.set(s.name, (declared.get(s.name) ?? 0) + 1);
+      if (s.kind === "destructure") s.names.forEach((n) => n && declared.set(n, (declared.get(n) ?? 0) + 1));
+      if (s.kind === "if") (count(s.then), count(s.else));
+      if (s.kind === "while") count(s.body);
+    });
+  count(body);
+  return declared;
+}
+
+function updatesOf(list: readonly Statement[], name: string, out: (Statement & { kind: "assign" | "accumulate" })[] = []) {
+  for (const s of list) {
+    if ((s.kind === "assign" || s.kind === "accumulate") && s.name === name) out.push(s);
+    if (s.kind === "if") (updatesOf(s.then, name, out), updatesOf(s.else, name, out));
+    if (s.kind === "while") updatesOf(s.body, name, out);
+  }
+  return out;
+}
+
+/**
+ * A variable declared once with a literal and never assigned again (an accumulator's
+ * adjoint of 1 once its loop passes it through) is replaced by the literal, folded.
+ */
+function inlineLiteralVariables(body: Statement[]): Statement[] {
+  const declared = declarationCounts(body);
+  const assigned = assignedNames(body);
+  const literals = new Map<string, Expr>();
+  for (const s of body) {
+    if ((s.kind === "const" || s.kind === "let") && s.init?.kind === "num" && declared.get(s.name) === 1 && !assigned.has(s.name)) literals.set(s.name, s.init);
+  }
+  if (literals.size === 0) return body;
+  const inOpaque = (x: Statement): boolean =>
+    [...literals.keys()].some((n) => exprsOf(x).some((e) => E.readsInOpaque(e, n))) || (x.kind === "if" && [...x.then, ...x.else].some(inOpaque)) || (x.kind === "while" && x.body.some(inOpaque));
+  if (body.some(inOpaque)) return body;
+  const replace = (e: Expr): Expr => E.refold(E.substitute(e, (n) => literals.get(n)));
+  return body.filter((s) => !((s.kind === "const" || s.kind === "let") && literals.has(s.name))).map((s) => replaceDeep(s, replace));
+}
+
+/**
+ * In a backward loop, `const dTotalNext = dTotal; dTotal = 0; ...; dTotal += dTotalNext;`
+ * with nothing in between touching dTotal passes a carried adjoint through unchanged (an
+ * accumulator's): the three statements go and the iteration reads dTotal itself.
+ */
+function dropIdentityShuffles(body: Statement[]): Statement[] {
+  let changed = false;
+  const go = (list: readonly Statement[]): Statement[] => {
+    let out = list.map((s): Statement => {
+      if (s.kind === "if") return { ...s, then: go(s.then), else: go(s.else) };
+      if (s.kind === "while") return { ...s, body: go(s.body) };
+      return s;
+    });
+    for (let i = 0; i + 1 < out.length; i++) {
+      const copy = out[i]!;
+      const reset = out[i + 1]!;
+      if (copy.kind !== "const" || copy.init?.kind !== "name") continue;
+      const carried = copy.init.name;
+      if (reset.kind !== "assign" || reset.name !== carried || reset.value.kind !== "num" || reset.value.value !== 0) continue;
+      const end = out.findIndex((s, j) => j > i + 1 && s.kind === "accumulate" && s.name === carried);
+      if (end < 0) continue;
+      const restore = out[end] as Statement & { kind: "accumulate" };
+      if (restore.value.kind !== "name" || restore.value.name !== copy.name) continue;
+      const between = out.slice(i + 2, end);
+      const inOpaque = (x: Statement): boolean => exprsOf(x).some((e) => E.readsInOpaque(e, copy.name)) || (x.kind === "if" && [...x.then, ...x.else].some(inOpaque)) || (x.kind === "while" && x.body.some(inOpaque));
+      if (between.some(inOpaque) || containsRead(between, carried) || assignedNames(between).has(carried)) continue;
+      // After the restore, the copy may still be read as long as the carried adjoint keeps its value.
+      const after = out.slice(end + 1);
+      if (containsRead(after, copy.name) && (assignedNames(after).has(carried) || after.some(inOpaque))) continue;
+      const rename = (e: Expr): Expr => E.substitute(e, (n) => (n === copy.name ? E.name(carried) : undefined));
+      out = [...out.slice(0, i), ...between.map((s) => replaceDeep(s, rename)), ...after.map((s) => replaceDeep(s, rename))];
+      changed = true;
+      i--;
+    }
+    return out;
+  };
+  const result = go(body);
+  return changed ? result : body;
+}
+
+function replaceDeep(s: Statement, f: (e: Expr) => Expr): Statement {
+  const replaced = replaceIn(s, f);
+  if (replaced.kind === "if") return { ...replaced, cond: f(replaced.cond), then: replaced.then.map((x) => replaceDeep(x, f)), else: replaced.else.map((x) => replaceDeep(x, f)) };
+  if (replaced.kind === "while") return { ...replaced, cond: f(replaced.cond), body: replaced.body.map((x) => replaceDeep(x, f)) };
+  return replaced;
 }
 
 /**
@@ -667,8 +798,17 @@ function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { bo
   };
   // A loop body is a block: what it declares is read only inside it, so its own reads decide
   // (the backward sweep recomputes an iteration under the same names in a block of its own).
-  const go = (list: Statement[], reads: ReadonlyMap<string, number>, dead: ReadonlySet<string>): Statement[] =>
+  const go = (list: Statement[], reads: ReadonlyMap<string, number>, dead: ReadonlySet<string>, global = true): Statement[] =>
     list.flatMap((s): Statement[] => {
+      // A loop that only updates variables nothing after it reads (a backward loop left
+      // with nothing to do but count down) goes. Decided with the whole function's reads.
+      if (s.kind === "while" && global && isPure(s.cond) && s.body.every((x) => (x.kind === "assign" || x.kind === "accumulate") && isPure(x.value))) {
+        const inside = countReads([s]);
+        if ([...assignedNames(s.body)].every((n) => (reads.get(n) ?? 0) === (inside.get(n) ?? 0))) {
+          changed = true;
+          return [];
+        }
+      }
       if (s.kind === "const" && !reads.get(s.name) && (!s.init || isPure(s.init))) {
         changed = true;
         return [];
@@ -679,13 +819,13 @@ function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { bo
       }
       if (s.kind === "while") {
         const local = countReads(s.body);
-        return [{ ...s, body: go(s.body, local, deadMerges(s.body, local)) }];
+        return [{ ...s, body: go(s.body, local, deadMerges(s.body, local), false) }];
       }
       if (s.kind === "if") {
         // Conditions that call functions were saved in a const by the primal sweep, so an
         // emptied branch can go without losing an effect.
-        const then = go(s.then, reads, dead);
-        const els = go(s.else, reads, dead);
+        const then = go(s.then, reads, dead, global);
+        const els = go(s.else, reads, dead, global);
         if (then.length === 0 && els.length === 0) {
           changed = true;
           return [];
@@ -700,17 +840,19 @@ function removeDead(body: Statement[], reads: ReadonlyMap<string, number>): { bo
 }
 
 function inlineOnce(body: Statement[], reads: ReadonlyMap<string, number>, inlinable: ReadonlySet<string>): Statement[] {
-  const go = (list: Statement[]): Statement[] => {
+  // A loop body is a block: the names it declares are read only inside it (the backward
+  // loop recomputes an iteration under the same names), so its own reads decide.
+  const go = (list: Statement[], reads: ReadonlyMap<string, number>): Statement[] => {
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
       if (s.kind === "if") {
-        const then = go(s.then);
-        const els = go(s.else);
+        const then = go(s.then, reads);
+        const els = go(s.else, reads);
         if (then !== s.then || els !== s.else) return [...list.slice(0, i), { ...s, then, else: els }, ...list.slice(i + 1)];
         continue;
       }
       if (s.kind === "while") {
-        const body = go(s.body);
+        const body = go(s.body, countReads(s.body));
         if (body !== s.body) return [...list.slice(0, i), { ...s, body }, ...list.slice(i + 1)];
         continue;
       }
@@ -737,7 +879,7 @@ function inlineOnce(body: Statement[], reads: ReadonlyMap<string, number>, inlin
     }
     return list;
   };
-  return go(body);
+  return go(body, reads);
 }
 
 function containsRead(list: readonly Statement[], name: string): boolean {

@@ -51,11 +51,8 @@ function range_vjp(angle, speed, seed) {
     }
     vy_1Tape[trips] = vy_1;
     const v = Math.hypot(vx_1, vy_1);
-    const t3 = DT * DRAG;
-    const t4 = t3 * v;
-    const vx_2 = vx_1 - t4 * vx_1;
-    const t6 = DRAG * v;
-    const vy_2 = vy_1 - DT * (G + t6 * vy_1);
+    const vx_2 = vx_1 - DT * DRAG * v * vx_1;
+    const vy_2 = vy_1 - DT * (G + DRAG * v * vy_1);
     xBefore = x;
     yBefore = y;
     vx_1 = vx_2;
@@ -82,8 +79,6 @@ function range_vjp(angle, speed, seed) {
     const vy_1Then = vy_1Tape[k];
     const v = Math.hypot(vx_1Then, vy_1Then);
     const t3 = DT * DRAG;
-    const t4 = t3 * v;
-    const t6 = DRAG * v;
     const dXBeforeNext = dXBefore;
     dXBefore = 0;
     const dYBeforeNext = dYBefore;
@@ -102,8 +97,8 @@ function range_vjp(angle, speed, seed) {
     const dv = dt8 * vy_1Then * DRAG + -(dVx_2 * vx_1Then) * t3;
     dx += dXBeforeNext + dxNext;
     dy += dYBeforeNext + dyNext;
-    dVy_1 += dVy_2 + dt8 * t6 + (dv * vy_1Then) / v;
-    dVx_1 += dVx_2 - dVx_2 * t4 + (dv * vx_1Then) / v;
+    dVy_1 += dVy_2 + dt8 * (DRAG * v) + (dv * vy_1Then) / v;
+    dVx_1 += dVx_2 - dVx_2 * (t3 * v) + (dv * vx_1Then) / v;
   }
   const dAngle = dVy_1 * speed * Math.cos(angle) - dVx_1 * speed * Math.sin(angle);
   return dAngle;

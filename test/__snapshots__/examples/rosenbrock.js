@@ -18,40 +18,24 @@ function rosenbrock_valueAndGrad(x) {
   let trips = 0;
   while (i + 1 < x.length) {
     const t1 = i + 1;
-    const t2 = x[t1];
     const t3 = x[i];
-    const t4 = x[i];
-    const t5 = t3 * t4;
-    const a = t2 - t5;
-    const t6 = x[i];
-    const b = 1 - t6;
-    const t7 = 100 * a;
-    total = total + (t7 * a + b * b);
-    i = i + 1;
+    const a = x[t1] - t3 * t3;
+    const b = 1 - t3;
+    total = total + (100 * a * a + b * b);
+    i = t1;
     trips = trips + 1;
   }
   const dx = adjoint.zerosLikeArray(x);
-  let dTotal = 1;
   let k = trips;
   while (k > 0) {
     k = k - 1;
     const t1 = k + 1;
-    const t2 = x[t1];
     const t3 = x[k];
-    const t4 = x[k];
-    const t5 = t3 * t4;
-    const a = t2 - t5;
-    const t6 = x[k];
-    const b = 1 - t6;
-    const t7 = 100 * a;
-    const dTotalNext = dTotal;
-    dTotal = 0;
-    dx[k] += -(dTotalNext * b + dTotalNext * b);
-    const da = dTotalNext * t7 + 100 * (dTotalNext * a);
-    dx[k] += -(da * t3);
-    dx[k] += -(da * t4);
+    const a = x[t1] - t3 * t3;
+    const b = 1 - t3;
+    const da = 100 * a + 100 * a;
+    dx[k] += -(b + b) - da * t3 - da * t3;
     dx[t1] += da;
-    dTotal += dTotalNext;
   }
   return { value: total, grad: dx };
 }
