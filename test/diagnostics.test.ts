@@ -37,7 +37,7 @@ const CASES: Record<string, string> = {
   ADJ202: `
     function f(x: number) {
       let y = 0;
-      for (const c of [1, 2, 3]) y = y + c * x; // <-
+      for (const c in { a: 1 }) y = y + c.length * x; // <-
       return y;
     }
     export const df = grad(f);`,

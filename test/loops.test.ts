@@ -172,6 +172,82 @@ describe("arrays", () => {
   });
 });
 
+describe("for...of", () => {
+  /** The gradient of f with respect to each element of xs, by central differences. */
+  function elementDifferences(f: (xs: number[], ...rest: number[]) => number, xs: number[], ...rest: number[]): number[] {
+    return xs.map((_, i) => {
+      const at = (d: number) => f(xs.map((v, j) => (j === i ? v + d : v)), ...rest);
+      return (at(1e-6) - at(-1e-6)) / 2e-6;
+    });
+  }
+
+  it("over a Float64Array with continue, and with respect to a number used in the body", () => {
+    const p = build(`
+      export function weighted(xs: Float64Array, w: number) {
+        let total = 0;
+        for (const v of xs) {
+          if (v > 0.5) continue;
+          total += w * v * v;
+        }
+        return total;
+      }
+      export const d = grad(weighted, { wrt: [0, 1] });
+    `);
+    const xs = Float64Array.from([0.2, 0.9, -1.5, 0.4]);
+    const [dxs, dw] = p.d(xs, 3);
+    expect(dxs).toBeInstanceOf(Float64Array);
+    expect(Array.from(dxs)).toEqual([2 * 3 * 0.2, 0, 2 * 3 * -1.5, 2 * 3 * 0.4]);
+    expectClose(dw, 0.04 + 2.25 + 0.16, 1e-12);
+  });
+
+  it("over number[] with an early return and a break, against finite differences", () => {
+    const p = build(`
+      export function firstAbove(xs: number[], t: number) {
+        let acc = 1;
+        for (const v of xs) {
+          if (v > t) return acc * v * v;
+          acc = acc * Math.cos(v) + t;
+          if (acc > 50) break;
+        }
+        return acc;
+      }
+      export const d = grad(firstAbove, { wrt: [0, 1] });
+    `);
+    for (const [xs, t] of [[[0.3, -0.4, 1.7, 0.1], 1], [[0.3, -0.4, 0.2], 1], [[2, 0.5], 1.5], [[], 0.3]] as [number[], number][]) {
+      const [dxs, dt] = p.d(xs, t);
+      expect(dxs).toHaveLength(xs.length);
+      dxs.forEach((g: number, i: number) => expectClose(g, elementDifferences(p.firstAbove, xs, t)[i]!, 1e-6));
+      expectClose(dt, finiteDifference((u: number) => p.firstAbove(xs, u), [t], 0), 1e-6);
+    }
+  });
+
+  it("over an array written in place, nested in an index loop; and in tensor code", () => {
+    const p = build(`
+      export function poly(x: number) {
+        let y = 0;
+        for (let k = 0; k < 2; k++) {
+          for (const c of [1, -2, 0.5]) y = y * x + c;
+        }
+        return y;
+      }
+      export const dpoly = grad(poly);
+      export function layers(x: Tensor, scales: number[]) {
+        let h: Tensor = x;
+        for (const s of scales) h = tanh(mul(h, s));
+        return sum(h);
+      }
+      export const dlayers = grad(layers, { wrt: [0, 1] });
+    `);
+    for (const x of [-0.8, 0.3, 1.1]) expectClose(p.dpoly(x), finiteDifference(p.poly, [x], 0), 1e-6);
+    const x = tensor([0.5, -1]);
+    const scales = [1.5, -0.7, 2];
+    const [dx, dscales] = p.dlayers(x, scales);
+    const at = (xs: number[], ss: number[]) => p.layers(tensor(xs), ss).data[0];
+    Array.from(dx.data as Float64Array).forEach((g, i) => expectClose(g, elementDifferences((xs) => at(xs, scales), [0.5, -1])[i]!, 1e-6));
+    dscales.forEach((g: number, i: number) => expectClose(g, elementDifferences((ss) => at([0.5, -1], ss), scales)[i]!, 1e-6));
+  });
+});
+
 describe("break and continue", () => {
   it("continue skips the rest of an iteration (the for's update still runs); break leaves the loop", () => {
     const p = build(`
@@ -275,9 +351,12 @@ describe("loop diagnostics", () => {
   });
 
   it.each([
-    ["for...of", "for (const c of [1, 2]) y = y * c + x;"],
+    ["for...in", "for (const c in { a: 1, b: 2 }) y = y * c.length + x;"],
+    ["for...of over a string", 'for (const c of "ab") y = y * c.length + x;'],
+    ["for...of over tensors", "for (const t of [tensor([1])]) y = y * t.data[0]! + x;"],
+    ["for...of with destructuring", "for (const [c] of [[1], [2]]) y = y * c! + x;"],
   ])("%s inside a loop is refused with ADJ202", (_, loop) => {
-    const { codes } = compile(`import { grad } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  ${loop}\n  return y;\n}\nexport const df = grad(f);\n`);
+    const { codes } = compile(`import { grad, tensor } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  ${loop}\n  return y;\n}\nexport const df = grad(f);\n`);
     expect(codes.map((c) => c.split("@")[0])).toEqual(["ADJ202"]);
   });
 });

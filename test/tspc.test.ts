@@ -117,7 +117,7 @@ describe("building with tspc", () => {
       "main.ts": `import { grad } from "adjoint";
 function f(x: number) {
   let y = 0;
-  for (const c of [1, 2]) y = y + c * x;
+  for (const c in { a: 1, b: 2 }) y = y + c.length * x;
   return y;
 }
 export const df = grad(f);

@@ -172,6 +172,8 @@ export class Emitter {
         return f.createElementAccessExpression(this.expr(e.array), this.expr(e.index));
       case "member":
         return f.createPropertyAccessExpression(f.createIdentifier(e.object), e.name);
+      case "length":
+        return f.createPropertyAccessExpression(this.expr(e.array), "length");
       case "mathConstant":
         return f.createPropertyAccessExpression(f.createIdentifier("Math"), e.name);
       case "call":

@@ -22,6 +22,8 @@ export type Expr =
   | { readonly kind: "member"; readonly object: string; readonly name: string }
   /** array[index] */
   | { readonly kind: "element"; readonly array: Expr; readonly index: Expr }
+  /** array.length */
+  | { readonly kind: "length"; readonly array: Expr }
   /** Math.PI, Math.LN2, ... */
   | { readonly kind: "mathConstant"; readonly name: string }
   | { readonly kind: "call"; readonly callee: Expr; readonly args: readonly Expr[] }
@@ -193,6 +195,8 @@ export function children(e: Expr): readonly Expr[] {
       return [...e.renames.values()];
     case "element":
       return [e.array, e.index];
+    case "length":
+      return [e.array];
     default:
       return [];
   }
@@ -236,6 +240,8 @@ export function substitute(e: Expr, replace: (name: string) => Expr | undefined)
       return { ...e, fields: e.fields.map(([k, v]) => [k, go(v)] as const) };
     case "element":
       return { ...e, array: go(e.array), index: go(e.index) };
+    case "length":
+      return { ...e, array: go(e.array) };
     default:
       return e;
   }
@@ -263,6 +269,8 @@ export function refold(e: Expr): Expr {
       return { ...e, cond: refold(e.cond), whenTrue: refold(e.whenTrue), whenFalse: refold(e.whenFalse) };
     case "element":
       return { ...e, array: refold(e.array), index: refold(e.index) };
+    case "length":
+      return { ...e, array: refold(e.array) };
     case "array":
       return { ...e, elements: e.elements.map(refold) };
     case "object":

@@ -77,7 +77,7 @@ export type Stmt =
        * the rest; the carried variables are assigned their `next` at its end.
        */
       readonly kind: "loop";
-      readonly cond: Opaque;
+      readonly cond: Opaque | IndexBound;
       readonly testAfter: boolean;
       readonly carried: readonly Carried[];
       /** A carried variable a break clears: the loop runs while it is set and `cond` holds. */
@@ -86,6 +86,12 @@ export type Stmt =
       readonly node: ts.Node;
     };
 
+/** The condition of a for...of loop: index < array.length. */
+export interface IndexBound {
+  readonly index: VarId;
+  readonly array: Atom;
+}
+
 /** A variable a loop body reassigns: `var` holds it across iterations (mutable, unlike the rest of the IR). */
 export interface Carried {
   readonly var: VarId;
@@ -93,6 +99,8 @@ export interface Carried {
   readonly init: Atom;
   /** Its value at the end of an iteration, computed in the body. */
   readonly next: Atom;
+  /** Set for a counter: at the start of iteration k it is start + step · k. */
+  readonly counter?: { readonly start: number; readonly step: number };
 }
 
 export interface Param {

@@ -6,7 +6,7 @@
 // result; the paths' results meet in a single merge variable.
 import ts from "typescript";
 import { AdjointError } from "./diagnostics";
-import { varAtom, type Carried, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
+import { varAtom, type Carried, type IndexBound, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
 import { Namer } from "./naming";
 import { RULES } from "./rules";
 import { containsCall, functionName, isCustomGradient, isPropertyName, isTensorType, markerKind, primitiveName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
@@ -24,8 +24,8 @@ type Completion = { kind: "return"; value: Atom } | { kind: "throw" } | { kind: 
 interface LoopBody {
   /** `returned`: the value of a return that ended the path (and the loop, and the function). */
   readonly ends: { env: Env; out: Stmt[]; broke: boolean; returned?: Atom }[];
-  /** The for loop's update, run at the end of every path but a break. */
-  readonly update?: ts.Expression;
+  /** The for loop's update (or for...of's next index), run at the end of every path but a break. */
+  readonly update?: (out: Stmt[], env: Env) => void;
   /** The first if in the body that ends paths: the merges are declared before it. */
   outermostIf?: Stmt & { kind: "if" };
 }
@@ -239,7 +239,7 @@ class Lowering {
 
   /** A path of a loop iteration ends here: the for's update runs (unless it is a break) and its values are recorded. */
   private endIteration(loop: LoopBody, out: Stmt[], env: Env, broke: boolean, returned?: Atom): Completion {
-    if (loop.update && !broke) this.lowerExpressionStatement(loop.update, out, env);
+    if (loop.update && !broke) loop.update(out, env);
     loop.ends.push({ env: new Map(env), out, broke, returned });
     return { kind: "end" };
   }
@@ -287,7 +287,7 @@ class Lowering {
       this.lowerLoop(s, out, env);
       return;
     }
-    if (LOOPS.has(s.kind)) throw new AdjointError("ADJ202", s, "Use a for, while or do...while loop with an index.");
+    if (LOOPS.has(s.kind)) throw new AdjointError("ADJ202", s, "Use a for...of or an index loop over an array, or a while loop.");
     if (ts.isFunctionDeclaration(s)) {
       throw new AdjointError("ADJ210", s, "Move the function outside the differentiated function.");
     }
@@ -353,9 +353,17 @@ class Lowering {
       else this.lowerExpressionStatement(s.initializer, out, env);
     }
     const bodyStatements: ts.Statement[] = [...statementsOf(s.statement)];
-    const update = ts.isForStatement(s) ? s.incrementor : undefined;
+    const incrementor = ts.isForStatement(s) ? s.incrementor : undefined;
+    let update = incrementor && ((out: Stmt[], env: Env) => this.lowerExpressionStatement(incrementor, out, env));
     const carried: { symbol: ts.Symbol; var: VarId; init: Atom }[] = [];
-    for (const symbol of this.assignedIn(update ? [s.statement, update] : [s.statement])) {
+    // for (const v of xs): a hidden index carried from 0, and v = xs[index] at the top of the body.
+    const forOf = ts.isForOfStatement(s) ? this.forOfParts(s, out, env) : undefined;
+    if (forOf) {
+      const id = this.tempVar("number", "index");
+      carried.push({ symbol: forOf.indexKey, var: id, init: { kind: "number", value: 0 } });
+      env.set(forOf.indexKey, varAtom(id));
+    }
+    for (const symbol of this.assignedIn(incrementor ? [s.statement, incrementor] : [s.statement])) {
       const init = env.get(symbol);
       if (init === undefined) continue; // declared inside the body: an ordinary SSA value of the iteration
       if (init === "uninitialized") throw new AdjointError("ADJ206", s, `Give \`${symbol.name}\` a value before the loop.`);
@@ -363,25 +371,47 @@ class Lowering {
       carried.push({ symbol, var: id, init });
       env.set(symbol, varAtom(id));
     }
-    const condExpr = ts.isForStatement(s) ? s.condition : s.expression;
-    if (!condExpr) throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
+    const condExpr = ts.isForStatement(s) ? s.condition : ts.isForOfStatement(s) ? undefined : s.expression;
+    if (!condExpr && !forOf) throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
     // A break clears a carried guard that the condition reads first.
     const breaks = findLoopExit(s.statement, false, true) !== undefined || returns;
     const guard = breaks ? this.tempVar("other", "running") : undefined;
-    const cond = this.opaque(condExpr, env);
+    const cond: Opaque | IndexBound = forOf ? { index: (env.get(forOf.indexKey) as Atom & { kind: "var" }).id, array: forOf.array } : this.opaque(condExpr!, env);
     const loop: LoopBody = { ends: [], update };
     const body: Stmt[] = [];
-    const end = this.lowerList(bodyStatements, [], body, new Map(env), {}, loop);
+    const bodyEnv = new Map(env);
+    // The next index is computed once, first: every path (a break too, as nothing reads the
+    // hidden index after the loop) carries the same value, so it stays a plain counter.
+    const nextIndex = forOf && this.emitPrim("+", [env.get(forOf.indexKey) as Atom, { kind: "number", value: 1 }], body, forOf.element);
+    if (forOf) bodyEnv.set(this.symbolOf(forOf.element), this.emitPrim("index", [forOf.array, env.get(forOf.indexKey) as Atom], body, forOf.element, forOf.element.text));
+    const end = this.lowerList(bodyStatements, [], body, bodyEnv, {}, loop);
     if (end?.kind !== "end" || loop.ends.length === 0) throw new AdjointError("ADJ202", s.statement, "A loop body that always throws is not supported.");
     // Where paths end in several places, the carried values meet in merge variables.
     const nextOf = (value: (e: LoopBody["ends"][number]) => Atom, kind: ValueKind, name: string): Atom => {
-      if (loop.ends.length === 1) return value(loop.ends[0]!);
+      const values = loop.ends.map(value);
+      if (values.every((v) => sameBinding(v, values[0]!))) return values[0]!;
       const m = this.tempVar(kind, name);
       loop.ends.forEach((e) => e.out.push({ kind: "merge", target: m, value: value(e) }));
       (loop.outermostIf!.merges as VarId[]).push(m);
       return varAtom(m);
     };
-    const next = carried.map((c) => nextOf((e) => e.env.get(c.symbol) as Atom, this.vars[c.var]!.kind, c.symbol.name));
+    const next = carried.map((c) => (c.symbol === forOf?.indexKey ? nextIndex! : nextOf((e) => e.env.get(c.symbol) as Atom, this.vars[c.var]!.kind, c.symbol.name)));
+    // A counter: from an integer, every path that goes on to another iteration adds the same
+    // integer (a break may leave it as it is: no iteration follows). At iteration k it is
+    // start + step · k, and the backward loop recomputes it instead of reading a tape.
+    const counterStep = (c: (typeof carried)[number]): number | undefined => {
+      if (c.init.kind !== "number" || !Number.isInteger(c.init.value)) return undefined;
+      const steps = new Set<number>();
+      for (const e of c.symbol === forOf?.indexKey ? [{ env: new Map([[c.symbol, nextIndex!]]), out: body, broke: false }] : loop.ends) {
+        if (e.broke) continue;
+        const v = e.env.get(c.symbol) as Atom;
+        const def = v.kind === "var" ? findLet(e.out, v.id) : undefined;
+        const [a, b] = def?.op.kind === "prim" && (def.op.prim === "+" || def.op.prim === "-") ? def.op.args : [];
+        if (a?.kind !== "var" || a.id !== c.var || b?.kind !== "number" || !Number.isInteger(b.value)) return undefined;
+        steps.add(def!.op.kind === "prim" && def!.op.prim === "-" ? -b.value : b.value);
+      }
+      return steps.size === 1 ? [...steps][0] : undefined;
+    };
     const guardNext = guard === undefined ? undefined : nextOf((e) => ({ kind: "number", value: e.broke ? 0 : 1 }), "other", "running");
     // A return leaves a flag and its value in carried variables of their own.
     const returnedVar = returns ? this.tempVar("other", "returned") : undefined;
@@ -397,7 +427,10 @@ class Lowering {
       cond,
       testAfter: ts.isDoStatement(s),
       carried: [
-        ...carried.map((c, k) => ({ var: c.var, init: c.init, next: next[k]! })),
+        ...carried.map((c, k): Carried => {
+          const step = counterStep(c);
+          return { var: c.var, init: c.init, next: next[k]!, ...(step === undefined ? {} : { counter: { start: (c.init as { value: number }).value, step } }) };
+        }),
         ...(guard === undefined ? [] : [{ var: guard, init: { kind: "number", value: 1 } as Atom, next: guardNext! }]),
         ...returnCarried,
       ],
@@ -406,6 +439,26 @@ class Lowering {
       node: s,
     });
     return returnedVar === undefined || valueVar === undefined ? undefined : { returned: varAtom(returnedVar), value: varAtom(valueVar) };
+  }
+
+  /** for (const v of xs): xs must be an array of numbers; v one declared variable. */
+  private forOfParts(s: ts.ForOfStatement, out: Stmt[], env: Env): { indexKey: ts.Symbol; array: Atom; element: ts.Identifier } {
+    const list = s.initializer;
+    const decl = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0]! : undefined;
+    if (s.awaitModifier || !decl || !ts.isIdentifier(decl.name)) throw new AdjointError("ADJ202", s.initializer, "Declare one loop variable: for (const v of xs).");
+    if (!((list as ts.VariableDeclarationList).flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) throw new AdjointError("ADJ209", list, "Use let or const.");
+    if (this.kindOf(s.expression) !== "array" || !this.isNumber(decl.name)) {
+      throw new AdjointError("ADJ202", s.expression, "for...of is supported over number[], Float64Array and Float32Array; use an index loop for anything else.");
+    }
+    let array = this.lowerExpr(s.expression, out, env);
+    // An array written in place ([1, 2, 3]) is built once, not at every read.
+    if (array.kind === "constant" && !ts.isIdentifier(skipOuterExpressions(s.expression)) && !ts.isPropertyAccessExpression(skipOuterExpressions(s.expression))) {
+      const id = this.tempVar("other", "values");
+      out.push({ kind: "let", target: id, op: { kind: "opaque", expr: this.opaque(s.expression, env), nonDifferentiable: true }, node: s.expression });
+      array = varAtom(id);
+    }
+    // A key of its own in the environment, so the index is carried like a variable of the source.
+    return { indexKey: {} as ts.Symbol, array, element: decl.name };
   }
 
   /** Symbols a loop's statements assign (outside nested functions). */
@@ -746,10 +799,10 @@ function findLoopExit(body: ts.Node, refused: boolean, onlyBreak = false, return
   return found;
 }
 
-type LoopStatement = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
+type LoopStatement = ts.WhileStatement | ts.DoStatement | ts.ForStatement | ts.ForOfStatement;
 
 function isLoopStatement(s: ts.Statement): s is LoopStatement {
-  return ts.isWhileStatement(s) || ts.isDoStatement(s) || ts.isForStatement(s);
+  return ts.isWhileStatement(s) || ts.isDoStatement(s) || ts.isForStatement(s) || ts.isForOfStatement(s);
 }
 
 /** Whether a return occurs in a loop body (nested functions aside). */
@@ -784,6 +837,16 @@ function valueKey(prim: string, args: readonly Atom[]): string | undefined {
     else return undefined;
   }
   return parts.join(" ");
+}
+
+/** The let defining a variable, in a block or the blocks nested in it. */
+function findLet(block: readonly Stmt[], id: VarId): (Stmt & { kind: "let" }) | undefined {
+  for (const s of block) {
+    if (s.kind === "let" && s.target === id) return s;
+    const inner = s.kind === "if" ? findLet(s.then, id) ?? findLet(s.else, id) : s.kind === "loop" ? undefined : undefined;
+    if (inner) return inner;
+  }
+  return undefined;
 }
 
 function sameBinding(a: Binding, b: Binding): boolean {

@@ -278,7 +278,7 @@ class Reverse {
       out.push({ kind: "let", name: trips, init: E.num(0) });
       const record = s.carried.flatMap((c): Statement[] => {
         // A counter (from an integer, by an integer step) is recomputed from the trip count, not taped.
-        const counter = inductionOf(s, c);
+        const counter = c.counter;
         if (counter) {
           this.inductions.set(c.var, counter);
           return [];
@@ -300,7 +300,7 @@ class Reverse {
     } else {
       body.push(...this.carriedUpdate(s));
     }
-    const cond = this.opaque(s.cond);
+    const cond = "renames" in s.cond ? this.opaque(s.cond) : E.binary("<", this.value({ kind: "var", id: s.cond.index }), { kind: "length", array: this.value(s.cond.array) });
     const guarded: Expr = s.guard === undefined ? cond : E.binary("&&", E.name(this.varName(s.guard)), cond);
     out.push({ kind: "while", cond: guarded, body, testAfter: s.testAfter });
     return out;
@@ -555,36 +555,70 @@ export function simplify(body: Statement[], inlinable: ReadonlySet<string>): Sta
 }
 
 /**
- * A mutable variable read only by its own updates (a running sum whose value the gradient
- * does not need) goes with every update, when they are pure: `grad` of a loop that sums a
- * loss then runs a primal loop that only counts its trips.
+ * Variables nothing needed reads, found by marking from what the function must do (its
+ * return value, effects, conditions) through every assignment: a running sum the gradient
+ * does not need goes with all its updates, and so does a pair of merge variables feeding
+ * each other around a loop. Names are matched by name; a loop body recomputed by the
+ * backward sweep reuses its names, which only makes more of them live, never fewer.
  */
 function dropDeadUpdates(body: Statement[]): Statement[] {
-  // Only variables declared once: a loop body recomputed by the backward sweep declares its
-  // names again, and those are other variables.
-  const declared = declarationCounts(body);
-  const reads = countReads(body);
-  const dead = new Set<string>();
-  const find = (list: readonly Statement[]): void =>
-    list.forEach((s) => {
-      if (s.kind === "let" && s.init && isPure(s.init) && declared.get(s.name) === 1) {
-        const updates = updatesOf(body, s.name);
-        const selfReads = updates.reduce((n, u) => n + E.namesIn(u.value).filter((x) => x === s.name).length, 0);
-        if (updates.every((u) => isPure(u.value)) && (reads.get(s.name) ?? 0) === selfReads) dead.add(s.name);
+  const deps = new Map<string, Set<string>>();
+  const live = new Set<string>();
+  const work: string[] = [];
+  const mark = (names: Iterable<string>): void => {
+    for (const n of names) if (!live.has(n)) (live.add(n), work.push(n));
+  };
+  const depend = (target: string, exprs: readonly Expr[]): void => {
+    let set = deps.get(target);
+    if (!set) deps.set(target, (set = new Set()));
+    for (const e of exprs) for (const n of E.namesIn(e)) set.add(n);
+  };
+  const scan = (list: readonly Statement[]): void =>
+    list.forEach((x) => {
+      switch (x.kind) {
+        case "const":
+        case "let":
+        case "assign":
+        case "accumulate": {
+          const value = "value" in x ? x.value : x.init;
+          if (value && !isPure(value)) mark([x.name, ...E.namesIn(value)]);
+          depend(x.name, value ? [value] : []);
+          break;
+        }
+        case "destructure":
+          if (!isPure(x.init)) mark(E.namesIn(x.init));
+          x.names.forEach((n) => n && depend(n, [x.init]));
+          break;
+        case "storeElement":
+        case "accumulateElement":
+          depend(x.array, [x.index, x.value]);
+          break;
+        case "if":
+          mark(E.namesIn(x.cond));
+          scan(x.then);
+          scan(x.else);
+          break;
+        case "while":
+          mark(E.namesIn(x.cond));
+          scan(x.body);
+          break;
+        default:
+          mark(exprsOf(x).flatMap((e) => E.namesIn(e)));
       }
-      if (s.kind === "if") (find(s.then), find(s.else));
-      if (s.kind === "while") find(s.body);
     });
-  find(body);
-  if (dead.size === 0) return body;
+  scan(body);
+  while (work.length > 0) mark(deps.get(work.pop()!) ?? []);
+  let changed = false;
   const go = (list: readonly Statement[]): Statement[] =>
-    list.flatMap((s): Statement[] => {
-      if ((s.kind === "let" || s.kind === "assign" || s.kind === "accumulate") && dead.has(s.name)) return [];
-      if (s.kind === "if") return [{ ...s, then: go(s.then), else: go(s.else) }];
-      if (s.kind === "while") return [{ ...s, body: go(s.body) }];
-      return [s];
+    list.flatMap((x): Statement[] => {
+      if ((x.kind === "let" || x.kind === "const") && !live.has(x.name) && (!x.init || isPure(x.init))) return (changed = true), [];
+      if ((x.kind === "assign" || x.kind === "accumulate") && !live.has(x.name) && isPure(x.value)) return (changed = true), [];
+      if (x.kind === "if") return [{ ...x, then: go(x.then), else: go(x.else) }];
+      if (x.kind === "while") return [{ ...x, body: go(x.body) }];
+      return [x];
     });
-  return go(body);
+  const result = go(body);
+  return changed ? result : body;
 }
 
 /** How many times each name is declared anywhere in the statements. */
@@ -599,15 +633,6 @@ function declarationCounts(body: readonly Statement[]): Map<string, number> {
     });
   count(body);
   return declared;
-}
-
-function updatesOf(list: readonly Statement[], name: string, out: (Statement & { kind: "assign" | "accumulate" })[] = []) {
-  for (const s of list) {
-    if ((s.kind === "assign" || s.kind === "accumulate") && s.name === name) out.push(s);
-    if (s.kind === "if") (updatesOf(s.then, name, out), updatesOf(s.else, name, out));
-    if (s.kind === "while") updatesOf(s.body, name, out);
-  }
-  return out;
 }
 
 /**
@@ -906,19 +931,4 @@ function replaceIn(s: Statement, f: (e: Expr) => Expr): Statement {
     default:
       return s;
   }
-}
-
-/**
- * A carried counter: it starts at an integer and every iteration ends with it plus or minus
- * an integer (no continue or break merges its value), so at iteration k it is start + step · k
- * exactly, and the backward loop needs no tape for it.
- */
-function inductionOf(s: Stmt & { kind: "loop" }, c: Carried): { start: number; step: number } | undefined {
-  if (c.init.kind !== "number" || !Number.isInteger(c.init.value) || c.next.kind !== "var") return undefined;
-  const next = c.next.id;
-  const def = s.body.find((x): x is Stmt & { kind: "let" } => x.kind === "let" && x.target === next);
-  if (!def || def.op.kind !== "prim" || (def.op.prim !== "+" && def.op.prim !== "-")) return undefined;
-  const [a, b] = def.op.args;
-  if (a?.kind !== "var" || a.id !== c.var || b?.kind !== "number" || !Number.isInteger(b.value)) return undefined;
-  return { start: c.init.value, step: def.op.prim === "+" ? b.value : -b.value };
 }
