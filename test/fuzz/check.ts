@@ -5,6 +5,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { tensor } from "../../runtime";
 import { compile } from "../harness";
+import type { Evaluation } from "./programs";
+
+/**
+ * Forward and reverse mode sum the same terms in different orders. Each agrees with the
+ * other to 1e-9 relative to the result, or, where terms cancel, to 1e-14 relative to the
+ * size of the terms (a few hundred roundings of the largest).
+ */
+export function agrees(generated: number, reference: number, magnitude: number): boolean {
+  return Math.abs(generated - reference) <= 1e-9 * Math.max(1, Math.abs(reference)) + 1e-14 * magnitude;
+}
 
 const REGRESSIONS = path.resolve(__dirname, "regressions");
 
@@ -12,7 +22,8 @@ export interface Regression {
   readonly kind: "gradient" | "tensor" | "robustness";
   readonly source: string;
   readonly wrt: number[];
-  readonly inputs: number[];
+  /** Numbers, and the array parameter's elements as an array (tensor cases: flat). */
+  readonly inputs: (number | number[])[];
   readonly note: string;
   /** The generated program itself, so the replay can use the forward-mode reference. */
   readonly program?: unknown;
@@ -33,8 +44,8 @@ export function saveRegression(r: Regression): string {
 export function checkGradient(
   source: string,
   wrt: readonly number[],
-  inputs: readonly number[],
-  reference?: (x: readonly number[]) => { gradient: number[]; value: number; kink: number; unstable: boolean },
+  inputs: readonly (number | readonly number[])[],
+  reference?: (x: readonly (number | readonly number[])[]) => Evaluation,
 ): string | undefined {
   const compiled = compile(source);
   if (compiled.typeErrors.length > 0) return `the generated program does not type-check: ${compiled.typeErrors.join("; ")}`;
@@ -48,10 +59,10 @@ export function checkGradient(
     return `the emitted code does not run: ${(e as Error).message}`;
   }
   const args = inputs.slice(0, program.f.length);
-  let gradient: number[];
+  let gradient: (number | number[])[];
   let value: number;
   try {
-    gradient = program.df(...args) as number[];
+    gradient = program.df(...args) as (number | number[])[];
     value = program.f(...args) as number;
   } catch (e) {
     return `running the program threw: ${(e as Error).message}`;
@@ -63,27 +74,40 @@ export function checkGradient(
     if (!Object.is(value, ref.value) && !(Math.abs(value - ref.value) <= 1e-12 * Math.max(1, Math.abs(ref.value)))) {
       return `the value ${value} differs from the reference ${ref.value}`;
     }
-    for (let k = 0; k < wrt.length; k++) {
-      const [g, r] = [gradient[k]!, ref.gradient[k]!];
-      if (Number.isNaN(r) && Number.isNaN(g)) continue;
+    const differs = (g: number, r: number, m: number): boolean => {
+      if (Number.isNaN(r) && Number.isNaN(g)) return false;
       // At a singular point (sqrt, hypot or atan2 at 0) reverse mode meets 0·∞, as in
       // PyTorch and JAX, where the forward reference sees a zero tangent: a NaN there is expected.
-      if (Number.isNaN(g) && ref.kink < 1e-9) continue;
-      if (!(Math.abs(g - r) <= 1e-9 * Math.max(1, Math.abs(r)))) return `d/dp${wrt[k]}: generated ${g}, forward-mode reference ${r}`;
+      if (Number.isNaN(g) && ref.kink < 1e-9) return false;
+      return !agrees(g, r, m);
+    };
+    for (let k = 0; k < wrt.length; k++) {
+      const [g, r, m] = [gradient[k]!, ref.gradient[k]!, ref.magnitude[k]!];
+      if (typeof r === "number") {
+        if (typeof g !== "number" || differs(g, r, m as number)) return `d/dp${wrt[k]}: generated ${g}, forward-mode reference ${r}`;
+        continue;
+      }
+      if (!Array.isArray(g) || g.length !== r.length) return `d/dp${wrt[k]}: generated ${JSON.stringify(g)}, expected an array of ${r.length}`;
+      for (let j = 0; j < r.length; j++) {
+        if (differs(g[j]!, r[j]!, (m as number[])[j]!)) return `d/dp${wrt[k]}[${j}]: generated ${g[j]}, forward-mode reference ${r[j]}`;
+      }
     }
     smooth &&= ref.kink > 1e-4;
   }
   if (!smooth) return undefined;
+  /** f with parameter i (element j of it, for an array) moved by d. */
+  const moved = (i: number, j: number, d: number): number =>
+    program.f(...args.map((a, k) => (k !== i ? a : typeof a === "number" ? a + d : a.map((v, m) => (m === j ? v + d : v)))));
   for (let k = 0; k < wrt.length; k++) {
     const h = 1e-6;
-    const plus = [...args];
-    const minus = [...args];
-    plus[wrt[k]!]! += h;
-    minus[wrt[k]!]! -= h;
-    const fd = (program.f(...plus) - program.f(...minus)) / (2 * h);
-    const scale = Math.max(1, Math.abs(fd), Math.abs(value));
-    if (Number.isFinite(fd) && !(Math.abs(gradient[k]! - fd) <= 1e-5 * scale)) {
-      return `d/dp${wrt[k]}: generated ${gradient[k]}, finite differences ${fd}`;
+    const g = gradient[k]!;
+    for (let j = 0; j < (typeof g === "number" ? 1 : g.length); j++) {
+      const fd = (moved(wrt[k]!, j, h) - moved(wrt[k]!, j, -h)) / (2 * h);
+      const scale = Math.max(1, Math.abs(fd), Math.abs(value));
+      const gj = typeof g === "number" ? g : g[j]!;
+      if (Number.isFinite(fd) && !(Math.abs(gj - fd) <= 1e-5 * scale)) {
+        return `d/dp${wrt[k]}${typeof g === "number" ? "" : `[${j}]`}: generated ${gj}, finite differences ${fd}`;
+      }
     }
   }
   return undefined;
@@ -97,7 +121,7 @@ export function checkTensorGradient(
   source: string,
   wrt: readonly number[],
   inputs: readonly (number | readonly number[])[],
-  reference: { value: number; gradient: (number | number[])[]; kink: number; unstable: boolean },
+  reference: Evaluation,
 ): string | undefined {
   if (reference.unstable) return undefined;
   const compiled = compile(source);
@@ -113,23 +137,22 @@ export function checkTensorGradient(
   const out = program.f(...args) as number | TensorLike;
   const value = typeof out === "number" ? out : out.data[0]!;
   const singular = reference.kink < 1e-9; // see checkGradient
-  const close = (a: number, b: number, tol: number) =>
-    (Number.isNaN(a) && (Number.isNaN(b) || singular)) || Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
+  const close = (a: number, b: number, magnitude: number) => (Number.isNaN(a) && (Number.isNaN(b) || singular)) || agrees(a, b, magnitude);
   // Past 1e150 the runtime's x·x·x and Math.pow overflow at different points: nothing to compare.
   if (Math.abs(reference.value) > 1e150) return undefined;
   // The runtime's kernels round differently from Math (pow(x, 3) is x·x·x): 1e-9, not 1e-12.
-  if (!close(value, reference.value, 1e-9)) return `the value ${value} differs from the reference ${reference.value}`;
+  if (!close(value, reference.value, 0)) return `the value ${value} differs from the reference ${reference.value}`;
   const gradient = program.df(...args) as (number | TensorLike)[];
   for (let k = 0; k < wrt.length; k++) {
-    const [g, r] = [gradient[k]!, reference.gradient[k]!];
+    const [g, r, m] = [gradient[k]!, reference.gradient[k]!, reference.magnitude[k]!];
     if (typeof r === "number") {
       if (typeof g !== "number") return `d/dp${wrt[k]}: a number parameter got a ${typeof g} gradient`;
-      if (!close(g, r, 1e-9)) return `d/dp${wrt[k]}: generated ${g}, forward-mode reference ${r}`;
+      if (!close(g, r, m as number)) return `d/dp${wrt[k]}: generated ${g}, forward-mode reference ${r}`;
       continue;
     }
     if (typeof g === "number" || g.shape.join() !== "3" || g.dtype !== "float64") return `d/dp${wrt[k]}: the gradient is not a float64 tensor of shape [3]`;
     for (let j = 0; j < 3; j++) {
-      if (!close(g.data[j]!, r[j]!, 1e-9)) return `d/dp${wrt[k]}[${j}]: generated ${g.data[j]}, forward-mode reference ${r[j]}`;
+      if (!close(g.data[j]!, r[j]!, (m as number[])[j]!)) return `d/dp${wrt[k]}[${j}]: generated ${g.data[j]}, forward-mode reference ${r[j]}`;
     }
   }
   return undefined;

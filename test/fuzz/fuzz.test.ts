@@ -24,7 +24,7 @@ const TIMEOUT = 60_000 + RUNS * 1000;
 // subnormals, which test the reference's arithmetic more than the transformer).
 const inputsArb = fc.array(fc.integer({ min: -2000, max: 2000 }).map((v) => v / 1000), { minLength: 3, maxLength: 3 });
 
-function report(kind: Regression["kind"], source: string, wrt: number[], inputs: number[], failure: string, program?: Program): string {
+function report(kind: Regression["kind"], source: string, wrt: number[], inputs: (number | number[])[], failure: string, program?: Program): string {
   const file = saveRegression({ kind, source, wrt, inputs, note: failure, program });
   return `${failure}\ninputs: ${JSON.stringify(inputs)}\nsaved: ${path.relative(process.cwd(), file)}\n--- program ---\n${source}`;
 }
@@ -32,8 +32,10 @@ function report(kind: Regression["kind"], source: string, wrt: number[], inputs:
 describe("differential testing", () => {
   it(`random programs: generated gradients match forward mode and finite differences (${RUNS} runs, seed ${SEED})`, () => {
     fc.assert(
-      fc.property(programArb, inputsArb, (program: Program, inputs: number[]) => {
+      fc.property(programArb, inputsArb, inputsArb, (program: Program, numbers: number[], elements: number[]) => {
         const source = printProgram(program);
+        // The numbers the parameters take, then the array parameter's elements, if any.
+        const inputs = [...numbers.slice(0, program.main.params.length), ...(program.array ? [elements] : [])];
         const failure = checkGradient(source, program.wrt, inputs, (x) => evaluate(program, x));
         if (failure) throw new Error(report("gradient", source, program.wrt, inputs, failure, program));
       }),

@@ -26,6 +26,11 @@ export type Stmt =
   | { k: "if"; a: Expr; b: Expr; then: Stmt[]; else: Stmt[] }
   /** for (let i = 0; i < count; i++) { body; if (i === skip) continue; ...; if (a > b) break } */
   | { k: "for"; count: number; body: Stmt[]; skip?: number; breakIf?: { a: Expr; b: Expr } }
+  /**
+   * Over the array parameter xs, by for...of or by index, with v its element:
+   * m = tanh(m + e), skipped by continue when v > skipAbove.
+   */
+  | { k: "overArray"; byIndex: boolean; name: string; e: Expr; skipAbove?: number }
   | { k: "return"; e: Expr };
 
 export interface Fn {
@@ -38,8 +43,14 @@ export interface Program {
   /** Helpers h0, h1, ...: each may call only the ones before it. */
   readonly helpers: Fn[];
   readonly main: Fn;
+  /** Parameter indices; main's array parameter xs, when it has one, comes after its numbers. */
   readonly wrt: number[];
+  /** Whether main takes `xs: number[]` (3 elements), read as xs[0]! ... and by loops over it. */
+  readonly array?: boolean;
 }
+
+/** The elements of main's array parameter, as the expressions read them (leaves like variables). */
+export const ELEMENTS = ["xs[0]!", "xs[1]!", "xs[2]!"];
 
 // ---- generation ----
 
@@ -69,7 +80,7 @@ function exprArb(vars: readonly string[], helpers: readonly Fn[], depth: number)
   return fc.oneof(...options);
 }
 
-function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: string): fc.Arbitrary<{ body: Stmt[]; result: Expr }> {
+function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: string, array = false): fc.Arbitrary<{ body: Stmt[]; result: Expr }> {
   // Statements are generated as a sequence; names are introduced in order so every read is
   // of a variable already assigned on every path.
   return fc.integer({ min: 0, max: 4 }).chain((count) => {
@@ -113,6 +124,13 @@ function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: stri
             ]),
           ),
         );
+        if (array) {
+          options.push(
+            fc.tuple(fc.boolean(), fc.constantFrom(...mutables), exprArb([...vars, "v"], helpers, 2), fc.option(fc.constantFrom(-0.5, 0, 0.5), { nil: undefined })).chain(([byIndex, name, e, skipAbove]) =>
+              step(i + 1, vars, mutables).map((rest): Stmt[] => [{ k: "overArray", byIndex, name, e, skipAbove }, ...rest]),
+            ),
+          );
+        }
         options.push(
           fc.tuple(exprArb(vars, helpers, 2), exprArb(vars, helpers, 2), fc.constantFrom(...mutables), fc.constantFrom(...mutables), fc.boolean(), exprArb(vars, helpers, 2)).chain(
             ([a, b, m1, m2, early, returned]) =>
@@ -127,14 +145,16 @@ function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: stri
       }
       return fc.oneof(...options);
     };
-    return step(0, params, []).chain((body) => {
-      const declared = [...params, ...body.flatMap((s) => (s.k === "let" ? [s.name] : []))];
+    const leaves = array ? [...params, ...ELEMENTS] : params;
+    return step(0, leaves, []).chain((body) => {
+      const declared = [...leaves, ...body.flatMap((s) => (s.k === "let" ? [s.name] : []))];
       return exprArb(declared, helpers, 3).map((result) => ({ body, result }));
     });
   });
 }
 
-export const programArb: fc.Arbitrary<Program> = fc.integer({ min: 0, max: 2 }).chain((helperCount) => {
+function makeProgramArb(arrays: boolean): fc.Arbitrary<Program> {
+  return fc.integer({ min: 0, max: 2 }).chain((helperCount) => {
   const helpersArb = (i: number, done: Fn[]): fc.Arbitrary<Fn[]> => {
     if (i >= helperCount) return fc.constant(done);
     return fc.integer({ min: 1, max: 2 }).chain((arity) => {
@@ -143,16 +163,21 @@ export const programArb: fc.Arbitrary<Program> = fc.integer({ min: 0, max: 2 }).
     });
   };
   return helpersArb(0, []).chain((helpers) =>
-    fc.integer({ min: 1, max: 3 }).chain((arity) => {
+    fc.tuple(fc.integer({ min: 1, max: 3 }), arrays ? fc.boolean() : fc.constant(false)).chain(([arity, array]) => {
       const params = Array.from({ length: arity }, (_, k) => `p${k}`);
-      return fc.tuple(bodyArb(params, helpers, ""), fc.subarray(params.map((_, k) => k), { minLength: 1 }), fc.boolean()).map(([{ body, result }, wrt, reversed]) => ({
+      const indices = Array.from({ length: arity + (array ? 1 : 0) }, (_, k) => k);
+      return fc.tuple(bodyArb(params, helpers, "", array), fc.subarray(indices, { minLength: 1 }), fc.boolean()).map(([{ body, result }, wrt, reversed]) => ({
         helpers,
         main: { params, body, result },
         wrt: reversed ? [...wrt].reverse() : wrt,
+        ...(array ? { array } : {}),
       }));
     }),
   );
-});
+  });
+}
+
+export const programArb: fc.Arbitrary<Program> = makeProgramArb(true);
 
 // ---- printing ----
 
@@ -231,6 +256,14 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
           `${indent}}`,
         ];
       }
+      case "overArray":
+        return [
+          s.byIndex ? `${indent}for (let j = 0; j < xs.length; j++) {` : `${indent}for (const v of xs) {`,
+          ...(s.byIndex ? [`${indent}  const v = xs[j]!;`] : []),
+          ...(s.skipAbove !== undefined ? [`${indent}  if (v > ${literalText(s.skipAbove)}) continue;`] : []),
+          `${indent}  ${s.name} = Math.tanh(${s.name} + ${printExpr(s.e)});`,
+          `${indent}}`,
+        ];
       case "if":
         return [
           `${indent}if (${printExpr(s.a)} > ${printExpr(s.b)}) {`,
@@ -243,9 +276,10 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
   });
 }
 
-function printFn(name: string, fn: Fn, exported: boolean): string {
+function printFn(name: string, fn: Fn, exported: boolean, array = false): string {
+  const params = [...fn.params.map((p) => `${p}: number`), ...(array ? ["xs: number[]"] : [])];
   return [
-    `${exported ? "export " : ""}function ${name}(${fn.params.map((p) => `${p}: number`).join(", ")}): number {`,
+    `${exported ? "export " : ""}function ${name}(${params.join(", ")}): number {`,
     ...printBody(fn.body, "  "),
     `  return ${printExpr(fn.result)};`,
     `}`,
@@ -257,7 +291,7 @@ export function printProgram(program: Program): string {
   return [
     `import { grad, stopGradient, reverseGradient, gradHook } from "adjoint";`,
     ...program.helpers.map((h, i) => printFn(`h${i}`, h, false)),
-    printFn("f", program.main, true),
+    printFn("f", program.main, true, program.array),
     `export const df = grad(f, { wrt: [${program.wrt.join(", ")}] });`,
   ].join("\n");
 }
@@ -268,15 +302,37 @@ export function printProgram(program: Program): string {
 interface Dual {
   readonly v: number;
   readonly d: number;
+  /**
+   * A bound on the size of the terms summed into d (d computed with every partial
+   * derivative's absolute value): where terms cancel, both gradients carry rounding errors
+   * of this size, not of d's.
+   */
+  readonly m: number;
 }
+
+/** A value whose derivative is the sum of partial · operand derivative. */
+function lin(v: number, ...terms: [number, Dual][]): Dual {
+  let d = 0;
+  let m = 0;
+  for (const [partial, x] of terms) {
+    d += partial * x.d;
+    m += Math.abs(partial) * x.m;
+  }
+  return { v, d, m };
+}
+
+const constant = (v: number): Dual => ({ v, d: 0, m: 0 });
 
 /** Distance to the nearest kink met while evaluating (finite differences are unreliable near one). */
 export interface Evaluation {
   readonly value: number;
-  readonly gradient: number[];
+  /** One entry per wrt index: a number, or for the array parameter one per element. */
+  readonly gradient: (number | number[])[];
   readonly kink: number;
   /** A periodic function of a huge argument was met: nothing can be compared. */
   readonly unstable: boolean;
+  /** For each gradient entry, the size of the terms summed into it (see Dual.m). */
+  readonly magnitude: (number | number[])[];
 }
 
 class ReturnSignal {
@@ -321,7 +377,7 @@ function binaryValue(op: Binary, a: number, b: number): number {
  * `bothBranches`: evaluate both sides of a conditional (for tensor programs, whose `where`
  * computes both, so a singular derivative on the side not taken still meets 0·∞).
  */
-export function evaluate(program: Program, inputs: readonly number[], bothBranches = false): Evaluation {
+export function evaluate(program: Program, inputs: readonly (number | readonly number[])[], bothBranches = false): Evaluation {
   const cube = (v: number): number => Math.pow(v, 3);
   let kink = Infinity;
   const near = (distance: number) => {
@@ -333,94 +389,94 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
   const periodic = (v: number) => {
     if (Math.abs(v) > 1e6) unstable = true;
   };
-  const run = (fn: Fn, args: readonly Dual[]): Dual => {
+  const run = (fn: Fn, args: readonly Dual[], elements: readonly Dual[] = []): Dual => {
     const env = new Map<string, Dual>(fn.params.map((p, i) => [p, args[i]!]));
+    elements.forEach((e, j) => env.set(ELEMENTS[j]!, e));
     const expr = (e: Expr): Dual => {
       switch (e.k) {
         case "var":
           return env.get(e.name)!;
         case "num":
-          return { v: e.v, d: 0 };
+          return constant(e.v);
         case "unary": {
           const a = expr(e.a);
           // No tangent in, none out: reverse mode never evaluates the rule on a value no
           // gradient depends on, so neither does the reference (0/0 there is not a NaN gradient).
           if (e.op === "sin" || e.op === "cos" || e.op === "expSin") periodic(a.v);
-          if (a.d === 0) return { v: e.op === "cube" ? cube(a.v) : unaryValue(e.op, a.v), d: 0 };
+          if (a.d === 0 && a.m === 0) return constant(e.op === "cube" ? cube(a.v) : unaryValue(e.op, a.v));
           switch (e.op) {
             case "sin":
-              return { v: Math.sin(a.v), d: Math.cos(a.v) * a.d };
+              return lin(Math.sin(a.v), [Math.cos(a.v), a]);
             case "cos":
-              return { v: Math.cos(a.v), d: -Math.sin(a.v) * a.d };
+              return lin(Math.cos(a.v), [-Math.sin(a.v), a]);
             case "tanh": {
               const t = Math.tanh(a.v);
-              return { v: t, d: (1 - t * t) * a.d };
+              return lin(t, [1 - t * t, a]);
             }
             case "atan":
-              return { v: Math.atan(a.v), d: a.d / (1 + a.v * a.v) };
+              return lin(Math.atan(a.v), [1 / (1 + a.v * a.v), a]);
             case "expSin": {
               const v = Math.exp(Math.sin(a.v));
-              return { v, d: v * Math.cos(a.v) * a.d };
+              return lin(v, [v * Math.cos(a.v), a]);
             }
             case "logSq": {
               const q = 1 + a.v ** 2;
-              return { v: Math.log(q), d: ((2 * a.v) / q) * a.d };
+              return lin(Math.log(q), [(2 * a.v) / q, a]);
             }
             case "sqrtSq": {
               const s = Math.sqrt(1 + a.v * a.v);
-              return { v: s, d: (a.v / s) * a.d };
+              return lin(s, [a.v / s, a]);
             }
             case "abs":
               near(a.v);
-              return { v: Math.abs(a.v), d: Math.sign(a.v) * a.d };
+              return lin(Math.abs(a.v), [Math.sign(a.v), a]);
             case "square":
-              return { v: a.v ** 2, d: 2 * a.v * a.d };
+              return lin(a.v ** 2, [2 * a.v, a]);
             case "cube":
-              return { v: cube(a.v), d: 3 * a.v * a.v * a.d };
+              return lin(cube(a.v), [3 * a.v * a.v, a]);
             case "neg":
-              return { v: -a.v, d: -a.d };
+              return lin(-a.v, [-1, a]);
           }
           break;
         }
         case "binary": {
           const a = expr(e.a);
           const b = expr(e.b);
-          if (a.d === 0 && b.d === 0) {
+          if (a.d === 0 && b.d === 0 && a.m === 0 && b.m === 0) {
             // Kinks and singular points count even without a tangent: reverse mode still
             // evaluates the rule there when the operand is active on another path.
             if (e.op === "max" || e.op === "min") near(a.v - b.v);
             if (e.op === "hypot" || e.op === "atan2") near(Math.hypot(a.v, b.v));
-            return { v: binaryValue(e.op, a.v, b.v), d: 0 };
+            return constant(binaryValue(e.op, a.v, b.v));
           }
           switch (e.op) {
             case "+":
-              return { v: a.v + b.v, d: a.d + b.d };
+              return lin(a.v + b.v, [1, a], [1, b]);
             case "-":
-              return { v: a.v - b.v, d: a.d - b.d };
+              return lin(a.v - b.v, [1, a], [-1, b]);
             case "*":
-              return { v: a.v * b.v, d: a.d * b.v + a.v * b.d };
+              return lin(a.v * b.v, [b.v, a], [a.v, b]);
             case "safeDiv": {
               periodic(b.v);
               const q = 2 + Math.cos(b.v);
-              return { v: a.v / q, d: a.d / q + (a.v * Math.sin(b.v) * b.d) / (q * q) };
+              return lin(a.v / q, [1 / q, a], [(a.v * Math.sin(b.v)) / (q * q), b]);
             }
             case "max":
             case "min": {
               near(a.v - b.v);
               const v = e.op === "max" ? Math.max(a.v, b.v) : Math.min(a.v, b.v);
               // Ties split the gradient evenly (PyTorch).
-              const d = a.v === b.v ? (a.d + b.d) / 2 : v === a.v ? a.d : b.d;
-              return { v, d };
+              return a.v === b.v ? lin(v, [0.5, a], [0.5, b]) : lin(v, [1, v === a.v ? a : b]);
             }
             case "hypot": {
               const h = Math.hypot(a.v, b.v);
               near(h);
-              return { v: h, d: (a.v * a.d + b.v * b.d) / h };
+              return lin(h, [a.v / h, a], [b.v / h, b]);
             }
             case "atan2": {
               const r = a.v * a.v + b.v * b.v;
               near(Math.sqrt(r));
-              return { v: Math.atan2(a.v, b.v), d: (b.v * a.d - a.v * b.d) / r };
+              return lin(Math.atan2(a.v, b.v), [b.v / r, a], [-a.v / r, b]);
             }
           }
           break;
@@ -438,14 +494,14 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
         case "call":
           return run(program.helpers[e.helper]!, e.args.map(expr));
         case "stop":
-          return { v: expr(e.a).v, d: 0 };
+          return constant(expr(e.a).v);
         case "reverse": {
           const a = expr(e.a);
-          return { v: a.v, d: -e.lambda * a.d };
+          return lin(a.v, [-e.lambda, a]);
         }
         case "hook": {
           const a = expr(e.a);
-          return { v: a.v, d: e.scale * a.d };
+          return lin(a.v, [e.scale, a]);
         }
       }
       throw new Error("unreachable");
@@ -464,10 +520,10 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
               s.op === "="
                 ? value
                 : s.op === "+="
-                  ? { v: old.v + value.v, d: old.d + value.d }
+                  ? lin(old.v + value.v, [1, old], [1, value])
                   : s.op === "-="
-                    ? { v: old.v - value.v, d: old.d - value.d }
-                    : { v: old.v * value.v, d: old.d * value.v + old.v * value.d },
+                    ? lin(old.v - value.v, [1, old], [-1, value])
+                    : lin(old.v * value.v, [value.v, old], [old.v, value]),
             );
             break;
           }
@@ -480,6 +536,20 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
             block(a.v > b.v ? s.then : s.else);
             break;
           }
+          case "overArray":
+            for (const element of ELEMENTS) {
+              const v = env.get(element)!;
+              env.set("v", v);
+              if (s.skipAbove !== undefined) {
+                near(v.v - s.skipAbove);
+                if (v.v > s.skipAbove) continue;
+              }
+              const e = expr(s.e);
+              const m = env.get(s.name)!;
+              const t = Math.tanh(m.v + e.v);
+              env.set(s.name, lin(t, [1 - t * t, m], [1 - t * t, e]));
+            }
+            break;
           case "for":
             for (let i = 0; i < s.count; i++) {
               const [first, ...others] = s.body;
@@ -505,15 +575,25 @@ export function evaluate(program: Program, inputs: readonly number[], bothBranch
     }
   };
   let value = NaN;
-  const gradient = program.wrt.map((i) => {
+  const n = program.main.params.length;
+  const numbers = inputs.slice(0, n) as number[];
+  const array = program.array ? (inputs[n] as readonly number[]) : [];
+  const seed = (v: number, on: boolean): Dual => ({ v, d: on ? 1 : 0, m: on ? 1 : 0 });
+  /** The derivative along one input, parameter i or element j of the array, and its magnitude. */
+  const along = (i: number, j = -1): Dual => {
     const out = run(
       program.main,
-      inputs.map((v, k) => ({ v, d: k === i ? 1 : 0 })),
+      numbers.map((v, k) => seed(v, k === i)),
+      array.map((v, k) => seed(v, i === n && k === j)),
     );
     value = out.v;
-    return out.d;
-  });
-  return { value, gradient, kink, unstable };
+    return out;
+  };
+  const duals = program.wrt.map((i) => (i === n ? array.map((_, j) => along(i, j)) : along(i)));
+  if (program.wrt.length === 0) along(-1);
+  const gradient = duals.map((x) => (Array.isArray(x) ? x.map((y) => y.d) : (x as Dual).d));
+  const magnitude = duals.map((x) => (Array.isArray(x) ? x.map((y) => y.m) : (x as Dual).m));
+  return { value, gradient, kink, unstable, magnitude };
 }
 
 // ---- tensor programs ----
@@ -553,7 +633,7 @@ function toTensorFn(fn: Fn): Fn {
   return { params: fn.params, body, result: toTensorExpr(fn.result) };
 }
 
-export const tensorProgramArb: fc.Arbitrary<Program> = programArb.map((p) => ({
+export const tensorProgramArb: fc.Arbitrary<Program> = makeProgramArb(false).map((p) => ({
   helpers: p.helpers.map(toTensorFn),
   main: toTensorFn(p.main),
   wrt: p.wrt,
@@ -640,22 +720,25 @@ export function printTensorProgram(program: Program): string {
 export function evaluateTensor(
   program: Program,
   inputs: readonly (number | readonly number[])[],
-): { value: number; gradient: (number | number[])[]; kink: number; unstable: boolean } {
+): Evaluation {
   let value = 0;
   let kink = Infinity;
   let unstable = false;
   const gradient: (number | number[])[] = program.wrt.map((i) => (isTensorParam(i) ? [0, 0, 0] : 0));
+  const magnitude: (number | number[])[] = program.wrt.map((i) => (isTensorParam(i) ? [0, 0, 0] : 0));
   for (let j = 0; j < 3; j++) {
     const scalars = inputs.map((x) => (typeof x === "number" ? x : x[j]!));
     const r = evaluate(program, scalars, true);
     value += r.value;
     kink = Math.min(kink, r.kink);
     unstable ||= r.unstable;
-    r.gradient.forEach((g, k) => {
-      const slot = gradient[k]!;
-      if (typeof slot === "number") gradient[k] = slot + g;
-      else slot[j] = g;
-    });
+    const add = (into: (number | number[])[], k: number, x: number): void => {
+      const slot = into[k]!;
+      if (typeof slot === "number") into[k] = slot + x;
+      else slot[j] = x;
+    };
+    (r.gradient as number[]).forEach((g, k) => add(gradient, k, g));
+    (r.magnitude as number[]).forEach((m, k) => add(magnitude, k, m));
   }
-  return { value, gradient, kink, unstable };
+  return { value, gradient, kink, unstable, magnitude };
 }

@@ -27,10 +27,11 @@ describe("fuzz regressions", () => {
     if (r.kind === "tensor" && program) {
       // Inputs were saved flat: tensors of 3, then numbers, by parameter.
       const args: (number | number[])[] = [];
+      const flat = r.inputs as number[];
       let k = 0;
       program.main.params.forEach((_, i) => {
-        if (isTensorParam(i)) args.push(r.inputs.slice(k, (k += 3)));
-        else args.push(r.inputs[k++]!);
+        if (isTensorParam(i)) args.push(flat.slice(k, (k += 3)));
+        else args.push(flat[k++]!);
       });
       expect(checkTensorGradient(r.source, r.wrt, args, evaluateTensor(program, args))).toBeUndefined();
       return;
