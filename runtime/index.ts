@@ -17,4 +17,4 @@ export {
   powGradBase, powGradExponent, customGradients, logSoftmaxGrad, gatherGrad,
 } from "./adjoints";
 export { reductionSize } from "./ops";
-export { numberTape, growTape, zerosLikeArray } from "./tape";
+export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";

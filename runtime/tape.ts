@@ -20,3 +20,8 @@ export function zerosLikeArray(x: ArrayLike<number>): number[] | Float64Array | 
   if (x instanceof Float64Array) return new Float64Array(x.length);
   return new Array<number>(x.length).fill(0);
 }
+
+/** Adds a callee's gradient for an array argument into the caller's gradient of that array, in place. */
+export function addIntoArray(target: number[] | Float64Array | Float32Array, source: ArrayLike<number>): void {
+  for (let i = 0; i < source.length; i++) target[i]! += source[i]!;
+}

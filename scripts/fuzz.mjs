@@ -36,7 +36,7 @@ function runProperty(name) {
       // A pattern that matched no test would pass silently: exactly one must have run.
       const code = exit === 0 && !/Tests\s+1 passed/.test(output.replace(/\x1b\[[0-9;]*m/g, "")) ? 1 : exit;
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
-      console.log(`\n=== ${name}: ${code === 0 ? "passed" : "FAILED"} in ${seconds} s ===`);
+      console.log(`\n=== ${name.replace(/:$/, "")}: ${code === 0 ? "passed" : "FAILED"} in ${seconds} s ===`);
       if (code !== 0) console.log(output);
       resolve(code ?? 1);
     });

@@ -43,8 +43,8 @@ const CASES: Record<string, string> = {
     export const df = grad(f);`,
   ADJ203: `
     function f(x: number) {
-      const pair = [x, 2 * x]; // <-
-      return pair[0]! * 3;
+      const pair = { first: x, second: 2 * x }; // <-
+      return pair.first * 3;
     }
     export const df = grad(f);`,
   ADJ204: `

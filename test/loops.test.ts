@@ -172,6 +172,136 @@ describe("arrays", () => {
   });
 });
 
+describe("arrays passed to other functions", () => {
+  it("a helper's gradient for an array argument is added into the caller's, the same array passed twice included", () => {
+    const p = build(`
+      function dot(a: Float64Array, b: Float64Array): number {
+        let s = 0;
+        for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+        return s;
+      }
+      function norm2(a: Float64Array): number {
+        return dot(a, a);
+      }
+      export function loss(w: Float64Array, x: Float64Array, t: number): number {
+        const r = dot(w, x) - t;
+        let penalty = 0;
+        for (let k = 0; k < 2; k++) penalty = penalty * 0.5 + norm2(w);
+        return r * r + 0.1 * penalty;
+      }
+      export const dloss = grad(loss, { wrt: [0, 1, 2] });
+    `);
+    const w = Float64Array.from([0.5, -1, 2]);
+    const x = Float64Array.from([1.5, 0.25, -0.5]);
+    const t = 0.3;
+    const [dw, dx, dt] = p.dloss(w, x, t);
+    const r = 0.75 - 0.25 - 1 - t;
+    // penalty = 1.5 |w|², so d/dw = 2 r x + 0.1 · 1.5 · 2 w.
+    expect(dw).toBeInstanceOf(Float64Array);
+    Array.from(dw as Float64Array).forEach((g, i) => expectClose(g, 2 * r * x[i]! + 0.3 * w[i]!, 1e-12));
+    Array.from(dx as Float64Array).forEach((g, i) => expectClose(g, 2 * r * w[i]!, 1e-12));
+    expectClose(dt, -2 * r, 1e-12);
+  });
+});
+
+describe("arrays the function creates and writes", () => {
+  /** Central differences of f along each element of xs (number[] or Float64Array). */
+  function arrayDifferences<A extends number[] | Float64Array>(f: (xs: A) => number, xs: A): number[] {
+    return Array.from(xs, (_, i) => {
+      const at = (d: number) => {
+        const ys = xs.slice() as A;
+        ys[i]! += d;
+        return f(ys);
+      };
+      return (at(1e-6) - at(-1e-6)) / 2e-6;
+    });
+  }
+
+  it("prefix sums written into a Float64Array, then read back in another loop", () => {
+    const p = build(`
+      export function f(x: Float64Array, w: number): number {
+        const s = new Float64Array(x.length);
+        let acc = 0;
+        for (let i = 0; i < x.length; i++) {
+          acc += x[i]! * w;
+          s[i] = acc;
+        }
+        let total = 0;
+        for (let i = 0; i < s.length; i++) {
+          const v = s[i]!;
+          total += v * v;
+        }
+        return total;
+      }
+      export const df = grad(f, { wrt: [0, 1] });
+    `);
+    const x = Float64Array.from([0.5, -1.25, 2, 0.75]);
+    const [dx, dw] = p.df(x, 1.5);
+    expect(dx).toBeInstanceOf(Float64Array);
+    Array.from(dx as Float64Array).forEach((g, i) => expectClose(g, arrayDifferences((y: Float64Array) => p.f(y, 1.5), x)[i]!, 1e-6));
+    expectClose(dw, finiteDifference((w: number) => p.f(x, w), [1.5], 0), 1e-6);
+  });
+
+  it("elements overwritten in place, in nested loops, reading neighbours the same pass wrote", () => {
+    const p = build(`
+      export function smooth(x: number[], passes: number): number {
+        const a = [x[0]!, x[1]!, x[2]!, x[3]!];
+        for (let p = 0; p < passes; p++) {
+          for (let i = 1; i < 3; i++) {
+            a[i] = 0.5 * a[i]! + 0.25 * (a[i - 1]! * a[i + 1]!);
+          }
+          a[0] = a[0]! * a[3]!;
+          a[3] -= Math.sin(a[1]!);
+        }
+        return a[0]! + 2 * a[1]! + 3 * a[2]! * a[2]! + a[3]!;
+      }
+      export const dsmooth = grad(smooth);
+    `);
+    for (const passes of [0, 1, 3]) {
+      const x = [0.9, -0.4, 1.3, 0.6];
+      const dx = p.dsmooth(x, passes);
+      expect(dx).toHaveLength(4);
+      dx.forEach((g: number, i: number) => expectClose(g, arrayDifferences((y: number[]) => p.smooth(y, passes), x)[i]!, 1e-6));
+    }
+  });
+
+  it("a store inside a branch, a value stored twice, and a read before the first write", () => {
+    const p = build(`
+      export function f(x: number, y: number): number {
+        const a = new Array<number>(3).fill(0);
+        const before = a[1]!;
+        a[1] = x * y;
+        for (let i = 0; i < 3; i++) {
+          const c = a[1]!;
+          if (c > 0) a[i] += x;
+          else a[i] = y * a[i]!;
+          const v = a[i]!;
+          a[2] = v * v + before;
+        }
+        return a[0]! * a[1]! + a[2]!;
+      }
+      export const df = grad(f, { wrt: [0, 1] });
+    `);
+    for (const [x, y] of [[0.7, 1.2], [-0.5, 0.8], [1.1, -0.3]] as const) {
+      const [dx, dy] = p.df(x, y);
+      expectClose(dx, finiteDifference(p.f, [x, y], 0), 1e-6);
+      expectClose(dy, finiteDifference(p.f, [x, y], 1), 1e-6);
+    }
+  });
+
+  it("refuses what it cannot follow: an array created in a loop, passed on, reassigned, or read by an expression kept as written", () => {
+    const refused = (body: string): string[] =>
+      compile(`import { grad } from "adjoint";\nfunction g(a: number[]) { return a[0]!; }\nfunction f(x: number) {\n${body}\n}\nexport const df = grad(f);\n`).codes;
+    expect(refused("let s = 0;\nfor (let i = 0; i < 2; i++) { const a = [x, x]; a[0] = x * i; s += a[0]!; }\nreturn s;")).toEqual(["ADJ203@5"]);
+    expect(refused("const a = [x, 2];\na[1] = x;\nreturn g(a);")).toEqual(["ADJ203@6"]);
+    expect(refused("let a = [x, 2];\na = [1, x];\nreturn a[0]!;")).toEqual(["ADJ205@4"]);
+    expect(refused("const a = [x, 2];\na[0] = x * x;\nreturn a.reduce((s, v) => s + v, 0);")).toEqual(["ADJ203@6"]);
+    expect(refused("const a = new Array<number>(2).fill(x);\nreturn a[0]!;")).toEqual(["ADJ203@4"]);
+    // A condition is kept as written and evaluated again by the backward sweep: read the element first.
+    expect(refused("const a = [x, 2];\nif (a[0]! > 1) a[1] = x;\nreturn a[1]!;")).toEqual(["ADJ203@5"]);
+  });
+});
+
 describe("for...of", () => {
   /** The gradient of f with respect to each element of xs, by central differences. */
   function elementDifferences(f: (xs: number[], ...rest: number[]) => number, xs: number[], ...rest: number[]): number[] {

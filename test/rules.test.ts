@@ -80,6 +80,14 @@ const CASES: Record<string, Case> = {
 
 /** Rules whose operands are not numbers: their own check. */
 const SPECIAL: Record<string, () => void> = {
+  // [a, b, c]: an array the function creates; each element's adjoint is the array adjoint's.
+  arrayOf: () => checkProgram("export function f(x: number, y: number) { const a = [x * y, y, x]; a[1] = a[1]! * a[2]!; return a[0]! * a[2]! + Math.sin(a[1]!); }", 2),
+  // x[i] of an array the function writes, read inside a loop: logged, read back by the backward sweep.
+  loggedIndex: () =>
+    checkProgram(
+      "export function f(x: number, y: number) { const a = [x, y]; let s = 0; for (let i = 0; i < 2; i++) { s += a[i]! * a[1 - i]!; a[i] = s * x; } return s + a[0]! * a[1]!; }",
+      2,
+    ),
   // x[i] of an array parameter: the gradient is an array of the same kind, checked element by element.
   index: () => {
     const { f, df } = compile(`
@@ -105,6 +113,16 @@ const SPECIAL: Record<string, () => void> = {
     }
   },
 };
+
+/** Number programs checked against finite differences at a few points. */
+function checkProgram(source: string, arity: number): void {
+  const { f, df } = compile(`import { grad } from "adjoint";\n${source}\nexport const df = grad(f, { wrt: [${Array.from({ length: arity }, (_, k) => k).join(", ")}] });`).run();
+  const random = sampler(7);
+  for (let point = 0; point < 20; point++) {
+    const args = Array.from({ length: arity }, () => 4 * random() - 2);
+    (df(...args) as number[]).forEach((g, k) => expectClose(g, finiteDifference(f, args, k), 1e-6));
+  }
+}
 
 /** A small seeded generator, so the sampled points are the same on every run. */
 function sampler(seed: number): () => number {

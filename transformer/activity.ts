@@ -25,6 +25,7 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
   const vars = (atoms: readonly Atom[]): VarId[] => atoms.flatMap(atomVars);
   for (const s of statements) {
     if (s.kind === "merge") edges.push({ target: s.target, inputs: vars([s.value]) });
+    if (s.kind === "store") edges.push({ target: s.array, inputs: vars([s.value]) });
     if (s.kind === "loop") s.carried.forEach((c) => edges.push({ target: c.var, inputs: vars([c.init, c.next]) }));
     if (s.kind !== "let") continue;
     const op = s.op;
@@ -72,7 +73,8 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
 
 /** A gradient must flow through an expression kept as written, or through a value that is not a number: refuse it. */
 function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: LoweredFunction): void {
-  if (s.kind !== "let" || !active.has(s.target)) return;
+  // An array the function writes carries the gradients of its elements, not of its allocation.
+  if (s.kind !== "let" || !active.has(s.target) || fn.localArrays.has(s.target)) return;
   if (s.op.kind !== "opaque") {
     if (!isDifferentiable(fn.vars[s.target]!)) {
       throw new AdjointError("ADJ104", s.node, "A gradient would have to flow through a value that is neither a number nor a Tensor.");

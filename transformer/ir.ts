@@ -60,6 +60,8 @@ export type Stmt =
   | { readonly kind: "effect"; readonly expr: Opaque; readonly node: ts.Node }
   /** Ends the path: nothing after it runs, and the backward sweep never reaches it. */
   | { readonly kind: "throw"; readonly expr: Opaque; readonly node: ts.Node }
+  /** array[index] = value, into an array the function created (localArrays). */
+  | { readonly kind: "store"; readonly array: VarId; readonly index: Atom; readonly value: Atom; readonly node: ts.Node }
   /** Assigns a merge variable at the end of a branch. */
   | { readonly kind: "merge"; readonly target: VarId; readonly value: Atom }
   | {
@@ -99,8 +101,8 @@ export interface Carried {
   readonly init: Atom;
   /** Its value at the end of an iteration, computed in the body. */
   readonly next: Atom;
-  /** Set for a counter: at the start of iteration k it is start + step · k. */
-  readonly counter?: { readonly start: number; readonly step: number };
+  /** Set for a counter: at the start of iteration k it is init + counterStep · k, exactly (integers). */
+  readonly counterStep?: number;
 }
 
 export interface Param {
@@ -118,6 +120,8 @@ export interface LoweredFunction {
   readonly params: readonly Param[];
   readonly body: readonly Stmt[];
   readonly result: Atom;
+  /** Arrays the function creates (arrayOf or an allocation kept as written) and writes with store. */
+  readonly localArrays: ReadonlySet<VarId>;
 }
 
 export function varAtom(id: VarId): Atom {

@@ -113,6 +113,17 @@ class Lowering {
   private readonly namer: Namer;
   /** Locals assigned after their declaration: closures may not read them (their value depends on when the closure runs). */
   private readonly reassigned = new Set<ts.Symbol>();
+  /** Arrays the function creates and writes: their symbols, and their variables. */
+  private readonly localArraySymbols = new Set<ts.Symbol>();
+  private readonly localArrays = new Set<VarId>();
+  /** How many loops enclose the statement being lowered. */
+  private loopDepth = 0;
+  /**
+   * The environment key of a hidden counter of element reads of local arrays inside loops:
+   * each such read is logged at its index, so that the backward sweep, which recomputes an
+   * iteration after later writes, reads the value the iteration read.
+   */
+  private readonly readCounterKey = {} as ts.Symbol;
   /** The primitives each block has computed so far, by operation and operands (common subexpressions). */
   private readonly computed = new WeakMap<Stmt[], Map<string, VarId>>();
 
@@ -139,6 +150,7 @@ class Lowering {
     });
     const body: Stmt[] = [];
     const target: ReturnTarget = {};
+    env.set(this.readCounterKey, { kind: "number", value: 0 });
     let completion: Completion;
     if (!fn.body) throw new AdjointError("ADJ101", fn);
     if (ts.isBlock(fn.body)) {
@@ -149,7 +161,7 @@ class Lowering {
     if (completion?.kind !== "return") {
       throw new AdjointError("ADJ207", fn.name ?? fn, `Add a return statement at the end of ${functionName(fn) ?? "the function"}.`);
     }
-    return { decl: fn, namer: this.namer, temps: this.temps, vars: this.vars, params, body, result: completion.value };
+    return { decl: fn, namer: this.namer, temps: this.temps, vars: this.vars, params, body, result: completion.value, localArrays: this.localArrays };
   }
 
   /** Reserves the names of outer variables the function reads, and finds reassigned locals. */
@@ -301,8 +313,69 @@ class Lowering {
         throw new AdjointError("ADJ201", decl.name, "Destructuring is not supported; declare each variable on its own.");
       }
       const symbol = this.symbolOf(decl.name);
+      const creation = decl.initializer && arrayCreation(decl.initializer);
+      if (creation && this.kindOf(decl.name) === "array") {
+        env.set(symbol, this.lowerLocalArray(decl as ts.VariableDeclaration & { name: ts.Identifier }, creation, list, out, env));
+        continue;
+      }
       env.set(symbol, decl.initializer ? this.lowerExpr(decl.initializer, out, env, decl.name.text) : "uninitialized");
     }
+  }
+
+  /**
+   * const a = [x, y] or new Float64Array(n) (or new Array(n).fill(c)): an array of numbers
+   * the function writes element by element. Created once, at the top of the function.
+   */
+  private lowerLocalArray(decl: ts.VariableDeclaration & { name: ts.Identifier }, creation: ArrayCreation, list: ts.VariableDeclarationList, out: Stmt[], env: Env): Atom {
+    const symbol = this.symbolOf(decl.name);
+    if (this.loopDepth > 0 || list.parent?.parent !== this.fn.body) {
+      throw new AdjointError("ADJ203", decl, "Create arrays the function writes at the top of the function body, outside loops and branches.");
+    }
+    if (this.reassigned.has(symbol)) throw new AdjointError("ADJ205", decl.name, "Declare the array with const and write its elements.");
+    const id = this.tempVar("array", decl.name.text);
+    if (creation.kind === "literal") {
+      const elements = creation.elements.map((e) => this.lowerExpr(e, out, env));
+      out.push({ kind: "let", target: id, op: { kind: "prim", prim: "arrayOf", args: elements }, node: decl });
+    } else {
+      // Its length and fill value are kept as written: no gradient flows through them.
+      const expr = this.opaque(decl.initializer!, env);
+      if (creation.fill && this.opaque(creation.fill, env).renames.size > 0) {
+        throw new AdjointError("ADJ203", creation.fill, "Fill the array with a constant, then assign the elements that depend on the inputs.");
+      }
+      out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable: true }, node: decl });
+    }
+    this.localArraySymbols.add(symbol);
+    this.localArrays.add(id);
+    return varAtom(id);
+  }
+
+  /** a[i] = v, a[i] += v, ...: a store into an array the function created. */
+  private lowerElementAssignment(e: ts.Expression, target: ts.ElementAccessExpression, out: Stmt[], env: Env): void {
+    const array = this.lowerExpr(target.expression, out, env);
+    const index = this.lowerExpr(target.argumentExpression, out, env);
+    let value: Atom;
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      value = this.lowerExpr(e.right, out, env);
+    } else {
+      const op = ts.isBinaryExpression(e)
+        ? COMPOUND_ASSIGNMENT[e.operatorToken.kind]
+        : (e as ts.PrefixUnaryExpression | ts.PostfixUnaryExpression).operator === ts.SyntaxKind.PlusPlusToken
+          ? "+"
+          : "-";
+      if (!op) throw new AdjointError("ADJ203", e, "This compound assignment is not supported.");
+      const right = ts.isBinaryExpression(e) ? this.lowerExpr(e.right, out, env) : ({ kind: "number", value: 1 } as const);
+      value = this.emitPrim(op, [this.readElement(array, index, out, env, target), right], out, e);
+    }
+    out.push({ kind: "store", array: (array as Atom & { kind: "var" }).id, index, value, node: e });
+  }
+
+  /** x[i]: a parameter's element, or a local array's (logged when inside a loop). */
+  private readElement(array: Atom, index: Atom, out: Stmt[], env: Env, node: ts.Expression, hint?: string): Atom {
+    if (array.kind !== "var" || !this.localArrays.has(array.id) || this.loopDepth === 0) return this.emitPrim("index", [array, index], out, node, hint);
+    const counter = env.get(this.readCounterKey) as Atom;
+    const value = this.emitPrim("loggedIndex", [array, index, counter], out, node, hint);
+    env.set(this.readCounterKey, this.emitPrim("+", [counter, { kind: "number", value: 1 }], out, node));
+    return value;
   }
 
   private lowerExpressionStatement(expression: ts.Expression, out: Stmt[], env: Env): void {
@@ -314,6 +387,7 @@ class Lowering {
   /** `y = e`, `y op= e`, `y++`: a new SSA version of y. */
   private lowerAssignment(e: ts.Expression, out: Stmt[], env: Env): void {
     const target = assignmentTarget(e)!;
+    if (ts.isElementAccessExpression(target) && this.isLocalArray(target.expression)) return this.lowerElementAssignment(e, target, out, env);
     if (!ts.isIdentifier(target)) {
       throw new AdjointError("ADJ205", target, "Differentiated code may only assign its own local variables.");
     }
@@ -371,6 +445,12 @@ class Lowering {
       carried.push({ symbol, var: id, init });
       env.set(symbol, varAtom(id));
     }
+    // The read counter is carried through every loop that reads a local array.
+    if (this.localArraySymbols.size > 0 && this.readsLocalArray(s)) {
+      const id = this.tempVar("number", "reads");
+      carried.push({ symbol: this.readCounterKey, var: id, init: env.get(this.readCounterKey) as Atom });
+      env.set(this.readCounterKey, varAtom(id));
+    }
     const condExpr = ts.isForStatement(s) ? s.condition : ts.isForOfStatement(s) ? undefined : s.expression;
     if (!condExpr && !forOf) throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
     // A break clears a carried guard that the condition reads first.
@@ -384,7 +464,9 @@ class Lowering {
     // hidden index after the loop) carries the same value, so it stays a plain counter.
     const nextIndex = forOf && this.emitPrim("+", [env.get(forOf.indexKey) as Atom, { kind: "number", value: 1 }], body, forOf.element);
     if (forOf) bodyEnv.set(this.symbolOf(forOf.element), this.emitPrim("index", [forOf.array, env.get(forOf.indexKey) as Atom], body, forOf.element, forOf.element.text));
+    this.loopDepth++;
     const end = this.lowerList(bodyStatements, [], body, bodyEnv, {}, loop);
+    this.loopDepth--;
     if (end?.kind !== "end" || loop.ends.length === 0) throw new AdjointError("ADJ202", s.statement, "A loop body that always throws is not supported.");
     // Where paths end in several places, the carried values meet in merge variables.
     const nextOf = (value: (e: LoopBody["ends"][number]) => Atom, kind: ValueKind, name: string): Atom => {
@@ -400,7 +482,8 @@ class Lowering {
     // integer (a break may leave it as it is: no iteration follows). At iteration k it is
     // start + step · k, and the backward loop recomputes it instead of reading a tape.
     const counterStep = (c: (typeof carried)[number]): number | undefined => {
-      if (c.init.kind !== "number" || !Number.isInteger(c.init.value)) return undefined;
+      // The read counter counts in integers from wherever it starts; another counter must start at an integer literal.
+      if (c.symbol !== this.readCounterKey && (c.init.kind !== "number" || !Number.isInteger(c.init.value))) return undefined;
       const steps = new Set<number>();
       for (const e of c.symbol === forOf?.indexKey ? [{ env: new Map([[c.symbol, nextIndex!]]), out: body, broke: false }] : loop.ends) {
         if (e.broke) continue;
@@ -429,7 +512,7 @@ class Lowering {
       carried: [
         ...carried.map((c, k): Carried => {
           const step = counterStep(c);
-          return { var: c.var, init: c.init, next: next[k]!, ...(step === undefined ? {} : { counter: { start: (c.init as { value: number }).value, step } }) };
+          return { var: c.var, init: c.init, next: next[k]!, ...(step === undefined ? {} : { counterStep: step }) };
         }),
         ...(guard === undefined ? [] : [{ var: guard, init: { kind: "number", value: 1 } as Atom, next: guardNext! }]),
         ...returnCarried,
@@ -459,6 +542,20 @@ class Lowering {
     }
     // A key of its own in the environment, so the index is carried like a variable of the source.
     return { indexKey: {} as ts.Symbol, array, element: decl.name };
+  }
+
+  /** Whether a loop reads an element of a local array (its update and condition included). */
+  private readsLocalArray(s: LoopStatement): boolean {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || ts.isFunctionLike(n)) return;
+      // A plain store (a[i] = v) reads nothing; a compound one (a[i] += v) does.
+      const stored = ts.isBinaryExpression(n.parent) && n.parent.left === n && n.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+      if (ts.isElementAccessExpression(n) && this.isLocalArray(n.expression) && !stored) found = true;
+      else ts.forEachChild(n, visit);
+    };
+    visit(s);
+    return found;
   }
 
   /** Symbols a loop's statements assign (outside nested functions). */
@@ -580,7 +677,7 @@ class Lowering {
     if (ts.isElementAccessExpression(e) && this.kindOf(e.expression) === "array" && this.isNumber(e)) {
       const array = this.lowerExpr(e.expression, out, env);
       const index = this.lowerExpr(e.argumentExpression, out, env);
-      return this.emitPrim("index", [array, index], out, e, hint);
+      return this.readElement(array, index, out, env, e, hint);
     }
     // x.length of an array carries no gradient.
     if (ts.isPropertyAccessExpression(e) && e.name.text === "length" && this.kindOf(e.expression) === "array") {
@@ -615,6 +712,8 @@ class Lowering {
 
   private lowerCall(e: ts.CallExpression, out: Stmt[], env: Env, hint?: string): Atom {
     if (e.arguments.some(ts.isSpreadElement)) throw new AdjointError("ADJ203", e, "Pass the arguments one by one instead of spreading them.");
+    const local = e.arguments.find((a) => this.isLocalArray(a));
+    if (local) throw new AdjointError("ADJ203", local, "An array the function writes cannot be passed on; pass its elements, or create it in the function that reads it.");
     const marker = markerKind(e, this.checker);
     if (marker === "stopGradient" || marker === "reverseGradient") {
       const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
@@ -682,7 +781,9 @@ class Lowering {
   private emitPrim(prim: string, args: Atom[], out: Stmt[], node: ts.Node, hint?: string): Atom {
     // The same primitive of the same operands earlier in the block is the same value: reuse
     // it, so that x[i] read three times in a loop body is one read with one adjoint.
-    const key = MARKERS_WITH_EFFECTS.has(prim) ? undefined : valueKey(prim, args);
+    // Reads of arrays the function writes are never reused: a store may come between.
+    const writable = prim === "index" && args[0]?.kind === "var" && this.localArrays.has(args[0].id);
+    const key = MARKERS_WITH_EFFECTS.has(prim) || writable ? undefined : valueKey(prim, args);
     let seen = this.computed.get(out);
     if (!seen) this.computed.set(out, (seen = new Map()));
     const earlier = key === undefined ? undefined : seen.get(key);
@@ -719,6 +820,11 @@ class Lowering {
           : this.checker.getSymbolAtLocation(n);
         const binding = symbol && env.get(symbol);
         if (binding === "uninitialized") throw new AdjointError("ADJ206", n);
+        // An expression kept as written would read the array when it runs again in the
+        // backward sweep, after later writes: only its length (which never changes) is allowed.
+        if (symbol && this.localArraySymbols.has(symbol) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && n.parent.name.text === "length")) {
+          throw new AdjointError("ADJ203", n, `Read elements of \`${n.text}\` into a const first (const v = ${n.text}[i]) and use that here.`);
+        }
         if (symbol && binding) {
           if (inClosure && this.reassigned.has(symbol)) {
             throw new AdjointError("ADJ208", n, `Copy \`${n.text}\` into a const before the closure and read that instead.`);
@@ -732,6 +838,12 @@ class Lowering {
     };
     visit(node, false);
     return { node, renames };
+  }
+
+  private isLocalArray(e: ts.Expression): boolean {
+    const inner = skipOuterExpressions(e);
+    const symbol = ts.isIdentifier(inner) ? this.checker.getSymbolAtLocation(inner) : undefined;
+    return symbol !== undefined && this.localArraySymbols.has(symbol);
   }
 
   private kindOf(node: ts.Node): ValueKind {
@@ -845,6 +957,21 @@ function findLet(block: readonly Stmt[], id: VarId): (Stmt & { kind: "let" }) | 
     if (s.kind === "let" && s.target === id) return s;
     const inner = s.kind === "if" ? findLet(s.then, id) ?? findLet(s.else, id) : s.kind === "loop" ? undefined : undefined;
     if (inner) return inner;
+  }
+  return undefined;
+}
+
+type ArrayCreation = { kind: "literal"; elements: readonly ts.Expression[] } | { kind: "allocation"; fill?: ts.Expression };
+
+/** [a, b, c], new Float64Array(n), new Float32Array(n), new Array(n).fill(c), Array(n).fill(c). */
+function arrayCreation(init: ts.Expression): ArrayCreation | undefined {
+  const e = skipOuterExpressions(init);
+  if (ts.isArrayLiteralExpression(e)) return e.elements.some(ts.isSpreadElement) ? undefined : { kind: "literal", elements: e.elements };
+  const isConstructor = (x: ts.Expression, names: readonly string[]): boolean =>
+    (ts.isNewExpression(x) || ts.isCallExpression(x)) && ts.isIdentifier(x.expression) && names.includes(x.expression.text) && (x.arguments?.length ?? 0) === 1;
+  if (ts.isNewExpression(e) && isConstructor(e, ["Float64Array", "Float32Array"])) return { kind: "allocation" };
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "fill" && e.arguments.length === 1) {
+    if (isConstructor(skipOuterExpressions(e.expression.expression), ["Array"])) return { kind: "allocation", fill: e.arguments[0] };
   }
   return undefined;
 }

@@ -59,7 +59,11 @@ class Reverse {
   /** The tape of each loop-carried variable the backward sweep replays. */
   private readonly tapes = new Map<VarId, string>();
   /** Loop counters recomputed in the backward loop as start + step · k instead of taped. */
-  private readonly inductions = new Map<VarId, { start: number; step: number }>();
+  private readonly inductions = new Map<VarId, number>();
+  /** Whether the sweep being emitted recomputes a loop iteration in the backward sweep. */
+  private recomputing = false;
+  /** The log of local-array reads inside loops (see loggedIndex), named when first needed. */
+  private readLog?: string;
   /** The trip counter of each loop, as last emitted by the primal sweep. */
   private readonly loopTrips = new Map<Stmt, string>();
 
@@ -77,16 +81,19 @@ class Reverse {
     for (const p of fn.params) this.defBlock.set(p.id, fn.body);
 
     const body = this.forward(fn.body);
+    if (this.readLog) body.unshift({ kind: "let", name: this.readLog, init: E.rt("numberTape") });
     const seedName = request.kind === "vjp" ? this.namer.fresh("seed") : undefined;
     const extraParams = seedName ? [seedName] : [];
     const value = this.value(fn.result);
 
     const backward: Statement[] = [];
-    for (const p of fn.params) {
-      if (this.fn.vars[p.id]!.kind !== "array" || !this.isActive(p.id)) continue;
-      const name = this.namer.adjoint(this.varName(p.id));
-      this.state(p.id).name = name;
-      backward.push({ kind: "const", name, init: E.rt("zerosLikeArray", E.name(this.varName(p.id))) });
+    // Array gradients (of parameters, and of arrays the function writes) are allocated first
+    // and added into in place.
+    for (const id of [...fn.params.map((p) => p.id), ...fn.localArrays]) {
+      if (this.fn.vars[id]!.kind !== "array" || !this.isActive(id)) continue;
+      const name = this.namer.adjoint(this.varName(id));
+      this.state(id).name = name;
+      backward.push({ kind: "const", name, init: E.rt("zerosLikeArray", E.name(this.varName(id))) });
     }
     if (fn.result.kind === "var" && this.isActive(fn.result.id)) {
       this.contribute(fn.result.id, seedName ? E.name(seedName) : E.num(1), fn.body);
@@ -181,6 +188,10 @@ class Reverse {
         case "let": {
           const op = s.op;
           let init: Expr;
+          if (op.kind === "prim" && op.prim === "loggedIndex") {
+            out.push(...this.loggedRead(s, op.args));
+            break;
+          }
           if (op.kind === "prim") {
             init = ruleFor(op.prim).primal(op.args.map((a) => this.value(a)));
             // Markers return their operand: the result is the operand itself, no copy.
@@ -198,6 +209,10 @@ class Reverse {
         }
         case "effect":
           out.push({ kind: "effect", expr: this.opaque(s.expr) });
+          break;
+        case "store":
+          // Recomputing an iteration writes nothing: its reads come from the log.
+          if (!this.recomputing) out.push({ kind: "storeElement", array: this.varName(s.array), index: this.value(s.index), value: this.value(s.value) });
           break;
         case "throw":
           out.push({ kind: "throw", expr: this.opaque(s.expr) });
@@ -227,12 +242,35 @@ class Reverse {
     return out;
   }
 
+  /**
+   * x[i] of an array the function writes, inside a loop: the primal reads the array and logs
+   * the value at the read counter; an iteration recomputed by the backward sweep, when later
+   * writes may have changed the array, reads the log instead.
+   */
+  private loggedRead(s: Stmt & { kind: "let" }, [array, index, counter]: readonly Atom[]): Statement[] {
+    const log = (this.readLog ??= this.namer.fresh("readLog"));
+    const name = this.varName(s.target);
+    const at = this.value(counter!);
+    if (this.recomputing) return [{ kind: "const", name, init: { kind: "element", array: E.name(log), index: at } }];
+    const full = E.binary("===", at, { kind: "member", object: log, name: "length" });
+    return [
+      { kind: "const", name, init: { kind: "element", array: this.value(array!), index: this.value(index!) } },
+      { kind: "if", cond: full, then: [{ kind: "assign", name: log, value: E.rt("growTape", E.name(log)) }], else: [], tapeOf: log },
+      { kind: "storeElement", array: log, index: at, value: E.name(name), tapeOf: log },
+    ];
+  }
+
   // ---- adjoint sweep ----
 
   private backward(block: readonly Stmt[], out: Statement[]): void {
     for (let k = block.length - 1; k >= 0; k--) {
       const s = block[k]!;
-      if (s.kind === "let" && this.isActive(s.target)) {
+      if (s.kind === "let" && this.isActive(s.target) && this.fn.localArrays.has(s.target)) {
+        // The array's gradient, allocated first, holds every contribution by now.
+        if (s.op.kind === "prim") this.propagate(s, E.name(this.arrayAdjoint(s.target)), block, out);
+      } else if (s.kind === "store") {
+        if (this.isActive(s.array)) this.backwardStore(s, block, out);
+      } else if (s.kind === "let" && this.isActive(s.target)) {
         const g = this.finalize(s.target, out);
         if (g.kind === "num" && g.value === 0) continue;
         this.propagate(s, g, block, out);
@@ -254,10 +292,25 @@ class Reverse {
     }
   }
 
+  /**
+   * a[i] = v backwards: v's adjoint is what a[i] had gathered since, and the element's
+   * adjoint starts again from 0 for the value the store overwrote.
+   */
+  private backwardStore(s: Stmt & { kind: "store" }, block: readonly Stmt[], out: Statement[]): void {
+    const da = this.arrayAdjoint(s.array);
+    const index = this.value(s.index);
+    if (s.value.kind === "var" && this.isActive(s.value.id)) {
+      const name = this.namer.adjoint(this.varName(s.value.id));
+      out.push({ kind: "const", name, init: { kind: "element", array: E.name(da), index } });
+      this.contribute(s.value.id, E.name(name), block);
+    }
+    out.push({ kind: "storeElement", array: da, index, value: E.num(0) });
+  }
+
   /** Whether the backward sweep has anything to do in a loop. */
   private loopIsActive(s: Stmt & { kind: "loop" }): boolean {
     let active = s.carried.some((c) => this.isActive(c.var));
-    forEachStmt(s.body, (x) => (active ||= (x.kind === "let" || x.kind === "merge") && this.isActive(x.target)));
+    forEachStmt(s.body, (x) => (active ||= ((x.kind === "let" || x.kind === "merge") && this.isActive(x.target)) || (x.kind === "store" && this.isActive(x.array))));
     return active;
   }
 
@@ -278,9 +331,8 @@ class Reverse {
       out.push({ kind: "let", name: trips, init: E.num(0) });
       const record = s.carried.flatMap((c): Statement[] => {
         // A counter (from an integer, by an integer step) is recomputed from the trip count, not taped.
-        const counter = c.counter;
-        if (counter) {
-          this.inductions.set(c.var, counter);
+        if (c.counterStep !== undefined) {
+          this.inductions.set(c.var, c.counterStep);
           return [];
         }
         const tape = this.namer.fresh(`${this.varName(c.var)}Tape`);
@@ -349,16 +401,19 @@ class Reverse {
     const k = this.namer.fresh("k");
     const body: Statement[] = [{ kind: "assign", name: k, value: E.sub(E.name(k), E.num(1)) }];
     for (const c of s.carried) {
-      const counter = this.inductions.get(c.var);
-      if (counter) {
-        this.alias.set(c.var, E.add(E.num(counter.start), E.mul(E.num(counter.step), E.name(k))));
+      const step = this.inductions.get(c.var);
+      if (step !== undefined) {
+        this.alias.set(c.var, E.add(this.value(c.init), E.mul(E.num(step), E.name(k))));
         continue;
       }
       const name = this.namer.fresh(`${this.varName(c.var)}Then`);
       body.push({ kind: "const", name, init: { kind: "element", array: E.name(this.tapes.get(c.var)!), index: E.name(k) } });
       this.alias.set(c.var, E.name(name));
     }
+    const recomputing = this.recomputing;
+    this.recomputing = true;
     body.push(...this.forward(s.body));
+    this.recomputing = recomputing;
     const outer = this.deferred;
     this.deferred = new Map();
     for (const c of active) {
@@ -425,13 +480,16 @@ class Reverse {
       const args = op.args.map((a) => this.value(a));
       while (args.length < op.callee.parameters.length) args.push(E.name("undefined"));
       const call = E.call(this.pullback(s, active), ...args, g);
-      if (active.length === 1) {
-        this.contribute((op.args[active[0]!] as { id: VarId }).id, call, block);
-        return;
-      }
-      const names = active.map((i) => this.namer.adjoint(this.varName((op.args[i] as { id: VarId }).id)));
+      const ids = active.map((i) => (op.args[i] as { id: VarId }).id);
+      // An array argument's gradient comes back as an array of its own, added into the caller's in place.
+      const contribute = (id: VarId, e: Expr): void => {
+        if (this.fn.vars[id]!.kind !== "array") this.contribute(id, e, block);
+        else out.push({ kind: "effect", expr: E.rt("addIntoArray", E.name(this.arrayAdjoint(id)), e) });
+      };
+      if (ids.length === 1) return contribute(ids[0]!, call);
+      const names = ids.map((id) => this.namer.adjoint(this.varName(id)));
       out.push({ kind: "destructure", names, init: call });
-      active.forEach((i, k) => this.contribute((op.args[i] as { id: VarId }).id, E.name(names[k]!), block));
+      ids.forEach((id, k) => contribute(id, E.name(names[k]!)));
     }
   }
 
@@ -501,6 +559,7 @@ class Reverse {
     };
     forEachStmt(children, (x) => {
       if (x.kind === "merge" && this.isActive(x.target) && x.value.kind === "var") add(x.value.id);
+      if (x.kind === "store" && this.isActive(x.array) && x.value.kind === "var") add(x.value.id);
       if (x.kind === "loop") x.carried.forEach((c) => this.isActive(c.var) && c.init.kind === "var" && add(c.init.id));
       if (x.kind === "let" && this.isActive(x.target) && x.op.kind !== "opaque") {
         const rule = x.op.kind === "prim" ? ruleFor(x.op.prim) : undefined;
@@ -801,10 +860,11 @@ function isPure(e: Expr): boolean {
   return E.children(e).every(isPure);
 }
 
-/** Names assigned (=, +=) anywhere in the statements. */
+/** Names assigned (=, +=) anywhere in the statements, arrays written element by element included. */
 function assignedNames(list: readonly Statement[], out = new Set<string>()): Set<string> {
   for (const s of list) {
     if (s.kind === "assign" || s.kind === "accumulate") out.add(s.name);
+    if (s.kind === "storeElement" || s.kind === "accumulateElement") out.add(s.array);
     if (s.kind === "if") (assignedNames(s.then, out), assignedNames(s.else, out));
     if (s.kind === "while") assignedNames(s.body, out);
   }

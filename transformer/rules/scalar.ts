@@ -125,6 +125,23 @@ export const scalarRules: Record<string, Rule> = {
     scatterIndex: 1,
     summary: "dx[i] += g",
   },
+  // x[i] inside a loop, of an array the function writes: the primal also logs the value at
+  // the read counter (operand 2), and the backward sweep's recomputed iteration reads it back.
+  loggedIndex: {
+    arity: 3,
+    primal: ([array, i]) => ({ kind: "element", array: array!, index: i! }),
+    differentiable: (i) => i === 0,
+    adjoint: ({ g }) => g,
+    scatterIndex: 1,
+    summary: "da[i] += g",
+  },
+  // [x, y, z]: an array the function creates; element j's adjoint is da[j].
+  arrayOf: {
+    arity: "variadic",
+    primal: (args) => ({ kind: "array", elements: args }),
+    adjoint: ({ g, i }) => ({ kind: "element", array: g, index: num(i) }),
+    summary: "dx_j = da[j]",
+  },
   "Math.floor": constant("floor"),
   "Math.ceil": constant("ceil"),
   "Math.round": constant("round"),
