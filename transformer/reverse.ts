@@ -672,6 +672,7 @@ function dropDeadUpdates(body: Statement[]): Statement[] {
     list.flatMap((x): Statement[] => {
       if ((x.kind === "let" || x.kind === "const") && !live.has(x.name) && (!x.init || isPure(x.init))) return (changed = true), [];
       if ((x.kind === "assign" || x.kind === "accumulate") && !live.has(x.name) && isPure(x.value)) return (changed = true), [];
+      if ((x.kind === "storeElement" || x.kind === "accumulateElement") && !live.has(x.array) && isPure(x.index) && isPure(x.value)) return (changed = true), [];
       if (x.kind === "if") return [{ ...x, then: go(x.then), else: go(x.else) }];
       if (x.kind === "while") return [{ ...x, body: go(x.body) }];
       return [x];
@@ -844,6 +845,8 @@ function countReads(body: readonly Statement[], reads = new Map<string, number>(
   for (const s of body) {
     for (const e of exprsOf(s)) for (const n of E.namesIn(e)) reads.set(n, (reads.get(n) ?? 0) + 1);
     if (s.kind === "accumulate" || s.kind === "assign") reads.set(s.name, (reads.get(s.name) ?? 0));
+    // An array written element by element is in use while anything writes it.
+    if (s.kind === "storeElement") reads.set(s.array, (reads.get(s.array) ?? 0) + 1);
     if (s.kind === "if") {
       countReads(s.then, reads);
       countReads(s.else, reads);

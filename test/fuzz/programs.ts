@@ -31,6 +31,11 @@ export type Stmt =
    * m = tanh(m + e), skipped by continue when v > skipAbove.
    */
   | { k: "overArray"; byIndex: boolean; name: string; e: Expr; skipAbove?: number }
+  /**
+   * An array the function creates and overwrites: const s = [m, a, b]; then
+   * s[j] = tanh(0.5·s[j] + s[j−1]) for j = 1, 2; s[0] += s[2]; m = s[2] − 0.5·s[0].
+   */
+  | { k: "scratch"; array: string; name: string; a: Expr; b: Expr }
   | { k: "return"; e: Expr };
 
 export interface Fn {
@@ -122,6 +127,11 @@ function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: stri
               },
               ...rest,
             ]),
+          ),
+        );
+        options.push(
+          fc.tuple(fc.constantFrom(...mutables), exprArb(vars, helpers, 2), exprArb(vars, helpers, 2)).chain(([name, a, b]) =>
+            step(i + 1, vars, mutables).map((rest): Stmt[] => [{ k: "scratch", array: `${prefix}s${i}`, name, a, b }, ...rest]),
           ),
         );
         if (array) {
@@ -256,6 +266,13 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
           `${indent}}`,
         ];
       }
+      case "scratch":
+        return [
+          `${indent}const ${s.array} = [${s.name}, ${printExpr(s.a)}, ${printExpr(s.b)}];`,
+          `${indent}for (let j = 1; j < 3; j++) ${s.array}[j] = Math.tanh(0.5 * ${s.array}[j]! + ${s.array}[j - 1]!);`,
+          `${indent}${s.array}[0] += ${s.array}[2]!;`,
+          `${indent}${s.name} = ${s.array}[2]! - 0.5 * ${s.array}[0]!;`,
+        ];
       case "overArray":
         return [
           s.byIndex ? `${indent}for (let j = 0; j < xs.length; j++) {` : `${indent}for (const v of xs) {`,
@@ -534,6 +551,16 @@ export function evaluate(program: Program, inputs: readonly (number | readonly n
             const b = expr(s.b);
             near(a.v - b.v);
             block(a.v > b.v ? s.then : s.else);
+            break;
+          }
+          case "scratch": {
+            const cells = [env.get(s.name)!, expr(s.a), expr(s.b)];
+            for (let j = 1; j < 3; j++) {
+              const t = Math.tanh(0.5 * cells[j]!.v + cells[j - 1]!.v);
+              cells[j] = lin(t, [(1 - t * t) * 0.5, cells[j]!], [1 - t * t, cells[j - 1]!]);
+            }
+            cells[0] = lin(cells[0]!.v + cells[2]!.v, [1, cells[0]!], [1, cells[2]!]);
+            env.set(s.name, lin(cells[2]!.v - 0.5 * cells[0]!.v, [1, cells[2]!], [-0.5, cells[0]!]));
             break;
           }
           case "overArray":

@@ -29,12 +29,18 @@ const SUPPORTED: Template[] = [
   () => `for (let i = 0; i < 4; i++) { acc = acc * 0.8 + Math.sin(x); if (acc > 2) return acc * y; }`,
   (k) => `let k${k} = 0; while (k${k} < 2) { acc = acc * 0.9 + Math.sin(x * k${k}); k${k}++; }`,
   (k) => `for (let i = 0; i < 2; i++) { let inner${k} = acc; for (let j = 0; j < 2; j++) { inner${k} = inner${k} * x + j; } acc = Math.tanh(inner${k}); }`,
+  () => `for (const c of [1, 2]) { acc = acc + c * x; }`,
+  (k) => `const arr${k} = [acc, x]; acc = arr${k}[0]! * 2;`,
+  (k) => `const buf${k} = new Float64Array(3); for (let i = 0; i < 3; i++) { buf${k}[i] = acc * i + x; } acc = buf${k}[2]! - buf${k}[1]!;`,
+  (k) => `const w${k} = [acc, y, x]; for (let i = 1; i < 3; i++) { w${k}[i] += w${k}[i - 1]! * 0.5; } acc = w${k}[2]!;`,
 ];
 
 const UNSUPPORTED: Template[] = [
-  () => `for (const c of [1, 2]) { acc = acc + c * x; }`,
   () => `try { acc = acc + 1; } catch { acc = 0; }`,
-  (k) => `const arr${k} = [acc, x]; acc = arr${k}[0]! * 2;`,
+  (k) => `const q${k} = [acc]; if (q${k}[0]! > 1) { acc = acc * 2; }`,
+  (k) => `const r${k} = [acc, x]; acc = r${k}.reduce((s, v) => s + v, 0);`,
+  () => `for (const c in { a: 1 }) { acc = acc + c.length; }`,
+  () => `for (const ch of "ab") { acc = acc * 2 + ch.length; }`,
   (k) => `const o${k} = { v: acc }; acc = o${k}.v + 1;`,
   (k) => `var w${k} = x; acc = acc + w${k};`,
   () => `switch (Math.round(x)) { case 1: acc = acc + 1; break; default: acc = acc * 2; }`,
