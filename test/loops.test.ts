@@ -469,12 +469,48 @@ describe("return inside a loop", () => {
   });
 });
 
-describe("loop diagnostics", () => {
-  it("a return inside a loop nested in another loop is refused (ADJ202)", () => {
-    const { codes } = compile(`import { grad } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  for (let i = 0; i < 3; i++) { for (let j = 0; j < 3; j++) { if (y > 4) return y; y = y * x; } }\n  return y;\n}\nexport const df = grad(f);\n`);
-    expect(codes).toEqual(["ADJ202@4"]);
+describe("return inside nested loops", () => {
+  it("a return two loops deep ends both loops; otherwise the rest of each body and of the function runs", () => {
+    const p = build(`
+      export function f(x: number, limit: number) {
+        let y = 1;
+        for (let i = 0; i < 3; i++) {
+          let j = 0;
+          while (j < 3) {
+            if (y > limit) return y * x + i;
+            y = y * x + Math.sin(j * x);
+            j++;
+          }
+          y = 0.5 * y;
+        }
+        return -y;
+      }
+      export const df = grad(f, { wrt: [0] });
+      export function search(xs: number[], target: number) {
+        for (let i = 0; i < xs.length; i++) {
+          for (const v of xs) {
+            const d = xs[i]! * v - target;
+            if (d > 0) return d * d;
+          }
+        }
+        return 0;
+      }
+      export const dsearch = grad(search, { wrt: [0, 1] });
+    `);
+    // Limits reached in the first, second or third outer iteration, or never.
+    checkAll(p.f, p.df, [[1.5, 2], [1.2, 3], [1.1, 5], [0.5, 10], [-1.3, 2]]);
+    for (const [xs, target] of [[[0.5, 1.5, -2], 0.6], [[0.5, 0.7], 0.1], [[0.2, 0.3], 4]] as [number[], number][]) {
+      const [dxs, dt] = p.dsearch(xs, target);
+      dxs.forEach((g: number, i: number) => {
+        const at = (d: number) => p.search(xs.map((v, k) => (k === i ? v + d : v)), target);
+        expectClose(g, (at(1e-6) - at(-1e-6)) / 2e-6, 1e-6);
+      });
+      expectClose(dt, finiteDifference((t: number) => p.search(xs, t), [target], 0), 1e-6);
+    }
   });
+});
 
+describe("loop diagnostics", () => {
   it("a labelled loop is refused (ADJ201)", () => {
     const { codes } = compile(`import { grad } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  outer: for (let i = 0; i < 3; i++) { for (let j = 0; j < 3; j++) { if (y > 4) break outer; y = y * x; } }\n  return y;\n}\nexport const df = grad(f);\n`);
     expect(codes).toEqual(["ADJ201@4"]);

@@ -225,6 +225,9 @@ class Lowering {
       if (!loop && isLoopStatement(s) && findReturnInLoop(s.statement)) {
         return this.lowerReturningLoop(s, [stmts.slice(i + 1), ...rest], out, env, target);
       }
+      if (loop && isLoopStatement(s) && findReturnInLoop(s.statement)) {
+        return this.lowerNestedReturningLoop(s, [stmts.slice(i + 1), ...rest], out, env, target, loop);
+      }
       if (loop && ts.isIfStatement(s) && (findLoopExit(s, false) || containsReturn(s))) {
         return this.lowerEndingIf(s, [stmts.slice(i + 1), ...rest], out, env, target, loop);
       }
@@ -276,6 +279,21 @@ class Lowering {
     if (end?.kind === "return" && !(end.value.kind === "var" && end.value.id === result)) elseOut.push({ kind: "merge", target: result, value: end.value });
     out.push({ kind: "if", cond: returned, then: thenOut, else: elseOut, merges: owner ? [result] : [] });
     return { kind: "return", value: varAtom(result) };
+  }
+
+  /**
+   * A loop with a return inside, in another loop's body: after it, an if on whether it
+   * returned ends the enclosing iteration with that return, or runs the rest of the body.
+   */
+  private lowerNestedReturningLoop(s: LoopStatement, rest: Continuation, out: Stmt[], env: Env, target: ReturnTarget, loop: LoopBody): Completion {
+    const { returned, value } = this.lowerLoop(s, out, env, true)!;
+    const [thenOut, elseOut]: Stmt[][] = [[], []];
+    const node: Stmt & { kind: "if" } = { kind: "if", cond: returned, then: thenOut, else: elseOut, merges: [] };
+    loop.outermostIf ??= node;
+    this.endIteration(loop, thenOut, new Map(env), true, value);
+    this.lowerList([], rest, elseOut, new Map(env), target, loop);
+    out.push(node);
+    return { kind: "end" };
   }
 
   /** An if inside a loop body with a break or continue: the rest of the body runs inside each branch. */
@@ -421,7 +439,7 @@ class Lowering {
    */
   private lowerLoop(s: LoopStatement, out: Stmt[], env: Env, returns = false): { returned: Atom; value: Atom } | undefined {
     const exit = findLoopExit(s.statement, true, false, returns);
-    if (exit) throw new AdjointError("ADJ202", exit, "A return inside a loop that is inside another loop is not supported yet; put the exit in the loop condition.");
+    if (exit) throw new AdjointError("ADJ201", exit, "Labelled break and continue are not supported; use a flag in the loop condition.");
     if (ts.isForStatement(s) && s.initializer) {
       if (ts.isVariableDeclarationList(s.initializer)) this.lowerDeclarations(s.initializer, out, env);
       else this.lowerExpressionStatement(s.initializer, out, env);
@@ -898,7 +916,7 @@ function findLoopExit(body: ts.Node, refused: boolean, onlyBreak = false, return
     if (found || ts.isFunctionLike(n)) return;
     const exit = ts.isBreakStatement(n) || (!onlyBreak && ts.isContinueStatement(n));
     const hit = refused
-      ? (ts.isReturnStatement(n) && (!returnsAllowed || inNestedLoop)) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label !== undefined)
+      ? (ts.isReturnStatement(n) && !returnsAllowed) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label !== undefined)
       : exit && !inNestedLoop && !(n as ts.BreakStatement).label;
     if (hit) {
       found = n;
