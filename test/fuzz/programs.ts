@@ -25,7 +25,17 @@ export type Stmt =
   | { k: "assign"; name: string; op: "=" | "+=" | "-=" | "*="; e: Expr }
   | { k: "if"; a: Expr; b: Expr; then: Stmt[]; else: Stmt[] }
   /** for (let i = 0; i < count; i++) { body; if (i === skip) continue; ...; if (a > b) break } */
-  | { k: "for"; count: number; body: Stmt[]; skip?: number; breakIf?: { a: Expr; b: Expr } }
+  | {
+      k: "for";
+      count: number;
+      body: Stmt[];
+      skip?: number;
+      breakIf?: { a: Expr; b: Expr };
+      /** if (a > b) return e; at the end of the body */
+      returnIf?: { a: Expr; b: Expr; e: Expr };
+      /** Inside for (let r = 0; r < 2; r++) { ... }, so that a return leaves two loops. */
+      nested?: boolean;
+    }
   /**
    * Over the array parameter xs, by for...of or by index, with v its element:
    * m = tanh(m + e), skipped by continue when v > skipAbove.
@@ -113,13 +123,17 @@ function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: stri
             fc.constantFrom(...mutables),
             fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
             fc.option(fc.record({ a: exprArb(vars, helpers, 1), b: exprArb(vars, helpers, 1) }), { nil: undefined }),
-          ).chain(([count, m1, e1, m2, skip, breakIf]) =>
+            fc.option(fc.record({ a: exprArb(vars, helpers, 1), b: exprArb(vars, helpers, 1), e: exprArb(vars, helpers, 1) }), { nil: undefined }),
+            fc.boolean(),
+          ).chain(([count, m1, e1, m2, skip, breakIf, returnIf, nested]) =>
             step(i + 1, vars, mutables).map((rest): Stmt[] => [
               {
                 k: "for",
                 count,
                 skip,
                 breakIf,
+                returnIf,
+                nested,
                 body: [
                   { k: "assign", name: m1, op: "=", e: { k: "unary", op: "tanh", a: { k: "binary", op: "+", a: { k: "var", name: m1 }, b: e1 } } },
                   { k: "assign", name: m2, op: "*=", e: { k: "num", v: 0.9 } },
@@ -256,15 +270,18 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
       case "return":
         return [`${indent}return ${printExpr(s.e)};`];
       case "for": {
-        const [first, ...others] = printBody(s.body, indent + "  ");
-        return [
-          `${indent}for (let i = 0; i < ${s.count}; i++) {`,
+        const inner = s.nested ? indent + "  " : indent;
+        const [first, ...others] = printBody(s.body, inner + "  ");
+        const loop = [
+          `${inner}for (let i = 0; i < ${s.count}; i++) {`,
           ...(first ? [first] : []),
-          ...(s.skip !== undefined ? [`${indent}  if (i === ${s.skip}) continue;`] : []),
+          ...(s.skip !== undefined ? [`${inner}  if (i === ${s.skip}) continue;`] : []),
           ...others,
-          ...(s.breakIf ? [`${indent}  if (${printExpr(s.breakIf.a)} > ${printExpr(s.breakIf.b)}) break;`] : []),
-          `${indent}}`,
+          ...(s.breakIf ? [`${inner}  if (${printExpr(s.breakIf.a)} > ${printExpr(s.breakIf.b)}) break;`] : []),
+          ...(s.returnIf ? [`${inner}  if (${printExpr(s.returnIf.a)} > ${printExpr(s.returnIf.b)}) return ${printExpr(s.returnIf.e)};`] : []),
+          `${inner}}`,
         ];
+        return s.nested ? [`${indent}for (let r = 0; r < 2; r++) {`, ...loop, `${indent}}`] : loop;
       }
       case "scratch":
         return [
@@ -578,15 +595,22 @@ export function evaluate(program: Program, inputs: readonly (number | readonly n
             }
             break;
           case "for":
-            for (let i = 0; i < s.count; i++) {
-              const [first, ...others] = s.body;
-              if (first) block([first]);
-              if (s.skip === i) continue;
-              block(others);
-              if (s.breakIf) {
-                const [a, b] = [expr(s.breakIf.a), expr(s.breakIf.b)];
-                near(a.v - b.v);
-                if (a.v > b.v) break;
+            for (let r = 0; r < (s.nested ? 2 : 1); r++) {
+              for (let i = 0; i < s.count; i++) {
+                const [first, ...others] = s.body;
+                if (first) block([first]);
+                if (s.skip === i) continue;
+                block(others);
+                if (s.breakIf) {
+                  const [a, b] = [expr(s.breakIf.a), expr(s.breakIf.b)];
+                  near(a.v - b.v);
+                  if (a.v > b.v) break;
+                }
+                if (s.returnIf) {
+                  const [a, b] = [expr(s.returnIf.a), expr(s.returnIf.b)];
+                  near(a.v - b.v);
+                  if (a.v > b.v) throw new ReturnSignal(expr(s.returnIf.e));
+                }
               }
             }
             break;
