@@ -116,6 +116,8 @@ class Lowering {
   /** Arrays the function creates and writes: their symbols, and their variables. */
   private readonly localArraySymbols = new Set<ts.Symbol>();
   private readonly localArrays = new Set<VarId>();
+  /** Variables known to hold integers: array lengths, and sums, differences and products of integers. */
+  private readonly integers = new Set<VarId>();
   /** How many loops enclose the statement being lowered. */
   private loopDepth = 0;
   /**
@@ -500,8 +502,8 @@ class Lowering {
     // integer (a break may leave it as it is: no iteration follows). At iteration k it is
     // start + step · k, and the backward loop recomputes it instead of reading a tape.
     const counterStep = (c: (typeof carried)[number]): number | undefined => {
-      // The read counter counts in integers from wherever it starts; another counter must start at an integer literal.
-      if (c.symbol !== this.readCounterKey && (c.init.kind !== "number" || !Number.isInteger(c.init.value))) return undefined;
+      // From an integer (the read counter always is one), start + step · k is exact.
+      if (c.symbol !== this.readCounterKey && !this.isInteger(c.init)) return undefined;
       const steps = new Set<number>();
       for (const e of c.symbol === forOf?.indexKey ? [{ env: new Map([[c.symbol, nextIndex!]]), out: body, broke: false }] : loop.ends) {
         if (e.broke) continue;
@@ -530,6 +532,7 @@ class Lowering {
       carried: [
         ...carried.map((c, k): Carried => {
           const step = counterStep(c);
+          if (step !== undefined) this.integers.add(c.var);
           return { var: c.var, init: c.init, next: next[k]!, ...(step === undefined ? {} : { counterStep: step }) };
         }),
         ...(guard === undefined ? [] : [{ var: guard, init: { kind: "number", value: 1 } as Atom, next: guardNext! }]),
@@ -699,7 +702,9 @@ class Lowering {
     }
     // x.length of an array carries no gradient.
     if (ts.isPropertyAccessExpression(e) && e.name.text === "length" && this.kindOf(e.expression) === "array") {
-      return this.lowerOpaque(e, out, env, true, hint);
+      const length = this.lowerOpaque(e, out, env, true, hint);
+      if (length.kind === "var") this.integers.add(length.id);
+      return length;
     }
     return this.lowerOpaque(e, out, env, this.isBoolean(e), hint);
   }
@@ -809,6 +814,7 @@ class Lowering {
     const id = this.tempVar(this.kindOf(node), hint);
     out.push({ kind: "let", target: id, op: { kind: "prim", prim, args }, node });
     if (key !== undefined) seen.set(key, id);
+    if ((prim === "+" || prim === "-" || prim === "*") && args.every((a) => this.isInteger(a))) this.integers.add(id);
     return varAtom(id);
   }
 
@@ -856,6 +862,10 @@ class Lowering {
     };
     visit(node, false);
     return { node, renames };
+  }
+
+  private isInteger(a: Atom): boolean {
+    return a.kind === "number" ? Number.isInteger(a.value) : a.kind === "var" && this.integers.has(a.id);
   }
 
   private isLocalArray(e: ts.Expression): boolean {

@@ -87,13 +87,9 @@ class Reverse {
     const value = this.value(fn.result);
 
     const backward: Statement[] = [];
-    // Array gradients (of parameters, and of arrays the function writes) are allocated first
-    // and added into in place.
-    for (const id of [...fn.params.map((p) => p.id), ...fn.localArrays]) {
-      if (this.fn.vars[id]!.kind !== "array" || !this.isActive(id)) continue;
-      const name = this.namer.adjoint(this.varName(id));
-      this.state(id).name = name;
-      backward.push({ kind: "const", name, init: E.rt("zerosLikeArray", E.name(this.varName(id))) });
+    // Array parameters' gradients are allocated first and added into in place.
+    for (const p of fn.params) {
+      if (this.fn.vars[p.id]!.kind === "array" && this.isActive(p.id)) this.allocateArrayAdjoint(p.id, backward);
     }
     if (fn.result.kind === "var" && this.isActive(fn.result.id)) {
       this.contribute(fn.result.id, seedName ? E.name(seedName) : E.num(1), fn.body);
@@ -134,6 +130,12 @@ class Reverse {
     const name = this.state(id).name!;
     if (!this.isTensor(id)) return { kind: "accumulate", name, value: E.sum(terms) };
     return { kind: "assign", name, value: E.rt("add", E.name(name), this.total(id, terms)) };
+  }
+
+  private allocateArrayAdjoint(id: VarId, out: Statement[]): void {
+    const name = this.namer.adjoint(this.varName(id));
+    this.state(id).name = name;
+    out.push({ kind: "const", name, init: E.rt("zerosLikeArray", E.name(this.varName(id))) });
   }
 
   /** The gradient array of an array parameter, allocated before the backward sweep and added into in place. */
@@ -263,6 +265,12 @@ class Reverse {
   // ---- adjoint sweep ----
 
   private backward(block: readonly Stmt[], out: Statement[]): void {
+    // An array the block creates is read only after its creation, in this block (an early
+    // return copies what follows into each branch): its gradient is allocated where the
+    // block's sweep starts, on the paths where the array exists.
+    for (const s of block) {
+      if (s.kind === "let" && this.fn.localArrays.has(s.target) && this.isActive(s.target)) this.allocateArrayAdjoint(s.target, out);
+    }
     for (let k = block.length - 1; k >= 0; k--) {
       const s = block[k]!;
       if (s.kind === "let" && this.isActive(s.target) && this.fn.localArrays.has(s.target)) {
@@ -715,9 +723,10 @@ function inlineLiteralVariables(body: Statement[]): Statement[] {
 }
 
 /**
- * In a backward loop, `const dTotalNext = dTotal; dTotal = 0; ...; dTotal += dTotalNext;`
- * with nothing in between touching dTotal passes a carried adjoint through unchanged (an
- * accumulator's): the three statements go and the iteration reads dTotal itself.
+ * In a backward loop, `const dyNext = dy; dy = 0; ...; dy += dyNext * x;` hands a carried
+ * adjoint from one iteration to the one before. When nothing in between reads or writes dy
+ * otherwise, the copy goes: the iteration reads dy itself and assigns it once, at its end
+ * (`dy = dy * x`), and not at all when it passes through unchanged (an accumulator's).
  */
 function dropIdentityShuffles(body: Statement[]): Statement[] {
   let changed = false;
@@ -733,18 +742,20 @@ function dropIdentityShuffles(body: Statement[]): Statement[] {
       if (copy.kind !== "const" || copy.init?.kind !== "name") continue;
       const carried = copy.init.name;
       if (reset.kind !== "assign" || reset.name !== carried || reset.value.kind !== "num" || reset.value.value !== 0) continue;
-      const end = out.findIndex((s, j) => j > i + 1 && s.kind === "accumulate" && s.name === carried);
-      if (end < 0) continue;
-      const restore = out[end] as Statement & { kind: "accumulate" };
-      if (restore.value.kind !== "name" || restore.value.name !== copy.name) continue;
-      const between = out.slice(i + 2, end);
+      const rest = out.slice(i + 2);
+      const isUpdate = (x: Statement): x is Statement & { kind: "accumulate" } => x.kind === "accumulate" && x.name === carried;
+      const others = rest.filter((x) => !isUpdate(x));
+      const updates = rest.filter(isUpdate);
       const inOpaque = (x: Statement): boolean => exprsOf(x).some((e) => E.readsInOpaque(e, copy.name)) || (x.kind === "if" && [...x.then, ...x.else].some(inOpaque)) || (x.kind === "while" && x.body.some(inOpaque));
-      if (between.some(inOpaque) || containsRead(between, carried) || assignedNames(between).has(carried)) continue;
-      // After the restore, the copy may still be read as long as the carried adjoint keeps its value.
-      const after = out.slice(end + 1);
-      if (containsRead(after, copy.name) && (assignedNames(after).has(carried) || after.some(inOpaque))) continue;
+      if (rest.some(inOpaque) || containsRead(others, carried) || assignedNames(others).has(carried)) continue;
+      if (updates.some((u) => E.namesIn(u.value).includes(carried))) continue;
+      // Each update's value is evaluated at the end instead: nothing it reads may change after it.
+      const movable = rest.every((x, j) => !isUpdate(x) || !E.namesIn(x.value).some((n) => assignedNames(rest.slice(j + 1)).has(n)));
+      if (!movable) continue;
       const rename = (e: Expr): Expr => E.substitute(e, (n) => (n === copy.name ? E.name(carried) : undefined));
-      out = [...out.slice(0, i), ...between.map((s) => replaceDeep(s, rename)), ...after.map((s) => replaceDeep(s, rename))];
+      const total = E.sum(updates.map((u) => rename(u.value)));
+      const assign: Statement[] = total.kind === "name" && total.name === carried ? [] : [{ kind: "assign", name: carried, value: total }];
+      out = [...out.slice(0, i), ...others.map((x) => replaceDeep(x, rename)), ...assign];
       changed = true;
       i--;
     }

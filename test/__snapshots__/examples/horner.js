@@ -15,16 +15,11 @@ function polynomial_grad_x_c(x, c) {
   let k_1 = k;
   let trips = 0;
   let yTape = adjoint.numberTape();
-  let k_1Tape = adjoint.numberTape();
   while (k_1 >= 0) {
     if (trips === yTape.length) {
       yTape = adjoint.growTape(yTape);
     }
     yTape[trips] = y;
-    if (trips === k_1Tape.length) {
-      k_1Tape = adjoint.growTape(k_1Tape);
-    }
-    k_1Tape[trips] = k_1;
     y = y * x + c[k_1];
     k_1 = k_1 - 1;
     trips = trips + 1;
@@ -36,12 +31,9 @@ function polynomial_grad_x_c(x, c) {
   while (k1 > 0) {
     k1 = k1 - 1;
     const yThen = yTape[k1];
-    const k_1Then = k_1Tape[k1];
-    const dyNext = dy;
-    dy = 0;
-    dc1[k_1Then] += dyNext;
-    dy += dyNext * x;
-    dx1 += dyNext * yThen;
+    dc1[k - k1] += dy;
+    dx1 += dy * yThen;
+    dy = dy * x;
   }
   return [dx1, dc1];
 }
