@@ -289,6 +289,41 @@ describe("arrays the function creates and writes", () => {
     }
   });
 
+  it("found by review: reads in both arms of ?:, for...of over a local array written later, for...of over a literal of inputs", () => {
+    const p = build(`
+      export function ternary(x: number, y: number): number {
+        const a = [x, y];
+        for (let i = 0; i < 2; i++) a[0] = x > 0.5 ? a[1]! * y : a[0]! * x;
+        return a[0]!;
+      }
+      export const dternary = grad(ternary, { wrt: [0, 1] });
+      export function overwritten(x: number, y: number): number {
+        const a = [x, y];
+        let s = 0;
+        for (const v of a) {
+          s += v * v;
+          a[1] = v * y;
+        }
+        a[0] = 5;
+        return s + a[0]! * a[1]!;
+      }
+      export const doverwritten = grad(overwritten, { wrt: [0, 1] });
+      export function literal(x: number, y: number): number {
+        let s = 0;
+        for (const v of [x, y, x * y, 2]) s = s * v + Math.sin(v);
+        return s;
+      }
+      export const dliteral = grad(literal, { wrt: [0, 1] });
+    `);
+    for (const name of ["ternary", "overwritten", "literal"]) {
+      for (const [x, y] of [[0.7, 1.3], [-0.4, 0.9], [1.5, -2]]) {
+        const [dx, dy] = p[`d${name}`](x, y);
+        expectClose(dx, finiteDifference(p[name], [x!, y!], 0), 1e-6);
+        expectClose(dy, finiteDifference(p[name], [x!, y!], 1), 1e-6);
+      }
+    }
+  });
+
   it("refuses what it cannot follow: an array created in a loop, passed on, reassigned, or read by an expression kept as written", () => {
     const refused = (body: string): string[] =>
       compile(`import { grad } from "adjoint";\nfunction g(a: number[]) { return a[0]!; }\nfunction f(x: number) {\n${body}\n}\nexport const df = grad(f);\n`).codes;

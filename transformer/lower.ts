@@ -466,7 +466,8 @@ class Lowering {
       env.set(symbol, varAtom(id));
     }
     // The read counter is carried through every loop that reads a local array.
-    if (this.localArraySymbols.size > 0 && this.readsLocalArray(s)) {
+    const overLocal = forOf?.array.kind === "var" && this.localArrays.has(forOf.array.id);
+    if (overLocal || (this.localArraySymbols.size > 0 && this.readsLocalArray(s))) {
       const id = this.tempVar("number", "reads");
       carried.push({ symbol: this.readCounterKey, var: id, init: env.get(this.readCounterKey) as Atom });
       env.set(this.readCounterKey, varAtom(id));
@@ -483,8 +484,8 @@ class Lowering {
     // The next index is computed once, first: every path (a break too, as nothing reads the
     // hidden index after the loop) carries the same value, so it stays a plain counter.
     const nextIndex = forOf && this.emitPrim("+", [env.get(forOf.indexKey) as Atom, { kind: "number", value: 1 }], body, forOf.element);
-    if (forOf) bodyEnv.set(this.symbolOf(forOf.element), this.emitPrim("index", [forOf.array, env.get(forOf.indexKey) as Atom], body, forOf.element, forOf.element.text));
     this.loopDepth++;
+    if (forOf) bodyEnv.set(this.symbolOf(forOf.element), this.readElement(forOf.array, env.get(forOf.indexKey) as Atom, body, bodyEnv, forOf.element, forOf.element.text));
     const end = this.lowerList(bodyStatements, [], body, bodyEnv, {}, loop);
     this.loopDepth--;
     if (end?.kind !== "end" || loop.ends.length === 0) throw new AdjointError("ADJ202", s.statement, "A loop body that always throws is not supported.");
@@ -554,6 +555,16 @@ class Lowering {
     if (this.kindOf(s.expression) !== "array" || !this.isNumber(decl.name)) {
       throw new AdjointError("ADJ202", s.expression, "for...of is supported over number[], Float64Array and Float32Array; use an index loop for anything else.");
     }
+    const literal = skipOuterExpressions(s.expression);
+    // An array written in place from the function's values ([x, y * 2]) is an array of its
+    // own, created before the loop, whose elements carry their gradients.
+    if (ts.isArrayLiteralExpression(literal) && this.loopDepth === 0 && this.opaque(literal, env).renames.size > 0 && !literal.elements.some(ts.isSpreadElement)) {
+      const id = this.tempVar("array", "values");
+      const elements = literal.elements.map((x) => this.lowerExpr(x, out, env));
+      out.push({ kind: "let", target: id, op: { kind: "prim", prim: "arrayOf", args: elements }, node: literal });
+      this.localArrays.add(id);
+      return { indexKey: {} as ts.Symbol, array: varAtom(id), element: decl.name };
+    }
     let array = this.lowerExpr(s.expression, out, env);
     // An array written in place ([1, 2, 3]) is built once, not at every read.
     if (array.kind === "constant" && !ts.isIdentifier(skipOuterExpressions(s.expression)) && !ts.isPropertyAccessExpression(skipOuterExpressions(s.expression))) {
@@ -567,12 +578,13 @@ class Lowering {
 
   /** Whether a loop reads an element of a local array (its update and condition included). */
   private readsLocalArray(s: LoopStatement): boolean {
-    let found = false;
+    let found = ts.isForOfStatement(s) && this.isLocalArray(s.expression);
     const visit = (n: ts.Node): void => {
       if (found || ts.isFunctionLike(n)) return;
       // A plain store (a[i] = v) reads nothing; a compound one (a[i] += v) does.
       const stored = ts.isBinaryExpression(n.parent) && n.parent.left === n && n.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
       if (ts.isElementAccessExpression(n) && this.isLocalArray(n.expression) && !stored) found = true;
+      else if (ts.isForOfStatement(n) && this.isLocalArray(n.expression)) found = true;
       else ts.forEachChild(n, visit);
     };
     visit(s);
@@ -724,12 +736,23 @@ class Lowering {
     const cond = this.opaque(e.condition, env);
     const thenOut: Stmt[] = [];
     const elseOut: Stmt[] = [];
-    const a = this.lowerExpr(e.whenTrue, thenOut, env);
-    const b = this.lowerExpr(e.whenFalse, elseOut, env);
+    // Each side in an environment of its own: logged reads of local arrays advance the read counter.
+    const [thenEnv, elseEnv] = [new Map(env), new Map(env)];
+    const a = this.lowerExpr(e.whenTrue, thenOut, thenEnv);
+    const b = this.lowerExpr(e.whenFalse, elseOut, elseEnv);
     const m = this.tempVar(joinKinds(this.kindOfAtom(a), this.kindOfAtom(b)), hint);
     thenOut.push({ kind: "merge", target: m, value: a });
     elseOut.push({ kind: "merge", target: m, value: b });
-    out.push({ kind: "if", cond, then: thenOut, else: elseOut, merges: [m] });
+    const merges = [m];
+    const [countThen, countElse] = [thenEnv.get(this.readCounterKey) as Atom, elseEnv.get(this.readCounterKey) as Atom];
+    if (!sameBinding(countThen, countElse)) {
+      const count = this.tempVar("number", "reads");
+      thenOut.push({ kind: "merge", target: count, value: countThen });
+      elseOut.push({ kind: "merge", target: count, value: countElse });
+      merges.push(count);
+      env.set(this.readCounterKey, varAtom(count));
+    }
+    out.push({ kind: "if", cond, then: thenOut, else: elseOut, merges });
     return varAtom(m);
   }
 

@@ -413,6 +413,9 @@ function binaryValue(op: Binary, a: number, b: number): number {
  */
 export function evaluate(program: Program, inputs: readonly (number | readonly number[])[], bothBranches = false): Evaluation {
   const cube = (v: number): number => Math.pow(v, 3);
+  // Tensor programs write hypot as sqrt(a² + b²), which rounds differently from Math.hypot:
+  // at a tie between two such values, a last-bit difference would pick the other branch.
+  const hypot = (a: number, b: number): number => (bothBranches ? Math.sqrt(a * a + b * b) : Math.hypot(a, b));
   let kink = Infinity;
   const near = (distance: number) => {
     kink = Math.min(kink, Math.abs(distance));
@@ -481,7 +484,7 @@ export function evaluate(program: Program, inputs: readonly (number | readonly n
             // evaluates the rule there when the operand is active on another path.
             if (e.op === "max" || e.op === "min") near(a.v - b.v);
             if (e.op === "hypot" || e.op === "atan2") near(Math.hypot(a.v, b.v));
-            return constant(binaryValue(e.op, a.v, b.v));
+            return constant(e.op === "hypot" ? hypot(a.v, b.v) : binaryValue(e.op, a.v, b.v));
           }
           switch (e.op) {
             case "+":
@@ -503,7 +506,7 @@ export function evaluate(program: Program, inputs: readonly (number | readonly n
               return a.v === b.v ? lin(v, [0.5, a], [0.5, b]) : lin(v, [1, v === a.v ? a : b]);
             }
             case "hypot": {
-              const h = Math.hypot(a.v, b.v);
+              const h = hypot(a.v, b.v);
               near(h);
               return lin(h, [a.v / h, a], [b.v / h, b]);
             }
