@@ -508,11 +508,17 @@ class Lowering {
       const steps = new Set<number>();
       for (const e of c.symbol === forOf?.indexKey ? [{ env: new Map([[c.symbol, nextIndex!]]), out: body, broke: false }] : loop.ends) {
         if (e.broke) continue;
-        const v = e.env.get(c.symbol) as Atom;
-        const def = v.kind === "var" ? findLet(e.out, v.id) : undefined;
-        const [a, b] = def?.op.kind === "prim" && (def.op.prim === "+" || def.op.prim === "-") ? def.op.args : [];
-        if (a?.kind !== "var" || a.id !== c.var || b?.kind !== "number" || !Number.isInteger(b.value)) return undefined;
-        steps.add(def!.op.kind === "prim" && def!.op.prim === "-" ? -b.value : b.value);
+        // Follow v = (c + 1) + 1 ... back to c, adding up the integer steps.
+        let v = e.env.get(c.symbol) as Atom;
+        let step = 0;
+        while (!(v.kind === "var" && v.id === c.var)) {
+          const def = v.kind === "var" ? findLet(e.out, v.id) : undefined;
+          const [a, b] = def?.op.kind === "prim" && (def.op.prim === "+" || def.op.prim === "-") ? def.op.args : [];
+          if (a?.kind !== "var" || b?.kind !== "number" || !Number.isInteger(b.value)) return undefined;
+          step += def!.op.kind === "prim" && def!.op.prim === "-" ? -b.value : b.value;
+          v = a;
+        }
+        steps.add(step);
       }
       return steps.size === 1 ? [...steps][0] : undefined;
     };
