@@ -331,7 +331,14 @@ describe("arrays the function creates and writes", () => {
     expect(refused("const a = [x, 2];\na[1] = x;\nreturn g(a);")).toEqual(["ADJ203@6"]);
     expect(refused("let a = [x, 2];\na = [1, x];\nreturn a[0]!;")).toEqual(["ADJ205@4"]);
     expect(refused("const a = [x, 2];\na[0] = x * x;\nreturn a.reduce((s, v) => s + v, 0);")).toEqual(["ADJ203@6"]);
-    expect(refused("const a = new Array<number>(2).fill(x);\nreturn a[0]!;")).toEqual(["ADJ203@4"]);
+    expect(refused("const a = new Array<number>(2).fill(x);\na[1] = 0;\nreturn a[0]!;")).toEqual(["ADJ203@4"]);
+    // Found by review: a copy is not an allocation, a second name hides the writes, a number[]
+    // must not grow, a loop with no counter has no trips to replay, methods may change arrays.
+    expect(refused("const u = new Float64Array([x, 2 * x]);\nu[0] = u[0]! * 2;\nreturn u[0]! + u[1]!;")).toEqual(["ADJ203@4"]);
+    expect(refused("const a = [x];\nconst b = a;\na[0] = 5;\nreturn b[0]!;")).toEqual(["ADJ203@5"]);
+    expect(refused("const out: number[] = [0];\nfor (let i = 0; i < 3; i++) out[out.length] = x * i;\nreturn out[1]!;")).toEqual(["ADJ205@5"]);
+    expect(refused("const a = [0];\ndo { a[0] = x * x; } while (false);\nreturn a[0]!;")).toEqual(["ADJ202@5"]);
+    expect(compile(`import { grad } from "adjoint";\nfunction f(x: number, xs: number[]) {\nconst a = xs[0]! * x;\nxs.reverse();\nreturn a + xs[0]! * x;\n}\nexport const df = grad(f);\n`).codes).toEqual(["ADJ205@4"]);
     // A condition is kept as written and evaluated again by the backward sweep: read the element first.
     expect(refused("const a = [x, 2];\nif (a[0]! > 1) a[1] = x;\nreturn a[1]!;")).toEqual(["ADJ203@5"]);
   });

@@ -5,7 +5,8 @@
 // variable. A variable the source reassigns becomes several IR variables (y, y_1, ...);
 // where branches meet, a merge variable is declared before the `if` and assigned at the
 // end of each branch. Control flow is structured (no gotos): early returns are removed
-// by lowering, so a function is a body and one result atom.
+// by lowering, so a function is a body and one result atom. The one mutation is `store`,
+// into an array the function creates; its reads inside loops are logged (loggedIndex).
 import ts from "typescript";
 import type { Namer } from "./naming";
 import type { FunctionNode } from "./sites";
@@ -120,7 +121,7 @@ export interface LoweredFunction {
   readonly params: readonly Param[];
   readonly body: readonly Stmt[];
   readonly result: Atom;
-  /** Arrays the function creates (arrayOf or an allocation kept as written) and writes with store. */
+  /** Arrays the function creates (arrayOf, or an allocation kept as written) and tracks element by element; stores write them. */
   readonly localArrays: ReadonlySet<VarId>;
 }
 

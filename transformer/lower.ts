@@ -113,6 +113,8 @@ class Lowering {
   private readonly namer: Namer;
   /** Locals assigned after their declaration: closures may not read them (their value depends on when the closure runs). */
   private readonly reassigned = new Set<ts.Symbol>();
+  /** Locals whose elements the function assigns (a[i] = v). */
+  private readonly elementWritten = new Set<ts.Symbol>();
   /** Arrays the function creates and writes: their symbols, and their variables. */
   private readonly localArraySymbols = new Set<ts.Symbol>();
   private readonly localArrays = new Set<VarId>();
@@ -177,6 +179,10 @@ class Lowering {
       if (target && ts.isIdentifier(target)) {
         const symbol = this.checker.getSymbolAtLocation(target);
         if (symbol) this.reassigned.add(symbol);
+      }
+      if (target && ts.isElementAccessExpression(target) && ts.isIdentifier(skipOuterExpressions(target.expression))) {
+        const symbol = this.checker.getSymbolAtLocation(skipOuterExpressions(target.expression));
+        if (symbol) this.elementWritten.add(symbol);
       }
       ts.forEachChild(node, visit);
     };
@@ -333,8 +339,11 @@ class Lowering {
         throw new AdjointError("ADJ201", decl.name, "Destructuring is not supported; declare each variable on its own.");
       }
       const symbol = this.symbolOf(decl.name);
-      const creation = decl.initializer && arrayCreation(decl.initializer);
-      if (creation && this.kindOf(decl.name) === "array") {
+      if (decl.initializer && this.isLocalArraySource(symbol, decl.initializer, env)) {
+        const creation = arrayCreation(decl.initializer, this.checker);
+        if (!creation || !isNumberType(this.checker.getTypeAtLocation(decl.name).getNumberIndexType() ?? this.checker.getAnyType())) {
+          throw new AdjointError("ADJ203", decl.initializer, "Create an array the function writes as [a, b, ...], new Float64Array(n), new Float32Array(n) or new Array(n).fill(c), of numbers.");
+        }
         env.set(symbol, this.lowerLocalArray(decl as ts.VariableDeclaration & { name: ts.Identifier }, creation, list, out, env));
         continue;
       }
@@ -343,8 +352,19 @@ class Lowering {
   }
 
   /**
+   * An array the function tracks element by element: one whose elements it assigns, or an
+   * array literal of its own values ([x, y * 2]). A table of constants stays a constant.
+   */
+  private isLocalArraySource(symbol: ts.Symbol, init: ts.Expression, env: Env): boolean {
+    if (this.elementWritten.has(symbol)) return true;
+    const e = skipOuterExpressions(init);
+    return ts.isArrayLiteralExpression(e) && this.opaque(e, env).renames.size > 0;
+  }
+
+  /**
    * const a = [x, y] or new Float64Array(n) (or new Array(n).fill(c)): an array of numbers
-   * the function writes element by element. Created once, at the top of the function.
+   * the function tracks element by element. Created at the top level of the function body
+   * (an early return may copy it into a branch, with everything after it).
    */
   private lowerLocalArray(decl: ts.VariableDeclaration & { name: ts.Identifier }, creation: ArrayCreation, list: ts.VariableDeclarationList, out: Stmt[], env: Env): Atom {
     const symbol = this.symbolOf(decl.name);
@@ -371,8 +391,12 @@ class Lowering {
 
   /** a[i] = v, a[i] += v, ...: a store into an array the function created. */
   private lowerElementAssignment(e: ts.Expression, target: ts.ElementAccessExpression, out: Stmt[], env: Env): void {
+    const index = skipOuterExpressions(target.argumentExpression);
+    if (ts.isPropertyAccessExpression(index) && index.name.text === "length") {
+      throw new AdjointError("ADJ205", target, "An array the function writes keeps its length: create it with its final length and assign a[i] within it.");
+    }
     const array = this.lowerExpr(target.expression, out, env);
-    const index = this.lowerExpr(target.argumentExpression, out, env);
+    const indexAtom = this.lowerExpr(target.argumentExpression, out, env);
     let value: Atom;
     if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       value = this.lowerExpr(e.right, out, env);
@@ -384,9 +408,9 @@ class Lowering {
           : "-";
       if (!op) throw new AdjointError("ADJ203", e, "This compound assignment is not supported.");
       const right = ts.isBinaryExpression(e) ? this.lowerExpr(e.right, out, env) : ({ kind: "number", value: 1 } as const);
-      value = this.emitPrim(op, [this.readElement(array, index, out, env, target), right], out, e);
+      value = this.emitPrim(op, [this.readElement(array, indexAtom, out, env, target), right], out, e);
     }
-    out.push({ kind: "store", array: (array as Atom & { kind: "var" }).id, index, value, node: e });
+    out.push({ kind: "store", array: (array as Atom & { kind: "var" }).id, index: indexAtom, value, node: e });
   }
 
   /** x[i]: a parameter's element, or a local array's (logged when inside a loop). */
@@ -401,7 +425,11 @@ class Lowering {
   private lowerExpressionStatement(expression: ts.Expression, out: Stmt[], env: Env): void {
     const e = skipOuterExpressions(expression);
     if (assignmentTarget(e)) return this.lowerAssignment(e, out, env);
-    out.push({ kind: "effect", expr: this.opaque(e, env), node: expression });
+    const expr = this.opaque(e, env);
+    // A statement kept for its effect could change an array the function reads (xs.reverse()).
+    const array = [...expr.renames.values()].find((a) => a.kind === "var" && this.vars[a.id]!.kind === "array");
+    if (array) throw new AdjointError("ADJ205", expression, "Differentiated code must not change its arrays through methods; copy the array first outside the function.");
+    out.push({ kind: "effect", expr, node: expression });
   }
 
   /** `y = e`, `y op= e`, `y++`: a new SSA version of y. */
@@ -729,6 +757,9 @@ class Lowering {
 
   private lowerIdentifier(e: ts.Identifier, env: Env): Atom {
     const symbol = this.checker.getSymbolAtLocation(e);
+    if (symbol && this.localArraySymbols.has(symbol) && !(ts.isElementAccessExpression(e.parent) && e.parent.expression === e) && !(ts.isForOfStatement(e.parent) && e.parent.expression === e)) {
+      throw new AdjointError("ADJ203", e, `Use \`${e.text}\` only as ${e.text}[i], ${e.text}.length or in for...of: under another name or passed on, its writes could not be followed.`);
+    }
     const binding = symbol && env.get(symbol);
     if (binding === "uninitialized") throw new AdjointError("ADJ206", e, `\`${e.text}\` may be read before it is assigned.`);
     if (binding) return binding;
@@ -874,7 +905,8 @@ class Lowering {
         const binding = symbol && env.get(symbol);
         if (binding === "uninitialized") throw new AdjointError("ADJ206", n);
         // An expression kept as written would read the array when it runs again in the
-        // backward sweep, after later writes: only its length (which never changes) is allowed.
+        // backward sweep, after later writes: only its length is allowed (stores stay within
+        // it: a store at a.length is refused and an empty literal is not a tracked array).
         if (symbol && this.localArraySymbols.has(symbol) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && n.parent.name.text === "length")) {
           throw new AdjointError("ADJ203", n, `Read elements of \`${n.text}\` into a const first (const v = ${n.text}[i]) and use that here.`);
         }
@@ -943,11 +975,11 @@ function statementsOf(s: ts.Statement): readonly ts.Statement[] {
   return ts.isBlock(s) ? s.statements : [s];
 }
 
-/** Whether a return statement occurs inside `node`, not counting nested functions. */
 /**
  * The first statement in a loop body that leaves or skips part of it, nested functions and
- * nested loops' own exits aside: with `refused`, only what is not supported (return,
- * labelled break or continue); otherwise break and continue, or only break with `onlyBreak`.
+ * nested loops' own exits aside: with `refused`, only what is not supported (labelled break
+ * or continue, and return unless `returnsAllowed`); otherwise break and continue, or only
+ * break with `onlyBreak`.
  */
 function findLoopExit(body: ts.Node, refused: boolean, onlyBreak = false, returnsAllowed = false): ts.Node | undefined {
   let found: ts.Node | undefined;
@@ -979,6 +1011,7 @@ function findReturnInLoop(body: ts.Node): boolean {
   return containsReturn(body) || ts.isReturnStatement(body);
 }
 
+/** Whether a return statement occurs inside `node`, not counting nested functions. */
 function containsReturn(node: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
@@ -1012,7 +1045,7 @@ function valueKey(prim: string, args: readonly Atom[]): string | undefined {
 function findLet(block: readonly Stmt[], id: VarId): (Stmt & { kind: "let" }) | undefined {
   for (const s of block) {
     if (s.kind === "let" && s.target === id) return s;
-    const inner = s.kind === "if" ? findLet(s.then, id) ?? findLet(s.else, id) : s.kind === "loop" ? undefined : undefined;
+    const inner = s.kind === "if" ? findLet(s.then, id) ?? findLet(s.else, id) : undefined;
     if (inner) return inner;
   }
   return undefined;
@@ -1020,12 +1053,19 @@ function findLet(block: readonly Stmt[], id: VarId): (Stmt & { kind: "let" }) | 
 
 type ArrayCreation = { kind: "literal"; elements: readonly ts.Expression[] } | { kind: "allocation"; fill?: ts.Expression };
 
-/** [a, b, c], new Float64Array(n), new Float32Array(n), new Array(n).fill(c), Array(n).fill(c). */
-function arrayCreation(init: ts.Expression): ArrayCreation | undefined {
+/**
+ * [a, b, c] (not empty: a number[] must not grow), new Float64Array(n), new Float32Array(n),
+ * new Array(n).fill(c), Array(n).fill(c), with n a number (not an array to copy).
+ */
+function arrayCreation(init: ts.Expression, checker: ts.TypeChecker): ArrayCreation | undefined {
   const e = skipOuterExpressions(init);
-  if (ts.isArrayLiteralExpression(e)) return e.elements.some(ts.isSpreadElement) ? undefined : { kind: "literal", elements: e.elements };
+  if (ts.isArrayLiteralExpression(e)) return e.elements.length === 0 || e.elements.some(ts.isSpreadElement) ? undefined : { kind: "literal", elements: e.elements };
   const isConstructor = (x: ts.Expression, names: readonly string[]): boolean =>
-    (ts.isNewExpression(x) || ts.isCallExpression(x)) && ts.isIdentifier(x.expression) && names.includes(x.expression.text) && (x.arguments?.length ?? 0) === 1;
+    (ts.isNewExpression(x) || ts.isCallExpression(x)) &&
+    ts.isIdentifier(x.expression) &&
+    names.includes(x.expression.text) &&
+    x.arguments?.length === 1 &&
+    isNumberType(checker.getTypeAtLocation(x.arguments[0]!));
   if (ts.isNewExpression(e) && isConstructor(e, ["Float64Array", "Float32Array"])) return { kind: "allocation" };
   if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "fill" && e.arguments.length === 1) {
     if (isConstructor(skipOuterExpressions(e.expression.expression), ["Array"])) return { kind: "allocation", fill: e.arguments[0] };

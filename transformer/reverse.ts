@@ -138,10 +138,10 @@ class Reverse {
     out.push({ kind: "const", name, init: E.rt("zerosLikeArray", E.name(this.varName(id))) });
   }
 
-  /** The gradient array of an array parameter, allocated before the backward sweep and added into in place. */
+  /** The gradient array of an array (a parameter or one the function creates), allocated before it is added into. */
   private arrayAdjoint(id: VarId): string {
     const name = this.state(id).name;
-    if (!name) throw new AdjointError("ADJ203", this.fn.decl, "Arrays can be differentiated only as parameters, read element by element.");
+    if (!name) throw new AdjointError("ADJ203", this.fn.decl, "A gradient would flow into an array the transformer does not track; read its elements in the function that creates or takes it.");
     return name;
   }
 
@@ -324,9 +324,9 @@ class Reverse {
 
   /**
    * The primal loop. When the backward sweep needs it, each carried variable's value at
-   * the start of every iteration goes on a tape; the backward sweep restores them in
-   * reverse and recomputes the iteration's other values from them, so what a loop stores
-   * is one value per carried variable and iteration, nothing else.
+   * the start of every iteration goes on a tape (counters excepted: they are recomputed);
+   * the backward sweep restores them in reverse and recomputes the iteration's other values
+   * from them. Reads of arrays the function writes also go to the read log (loggedRead).
    */
   private forwardLoop(s: Stmt & { kind: "loop" }): Statement[] {
     const out: Statement[] = s.carried.map((c) => ({ kind: "let", name: this.varName(c.var), init: this.value(c.init) }));
@@ -390,7 +390,9 @@ class Reverse {
    * backwards, which gives the carried adjoints for the iteration before.
    */
   private backwardLoop(s: Stmt & { kind: "loop" }, block: readonly Stmt[], out: Statement[]): void {
-    if (!this.loopIsActive(s) || s.carried.length === 0) return;
+    if (!this.loopIsActive(s)) return;
+    // With nothing carried there is no trip count to replay (do { a[0] = x } while (false)).
+    if (s.carried.length === 0) throw new AdjointError("ADJ202", s.node, "A loop that reassigns no variable cannot be replayed backwards; give it a counter.");
     for (const v of this.contributedInside(s)) this.declare(v, out);
     const active = s.carried.filter((c) => this.isActive(c.var));
     // A carried adjoint must hold every contribution from after the loop before the
@@ -510,7 +512,7 @@ class Reverse {
   private contribute(id: VarId, e: Expr, block: readonly Stmt[]): void {
     if (e.kind === "num" && e.value === 0) return;
     if (this.fn.vars[id]!.kind === "array") {
-      throw new AdjointError("ADJ203", this.fn.decl, "An array's gradient flows only through reading its elements in the function that takes it; read them there instead of passing the array on.");
+      throw new AdjointError("ADJ203", this.fn.decl, "An array's gradient flows only through reading its elements (or passing it to a function that does); use it that way.");
     }
     const st = this.state(id);
     if (this.defBlock.get(id) === block) st.pending.push(e);
