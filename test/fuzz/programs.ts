@@ -484,6 +484,7 @@ export function evaluate(program: Program, inputs: readonly (number | readonly n
             // evaluates the rule there when the operand is active on another path.
             if (e.op === "max" || e.op === "min") near(a.v - b.v);
             if (e.op === "hypot" || e.op === "atan2") near(Math.hypot(a.v, b.v));
+            if (e.op === "safeDiv") periodic(b.v);
             return constant(e.op === "hypot" ? hypot(a.v, b.v) : binaryValue(e.op, a.v, b.v));
           }
           switch (e.op) {
