@@ -683,6 +683,8 @@ function dropDeadUpdates(body: Statement[]): Statement[] {
       if ((x.kind === "let" || x.kind === "const") && !live.has(x.name) && (!x.init || isPure(x.init))) return (changed = true), [];
       if ((x.kind === "assign" || x.kind === "accumulate") && !live.has(x.name) && isPure(x.value)) return (changed = true), [];
       if ((x.kind === "storeElement" || x.kind === "accumulateElement") && !live.has(x.array) && isPure(x.index) && isPure(x.value)) return (changed = true), [];
+      // A destructure with a live name keeps its inputs live through that name; with none it goes.
+      if (x.kind === "destructure" && x.names.every((n) => !n || !live.has(n)) && isPure(x.init)) return (changed = true), [];
       if (x.kind === "if") return [{ ...x, then: go(x.then), else: go(x.else) }];
       if (x.kind === "while") return [{ ...x, body: go(x.body) }];
       return [x];
