@@ -372,19 +372,27 @@ class Lowering {
       throw new AdjointError("ADJ203", decl, "Create arrays the function writes at the top of the function body, outside loops and branches.");
     }
     if (this.reassigned.has(symbol)) throw new AdjointError("ADJ205", decl.name, "Declare the array with const and write its elements.");
-    const id = this.tempVar("array", decl.name.text);
     if (creation.kind === "literal") {
-      const elements = creation.elements.map((e) => this.lowerExpr(e, out, env));
-      out.push({ kind: "let", target: id, op: { kind: "prim", prim: "arrayOf", args: elements }, node: decl });
-    } else {
-      // Its length and fill value are kept as written: no gradient flows through them.
-      const expr = this.opaque(decl.initializer!, env);
-      if (creation.fill && this.opaque(creation.fill, env).renames.size > 0) {
-        throw new AdjointError("ADJ203", creation.fill, "Fill the array with a constant, then assign the elements that depend on the inputs.");
-      }
-      out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable: true }, node: decl });
+      this.localArraySymbols.add(symbol);
+      return this.arrayOf(creation.elements, decl.name.text, out, env, decl);
     }
+    // An allocation: its length and fill value are kept as written, and no gradient flows through them.
+    const expr = this.opaque(decl.initializer!, env);
+    if (creation.fill && this.opaque(creation.fill, env).renames.size > 0) {
+      throw new AdjointError("ADJ203", creation.fill, "Fill the array with a constant, then assign the elements that depend on the inputs.");
+    }
+    const id = this.tempVar("array", decl.name.text);
+    out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable: true }, node: decl });
     this.localArraySymbols.add(symbol);
+    this.localArrays.add(id);
+    return varAtom(id);
+  }
+
+  /** [a, b, c] of the function's values: an array it tracks element by element, each element's gradient its own. */
+  private arrayOf(elements: readonly ts.Expression[], name: string, out: Stmt[], env: Env, node: ts.Node): Atom {
+    const args = elements.map((e) => this.lowerExpr(e, out, env));
+    const id = this.tempVar("array", name);
+    out.push({ kind: "let", target: id, op: { kind: "prim", prim: "arrayOf", args }, node });
     this.localArrays.add(id);
     return varAtom(id);
   }
@@ -397,20 +405,22 @@ class Lowering {
     }
     const array = this.lowerExpr(target.expression, out, env);
     const indexAtom = this.lowerExpr(target.argumentExpression, out, env);
-    let value: Atom;
-    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-      value = this.lowerExpr(e.right, out, env);
-    } else {
-      const op = ts.isBinaryExpression(e)
-        ? COMPOUND_ASSIGNMENT[e.operatorToken.kind]
-        : (e as ts.PrefixUnaryExpression | ts.PostfixUnaryExpression).operator === ts.SyntaxKind.PlusPlusToken
-          ? "+"
-          : "-";
-      if (!op) throw new AdjointError("ADJ203", e, "This compound assignment is not supported.");
-      const right = ts.isBinaryExpression(e) ? this.lowerExpr(e.right, out, env) : ({ kind: "number", value: 1 } as const);
-      value = this.emitPrim(op, [this.readElement(array, indexAtom, out, env, target), right], out, e);
-    }
+    const value = this.assignedValue(e, out, env, () => this.readElement(array, indexAtom, out, env, target));
     out.push({ kind: "store", array: (array as Atom & { kind: "var" }).id, index: indexAtom, value, node: e });
+  }
+
+  /** The value `y = e`, `y op= e` or `y++` assigns; `current` reads y's value before it (only a compound assignment does). */
+  private assignedValue(e: ts.Expression, out: Stmt[], env: Env, current: () => Atom, hint?: string): Atom {
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) return this.lowerExpr(e.right, out, env, hint);
+    const op = ts.isBinaryExpression(e)
+      ? COMPOUND_ASSIGNMENT[e.operatorToken.kind]
+      : (e as ts.PrefixUnaryExpression | ts.PostfixUnaryExpression).operator === ts.SyntaxKind.PlusPlusToken
+        ? "+"
+        : "-";
+    if (!op) throw new AdjointError("ADJ203", e, "This compound assignment is not supported.");
+    const before = current();
+    const right = ts.isBinaryExpression(e) ? this.lowerExpr(e.right, out, env) : ({ kind: "number", value: 1 } as const);
+    return this.emitPrim(op, [before, right], out, e, hint);
   }
 
   /** x[i]: a parameter's element, or a local array's (logged when inside a loop). */
@@ -444,21 +454,10 @@ class Lowering {
     if (current === undefined) {
       throw new AdjointError("ADJ205", target, `Declare \`${target.text}\` inside the function, or return the value instead.`);
     }
-    const hint = target.text;
-    let value: Atom;
-    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-      value = this.lowerExpr(e.right, out, env, hint);
-    } else {
+    const value = this.assignedValue(e, out, env, () => {
       if (current === "uninitialized") throw new AdjointError("ADJ206", target);
-      const op = ts.isBinaryExpression(e)
-        ? COMPOUND_ASSIGNMENT[e.operatorToken.kind]
-        : (e as ts.PrefixUnaryExpression | ts.PostfixUnaryExpression).operator === ts.SyntaxKind.PlusPlusToken
-          ? "+"
-          : "-";
-      if (!op) throw new AdjointError("ADJ203", e, "This compound assignment is not supported.");
-      const right = ts.isBinaryExpression(e) ? this.lowerExpr(e.right, out, env) : ({ kind: "number", value: 1 } as const);
-      value = this.emitPrim(op, [current, right], out, e, hint);
-    }
+      return current;
+    }, target.text);
     env.set(symbol, value);
   }
 
@@ -593,11 +592,7 @@ class Lowering {
     // An array written in place from the function's values ([x, y * 2]) is an array of its
     // own, created before the loop, whose elements carry their gradients.
     if (ts.isArrayLiteralExpression(literal) && this.loopDepth === 0 && this.opaque(literal, env).renames.size > 0 && !literal.elements.some(ts.isSpreadElement)) {
-      const id = this.tempVar("array", "values");
-      const elements = literal.elements.map((x) => this.lowerExpr(x, out, env));
-      out.push({ kind: "let", target: id, op: { kind: "prim", prim: "arrayOf", args: elements }, node: literal });
-      this.localArrays.add(id);
-      return { indexKey: {} as ts.Symbol, array: varAtom(id), element: decl.name };
+      return { indexKey: {} as ts.Symbol, array: this.arrayOf(literal.elements, "values", out, env, literal), element: decl.name };
     }
     let array = this.lowerExpr(s.expression, out, env);
     // An array written in place ([1, 2, 3]) is built once, not at every read.

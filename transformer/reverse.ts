@@ -719,9 +719,7 @@ function inlineLiteralVariables(body: Statement[]): Statement[] {
     if ((s.kind === "const" || s.kind === "let") && s.init?.kind === "num" && declared.get(s.name) === 1 && !assigned.has(s.name)) literals.set(s.name, s.init);
   }
   if (literals.size === 0) return body;
-  const inOpaque = (x: Statement): boolean =>
-    [...literals.keys()].some((n) => exprsOf(x).some((e) => E.readsInOpaque(e, n))) || (x.kind === "if" && [...x.then, ...x.else].some(inOpaque)) || (x.kind === "while" && x.body.some(inOpaque));
-  if (body.some(inOpaque)) return body;
+  if ([...literals.keys()].some((n) => readsInOpaque(body, n))) return body;
   const replace = (e: Expr): Expr => E.refold(E.substitute(e, (n) => literals.get(n)));
   return body.filter((s) => !((s.kind === "const" || s.kind === "let") && literals.has(s.name))).map((s) => replaceDeep(s, replace));
 }
@@ -750,8 +748,7 @@ function dropIdentityShuffles(body: Statement[]): Statement[] {
       const isUpdate = (x: Statement): x is Statement & { kind: "accumulate" } => x.kind === "accumulate" && x.name === carried;
       const others = rest.filter((x) => !isUpdate(x));
       const updates = rest.filter(isUpdate);
-      const inOpaque = (x: Statement): boolean => exprsOf(x).some((e) => E.readsInOpaque(e, copy.name)) || (x.kind === "if" && [...x.then, ...x.else].some(inOpaque)) || (x.kind === "while" && x.body.some(inOpaque));
-      if (rest.some(inOpaque) || containsRead(others, carried) || assignedNames(others).has(carried)) continue;
+      if (readsInOpaque(rest, copy.name) || containsRead(others, carried) || assignedNames(others).has(carried)) continue;
       if (updates.some((u) => E.namesIn(u.value).includes(carried))) continue;
       // Each update's value is evaluated at the end instead: nothing it reads may change after it.
       const movable = rest.every((x, j) => !isUpdate(x) || !E.namesIn(x.value).some((n) => assignedNames(rest.slice(j + 1)).has(n)));
@@ -983,6 +980,16 @@ function inlineOnce(body: Statement[], reads: ReadonlyMap<string, number>, inlin
     return list;
   };
   return go(body, reads);
+}
+
+/** Whether `name` is read inside an expression kept as written, where substitution cannot reach. */
+function readsInOpaque(list: readonly Statement[], name: string): boolean {
+  return list.some(
+    (x) =>
+      exprsOf(x).some((e) => E.readsInOpaque(e, name)) ||
+      (x.kind === "if" && readsInOpaque([...x.then, ...x.else], name)) ||
+      (x.kind === "while" && readsInOpaque(x.body, name)),
+  );
 }
 
 function containsRead(list: readonly Statement[], name: string): boolean {
