@@ -1,6 +1,6 @@
 // npm run fuzz -- --runs 20000 [--seed N] [--jobs J]: the differential fuzzer with as many
 // runs as asked and a random seed (printed, so a failure can be replayed with --seed). The
-// three properties run in processes of their own, J at a time (default: one per core, at
+// four properties run in processes of their own, J at a time (default: one per core, at
 // most three). Failures are saved under test/fuzz/regressions/, which `npm test` replays.
 import { spawn } from "node:child_process";
 import os from "node:os";
@@ -15,7 +15,7 @@ const runs = option("runs", 1000);
 const seed = option("seed", Math.floor(Math.random() * 2 ** 31));
 const jobs = Math.max(1, option("jobs", Math.min(3, os.availableParallelism())));
 /** Patterns that pick each property's test by its name. */
-const PROPERTIES = ["random programs:", "random tensor programs:", "random statements in"];
+const PROPERTIES = ["random programs:", "random tensor programs:", "random shaped tensor programs:", "random statements in"];
 console.log(`fuzz: ${runs} runs per property, seed ${seed} (replay with --seed ${seed}), ${jobs} at a time`);
 
 const root = path.join(import.meta.dirname, "..");

@@ -19,13 +19,13 @@ export function agrees(generated: number, reference: number, magnitude: number):
 const REGRESSIONS = path.resolve(__dirname, "regressions");
 
 export interface Regression {
-  readonly kind: "gradient" | "tensor" | "robustness";
+  readonly kind: "gradient" | "tensor" | "robustness" | "tensor-shapes";
   readonly source: string;
   readonly wrt: number[];
   /** Numbers, and the array parameter's elements as an array (tensor cases: flat). */
   readonly inputs: (number | number[])[];
   readonly note: string;
-  /** The generated program itself, so the replay can use the forward-mode reference. */
+  /** The generated program itself, so the replay can use the forward-mode reference (tensor-shapes: the program and its inputs). */
   readonly program?: unknown;
 }
 

@@ -14,11 +14,14 @@ import { compile } from "../harness";
 import { checkGradient, checkTensorGradient, saveRegression, type Regression } from "./check";
 import { evaluate, evaluateTensor, isTensorParam, printProgram, printTensorProgram, programArb, tensorProgramArb, type Program } from "./programs";
 import { robustnessArb } from "./statements";
+import { checkCase, describeInputs, generateCase, printProgram as printShapedProgram, stats, type ShapedCase } from "./tensor-shapes";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 /** Each run compiles a program or two (well under 100 ms); allow a second each. */
 const TIMEOUT = 60_000 + RUNS * 1000;
+/** The shaped tensor programs each cost a compilation, finite differences and a TF.js run: fewer by default (about 10 s). */
+const SHAPED_RUNS = Number(process.env.FUZZ_RUNS ?? 80);
 
 // Inputs in [-2, 2] on a grid of 1e-3 (fast-check's doubles favour extremes such as
 // subnormals, which test the reference's arithmetic more than the transformer).
@@ -55,6 +58,31 @@ describe("differential testing", () => {
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
   }, TIMEOUT);
+
+  it(`random shaped tensor programs: broadcasting, reductions, matmul, markers and loops match finite differences and TensorFlow.js (${SHAPED_RUNS} runs, seed ${SEED})`, () => {
+    // Shrinking is on (fc.gen shrinks each random choice): the last failing case is the shrunk one.
+    let last: { c: ShapedCase; failure: string } | undefined;
+    const details = fc.check(
+      fc.property(fc.gen(), (g) => {
+        const c = generateCase(g);
+        const failure = checkCase(c.program, c.inputs);
+        if (failure) {
+          last = { c, failure };
+          return false;
+        }
+        return true;
+      }),
+      { numRuns: SHAPED_RUNS, seed: SEED },
+    );
+    console.log(`shaped tensor programs: ${stats.checked} compiled and run, ${stats.kinks} near a kink and ${stats.wild} with values past 1e6 checked for shapes and dtypes only`);
+    if (details.failed && last) {
+      const source = printShapedProgram(last.c.program);
+      const wrt = Array.isArray(last.c.program.wrt) ? last.c.program.wrt : [last.c.program.wrt];
+      const file = saveRegression({ kind: "tensor-shapes", source, wrt, inputs: [], note: last.failure, program: last.c });
+      throw new Error(`${last.failure}\n--- inputs ---\n${describeInputs(last.c.inputs)}\nsaved: ${path.relative(process.cwd(), file)}\nreplay: FUZZ_SEED=${SEED} (${details.numRuns} runs, ${details.numShrinks} shrinks)\n--- program ---\n${source}`);
+    }
+    if (details.failed) throw new Error(`the property failed without a failing case: ${details.errorInstance}`);
+  }, 60_000 + SHAPED_RUNS * 3000);
 
   it(`random statements in a differentiated function: a correct gradient or an ADJ diagnostic (${RUNS} runs, seed ${SEED})`, () => {
     fc.assert(

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../harness";
 import { checkGradient, checkTensorGradient, type Regression } from "./check";
 import { evaluate, evaluateTensor, isTensorParam, type Program } from "./programs";
+import { checkCase, type ShapedCase } from "./tensor-shapes";
 
 const DIR = path.resolve(__dirname, "regressions");
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
@@ -21,6 +22,12 @@ describe("fuzz regressions", () => {
       // A refusal is a correct outcome only for the robustness cases.
       expect(r.kind).toBe("robustness");
       expect(compiled.codes.every((c) => c.startsWith("ADJ"))).toBe(true);
+      return;
+    }
+    if (r.kind === "tensor-shapes") {
+      // The shaped tensor fuzzer saves the program and its inputs; both references are recomputed.
+      const c = r.program as ShapedCase;
+      expect(checkCase(c.program, c.inputs)).toBeUndefined();
       return;
     }
     const program = r.program as Program | undefined;
