@@ -71,7 +71,13 @@ export type Expr =
   | { k: "math"; op: "sin" | "cos" | "tanh" | "exp"; a: Expr }
   | { k: "js"; op: "+" | "-" | "*"; a: Expr; b: Expr }
   | { k: "binary"; op: BinaryOp; a: Expr; b: Expr }
-  | { k: "reduce"; op: ReduceOp; a: Expr; axis: AxisArg; keepDims: "omit" | boolean }
+  | {
+      k: "reduce";
+      op: ReduceOp;
+      a: Expr;
+      axis: AxisArg;
+      keepDims: "omit" | boolean;
+    }
   | { k: "matmul"; op: "matmul" | "dot"; a: Expr; b: Expr }
   | { k: "reshape"; a: Expr; shape: number[] }
   | { k: "transpose"; a: Expr; perm?: number[] }
@@ -81,14 +87,25 @@ export type Expr =
   | { k: "stop"; a: Expr }
   | { k: "hook"; a: Expr; hook: "neg" | number }
   | { k: "reverse"; a: Expr; lambda?: number }
-  | { k: "custom"; fn: Custom; args: Expr[] };
+  | { k: "custom"; fn: Custom; args: Expr[] }
+  /** A call to helper function h of the program. */
+  | { k: "call"; h: number; args: Expr[] };
 
 export type Stmt =
   | { k: "const"; name: string; ty: Ty; e: Expr }
   /** let name = init; for (let i = 0; i < n; i++) name = body; (body reads name and i) */
   | { k: "loop"; name: string; ty: Ty; init: Expr; n: number; body: Expr };
 
+/** A function of the program that f calls: parameters a0, a1, ...; consts w0, w1, ... */
+export interface Helper {
+  params: Ty[];
+  body: Stmt[];
+  result: Expr;
+  resultTy: Ty;
+}
+
 export interface ShapedProgram {
+  helpers?: Helper[];
   params: { ty: Ty; dtype: DType }[];
   consts: { shape: Shape; data: number[]; dtype: DType }[];
   body: Stmt[];
@@ -174,6 +191,9 @@ interface Binding {
   ty: Ty;
 }
 
+/** b + 0.5: the other operand of a maximum or a comparison whose operands came out the same (a tie everywhere, no gradient to compare). */
+const apart = (b: Expr): Expr => ({ k: "binary", op: "add", a: b, b: { k: "lit", v: 0.5 } });
+
 /** Switches for constructs the generator leaves out (see /work/notes/fuzz-findings.md). */
 export const EXCLUDE = {
   /** Shape reads (x.shape[0], x.size) and creation from shapes (onesLike, ones(x.shape)): refused (ADJ203/ADJ204) until main supports them. */
@@ -182,6 +202,7 @@ export const EXCLUDE = {
 
 class Generator {
   readonly consts: ShapedProgram["consts"] = [];
+  readonly helpers: Helper[] = [];
   env: Binding[] = [];
   inLoop = false;
   constructor(
@@ -249,16 +270,44 @@ class Generator {
     if (tensors.length === 0 || r.chance(0.1)) {
       const nums = this.env.filter((b) => isNum(b.ty));
       // A number parameter broadcast by a constant, or a constant.
-      if (nums.length > 0 && r.chance(0.5)) return { k: "binary", op: "mul", a: this.constant(ty), b: r.pick(nums).e };
+      if (nums.length > 0 && r.chance(0.5))
+        return {
+          k: "binary",
+          op: "mul",
+          a: this.constant(ty),
+          b: r.pick(nums).e,
+        };
       return this.constant(ty);
     }
     // Adapt a tensor of another shape: reshape, broadcast against a constant, or reduce then broadcast.
     const sameSize = tensors.filter((b) => size(b.ty as Shape) === size(ty));
-    if (sameSize.length > 0 && r.chance(0.5)) return { k: "reshape", a: r.pick(sameSize).e, shape: this.reshapeArg(ty) };
+    if (sameSize.length > 0 && r.chance(0.5))
+      return {
+        k: "reshape",
+        a: r.pick(sameSize).e,
+        shape: this.reshapeArg(ty),
+      };
+    const reducible = tensors.flatMap((b) => Generator.reductionsTo(b.ty as Shape, ty).map(([axes, keep]) => ({ b, axes, keep })));
+    if (reducible.length > 0 && r.chance(0.6)) {
+      const x = r.pick(reducible);
+      return this.writeReduce(r.pick(["sum", "mean", "logSumExp"] as const), x.b.e, (x.b.ty as Shape).length, x.axes, x.keep);
+    }
     const into = tensors.filter((b) => fitsInto(b.ty, ty));
-    if (into.length > 0 && r.chance(0.7)) return { k: "binary", op: r.pick(["add", "mul"] as const), a: r.pick(into).e, b: this.constant(ty) };
+    if (into.length > 0 && r.chance(0.7))
+      return {
+        k: "binary",
+        op: r.pick(["add", "mul"] as const),
+        a: r.pick(into).e,
+        b: this.constant(ty),
+      };
     const b = r.pick(tensors);
-    const reduced: Expr = { k: "reduce", op: r.pick(["sum", "mean"] as const), a: b.e, axis: "omit", keepDims: "omit" };
+    const reduced: Expr = {
+      k: "reduce",
+      op: r.pick(["sum", "mean"] as const),
+      a: b.e,
+      axis: "omit",
+      keepDims: "omit",
+    };
     return { k: "binary", op: "mul", a: reduced, b: this.constant(ty) };
   }
 
@@ -273,15 +322,35 @@ class Generator {
     const a = this.gen(ty, depth);
     switch (this.r.int(0, 4)) {
       case 0:
-        return { k: "binary", op: "add", a: { k: "lit", v: 1.5 }, b: { k: "unary", op: "sin", a } };
+        return {
+          k: "binary",
+          op: "add",
+          a: { k: "lit", v: 1.5 },
+          b: { k: "unary", op: "sin", a },
+        };
       case 1:
-        return { k: "binary", op: "add", a: { k: "lit", v: 1 }, b: { k: "unary", op: "square", a } };
+        return {
+          k: "binary",
+          op: "add",
+          a: { k: "lit", v: 1 },
+          b: { k: "unary", op: "square", a },
+        };
       case 2:
-        return { k: "binary", op: "add", a: { k: "lit", v: 0.5 }, b: { k: "unary", op: "softplus", a } };
+        return {
+          k: "binary",
+          op: "add",
+          a: { k: "lit", v: 0.5 },
+          b: { k: "unary", op: "softplus", a },
+        };
       case 3:
         return { k: "unary", op: "exp", a: { k: "unary", op: "tanh", a } };
       default:
-        return { k: "binary", op: "add", a: { k: "lit", v: 0.5 }, b: { k: "unary", op: "sigmoid", a } };
+        return {
+          k: "binary",
+          op: "add",
+          a: { k: "lit", v: 0.5 },
+          b: { k: "unary", op: "sigmoid", a },
+        };
     }
   }
   /** A bounded expression, for exp and a pow's exponent. */
@@ -299,7 +368,15 @@ class Generator {
       case "sqrt":
         return { k: "unary", op, a: this.positive(ty, depth) };
       case "log1p":
-        return { k: "unary", op, a: { k: "unary", op: this.r.pick(["square", "sigmoid"] as const), a: this.gen(ty, depth) } };
+        return {
+          k: "unary",
+          op,
+          a: {
+            k: "unary",
+            op: this.r.pick(["square", "sigmoid"] as const),
+            a: this.gen(ty, depth),
+          },
+        };
       default:
         return { k: "unary", op, a: this.gen(ty, depth) };
     }
@@ -308,45 +385,106 @@ class Generator {
   binary(s: Shape, depth: number): Expr {
     const op = this.r.pick(["add", "mul", "sub", "div", "pow", "maximum", "minimum"] as const);
     const [ta, tb] = this.cover(s, 2) as [Ty, Ty];
-    if (op === "div") return { k: "binary", op, a: this.gen(ta, depth), b: this.positive(tb, depth) };
+    if (op === "div")
+      return {
+        k: "binary",
+        op,
+        a: this.gen(ta, depth),
+        b: this.positive(tb, depth),
+      };
     if (op === "pow") {
       if (this.r.chance(0.5) || !isNum(ta)) {
         // A tensor base to an integer power (the base may be negative), or a positive base to a bounded tensor exponent.
-        if (this.r.chance(0.5) && !isNum(ta)) return { k: "binary", op, a: this.gen(ta, depth), b: { k: "lit", v: this.r.pick([2, 3]) } };
-        return { k: "binary", op, a: this.positive(ta, depth), b: this.bounded(tb, depth) };
+        if (this.r.chance(0.5) && !isNum(ta))
+          return {
+            k: "binary",
+            op,
+            a: this.gen(ta, depth),
+            b: { k: "lit", v: this.r.pick([2, 3]) },
+          };
+        return {
+          k: "binary",
+          op,
+          a: this.positive(ta, depth),
+          b: this.bounded(tb, depth),
+        };
       }
-      return { k: "binary", op, a: this.positive(ta, depth), b: this.bounded(tb, depth) };
+      return {
+        k: "binary",
+        op,
+        a: this.positive(ta, depth),
+        b: this.bounded(tb, depth),
+      };
     }
-    return { k: "binary", op, a: this.gen(ta, depth), b: this.gen(tb, depth) };
+    const [a, b] = [this.gen(ta, depth), this.gen(tb, depth)];
+    return { k: "binary", op, a, b: (op === "maximum" || op === "minimum") && JSON.stringify(a) === JSON.stringify(b) ? apart(b) : b };
+  }
+
+  /** Ways an existing tensor of shape t reduces to s: [axes, keepDims]. */
+  static reductionsTo(t: Shape, s: Shape): [number[], boolean][] {
+    const out: [number[], boolean][] = [];
+    for (let mask = 1; mask < 1 << t.length; mask++) {
+      const axes = t.map((_, i) => i).filter((i) => mask & (1 << i));
+      if (
+        sameTy(
+          t.filter((_, i) => !axes.includes(i)),
+          s,
+        )
+      )
+        out.push([axes, false]);
+      if (
+        sameTy(
+          t.map((d, i) => (axes.includes(i) ? 1 : d)),
+          s,
+        )
+      )
+        out.push([axes, true]);
+    }
+    return out;
   }
 
   reduce(s: Shape, depth: number): Expr | undefined {
     const r = this.r;
     const op = r.pick(["sum", "mean", "logSumExp"] as const);
-    const ones = s.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
-    const keep = s.length === 3 || (ones.length > 0 && r.chance(0.4));
+    // Often a reduction of something already at hand (a parameter, a variable).
+    const existing = this.tensors().flatMap((b) => Generator.reductionsTo(b.ty as Shape, s).map(([axes, keep]) => ({ b, axes, keep })));
     let input: Shape;
     let axes: number[];
-    if (keep) {
-      if (ones.length === 0) return undefined;
-      axes = ones.filter(() => r.chance(0.7));
-      if (axes.length === 0) axes = [r.pick(ones)];
-      input = s.map((d, i) => (axes.includes(i) ? this.dim() : d));
+    let keep: boolean;
+    let operand: Expr | undefined;
+    if (existing.length > 0 && r.chance(0.5)) {
+      const x = r.pick(existing);
+      [input, axes, keep] = [(x.b.ty as Shape).slice(), x.axes, x.keep];
+      operand = depth > 0 && r.chance(0.5) ? undefined : x.b.e;
     } else {
-      const k = r.int(1, 3 - s.length);
-      const rank = s.length + k;
-      const positions = Array.from({ length: rank }, (_, i) => i);
-      axes = [];
-      while (axes.length < k) {
-        const p = positions.splice(r.int(0, positions.length - 1), 1)[0]!;
-        axes.push(p);
+      const ones = s.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
+      keep = s.length === 3 || (ones.length > 0 && r.chance(0.4));
+      if (keep) {
+        if (ones.length === 0) return undefined;
+        axes = ones.filter(() => r.chance(0.7));
+        if (axes.length === 0) axes = [r.pick(ones)];
+        input = s.map((d, i) => (axes.includes(i) ? this.dim() : d));
+      } else {
+        const k = r.int(1, 3 - s.length);
+        const rank = s.length + k;
+        const positions = Array.from({ length: rank }, (_, i) => i);
+        axes = [];
+        while (axes.length < k) {
+          const p = positions.splice(r.int(0, positions.length - 1), 1)[0]!;
+          axes.push(p);
+        }
+        axes.sort((a, b) => a - b);
+        input = [];
+        let j = 0;
+        for (let i = 0; i < rank; i++) input.push(axes.includes(i) ? this.dim() : s[j++]!);
       }
-      axes.sort((a, b) => a - b);
-      input = [];
-      let j = 0;
-      for (let i = 0; i < rank; i++) input.push(axes.includes(i) ? this.dim() : s[j++]!);
     }
-    const rank = input.length;
+    return this.writeReduce(op, operand ?? this.gen(input, depth), input.length, axes, keep);
+  }
+
+  /** A reduction over axes, written at random: negative axes, one axis or an array in any order, the axis left out, null or undefined for all. */
+  writeReduce(op: ReduceOp, a: Expr, rank: number, axes: number[], keep: boolean): Expr {
+    const r = this.r;
     let axis: AxisArg;
     const written = axes.map((a) => (r.chance(0.4) ? a - rank : a));
     if (axes.length === rank && r.chance(0.6)) axis = r.pick(["omit", "null", "undefined"] as const);
@@ -358,7 +496,7 @@ class Generator {
     }
     let keepDims: "omit" | boolean = keep ? true : r.pick(["omit", false] as const);
     if (axis === "omit" && keepDims !== "omit") axis = r.pick(["null", "undefined"] as const);
-    return { k: "reduce", op, a: this.gen(input, depth), axis, keepDims };
+    return { k: "reduce", op, a, axis, keepDims };
   }
 
   matmul(s: Shape, depth: number): Expr | undefined {
@@ -367,13 +505,19 @@ class Generator {
     if (op === "dot" && r.chance(0.15)) {
       // dot with a number or a 0-d operand is a product.
       const other: Ty = r.chance(0.5) ? "number" : [];
-      return r.chance(0.5) ? { k: "matmul", op, a: this.gen(other, depth), b: this.gen(s, depth) } : { k: "matmul", op, a: this.gen(s, depth), b: this.gen(other, depth) };
+      return r.chance(0.5)
+        ? { k: "matmul", op, a: this.gen(other, depth), b: this.gen(s, depth) }
+        : { k: "matmul", op, a: this.gen(s, depth), b: this.gen(other, depth) };
     }
     const k = this.dim();
     let ta: Shape, tb: Shape;
     if (s.length === 0) [ta, tb] = [[k], [k]];
     else if (s.length === 1) [ta, tb] = r.chance(0.5) ? [[s[0]!, k], [k]] : [[k], [k, s[0]!]];
-    else if (s.length === 2) [ta, tb] = [[s[0]!, k], [k, s[1]!]];
+    else if (s.length === 2)
+      [ta, tb] = [
+        [s[0]!, k],
+        [k, s[1]!],
+      ];
     else return undefined;
     return { k: "matmul", op, a: this.gen(ta, depth), b: this.gen(tb, depth) };
   }
@@ -393,7 +537,11 @@ class Generator {
     }
     const candidates = shapes.filter((q) => size(q) === n && !sameTy(q, s));
     const from = candidates.length > 0 ? this.r.pick(candidates) : s;
-    return { k: "reshape", a: this.gen(from, depth), shape: this.reshapeArg(s) };
+    return {
+      k: "reshape",
+      a: this.gen(from, depth),
+      shape: this.reshapeArg(s),
+    };
   }
 
   transpose(s: Shape, depth: number): Expr {
@@ -404,7 +552,11 @@ class Generator {
     while (free.length > 0) perm.push(free.splice(this.r.int(0, free.length - 1), 1)[0]!);
     const input: number[] = new Array(rank);
     perm.forEach((p, i) => (input[p] = s[i]!));
-    return { k: "transpose", a: this.gen(input, depth), perm: perm.map((p) => (this.r.chance(0.3) ? p - rank : p)) };
+    return {
+      k: "transpose",
+      a: this.gen(input, depth),
+      perm: perm.map((p) => (this.r.chance(0.3) ? p - rank : p)),
+    };
   }
 
   marker(ty: Ty, depth: number): Expr {
@@ -413,7 +565,11 @@ class Generator {
       case 0:
         return { k: "stop", a };
       case 1:
-        return { k: "hook", a, hook: this.r.pick(["neg", 2, 0.5, -3] as const) };
+        return {
+          k: "hook",
+          a,
+          hook: this.r.pick(["neg", 2, 0.5, -3] as const),
+        };
       default:
         return this.r.chance(0.2) ? { k: "reverse", a } : { k: "reverse", a, lambda: this.r.pick([0.5, 1, -2, 1.5]) };
     }
@@ -427,24 +583,52 @@ class Generator {
         case 0:
           return this.leaf(ty);
         case 1:
-          return { k: "js", op: r.pick(["+", "*", "-"] as const), a: this.gen(ty, depth - 1), b: this.gen(ty, depth - 1) };
+          return {
+            k: "js",
+            op: r.pick(["+", "*", "-"] as const),
+            a: this.gen(ty, depth - 1),
+            b: this.gen(ty, depth - 1),
+          };
         case 2: {
           const op = r.pick(["sin", "tanh", "cos", "exp"] as const);
-          return { k: "math", op, a: op === "exp" ? { k: "math", op: "tanh", a: this.gen(ty, depth - 1) } : this.gen(ty, depth - 1) };
+          return {
+            k: "math",
+            op,
+            a: op === "exp" ? { k: "math", op: "tanh", a: this.gen(ty, depth - 1) } : this.gen(ty, depth - 1),
+          };
         }
         case 3:
           return this.unary(ty, depth - 1);
         case 4:
-          return { k: "binary", op: r.pick(["mul", "add", "sub"] as const), a: this.gen(ty, depth - 1), b: this.gen(ty, depth - 1) };
+          return {
+            k: "binary",
+            op: r.pick(["mul", "add", "sub"] as const),
+            a: this.gen(ty, depth - 1),
+            b: this.gen(ty, depth - 1),
+          };
         default:
-          return this.marker(ty, depth - 1);
+          return this.call(ty, depth - 1) ?? this.marker(ty, depth - 1);
       }
     }
     const s = ty;
     if (depth <= 0) return this.leaf(s);
     const rank = s.length;
     for (;;) {
-      const choice = r.weighted([2, 3, 4, 1, 3, rank <= 2 ? 1.5 : 0, 1, rank >= 2 ? 1 : 0, rank >= 1 ? 0.7 : 0, rank >= 1 ? 0.7 : 0, 1.2, 0.6]);
+      const choice = r.weighted([
+        2,
+        3,
+        4,
+        1,
+        3,
+        rank <= 2 ? 1.5 : 0,
+        1,
+        rank >= 2 ? 1 : 0,
+        rank >= 1 ? 0.7 : 0,
+        rank >= 1 ? 0.7 : 0,
+        1.2,
+        0.6,
+        this.helpers.some((h) => sameTy(h.resultTy, s)) ? 2 : 0,
+      ]);
       const d = depth - 1;
       let e: Expr | undefined;
       switch (choice) {
@@ -459,8 +643,9 @@ class Generator {
           break;
         case 3: {
           const [tc, ta, tb] = this.cover(s, 3) as [Ty, Ty, Ty];
-          const [t1, t2] = isNum(tc) ? ["number", "number"] : this.cover(tc, 2);
-          e = { k: "where", c1: this.gen(t1!, d), c2: this.gen(t2!, d), a: this.gen(ta, d), b: this.gen(tb, d) };
+          const [t1, t2]: Ty[] = isNum(tc) ? ["number", "number"] : this.cover(tc, 2);
+          const [c1, c2] = [this.gen(t1!, d), this.gen(t2!, d)];
+          e = { k: "where", c1, c2: JSON.stringify(c1) === JSON.stringify(c2) ? apart(c2) : c2, a: this.gen(ta, d), b: this.gen(tb, d) };
           break;
         }
         case 4:
@@ -476,7 +661,11 @@ class Generator {
           e = this.transpose(s, d);
           break;
         case 8:
-          e = { k: "logSoftmax", a: this.gen(s, d), ...(r.chance(0.6) ? { axis: r.int(-rank, rank - 1) } : {}) };
+          e = {
+            k: "logSoftmax",
+            a: this.gen(s, d),
+            ...(r.chance(0.6) ? { axis: r.int(-rank, rank - 1) } : {}),
+          };
           break;
         case 9: {
           const n = this.dim();
@@ -485,15 +674,51 @@ class Generator {
           break;
         }
         case 10:
-          e = this.marker(s, d);
+          e = this.call(s, d) ?? this.marker(s, d);
+          break;
+        case 12:
+          e = this.call(s, d, true);
           break;
         default: {
           const fn = r.pick(["cgTanh", "cgSoftplus", "cgScale"] as const);
-          e = { k: "custom", fn, args: fn === "cgScale" ? [this.gen(s, d), this.gen("number", d)] : [this.gen(s, d)] };
+          e = {
+            k: "custom",
+            fn,
+            args: fn === "cgScale" ? [this.gen(s, d), this.gen("number", d)] : [this.gen(s, d)],
+          };
         }
       }
       if (e) return e;
     }
+  }
+
+  /** A call to a helper function returning ty, if there is one (half the time). */
+  call(ty: Ty, depth: number, always = false): Expr | undefined {
+    const fits = this.helpers.map((h, k) => [h, k] as const).filter(([h]) => sameTy(h.resultTy, ty));
+    if (fits.length === 0 || !(always || this.r.chance(0.5))) return undefined;
+    const [h, k] = this.r.pick(fits);
+    return { k: "call", h: k, args: h.params.map((t) => this.gen(t, depth)) };
+  }
+
+  /** A helper function over parameters of the given types (it sees them and the module's constants, nothing of f). */
+  helper(params: Ty[]): void {
+    const outer = this.env;
+    this.env = params.map((ty, i) => ({ e: { k: "param", i }, ty }));
+    const body: Stmt[] = [];
+    if (this.r.chance(0.5)) {
+      const ty = this.r.pick(params);
+      body.push({
+        k: "const",
+        name: "w0",
+        ty,
+        e: this.gen(ty, this.r.int(1, 2)),
+      });
+      this.env.push({ e: { k: "var", name: "w0" }, ty });
+    }
+    const resultTy: Ty = this.r.chance(0.3) ? [] : this.r.pick(params);
+    const result = this.gen(resultTy, this.r.int(1, 3));
+    this.env = outer;
+    this.helpers.push({ params, body, result, resultTy });
   }
 
   loop(name: string, ty: Ty, depth: number): Stmt {
@@ -513,12 +738,40 @@ class Generator {
         // A recurrent step: h = tanh(h W + b).
         const w = this.gen([m, m], Math.max(0, depth - 1));
         const b = this.gen(this.subTy(s), Math.max(0, depth - 1));
-        body = { k: "unary", op: "tanh", a: { k: "binary", op: "add", a: { k: "matmul", op: r.pick(["matmul", "dot"] as const), a: self, b: w }, b } };
+        body = {
+          k: "unary",
+          op: "tanh",
+          a: {
+            k: "binary",
+            op: "add",
+            a: {
+              k: "matmul",
+              op: r.pick(["matmul", "dot"] as const),
+              a: self,
+              b: w,
+            },
+            b,
+          },
+        };
       } else if (template === 2) {
-        body = { k: "unary", op: r.pick(["tanh", "sin"] as const), a: { k: "binary", op: r.pick(["add", "mul", "sub"] as const), a: self, b: this.gen(this.subTy(s), depth) } };
+        body = {
+          k: "unary",
+          op: r.pick(["tanh", "sin"] as const),
+          a: {
+            k: "binary",
+            op: r.pick(["add", "mul", "sub"] as const),
+            a: self,
+            b: this.gen(this.subTy(s), depth),
+          },
+        };
       } else {
         // An accumulation: acc = acc + ...
-        body = { k: "binary", op: "add", a: self, b: this.gen(this.subTy(s), depth) };
+        body = {
+          k: "binary",
+          op: "add",
+          a: self,
+          b: this.gen(this.subTy(s), depth),
+        };
       }
     }
     this.env = outer;
@@ -547,6 +800,17 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
     params.push({ ty, dtype: isNum(ty) ? "float64" : dtypeOf() });
     gen.env.push({ e: { k: "param", i }, ty });
   }
+  // Helper functions f may call, over types f has at hand (its parameters' and a few others).
+  const nHelpers = r.weighted([3, 2, 1]);
+  for (let k = 0; k < nHelpers; k++) {
+    const types = () => (r.chance(0.7) ? (r.pick(params).ty as Ty) : gen.randShape());
+    gen.helper(
+      Array.from({ length: r.int(1, 2) }, () => {
+        const t = types();
+        return isNum(t) ? t : t.slice();
+      }),
+    );
+  }
   const body: Stmt[] = [];
   const nStmts = r.int(0, 3);
   for (let j = 0; j < nStmts; j++) {
@@ -564,15 +828,36 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
     }
   }
   const tensors = gen.tensors();
-  const resultTy: Ty = r.chance(0.1) ? "number" : r.chance(0.45) ? [] : tensors.length > 0 && r.chance(0.7) ? (r.pick(tensors).ty as Shape).slice() : gen.randShape();
+  const resultTy: Ty = r.chance(0.1)
+    ? "number"
+    : r.chance(0.45)
+      ? []
+      : tensors.length > 0 && r.chance(0.7)
+        ? (r.pick(tensors).ty as Shape).slice()
+        : gen.randShape();
   const result = gen.gen(resultTy, r.int(1, 4));
   const marker = r.pick(["grad", "vjp", "valueAndGrad"] as const);
   let indices = Array.from({ length: nParams }, (_, i) => i).filter(() => r.chance(0.5));
   if (indices.length === 0) indices = [r.int(0, nParams - 1)];
   const wrt: number | number[] = indices.length === 1 && r.chance(0.5) ? indices[0]! : indices;
-  const program: ShapedProgram = { params, consts: gen.consts, body, result, resultTy, marker, wrt };
-  const tensorValue = (shape: Shape, dtype: DType): TensorValue => ({ shape, dtype, data: Array.from({ length: size(shape) }, () => r.value()) });
-  const inputs: ShapedInputs = { args: params.map((p) => (isNum(p.ty) ? r.value() : tensorValue(p.ty, p.dtype))) };
+  const program: ShapedProgram = {
+    helpers: gen.helpers,
+    params,
+    consts: gen.consts,
+    body,
+    result,
+    resultTy,
+    marker,
+    wrt,
+  };
+  const tensorValue = (shape: Shape, dtype: DType): TensorValue => ({
+    shape,
+    dtype,
+    data: Array.from({ length: size(shape) }, () => r.value()),
+  });
+  const inputs: ShapedInputs = {
+    args: params.map((p) => (isNum(p.ty) ? r.value() : tensorValue(p.ty, p.dtype))),
+  };
   if (marker === "vjp") inputs.seed = isNum(resultTy) ? r.value() : tensorValue(resultTy, dtypeOf());
   return { program, inputs };
 }
@@ -587,11 +872,13 @@ const CUSTOM_SOURCE: Record<Custom, string> = {
   cgScale: "const cgScale = customGradient((x: Tensor, s: number) => mul(x, s), (g: Tensor, x: Tensor, s: number) => [mul(g, s), sum(mul(g, x)).item()]);",
 };
 
-function printExpr(e: Expr): string {
-  const p = printExpr;
+function printExpr(e: Expr, prefix = "p"): string {
+  const p = (x: Expr) => printExpr(x, prefix);
   switch (e.k) {
     case "param":
-      return `p${e.i}`;
+      return `${prefix}${e.i}`;
+    case "call":
+      return `fn${e.h}(${e.args.map(p).join(", ")})`;
     case "var":
       return e.name;
     case "lit":
@@ -642,10 +929,24 @@ const tyText = (t: Ty): string => (isNum(t) ? "number" : "Tensor");
 function walk(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
   for (const v of Object.values(e)) if (v && typeof v === "object" && !Array.isArray(v) && "k" in v) walk(v as Expr, visit);
-  if (e.k === "custom") e.args.forEach((a) => walk(a, visit));
+  if (e.k === "custom" || e.k === "call") e.args.forEach((a) => walk(a, visit));
 }
 function exprsOf(program: ShapedProgram): Expr[] {
-  return [...program.body.flatMap((s) => (s.k === "const" ? [s.e] : [s.init, s.body])), program.result];
+  const of = (body: Stmt[], result: Expr) => [...body.flatMap((s) => (s.k === "const" ? [s.e] : [s.init, s.body])), result];
+  return [...of(program.body, program.result), ...(program.helpers ?? []).flatMap((h) => of(h.body, h.result))];
+}
+
+function printBody(body: Stmt[], result: Expr, prefix: string): string[] {
+  const lines: string[] = [];
+  for (const s of body) {
+    if (s.k === "const") lines.push(`  const ${s.name}: ${tyText(s.ty)} = ${printExpr(s.e, prefix)};`);
+    else {
+      lines.push(`  let ${s.name}: ${tyText(s.ty)} = ${printExpr(s.init, prefix)};`);
+      lines.push(`  for (let i = 0; i < ${s.n}; i++) {`, `    ${s.name} = ${printExpr(s.body, prefix)};`, `  }`);
+    }
+  }
+  lines.push(`  return ${printExpr(result, prefix)};`);
+  return lines;
 }
 
 export function printProgram(program: ShapedProgram): string {
@@ -655,16 +956,14 @@ export function printProgram(program: ShapedProgram): string {
     `import { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient, type Tensor, tensor, add, sub, mul, div, pow, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, maximum, minimum, where, greater, sum, mean, logSumExp, reshape, transpose, matmul, dot, logSoftmax, gather } from "adjoint";`,
     ...program.consts.map((c, i) => `const c${i} = tensor([${c.data.map(num).join(", ")}], { shape: [${c.shape.join(", ")}], dtype: "${c.dtype}" });`),
     ...[...customs].sort().map((c) => CUSTOM_SOURCE[c]),
+    ...(program.helpers ?? []).flatMap((h, k) => [
+      `function fn${k}(${h.params.map((t, i) => `a${i}: ${tyText(t)}`).join(", ")}): ${tyText(h.resultTy)} {`,
+      ...printBody(h.body, h.result, "a"),
+      "}",
+    ]),
     `export function f(${program.params.map((p, i) => `p${i}: ${tyText(p.ty)}`).join(", ")}): ${tyText(program.resultTy)} {`,
   ];
-  for (const s of program.body) {
-    if (s.k === "const") lines.push(`  const ${s.name}: ${tyText(s.ty)} = ${printExpr(s.e)};`);
-    else {
-      lines.push(`  let ${s.name}: ${tyText(s.ty)} = ${printExpr(s.init)};`);
-      lines.push(`  for (let i = 0; i < ${s.n}; i++) {`, `    ${s.name} = ${printExpr(s.body)};`, `  }`);
-    }
-  }
-  lines.push(`  return ${printExpr(program.result)};`, `}`);
+  lines.push(...printBody(program.body, program.result, "p"), "}");
   const wrt = Array.isArray(program.wrt) ? `[${program.wrt.join(", ")}]` : String(program.wrt);
   lines.push(`export const d = ${program.marker}(f, { wrt: ${wrt} });`);
   return lines.join("\n");
@@ -688,7 +987,10 @@ interface Interp {
 }
 
 function toTensor(v: TensorValue, float64: boolean): Tensor {
-  return tensor(v.data, { shape: v.shape, dtype: float64 ? "float64" : v.dtype });
+  return tensor(v.data, {
+    shape: v.shape,
+    dtype: float64 ? "float64" : v.dtype,
+  });
 }
 
 function minAbs(v: V): number {
@@ -702,94 +1004,101 @@ function axisValue(a: AxisArg): number | number[] | null | undefined {
   return a === "null" ? null : a === "undefined" || a === "omit" ? undefined : a;
 }
 
-function interpret(program: ShapedProgram, args: V[], it: Interp): V {
+function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
   const consts = program.consts.map((c) => toTensor(c, it.float64));
-  const env = new Map<string, V>();
   const R = rt as unknown as Record<string, (...a: unknown[]) => V>;
-  const ev = (e: Expr): V => {
-    switch (e.k) {
-      case "param":
-        return args[e.i]!;
-      case "var":
-        return env.get(e.name)!;
-      case "lit":
-        return e.v;
-      case "const":
-        return consts[e.c]!;
-      case "unary": {
-        const a = ev(e.a);
-        if (e.op === "abs" || e.op === "relu") it.kink = Math.min(it.kink, minAbs(a));
-        return R[e.op]!(a);
-      }
-      case "math":
-        return Math[e.op](ev(e.a) as number);
-      case "js": {
-        const [a, b] = [ev(e.a) as number, ev(e.b) as number];
-        return e.op === "+" ? a + b : e.op === "-" ? a - b : a * b;
-      }
-      case "binary": {
-        const [a, b] = [ev(e.a), ev(e.b)];
-        if (e.op === "maximum" || e.op === "minimum") it.kink = Math.min(it.kink, minAbs(rt.sub(a, b)));
-        return R[e.op]!(a, b);
-      }
-      case "reduce": {
-        const a = ev(e.a);
-        if (e.axis === "omit" && e.keepDims === "omit") return R[e.op]!(a);
-        if (e.keepDims === "omit") return R[e.op]!(a, axisValue(e.axis));
-        return R[e.op]!(a, axisValue(e.axis), e.keepDims);
-      }
-      case "matmul":
-        return R[e.op]!(ev(e.a), ev(e.b));
-      case "reshape":
-        return rt.reshape(ev(e.a), e.shape);
-      case "transpose":
-        return e.perm ? rt.transpose(ev(e.a), e.perm) : rt.transpose(ev(e.a));
-      case "where": {
-        const [c1, c2] = [ev(e.c1), ev(e.c2)];
-        it.kink = Math.min(it.kink, minAbs(rt.sub(c1, c2)));
-        return rt.where(rt.greater(c1, c2), ev(e.a), ev(e.b));
-      }
-      case "logSoftmax":
-        return e.axis === undefined ? rt.logSoftmax(ev(e.a)) : rt.logSoftmax(ev(e.a), e.axis);
-      case "gather":
-        return rt.gather(ev(e.a) as Tensor, e.rows);
-      case "stop":
-      case "hook":
-      case "reverse": {
-        const x = ev(e.a);
-        if (it.mode === "plain") return x;
-        if (it.mode === "record") {
-          if (!it.recorded.has(e)) it.recorded.set(e, []);
-          it.recorded.get(e)!.push(x);
-          return x;
+  const run = (body: Stmt[], result: Expr, args: V[]): V => {
+    const env = new Map<string, V>();
+    const ev = (e: Expr): V => {
+      switch (e.k) {
+        case "param":
+          return args[e.i]!;
+        case "call": {
+          const h = program.helpers![e.h]!;
+          return run(h.body, h.result, e.args.map(ev));
         }
-        const n = it.seen.get(e) ?? 0;
-        it.seen.set(e, n + 1);
-        const x0 = it.recorded.get(e)![n]!;
-        if (e.k === "stop") return x0;
-        const k = e.k === "reverse" ? -(e.lambda ?? 1) : e.hook === "neg" ? -1 : e.hook;
-        return rt.add(x0, rt.mul(k, rt.sub(x, x0)));
+        case "var":
+          return env.get(e.name)!;
+        case "lit":
+          return e.v;
+        case "const":
+          return consts[e.c]!;
+        case "unary": {
+          const a = ev(e.a);
+          if (e.op === "abs" || e.op === "relu") it.kink = Math.min(it.kink, minAbs(a));
+          return R[e.op]!(a);
+        }
+        case "math":
+          return Math[e.op](ev(e.a) as number);
+        case "js": {
+          const [a, b] = [ev(e.a) as number, ev(e.b) as number];
+          return e.op === "+" ? a + b : e.op === "-" ? a - b : a * b;
+        }
+        case "binary": {
+          const [a, b] = [ev(e.a), ev(e.b)];
+          if (e.op === "maximum" || e.op === "minimum") it.kink = Math.min(it.kink, minAbs(rt.sub(a, b)));
+          return R[e.op]!(a, b);
+        }
+        case "reduce": {
+          const a = ev(e.a);
+          if (e.axis === "omit" && e.keepDims === "omit") return R[e.op]!(a);
+          if (e.keepDims === "omit") return R[e.op]!(a, axisValue(e.axis));
+          return R[e.op]!(a, axisValue(e.axis), e.keepDims);
+        }
+        case "matmul":
+          return R[e.op]!(ev(e.a), ev(e.b));
+        case "reshape":
+          return rt.reshape(ev(e.a), e.shape);
+        case "transpose":
+          return e.perm ? rt.transpose(ev(e.a), e.perm) : rt.transpose(ev(e.a));
+        case "where": {
+          const [c1, c2] = [ev(e.c1), ev(e.c2)];
+          it.kink = Math.min(it.kink, minAbs(rt.sub(c1, c2)));
+          return rt.where(rt.greater(c1, c2), ev(e.a), ev(e.b));
+        }
+        case "logSoftmax":
+          return e.axis === undefined ? rt.logSoftmax(ev(e.a)) : rt.logSoftmax(ev(e.a), e.axis);
+        case "gather":
+          return rt.gather(ev(e.a) as Tensor, e.rows);
+        case "stop":
+        case "hook":
+        case "reverse": {
+          const x = ev(e.a);
+          if (it.mode === "plain") return x;
+          if (it.mode === "record") {
+            if (!it.recorded.has(e)) it.recorded.set(e, []);
+            it.recorded.get(e)!.push(x);
+            return x;
+          }
+          const n = it.seen.get(e) ?? 0;
+          it.seen.set(e, n + 1);
+          const x0 = it.recorded.get(e)![n]!;
+          if (e.k === "stop") return x0;
+          const k = e.k === "reverse" ? -(e.lambda ?? 1) : e.hook === "neg" ? -1 : e.hook;
+          return rt.add(x0, rt.mul(k, rt.sub(x, x0)));
+        }
+        case "custom": {
+          const x = ev(e.args[0]!);
+          if (e.fn === "cgTanh") return rt.tanh(x);
+          if (e.fn === "cgSoftplus") return rt.softplus(x);
+          return rt.mul(x, ev(e.args[1]!));
+        }
       }
-      case "custom": {
-        const x = ev(e.args[0]!);
-        if (e.fn === "cgTanh") return rt.tanh(x);
-        if (e.fn === "cgSoftplus") return rt.softplus(x);
-        return rt.mul(x, ev(e.args[1]!));
+    };
+    for (const s of body) {
+      if (s.k === "const") env.set(s.name, ev(s.e));
+      else {
+        env.set(s.name, ev(s.init));
+        for (let i = 0; i < s.n; i++) {
+          env.set("i", i);
+          env.set(s.name, ev(s.body));
+        }
+        env.delete("i");
       }
     }
+    return ev(result);
   };
-  for (const s of program.body) {
-    if (s.k === "const") env.set(s.name, ev(s.e));
-    else {
-      env.set(s.name, ev(s.init));
-      for (let i = 0; i < s.n; i++) {
-        env.set("i", i);
-        env.set(s.name, ev(s.body));
-      }
-      env.delete("i");
-    }
-  }
-  return ev(program.result);
+  return run(program.body, program.result, mainArgs);
 }
 
 // ---- the TensorFlow.js translation ----
@@ -811,7 +1120,10 @@ const customGrad = (value: (...xs: tf.Tensor[]) => tf.Tensor, gradFunc: (dy: tf.
     const save = args.pop() as (ts: tf.Tensor[]) => void;
     const xs = args as tf.Tensor[];
     save(xs);
-    return { value: value(...xs), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gradFunc(dy, saved) };
+    return {
+      value: value(...xs),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gradFunc(dy, saved),
+    };
   }) as never) as unknown as TfFn;
 let tfMarkers: Record<string, TfFn> | undefined;
 function markers(): Record<string, TfFn> {
@@ -837,89 +1149,106 @@ function markers(): Record<string, TfFn> {
 }
 const scaledCache = new Map<number, TfFn>();
 const scaled = (k: number): TfFn => {
-  if (!scaledCache.has(k)) scaledCache.set(k, customGrad((x) => tf.clone(x), (dy) => tf.mul(dy, k)));
+  if (!scaledCache.has(k))
+    scaledCache.set(
+      k,
+      customGrad(
+        (x) => tf.clone(x),
+        (dy) => tf.mul(dy, k),
+      ),
+    );
   return scaledCache.get(k)!;
 };
 
-function tfEvaluate(program: ShapedProgram, args: tf.Tensor[]): tf.Tensor {
+function tfEvaluate(program: ShapedProgram, mainArgs: tf.Tensor[]): tf.Tensor {
   const M = markers();
   const consts = program.consts.map((c) => tf.tensor(c.data, c.shape, "float32"));
-  const env = new Map<string, tf.Tensor>();
   const T = tf as unknown as Record<string, (...a: unknown[]) => tf.Tensor>;
-  const ev = (e: Expr): tf.Tensor => {
-    switch (e.k) {
-      case "param":
-        return args[e.i]!;
-      case "var":
-        return env.get(e.name)!;
-      case "lit":
-        return tf.scalar(e.v);
-      case "const":
-        return consts[e.c]!;
-      case "unary":
-        return T[e.op]!(ev(e.a));
-      case "math":
-        return T[e.op]!(ev(e.a));
-      case "js":
-        return T[{ "+": "add", "-": "sub", "*": "mul" }[e.op]]!(ev(e.a), ev(e.b));
-      case "binary": {
-        const [a, b] = [ev(e.a), ev(e.b)];
-        if (e.op !== "maximum" && e.op !== "minimum") return T[e.op]!(a, b);
-        // tf's Maximum and Minimum gradients do not reduce over broadcast axes: broadcast first.
-        const shape = broadcast(a.shape, b.shape) as Shape;
-        return T[e.op]!(tf.broadcastTo(a, shape), tf.broadcastTo(b, shape));
+  const run = (body: Stmt[], result: Expr, args: tf.Tensor[]): tf.Tensor => {
+    const env = new Map<string, tf.Tensor>();
+    const ev = (e: Expr): tf.Tensor => {
+      switch (e.k) {
+        case "param":
+          return args[e.i]!;
+        case "call": {
+          const h = program.helpers![e.h]!;
+          return run(h.body, h.result, e.args.map(ev));
+        }
+        case "var":
+          return env.get(e.name)!;
+        case "lit":
+          return tf.scalar(e.v);
+        case "const":
+          return consts[e.c]!;
+        case "unary":
+          return T[e.op]!(ev(e.a));
+        case "math":
+          return T[e.op]!(ev(e.a));
+        case "js":
+          return T[{ "+": "add", "-": "sub", "*": "mul" }[e.op]]!(ev(e.a), ev(e.b));
+        case "binary": {
+          const [a, b] = [ev(e.a), ev(e.b)];
+          if (e.op !== "maximum" && e.op !== "minimum") return T[e.op]!(a, b);
+          // tf's Maximum and Minimum gradients do not reduce over broadcast axes: broadcast first.
+          const shape = broadcast(a.shape, b.shape) as Shape;
+          return T[e.op]!(tf.broadcastTo(a, shape), tf.broadcastTo(b, shape));
+        }
+        case "reduce": {
+          const a = ev(e.a);
+          const axis = axisValue(e.axis);
+          return T[e.op]!(a, axis === undefined ? null : axis, e.keepDims === true);
+        }
+        case "matmul": {
+          const [a, b] = [ev(e.a), ev(e.b)];
+          return a.rank === 0 || b.rank === 0 ? tf.mul(a, b) : tf.dot(a, b);
+        }
+        case "reshape":
+          return tf.reshape(ev(e.a), e.shape);
+        case "transpose": {
+          const a = ev(e.a);
+          return tf.transpose(
+            a,
+            e.perm?.map((p) => (p < 0 ? p + a.rank : p)),
+          );
+        }
+        case "where": {
+          // tf.greater has no gradient function: the condition is rebuilt as a constant, off the tape.
+          const greater = tf.greater(ev(e.c1), ev(e.c2));
+          const cond = tf.tensor(greater.dataSync(), greater.shape, "bool");
+          const [a, b] = [ev(e.a), ev(e.b)];
+          const shape = [cond.shape, a.shape, b.shape].reduce((x, y) => broadcast(x, y) as Shape, [] as Shape);
+          return tf.where(tf.broadcastTo(cond, shape), tf.broadcastTo(a, shape), tf.broadcastTo(b, shape));
+        }
+        case "logSoftmax": {
+          const a = ev(e.a);
+          const axis = e.axis === undefined ? a.rank - 1 : e.axis < 0 ? e.axis + a.rank : e.axis;
+          return axis === a.rank - 1 ? tf.logSoftmax(a) : tf.sub(a, tf.logSumExp(a, axis, true));
+        }
+        case "gather":
+          return tf.gather(ev(e.a), tf.tensor1d(e.rows, "int32"));
+        case "stop":
+          return M.stop!(ev(e.a));
+        case "hook":
+          return scaled(e.hook === "neg" ? -1 : e.hook)(ev(e.a));
+        case "reverse":
+          return scaled(-(e.lambda ?? 1))(ev(e.a));
+        case "custom":
+          return M[e.fn]!(...e.args.map(ev));
       }
-      case "reduce": {
-        const a = ev(e.a);
-        const axis = axisValue(e.axis);
-        return T[e.op]!(a, axis === undefined ? null : axis, e.keepDims === true);
+    };
+    for (const s of body) {
+      if (s.k === "const") env.set(s.name, ev(s.e));
+      else {
+        env.set(s.name, ev(s.init));
+        for (let i = 0; i < s.n; i++) {
+          env.set("i", tf.scalar(i));
+          env.set(s.name, ev(s.body));
+        }
       }
-      case "matmul": {
-        const [a, b] = [ev(e.a), ev(e.b)];
-        return a.rank === 0 || b.rank === 0 ? tf.mul(a, b) : tf.dot(a, b);
-      }
-      case "reshape":
-        return tf.reshape(ev(e.a), e.shape);
-      case "transpose": {
-        const a = ev(e.a);
-        return tf.transpose(a, e.perm?.map((p) => (p < 0 ? p + a.rank : p)));
-      }
-      case "where": {
-        // tf.greater has no gradient function: the condition is rebuilt as a constant, off the tape.
-        const greater = tf.greater(ev(e.c1), ev(e.c2));
-        const cond = tf.tensor(greater.dataSync(), greater.shape, "bool");
-        const [a, b] = [ev(e.a), ev(e.b)];
-        const shape = [cond.shape, a.shape, b.shape].reduce((x, y) => broadcast(x, y) as Shape, [] as Shape);
-        return tf.where(tf.broadcastTo(cond, shape), tf.broadcastTo(a, shape), tf.broadcastTo(b, shape));
-      }
-      case "logSoftmax": {
-        const a = ev(e.a);
-        const axis = e.axis === undefined ? a.rank - 1 : e.axis < 0 ? e.axis + a.rank : e.axis;
-        return axis === a.rank - 1 ? tf.logSoftmax(a) : tf.sub(a, tf.logSumExp(a, axis, true));
-      }
-      case "gather":
-        return tf.gather(ev(e.a), tf.tensor1d(e.rows, "int32"));
-      case "stop":
-        return M.stop!(ev(e.a));
-      case "hook":
-        return scaled(e.hook === "neg" ? -1 : e.hook)(ev(e.a));
-      case "reverse":
-        return scaled(-(e.lambda ?? 1))(ev(e.a));
-      case "custom":
-        return M[e.fn]!(...e.args.map(ev));
     }
+    return ev(result);
   };
-  for (const s of program.body) {
-    if (s.k === "const") env.set(s.name, ev(s.e));
-    else {
-      env.set(s.name, ev(s.init));
-      for (let i = 0; i < s.n; i++) {
-        env.set("i", tf.scalar(i));
-        env.set(s.name, ev(s.body));
-      }
-    }
-  }
-  return ev(program.result);
+  return run(program.body, program.result, mainArgs);
 }
 
 interface Flat {
@@ -931,7 +1260,8 @@ interface Flat {
 function tfReference(program: ShapedProgram, inputs: ShapedInputs): { value: Flat; grads: Flat[] } {
   tfInit();
   const wrt = Array.isArray(program.wrt) ? program.wrt : [program.wrt];
-  return tf.tidy(() => {
+  let result: { value: Flat; grads: Flat[] } | undefined;
+  tf.tidy(() => {
     const args = inputs.args.map((a) => (typeof a === "number" ? tf.scalar(a) : tf.tensor(a.data, a.shape, "float32")));
     const fn = (...xs: tf.Tensor[]): tf.Tensor => {
       const all = args.slice();
@@ -941,14 +1271,23 @@ function tfReference(program: ShapedProgram, inputs: ShapedInputs): { value: Fla
       for (const x of xs) out = tf.add(out, tf.mul(0, tf.sum(x)));
       return out;
     };
-    const seed = inputs.seed === undefined ? undefined : typeof inputs.seed === "number" ? tf.scalar(inputs.seed) : tf.tensor(inputs.seed.data, inputs.seed.shape, "float32");
+    const seed =
+      inputs.seed === undefined
+        ? undefined
+        : typeof inputs.seed === "number"
+          ? tf.scalar(inputs.seed)
+          : tf.tensor(inputs.seed.data, inputs.seed.shape, "float32");
     const { value, grads } = tf.valueAndGrads(fn)(
       wrt.map((w) => args[w]!),
       seed,
     );
-    const flat = (t: tf.Tensor): Flat => ({ shape: t.shape, data: Array.from(t.dataSync()) });
-    return { value: flat(value), grads: grads.map(flat) };
+    const flat = (t: tf.Tensor): Flat => ({
+      shape: t.shape,
+      data: Array.from(t.dataSync()),
+    });
+    result = { value: flat(value), grads: grads.map(flat) };
   });
+  return result!;
 }
 
 // ---- the check ----
@@ -984,11 +1323,19 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
   } catch (e) {
     return `generator bug: the program throws: ${(e as Error).message}`;
   }
-  const plain: Interp = { mode: "plain", float64: false, recorded: new Map(), seen: new Map(), kink: Infinity };
+  const plain: Interp = {
+    mode: "plain",
+    float64: false,
+    recorded: new Map(),
+    seen: new Map(),
+    kink: Infinity,
+  };
   const mine = flatOf(interpret(program, args, plain));
   const got = flatOf(value);
-  if (got.shape.join() !== mine.shape.join() || got.data.some((x, j) => !Object.is(x, mine.data[j]))) return `generator bug: f gives ${fmt(got.data)}, the interpreter ${fmt(mine.data)}`;
-  if (!sameTy(isTensor(value) ? [...value.shape] : "number", program.resultTy)) return `generator bug: the result has shape ${got.shape}, not ${JSON.stringify(program.resultTy)}`;
+  if (got.shape.join() !== mine.shape.join() || got.data.some((x, j) => !Object.is(x, mine.data[j])))
+    return `generator bug: f gives ${fmt(got.data)}, the interpreter ${fmt(mine.data)}`;
+  if (!sameTy(isTensor(value) ? [...value.shape] : "number", program.resultTy))
+    return `generator bug: the result has shape ${got.shape}, not ${JSON.stringify(program.resultTy)}`;
 
   let out: unknown;
   try {
@@ -1001,7 +1348,11 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
     const { value: v, grad } = out as { value: V; grad: unknown };
     const fv = flatOf(v);
     const dtype = (x: V) => (typeof x === "number" ? "number" : x.dtype);
-    if (fv.shape.join() !== got.shape.join() || dtype(v) !== dtype(value) || fv.data.some((x, j) => !(Math.abs(x - got.data[j]!) <= 1e-12 * Math.max(1, Math.abs(got.data[j]!)))))
+    if (
+      fv.shape.join() !== got.shape.join() ||
+      dtype(v) !== dtype(value) ||
+      fv.data.some((x, j) => !(Math.abs(x - got.data[j]!) <= 1e-12 * Math.max(1, Math.abs(got.data[j]!))))
+    )
       return `valueAndGrad's value ${fmt(fv.data)} (${dtype(v)}) is not f's ${fmt(got.data)} (${dtype(value)})`;
     gradOut = grad;
   }
@@ -1021,7 +1372,13 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
   // Reference 1: finite differences in float64 around the recorded marker operands.
   const args64: V[] = inputs.args.map((a) => (typeof a === "number" ? a : toTensor(a, true)));
   const seed64 = seed === undefined ? undefined : flatOf(typeof seed === "number" ? seed : toTensor(inputs.seed as TensorValue, true)).data;
-  const base: Interp = { mode: "record", float64: true, recorded: new Map(), seen: new Map(), kink: Infinity };
+  const base: Interp = {
+    mode: "record",
+    float64: true,
+    recorded: new Map(),
+    seen: new Map(),
+    kink: Infinity,
+  };
   const out64 = flatOf(interpret(program, args64, base));
   if (!out64.data.every((x) => Number.isFinite(x) && Math.abs(x) < 1e6)) {
     stats.wild++;
@@ -1041,7 +1398,17 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
       data[j]! += h;
       return tensor(data, { shape: a.shape });
     });
-    return total(flatOf(interpret(program, moved, { mode: "frozen", float64: true, recorded: base.recorded, seen: new Map(), kink: Infinity })));
+    return total(
+      flatOf(
+        interpret(program, moved, {
+          mode: "frozen",
+          float64: true,
+          recorded: base.recorded,
+          seen: new Map(),
+          kink: Infinity,
+        }),
+      ),
+    );
   };
   const h = 1e-6;
   const fd = wrt.map((i) => {
@@ -1062,7 +1429,9 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
   const describe = (what: string): string =>
     [
       what,
-      ...wrt.map((w, k) => `d/dp${w}:\n  generated           ${fmt(ours[k]!)}\n  finite differences  ${fmt(fd[k]!)}\n  TensorFlow.js       ${fmt(tfr.grads[k]!.data)}`),
+      ...wrt.map(
+        (w, k) => `d/dp${w}:\n  generated           ${fmt(ours[k]!)}\n  finite differences  ${fmt(fd[k]!)}\n  TensorFlow.js       ${fmt(tfr.grads[k]!.data)}`,
+      ),
     ].join("\n");
   for (let k = 0; k < wrt.length; k++) {
     const scaleFd = Math.max(1, ...fd[k]!.map(Math.abs));
@@ -1072,13 +1441,16 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
     const scaleTf = Math.max(1, ...t.data.map(Math.abs), ...ours[k]!.map(Math.abs));
     for (let j = 0; j < ours[k]!.length; j++) {
       const g = ours[k]![j]!;
-      if (!(Math.abs(g - fd[k]![j]!) <= tolFd)) return describe(`d/dp${wrt[k]}[${j}]: generated ${g}, finite differences ${fd[k]![j]} (tolerance ${tolFd.toExponential(2)})`);
-      if (!(Math.abs(g - t.data[j]!) <= 3e-3 * scaleTf)) return describe(`d/dp${wrt[k]}[${j}]: generated ${g}, TensorFlow.js ${t.data[j]} (tolerance ${(3e-3 * scaleTf).toExponential(2)})`);
+      if (!(Math.abs(g - fd[k]![j]!) <= tolFd))
+        return describe(`d/dp${wrt[k]}[${j}]: generated ${g}, finite differences ${fd[k]![j]} (tolerance ${tolFd.toExponential(2)})`);
+      if (!(Math.abs(g - t.data[j]!) <= 3e-3 * scaleTf))
+        return describe(`d/dp${wrt[k]}[${j}]: generated ${g}, TensorFlow.js ${t.data[j]} (tolerance ${(3e-3 * scaleTf).toExponential(2)})`);
     }
   }
   const tv = tfr.value.data;
   const scaleV = Math.max(1, ...out64.data.map(Math.abs));
-  if (tv.length !== out64.data.length || tv.some((x, j) => !(Math.abs(x - out64.data[j]!) <= 3e-3 * scaleV))) return `reference bug: TensorFlow.js's value ${fmt(tv)} differs from ${fmt(out64.data)}`;
+  if (tv.length !== out64.data.length || tv.some((x, j) => !(Math.abs(x - out64.data[j]!) <= 3e-3 * scaleV)))
+    return `reference bug: TensorFlow.js's value ${fmt(tv)} differs from ${fmt(out64.data)}`;
   return undefined;
 }
 
