@@ -4,7 +4,7 @@
 // function called `grad` is not a marker, and `import { grad as d }` still is.
 import ts from "typescript";
 
-export const MARKER_KINDS = ["grad", "vjp", "valueAndGrad", "stopGradient", "gradHook", "reverseGradient", "customGradient"] as const;
+export const MARKER_KINDS = ["grad", "vjp", "valueAndGrad", "checkGrad", "stopGradient", "gradHook", "reverseGradient", "customGradient"] as const;
 export type MarkerKind = (typeof MARKER_KINDS)[number];
 export type DifferentiationKind = "grad" | "vjp" | "valueAndGrad";
 
@@ -118,16 +118,20 @@ export function anchorStatement(fn: FunctionNode): ts.Statement | undefined {
   return undefined;
 }
 
-/** Every call of grad, vjp or valueAndGrad in a file, in source order. */
+/**
+ * Every call of grad, vjp, valueAndGrad or checkGrad in a file, in source order.
+ * checkGrad(f, args, options) asks for the gradient of f with respect to options.wrt, as a tuple.
+ */
 export function findDifferentiationCalls(
   file: ts.SourceFile,
   checker: ts.TypeChecker,
-): { call: ts.CallExpression; kind: DifferentiationKind }[] {
-  const found: { call: ts.CallExpression; kind: DifferentiationKind }[] = [];
+): { call: ts.CallExpression; kind: DifferentiationKind; check: boolean }[] {
+  const found: { call: ts.CallExpression; kind: DifferentiationKind; check: boolean }[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
       const kind = markerKind(node, checker);
-      if (isDifferentiationKind(kind)) found.push({ call: node, kind });
+      if (isDifferentiationKind(kind)) found.push({ call: node, kind, check: false });
+      if (kind === "checkGrad") found.push({ call: node, kind: "grad", check: true });
     }
     ts.forEachChild(node, visit);
   };
