@@ -204,3 +204,41 @@ describe("both operands broadcast, hooks, custom gradients and loops", () => {
     expectTensor(da, [3, 1], [30, 30, 30]);
   });
 });
+
+describe("shapes, sizes, dtypes and creation functions are constants on the gradient's path", () => {
+  const p = build(`
+    export const bySize = grad((x: Tensor) => div(sum(square(x)), x.size));
+    export const byRows = grad((x: Tensor) => mul(sum(x), x.shape[0]));
+    export const byConst = grad((x: Tensor) => { const n = x.shape[1]; const r = x.shape.length; return mul(mul(x, n), r); });
+    export const created = grad((x: Tensor) => sum(mul(x, add(add(onesLike(x), zerosLike(x)), add(ones(x.shape), zeros(x.shape, x.dtype))))));
+    export const filled = grad((x: Tensor) => mul(x, full(x.shape, 3, x.dtype)));
+    export const literal = grad((x: Tensor) => mul(x, tensor([[1, 2]])));
+    export const loopOverRows = grad((x: Tensor) => {
+      let acc = zeros([x.shape[1]]);
+      for (let i = 0; i < x.shape[0]; i++) acc = add(acc, mul(x, i));
+      return sum(acc);
+    });
+  `);
+
+  it("reading x.size, x.shape[i], x.shape.length and x.dtype", () => {
+    const x = X();
+    expectTensor(p.bySize(x), [3, 2], x32.flat().map((v) => (2 * v) / 6));
+    expectTensor(p.byRows(x), [3, 2], [3, 3, 3, 3, 3, 3]);
+    expectTensor(p.byConst(x), [3, 2], [4, 4, 4, 4, 4, 4]);
+  });
+
+  it("onesLike, zerosLike, ones(x.shape), zeros(x.shape, x.dtype), full and tensor of constants", () => {
+    expectTensor(p.created(X()), [3, 2], [2, 2, 2, 2, 2, 2]);
+    expectTensor(p.filled(X()), [3, 2], [3, 3, 3, 3, 3, 3]);
+    expectTensor(p.literal(X()), [3, 2], [1, 2, 1, 2, 1, 2]);
+    expectTensor(p.loopOverRows(X()), [3, 2], [3, 3, 3, 3, 3, 3]);
+  });
+
+  it("a creation function holding a differentiated value is refused, not silently cut", () => {
+    const refused = (body: string) => compile(`${IMPORTS}export const d = grad((x: Tensor, s: number) => ${body}, { wrt: 1 });`).codes;
+    expect(refused("sum(mul(x, full(x.shape, s)))")).toEqual(["ADJ203@2"]);
+    expect(refused("sum(mul(x, tensor([s, 2])))")).toEqual(["ADJ203@2"]);
+    // A local that carries no gradient is fine.
+    expect(compile(`${IMPORTS}export const d = grad((x: Tensor, s: number) => { const k = x.shape[0]; return sum(mul(x, full(x.shape, k))); });`).codes).toEqual([]);
+  });
+});

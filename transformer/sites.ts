@@ -10,10 +10,22 @@ export type DifferentiationKind = "grad" | "vjp" | "valueAndGrad";
 
 const MARKER_TAG = /@adjointMarker\s+(\w+)/;
 const PRIMITIVE_TAG = /@adjointPrimitive\s+(\w+)/;
+const CONSTANT_TAG = /@adjointConstant\b([ \t\d,]*)/;
 
 export function markerKind(call: ts.CallExpression, checker: ts.TypeChecker): MarkerKind | undefined {
   const kind = calleeTag(call, checker, MARKER_TAG);
   return kind && (MARKER_KINDS as readonly string[]).includes(kind) ? (kind as MarkerKind) : undefined;
+}
+
+/**
+ * For a call of a creation function of the runtime (zeros, onesLike, full, tensor, ...),
+ * tagged `@adjointConstant` on its declaration: the indices of the arguments whose values
+ * its result holds (full's value, tensor's values); the others are read only for a shape,
+ * a dtype or a seed. Undefined for any other call.
+ */
+export function constantArguments(call: ts.CallExpression, checker: ts.TypeChecker): number[] | undefined {
+  const tag = calleeTag(call, checker, CONSTANT_TAG);
+  return tag === undefined ? undefined : tag.split(/[\s,]+/).filter(Boolean).map(Number);
 }
 
 /** The runtime primitive a call resolves to (add, matmul, ...), by the `@adjointPrimitive` tag on its declaration. */
@@ -27,7 +39,7 @@ function calleeTag(call: ts.CallExpression, checker: ts.TypeChecker, tag: RegExp
   if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   for (const decl of symbol.declarations ?? []) {
     const value = tagOf(decl, tag);
-    if (value) return value;
+    if (value !== undefined) return value;
   }
   return undefined;
 }
