@@ -88,13 +88,17 @@ export type Expr =
   | { k: "hook"; a: Expr; hook: "neg" | number }
   | { k: "reverse"; a: Expr; lambda?: number }
   | { k: "custom"; fn: Custom; args: Expr[] }
+  /** A number read from a tensor's shape: x.shape[d] (d may be negative? no: an index), x.size, x.shape.length. A constant. */
+  | { k: "shapeRead"; of: Expr; what: "dim" | "size" | "rank"; d?: number }
+  /** A tensor made by a creation function from a shape: onesLike(x), zerosLike(x), ones(x.shape), full(x.shape, v), or ones/full of a literal shape. */
+  | { k: "create"; fn: "onesLike" | "zerosLike" | "ones" | "full"; of?: Expr; shape?: Shape; v?: number }
   /** A call to helper function h of the program. */
   | { k: "call"; h: number; args: Expr[] };
 
 export type Stmt =
   | { k: "const"; name: string; ty: Ty; e: Expr }
   /** let name = init; for (let i = 0; i < n; i++) name = body; (body reads name and i) */
-  | { k: "loop"; name: string; ty: Ty; init: Expr; n: number; body: Expr };
+  | { k: "loop"; name: string; ty: Ty; init: Expr; n: number; body: Expr; bound?: Expr };
 
 /** A function of the program that f calls: parameters a0, a1, ...; consts w0, w1, ... */
 export interface Helper {
@@ -197,7 +201,7 @@ const apart = (b: Expr): Expr => ({ k: "binary", op: "add", a: b, b: { k: "lit",
 /** Switches for constructs the generator leaves out (see /work/notes/fuzz-findings.md). */
 export const EXCLUDE = {
   /** Shape reads (x.shape[0], x.size) and creation from shapes (onesLike, ones(x.shape)): refused (ADJ203/ADJ204) until main supports them. */
-  shapeReads: true,
+  shapeReads: false,
 };
 
 class Generator {
@@ -221,6 +225,9 @@ class Generator {
     return this.env.filter((b) => !isNum(b.ty));
   }
   constant(shape: Shape): Expr {
+    if (!EXCLUDE.shapeReads && this.r.chance(0.2)) {
+      return this.r.chance(0.5) ? { k: "create", fn: "ones", shape } : { k: "create", fn: "full", shape, v: this.r.pick([0.5, -2, 1.5]) };
+    }
     const data = Array.from({ length: size(shape) }, () => this.r.int(-1000, 1000) / 1000);
     this.consts.push({ shape, data, dtype: this.dtypeOf() });
     return { k: "const", c: this.consts.length - 1 };
@@ -260,11 +267,23 @@ class Generator {
   leaf(ty: Ty): Expr {
     const r = this.r;
     if (isNum(ty)) {
+      const tensors = this.tensors();
+      if (!EXCLUDE.shapeReads && tensors.length > 0 && r.chance(0.2)) {
+        const b = r.pick(tensors);
+        const rank = (b.ty as Shape).length;
+        const what = r.pick(rank > 0 ? (["dim", "size", "rank"] as const) : (["size", "rank"] as const));
+        return what === "dim" ? { k: "shapeRead", of: b.e, what, d: r.int(0, rank - 1) } : { k: "shapeRead", of: b.e, what };
+      }
       const nums = this.env.filter((b) => isNum(b.ty));
       if (nums.length > 0 && !r.chance(0.25)) return r.pick(nums).e;
       return this.literal();
     }
     const exact = this.env.filter((b) => sameTy(b.ty, ty));
+    if (!EXCLUDE.shapeReads && exact.length > 0 && r.chance(0.15)) {
+      // A creation function given a tensor at hand (its shape only).
+      const fn = r.pick(["onesLike", "zerosLike", "ones", "full"] as const);
+      return { k: "create", fn, of: r.pick(exact).e, ...(fn === "full" ? { v: r.pick([0.5, -2, 1.5]) } : {}) };
+    }
     if (exact.length > 0 && !r.chance(0.2)) return r.pick(exact).e;
     const tensors = this.tensors();
     if (tensors.length === 0 || r.chance(0.1)) {
@@ -393,28 +412,9 @@ class Generator {
         b: this.positive(tb, depth),
       };
     if (op === "pow") {
-      if (this.r.chance(0.5) || !isNum(ta)) {
-        // A tensor base to an integer power (the base may be negative), or a positive base to a bounded tensor exponent.
-        if (this.r.chance(0.5) && !isNum(ta))
-          return {
-            k: "binary",
-            op,
-            a: this.gen(ta, depth),
-            b: { k: "lit", v: this.r.pick([2, 3]) },
-          };
-        return {
-          k: "binary",
-          op,
-          a: this.positive(ta, depth),
-          b: this.bounded(tb, depth),
-        };
-      }
-      return {
-        k: "binary",
-        op,
-        a: this.positive(ta, depth),
-        b: this.bounded(tb, depth),
-      };
+      // A base of the whole shape to an integer power (the base may be negative), or a positive base to a bounded exponent.
+      if (this.r.chance(0.5)) return { k: "binary", op, a: this.gen(s, depth), b: { k: "lit", v: this.r.pick([2, 3]) } };
+      return { k: "binary", op, a: this.positive(ta, depth), b: this.bounded(tb, depth) };
     }
     const [a, b] = [this.gen(ta, depth), this.gen(tb, depth)];
     return { k: "binary", op, a, b: (op === "maximum" || op === "minimum") && JSON.stringify(a) === JSON.stringify(b) ? apart(b) : b };
@@ -725,6 +725,14 @@ class Generator {
     const r = this.r;
     const init = this.gen(ty, Math.min(depth, 1));
     const n = r.int(1, 3);
+    // The trip count sometimes read from a shape: for (let i = 0; i < x.shape[d]; i++).
+    const sized = this.tensors()
+      .flatMap((b) => (b.ty as Shape).map((dim, d) => ({ b, d, dim })))
+      .filter((x) => x.dim === n);
+    const bound: Expr | undefined =
+      !EXCLUDE.shapeReads && sized.length > 0 && r.chance(0.4)
+        ? (({ b, d }) => ({ k: "shapeRead", of: b.e, what: "dim", d }) as Expr)(r.pick(sized))
+        : undefined;
     const self: Expr = { k: "var", name };
     const outer = this.env;
     this.env = [...outer, { e: self, ty }, { e: { k: "var", name: "i" }, ty: "number" }];
@@ -775,7 +783,7 @@ class Generator {
       }
     }
     this.env = outer;
-    return { k: "loop", name, ty, init, n, body };
+    return { k: "loop", name, ty, init, n, body, ...(bound ? { bound } : {}) };
   }
 }
 
@@ -879,6 +887,13 @@ function printExpr(e: Expr, prefix = "p"): string {
       return `${prefix}${e.i}`;
     case "call":
       return `fn${e.h}(${e.args.map(p).join(", ")})`;
+    case "shapeRead":
+      return e.what === "dim" ? `${p(e.of)}.shape[${e.d}]` : e.what === "size" ? `${p(e.of)}.size` : `${p(e.of)}.shape.length`;
+    case "create": {
+      const shape = e.of ? `${p(e.of)}.shape` : `[${e.shape!.join(", ")}]`;
+      if (e.fn === "onesLike" || e.fn === "zerosLike") return `${e.fn}(${p(e.of!)})`;
+      return e.fn === "ones" ? `ones(${shape})` : `full(${shape}, ${num(e.v!)})`;
+    }
     case "var":
       return e.name;
     case "lit":
@@ -942,7 +957,7 @@ function printBody(body: Stmt[], result: Expr, prefix: string): string[] {
     if (s.k === "const") lines.push(`  const ${s.name}: ${tyText(s.ty)} = ${printExpr(s.e, prefix)};`);
     else {
       lines.push(`  let ${s.name}: ${tyText(s.ty)} = ${printExpr(s.init, prefix)};`);
-      lines.push(`  for (let i = 0; i < ${s.n}; i++) {`, `    ${s.name} = ${printExpr(s.body, prefix)};`, `  }`);
+      lines.push(`  for (let i = 0; i < ${s.bound ? printExpr(s.bound, prefix) : s.n}; i++) {`, `    ${s.name} = ${printExpr(s.body, prefix)};`, `  }`);
     }
   }
   lines.push(`  return ${printExpr(result, prefix)};`);
@@ -953,7 +968,7 @@ export function printProgram(program: ShapedProgram): string {
   const customs = new Set<Custom>();
   for (const e of exprsOf(program)) walk(e, (x) => x.k === "custom" && customs.add(x.fn));
   const lines = [
-    `import { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient, type Tensor, tensor, add, sub, mul, div, pow, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, maximum, minimum, where, greater, sum, mean, logSumExp, reshape, transpose, matmul, dot, logSoftmax, gather } from "adjoint";`,
+    `import { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient, type Tensor, tensor, ones, full, onesLike, zerosLike, add, sub, mul, div, pow, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, maximum, minimum, where, greater, sum, mean, logSumExp, reshape, transpose, matmul, dot, logSoftmax, gather } from "adjoint";`,
     ...program.consts.map((c, i) => `const c${i} = tensor([${c.data.map(num).join(", ")}], { shape: [${c.shape.join(", ")}], dtype: "${c.dtype}" });`),
     ...[...customs].sort().map((c) => CUSTOM_SOURCE[c]),
     ...(program.helpers ?? []).flatMap((h, k) => [
@@ -1016,6 +1031,17 @@ function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
         case "call": {
           const h = program.helpers![e.h]!;
           return run(h.body, h.result, e.args.map(ev));
+        }
+        case "shapeRead": {
+          const x = ev(e.of) as Tensor;
+          return e.what === "dim" ? x.shape[e.d!]! : e.what === "size" ? x.size : x.shape.length;
+        }
+        case "create": {
+          const of = e.of && (ev(e.of) as Tensor);
+          if (e.fn === "onesLike") return rt.onesLike(of!);
+          if (e.fn === "zerosLike") return rt.zerosLike(of!);
+          const shape = of ? of.shape : e.shape!;
+          return e.fn === "ones" ? rt.ones(shape) : rt.full(shape, e.v!);
         }
         case "var":
           return env.get(e.name)!;
@@ -1173,6 +1199,17 @@ function tfEvaluate(program: ShapedProgram, mainArgs: tf.Tensor[]): tf.Tensor {
         case "call": {
           const h = program.helpers![e.h]!;
           return run(h.body, h.result, e.args.map(ev));
+        }
+        case "shapeRead": {
+          const x = ev(e.of);
+          return tf.scalar(e.what === "dim" ? x.shape[e.d!]! : e.what === "size" ? x.size : x.rank);
+        }
+        case "create": {
+          const of = e.of && ev(e.of);
+          if (e.fn === "onesLike") return tf.onesLike(of!);
+          if (e.fn === "zerosLike") return tf.zerosLike(of!);
+          const shape = of ? of.shape : e.shape!;
+          return e.fn === "ones" ? tf.ones(shape) : tf.fill(shape, e.v!);
         }
         case "var":
           return env.get(e.name)!;
