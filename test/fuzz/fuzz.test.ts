@@ -20,8 +20,8 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 /** Each run compiles a program or two (well under 100 ms); allow a second each. */
 const TIMEOUT = 60_000 + RUNS * 1000;
-/** The shaped tensor programs each cost a compilation, finite differences and a TF.js run: fewer by default (about 10 s). */
-const SHAPED_RUNS = Number(process.env.FUZZ_RUNS ?? 80);
+/** The shaped tensor programs each cost a compilation, finite differences and a TF.js run (about 80 ms): 150 take about 12 s. */
+const SHAPED_RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
 // Inputs in [-2, 2] on a grid of 1e-3 (fast-check's doubles favour extremes such as
 // subnormals, which test the reference's arithmetic more than the transformer).

@@ -60,7 +60,14 @@ type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
 type ReduceOp = "sum" | "mean" | "logSumExp";
 /** How a reduction's axis is written: left out, null, undefined, one axis, or an array. */
 type AxisArg = "omit" | "null" | "undefined" | number | number[];
-type Custom = "cgTanh" | "cgSoftplus" | "cgScale";
+type Custom = "cgTanh" | "cgSoftplus" | "cgScale" | "cgMul";
+
+/** A condition on numbers for if statements and early returns (a kink of the program where a = b). */
+export interface Cond {
+  a: Expr;
+  op: ">" | "<";
+  b: number;
+}
 
 export type Expr =
   | { k: "param"; i: number }
@@ -85,7 +92,8 @@ export type Expr =
   | { k: "logSoftmax"; a: Expr; axis?: number }
   | { k: "gather"; a: Expr; rows: number[] }
   | { k: "stop"; a: Expr }
-  | { k: "hook"; a: Expr; hook: "neg" | number }
+  /** A hook g => k g, g => neg(g), g => sub(g, mean(g)) ("center") or g => mul(g, c) with a constant c of x's shape: linear and symmetric, see the header. */
+  | { k: "hook"; a: Expr; hook: "neg" | "center" | number | { c: number } }
   | { k: "reverse"; a: Expr; lambda?: number }
   | { k: "custom"; fn: Custom; args: Expr[] }
   /** A number read from a tensor's shape: x.shape[d] (d may be negative? no: an index), x.size, x.shape.length. A constant. */
@@ -96,7 +104,11 @@ export type Expr =
   | { k: "call"; h: number; args: Expr[] };
 
 export type Stmt =
-  | { k: "const"; name: string; ty: Ty; e: Expr }
+  | { k: "const"; name: string; ty: Ty; e: Expr; mutable?: boolean }
+  /** name = e, for a variable declared with let before. */
+  | { k: "assign"; name: string; e: Expr }
+  /** let name = init; if (cond) { name = then; } [else { name = otherwise; }], or without init and with both branches. */
+  | { k: "if"; name: string; ty: Ty; cond: Cond; then: Expr; otherwise?: Expr; init?: Expr }
   /** let name = init; for (let i = 0; i < n; i++) name = body; (body reads name and i) */
   | { k: "loop"; name: string; ty: Ty; init: Expr; n: number; body: Expr; bound?: Expr };
 
@@ -110,6 +122,8 @@ export interface Helper {
 
 export interface ShapedProgram {
   helpers?: Helper[];
+  /** if (cond) return e; before the final return. */
+  early?: { cond: Cond; e: Expr };
   params: { ty: Ty; dtype: DType }[];
   consts: { shape: Shape; data: number[]; dtype: DType }[];
   body: Stmt[];
@@ -565,11 +579,12 @@ class Generator {
       case 0:
         return { k: "stop", a };
       case 1:
-        return {
-          k: "hook",
-          a,
-          hook: this.r.pick(["neg", 2, 0.5, -3] as const),
-        };
+        if (!isNum(ty) && this.r.chance(0.4)) {
+          if (this.r.chance(0.5)) return { k: "hook", a, hook: "center" };
+          this.consts.push({ shape: ty, data: Array.from({ length: size(ty) }, () => this.r.int(-2000, 2000) / 1000), dtype: this.dtypeOf() });
+          return { k: "hook", a, hook: { c: this.consts.length - 1 } };
+        }
+        return { k: "hook", a, hook: this.r.pick(["neg", 2, 0.5, -3] as const) };
       default:
         return this.r.chance(0.2) ? { k: "reverse", a } : { k: "reverse", a, lambda: this.r.pick([0.5, 1, -2, 1.5]) };
     }
@@ -680,7 +695,13 @@ class Generator {
           e = this.call(s, d, true);
           break;
         default: {
-          const fn = r.pick(["cgTanh", "cgSoftplus", "cgScale"] as const);
+          const fn = r.pick(["cgTanh", "cgSoftplus", "cgScale", "cgMul"] as const);
+          if (fn === "cgMul") {
+            // Operands that broadcast: the backward's full-shape results are reduced to them by the runtime.
+            const [ta, tb] = this.cover(s, 2).map((t) => (isNum(t) ? [] : t));
+            e = { k: "custom", fn, args: [this.gen(ta!, d), this.gen(tb!, d)] };
+            break;
+          }
           e = {
             k: "custom",
             fn,
@@ -719,6 +740,11 @@ class Generator {
     const result = this.gen(resultTy, this.r.int(1, 3));
     this.env = outer;
     this.helpers.push({ params, body, result, resultTy });
+  }
+
+  /** A condition on a number expression (parameters, shape reads, literals). */
+  cond(): Cond {
+    return { a: this.gen("number", this.r.int(0, 1)), op: this.r.pick([">", "<"] as const), b: this.r.pick([0, 0.5, -0.5, 1]) };
   }
 
   loop(name: string, ty: Ty, depth: number): Stmt {
@@ -824,6 +850,30 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
   for (let j = 0; j < nStmts; j++) {
     const tensors = gen.tensors();
     const ty: Ty = r.chance(0.15) ? "number" : tensors.length > 0 && r.chance(0.6) ? (r.pick(tensors).ty as Shape).slice() : gen.randShape();
+    const lets = body.filter((x): x is Extract<Stmt, { k: "const" }> => x.k === "const");
+    if (lets.length > 0 && r.chance(0.15)) {
+      // Reassign an earlier variable (SSA versions).
+      const target = r.pick(lets);
+      target.mutable = true;
+      const e = gen.gen(target.ty, r.int(1, 2));
+      body.push({
+        k: "assign",
+        name: target.name,
+        e: r.chance(0.5) && !isNum(target.ty) ? { k: "binary", op: "add", a: { k: "var", name: target.name }, b: e } : e,
+      });
+      continue;
+    }
+    if (r.chance(0.2)) {
+      const name = `b${j}`;
+      const cond = gen.cond();
+      const d = r.int(1, 2);
+      const stmt: Stmt = r.chance(0.5)
+        ? { k: "if", name, ty, cond, then: gen.gen(ty, d), otherwise: gen.gen(ty, d) }
+        : { k: "if", name, ty, cond, init: gen.gen(ty, 1), then: gen.gen(ty, d), ...(r.chance(0.4) ? { otherwise: gen.gen(ty, d) } : {}) };
+      body.push(stmt);
+      gen.env.push({ e: { k: "var", name }, ty });
+      continue;
+    }
     if (r.chance(0.3)) {
       const name = `h${j}`;
       const stmt = gen.loop(name, ty, r.int(1, 2));
@@ -844,12 +894,14 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
         ? (r.pick(tensors).ty as Shape).slice()
         : gen.randShape();
   const result = gen.gen(resultTy, r.int(1, 4));
+  const early = r.chance(0.15) ? { cond: gen.cond(), e: gen.gen(resultTy, r.int(1, 2)) } : undefined;
   const marker = r.pick(["grad", "vjp", "valueAndGrad"] as const);
   let indices = Array.from({ length: nParams }, (_, i) => i).filter(() => r.chance(0.5));
   if (indices.length === 0) indices = [r.int(0, nParams - 1)];
   const wrt: number | number[] = indices.length === 1 && r.chance(0.5) ? indices[0]! : indices;
   const program: ShapedProgram = {
     helpers: gen.helpers,
+    ...(early ? { early } : {}),
     params,
     consts: gen.consts,
     body,
@@ -877,6 +929,7 @@ const axisText = (a: AxisArg): string => (typeof a === "number" ? String(a) : Ar
 const CUSTOM_SOURCE: Record<Custom, string> = {
   cgTanh: "const cgTanh = customGradient((x: Tensor) => tanh(x), (g: Tensor, x: Tensor) => mul(g, sub(1, square(tanh(x)))));",
   cgSoftplus: "const cgSoftplus = customGradient((x: Tensor) => softplus(x), (g: Tensor, x: Tensor) => mul(g, sigmoid(x)));",
+  cgMul: "const cgMul = customGradient((a: Tensor, b: Tensor) => mul(a, b), (g: Tensor, a: Tensor, b: Tensor) => [mul(g, b), mul(g, a)]);",
   cgScale: "const cgScale = customGradient((x: Tensor, s: number) => mul(x, s), (g: Tensor, x: Tensor, s: number) => [mul(g, s), sum(mul(g, x)).item()]);",
 };
 
@@ -931,7 +984,7 @@ function printExpr(e: Expr, prefix = "p"): string {
     case "stop":
       return `stopGradient(${p(e.a)})`;
     case "hook":
-      return `gradHook(${p(e.a)}, ${e.hook === "neg" ? "(g) => neg(g)" : `(g) => mul(g, ${num(e.hook)})`})`;
+      return `gradHook(${p(e.a)}, ${e.hook === "neg" ? "(g) => neg(g)" : e.hook === "center" ? "(g) => sub(g, mean(g))" : typeof e.hook === "number" ? `(g) => mul(g, ${num(e.hook)})` : `(g) => mul(g, c${e.hook.c})`})`;
     case "reverse":
       return e.lambda === undefined ? `reverseGradient(${p(e.a)})` : `reverseGradient(${p(e.a)}, ${num(e.lambda)})`;
     case "custom":
@@ -941,25 +994,46 @@ function printExpr(e: Expr, prefix = "p"): string {
 
 const tyText = (t: Ty): string => (isNum(t) ? "number" : "Tensor");
 
+function stmtExprs(s: Stmt): Expr[] {
+  switch (s.k) {
+    case "const":
+    case "assign":
+      return [s.e];
+    case "if":
+      return [s.cond.a, s.then, ...(s.otherwise ? [s.otherwise] : []), ...(s.init ? [s.init] : [])];
+    case "loop":
+      return [s.init, s.body];
+  }
+}
+
 function walk(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
   for (const v of Object.values(e)) if (v && typeof v === "object" && !Array.isArray(v) && "k" in v) walk(v as Expr, visit);
   if (e.k === "custom" || e.k === "call") e.args.forEach((a) => walk(a, visit));
 }
 function exprsOf(program: ShapedProgram): Expr[] {
-  const of = (body: Stmt[], result: Expr) => [...body.flatMap((s) => (s.k === "const" ? [s.e] : [s.init, s.body])), result];
-  return [...of(program.body, program.result), ...(program.helpers ?? []).flatMap((h) => of(h.body, h.result))];
+  const of = (body: Stmt[], result: Expr): Expr[] => [...body.flatMap(stmtExprs), result];
+  return [...of(program.body, program.result), ...(program.early ? [program.early.e] : []), ...(program.helpers ?? []).flatMap((h) => of(h.body, h.result))];
 }
 
-function printBody(body: Stmt[], result: Expr, prefix: string): string[] {
+const condText = (c: Cond, prefix: string): string => `${printExpr(c.a, prefix)} ${c.op} ${num(c.b)}`;
+
+function printBody(body: Stmt[], result: Expr, prefix: string, early?: ShapedProgram["early"]): string[] {
   const lines: string[] = [];
   for (const s of body) {
-    if (s.k === "const") lines.push(`  const ${s.name}: ${tyText(s.ty)} = ${printExpr(s.e, prefix)};`);
-    else {
+    if (s.k === "const") lines.push(`  ${s.mutable ? "let" : "const"} ${s.name}: ${tyText(s.ty)} = ${printExpr(s.e, prefix)};`);
+    else if (s.k === "assign") lines.push(`  ${s.name} = ${printExpr(s.e, prefix)};`);
+    else if (s.k === "if") {
+      lines.push(s.init ? `  let ${s.name}: ${tyText(s.ty)} = ${printExpr(s.init, prefix)};` : `  let ${s.name}: ${tyText(s.ty)};`);
+      lines.push(`  if (${condText(s.cond, prefix)}) {`, `    ${s.name} = ${printExpr(s.then, prefix)};`);
+      if (s.otherwise) lines.push(`  } else {`, `    ${s.name} = ${printExpr(s.otherwise, prefix)};`);
+      lines.push(`  }`);
+    } else {
       lines.push(`  let ${s.name}: ${tyText(s.ty)} = ${printExpr(s.init, prefix)};`);
       lines.push(`  for (let i = 0; i < ${s.bound ? printExpr(s.bound, prefix) : s.n}; i++) {`, `    ${s.name} = ${printExpr(s.body, prefix)};`, `  }`);
     }
   }
+  if (early) lines.push(`  if (${condText(early.cond, prefix)}) {`, `    return ${printExpr(early.e, prefix)};`, `  }`);
   lines.push(`  return ${printExpr(result, prefix)};`);
   return lines;
 }
@@ -978,7 +1052,7 @@ export function printProgram(program: ShapedProgram): string {
     ]),
     `export function f(${program.params.map((p, i) => `p${i}: ${tyText(p.ty)}`).join(", ")}): ${tyText(program.resultTy)} {`,
   ];
-  lines.push(...printBody(program.body, program.result, "p"), "}");
+  lines.push(...printBody(program.body, program.result, "p", program.early), "}");
   const wrt = Array.isArray(program.wrt) ? `[${program.wrt.join(", ")}]` : String(program.wrt);
   lines.push(`export const d = ${program.marker}(f, { wrt: ${wrt} });`);
   return lines.join("\n");
@@ -1022,7 +1096,7 @@ function axisValue(a: AxisArg): number | number[] | null | undefined {
 function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
   const consts = program.consts.map((c) => toTensor(c, it.float64));
   const R = rt as unknown as Record<string, (...a: unknown[]) => V>;
-  const run = (body: Stmt[], result: Expr, args: V[]): V => {
+  const run = (body: Stmt[], result: Expr, args: V[], early?: ShapedProgram["early"]): V => {
     const env = new Map<string, V>();
     const ev = (e: Expr): V => {
       switch (e.k) {
@@ -1100,20 +1174,32 @@ function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
           it.seen.set(e, n + 1);
           const x0 = it.recorded.get(e)![n]!;
           if (e.k === "stop") return x0;
-          const k = e.k === "reverse" ? -(e.lambda ?? 1) : e.hook === "neg" ? -1 : e.hook;
-          return rt.add(x0, rt.mul(k, rt.sub(x, x0)));
+          const dx = rt.sub(x, x0);
+          if (e.k === "hook" && e.hook === "center") return rt.add(x0, rt.sub(dx, rt.mean(dx)));
+          if (e.k === "hook" && typeof e.hook === "object") return rt.add(x0, rt.mul(consts[e.hook.c]!, dx));
+          const k = e.k === "reverse" ? -(e.lambda ?? 1) : e.hook === "neg" ? -1 : (e.hook as number);
+          return rt.add(x0, rt.mul(k, dx));
         }
         case "custom": {
           const x = ev(e.args[0]!);
           if (e.fn === "cgTanh") return rt.tanh(x);
           if (e.fn === "cgSoftplus") return rt.softplus(x);
-          return rt.mul(x, ev(e.args[1]!));
+          return rt.mul(x, ev(e.args[1]!)); // cgScale, cgMul
         }
       }
     };
+    const holds = (c: Cond): boolean => {
+      const a = ev(c.a) as number;
+      it.kink = Math.min(it.kink, Math.abs(a - c.b));
+      return c.op === ">" ? a > c.b : a < c.b;
+    };
     for (const s of body) {
-      if (s.k === "const") env.set(s.name, ev(s.e));
-      else {
+      if (s.k === "const" || s.k === "assign") env.set(s.name, ev(s.e));
+      else if (s.k === "if") {
+        if (s.init) env.set(s.name, ev(s.init));
+        if (holds(s.cond)) env.set(s.name, ev(s.then));
+        else if (s.otherwise) env.set(s.name, ev(s.otherwise));
+      } else {
         env.set(s.name, ev(s.init));
         for (let i = 0; i < s.n; i++) {
           env.set("i", i);
@@ -1122,9 +1208,10 @@ function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
         env.delete("i");
       }
     }
+    if (early && holds(early.cond)) return ev(early.e);
     return ev(result);
   };
-  return run(program.body, program.result, mainArgs);
+  return run(program.body, program.result, mainArgs, program.early);
 }
 
 // ---- the TensorFlow.js translation ----
@@ -1151,6 +1238,12 @@ const customGrad = (value: (...xs: tf.Tensor[]) => tf.Tensor, gradFunc: (dy: tf.
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gradFunc(dy, saved),
     };
   }) as never) as unknown as TfFn;
+/** g summed over the axes broadcasting added to an operand of this shape (tf's customGrad wants gradients of the inputs' shapes). */
+function unbroadcastTf(g: tf.Tensor, shape: Shape): tf.Tensor {
+  const lead = g.rank - shape.length;
+  const axes = g.shape.map((d, i) => (i < lead || (shape[i - lead] === 1 && d !== 1) ? i : -1)).filter((i) => i >= 0);
+  return tf.reshape(axes.length > 0 ? tf.sum(g, axes, true) : g, shape);
+}
 let tfMarkers: Record<string, TfFn> | undefined;
 function markers(): Record<string, TfFn> {
   tfMarkers ??= {
@@ -1165,6 +1258,10 @@ function markers(): Record<string, TfFn> {
     cgSoftplus: customGrad(
       (x) => tf.softplus(x),
       (dy, [x]) => tf.mul(dy, tf.sigmoid(x!)),
+    ),
+    cgMul: customGrad(
+      (a, b) => tf.mul(a, b),
+      (dy, [a, b]) => [unbroadcastTf(tf.mul(dy, b!), a!.shape), unbroadcastTf(tf.mul(dy, a!), b!.shape)],
     ),
     cgScale: customGrad(
       (x, s) => tf.mul(x, s!),
@@ -1190,7 +1287,7 @@ function tfEvaluate(program: ShapedProgram, mainArgs: tf.Tensor[]): tf.Tensor {
   const M = markers();
   const consts = program.consts.map((c) => tf.tensor(c.data, c.shape, "float32"));
   const T = tf as unknown as Record<string, (...a: unknown[]) => tf.Tensor>;
-  const run = (body: Stmt[], result: Expr, args: tf.Tensor[]): tf.Tensor => {
+  const run = (body: Stmt[], result: Expr, args: tf.Tensor[], early?: ShapedProgram["early"]): tf.Tensor => {
     const env = new Map<string, tf.Tensor>();
     const ev = (e: Expr): tf.Tensor => {
       switch (e.k) {
@@ -1265,17 +1362,39 @@ function tfEvaluate(program: ShapedProgram, mainArgs: tf.Tensor[]): tf.Tensor {
           return tf.gather(ev(e.a), tf.tensor1d(e.rows, "int32"));
         case "stop":
           return M.stop!(ev(e.a));
-        case "hook":
-          return scaled(e.hook === "neg" ? -1 : e.hook)(ev(e.a));
+        case "hook": {
+          const hook = e.hook;
+          if (hook === "center")
+            return customGrad(
+              (x) => tf.clone(x),
+              (dy) => tf.sub(dy, tf.mean(dy)),
+            )(ev(e.a));
+          if (typeof hook === "object") {
+            const c = program.consts[hook.c]!;
+            return customGrad(
+              (x) => tf.clone(x),
+              (dy) => tf.mul(dy, tf.tensor(c.data, c.shape, "float32")),
+            )(ev(e.a));
+          }
+          return scaled(hook === "neg" ? -1 : hook)(ev(e.a));
+        }
         case "reverse":
           return scaled(-(e.lambda ?? 1))(ev(e.a));
         case "custom":
           return M[e.fn]!(...e.args.map(ev));
       }
     };
+    const holds = (c: Cond): boolean => {
+      const a = ev(c.a).dataSync()[0]!;
+      return c.op === ">" ? a > c.b : a < c.b;
+    };
     for (const s of body) {
-      if (s.k === "const") env.set(s.name, ev(s.e));
-      else {
+      if (s.k === "const" || s.k === "assign") env.set(s.name, ev(s.e));
+      else if (s.k === "if") {
+        if (s.init) env.set(s.name, ev(s.init));
+        if (holds(s.cond)) env.set(s.name, ev(s.then));
+        else if (s.otherwise) env.set(s.name, ev(s.otherwise));
+      } else {
         env.set(s.name, ev(s.init));
         for (let i = 0; i < s.n; i++) {
           env.set("i", tf.scalar(i));
@@ -1283,9 +1402,10 @@ function tfEvaluate(program: ShapedProgram, mainArgs: tf.Tensor[]): tf.Tensor {
         }
       }
     }
+    if (early && holds(early.cond)) return ev(early.e);
     return ev(result);
   };
-  return run(program.body, program.result, mainArgs);
+  return run(program.body, program.result, mainArgs, program.early);
 }
 
 interface Flat {
