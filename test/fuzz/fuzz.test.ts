@@ -2,7 +2,10 @@
 // are compiled and their gradients compared with an independent forward-mode evaluator
 // (to 1e-9 relative) and with central finite differences (away from kinks); random
 // statements, supported or not, put in a function given to grad must give either a
-// correct gradient or an ADJ diagnostic, never a crash or code that does not run.
+// correct gradient or an ADJ diagnostic, never a crash or code that does not run. Random
+// tensor programs over random shapes (tensor-shapes.ts: broadcasting, reductions, matmul,
+// shape operations, markers, loops, float32) are compared with float64 finite differences
+// and with TensorFlow.js.
 //
 // `npm test` runs a fixed seed; `npm run fuzz -- --runs 20000` a random one (printed). A
 // failure prints the shrunk program, the inputs and both gradients, and is saved under

@@ -110,7 +110,7 @@ export type Stmt =
   /** let name = init; if (cond) { name = then; } [else { name = otherwise; }], or without init and with both branches. */
   | { k: "if"; name: string; ty: Ty; cond: Cond; then: Expr; otherwise?: Expr; init?: Expr }
   /** let name = init; for (let i = 0; i < n; i++) name = body; (body reads name and i) */
-  | { k: "loop"; name: string; ty: Ty; init: Expr; n: number; body: Expr; bound?: Expr };
+  | { k: "loop"; name: string; ty: Ty; init: Expr; n: number; body: Expr; bound?: Expr; skip?: { at: number; how: "break" | "continue" } };
 
 /** A function of the program that f calls: parameters a0, a1, ...; consts w0, w1, ... */
 export interface Helper {
@@ -637,7 +637,7 @@ class Generator {
         3,
         rank <= 2 ? 1.5 : 0,
         1,
-        rank >= 2 ? 1 : 0,
+        rank >= 2 ? 1 : rank === 1 ? 0.3 : 0,
         rank >= 1 ? 0.7 : 0,
         rank >= 1 ? 0.7 : 0,
         1.2,
@@ -809,7 +809,9 @@ class Generator {
       }
     }
     this.env = outer;
-    return { k: "loop", name, ty, init, n, body, ...(bound ? { bound } : {}) };
+    // Sometimes the iteration i === at ends early: if (i === at) break; or continue; before the update.
+    const skip = n > 1 && r.chance(0.25) ? { at: r.int(0, n - 1), how: r.pick(["continue", "break"] as const) } : undefined;
+    return { k: "loop", name, ty, init, n, body, ...(bound ? { bound } : {}), ...(skip ? { skip } : {}) };
   }
 }
 
@@ -1030,7 +1032,9 @@ function printBody(body: Stmt[], result: Expr, prefix: string, early?: ShapedPro
       lines.push(`  }`);
     } else {
       lines.push(`  let ${s.name}: ${tyText(s.ty)} = ${printExpr(s.init, prefix)};`);
-      lines.push(`  for (let i = 0; i < ${s.bound ? printExpr(s.bound, prefix) : s.n}; i++) {`, `    ${s.name} = ${printExpr(s.body, prefix)};`, `  }`);
+      lines.push(`  for (let i = 0; i < ${s.bound ? printExpr(s.bound, prefix) : s.n}; i++) {`);
+      if (s.skip) lines.push(`    if (i === ${s.skip.at}) ${s.skip.how};`);
+      lines.push(`    ${s.name} = ${printExpr(s.body, prefix)};`, `  }`);
     }
   }
   if (early) lines.push(`  if (${condText(early.cond, prefix)}) {`, `    return ${printExpr(early.e, prefix)};`, `  }`);
@@ -1203,6 +1207,10 @@ function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
         env.set(s.name, ev(s.init));
         for (let i = 0; i < s.n; i++) {
           env.set("i", i);
+          if (s.skip?.at === i) {
+            if (s.skip.how === "break") break;
+            continue;
+          }
           env.set(s.name, ev(s.body));
         }
         env.delete("i");
@@ -1398,6 +1406,10 @@ function tfEvaluate(program: ShapedProgram, mainArgs: tf.Tensor[]): tf.Tensor {
         env.set(s.name, ev(s.init));
         for (let i = 0; i < s.n; i++) {
           env.set("i", tf.scalar(i));
+          if (s.skip?.at === i) {
+            if (s.skip.how === "break") break;
+            continue;
+          }
           env.set(s.name, ev(s.body));
         }
       }
