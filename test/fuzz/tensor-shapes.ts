@@ -110,7 +110,20 @@ export type Stmt =
   /** let name = init; if (cond) { name = then; } [else { name = otherwise; }], or without init and with both branches. */
   | { k: "if"; name: string; ty: Ty; cond: Cond; then: Expr; otherwise?: Expr; init?: Expr }
   /** let name = init; for (let i = 0; i < n; i++) name = body; (body reads name and i) */
-  | { k: "loop"; name: string; ty: Ty; init: Expr; n: number; body: Expr; bound?: Expr; skip?: { at: number; how: "break" | "continue" } };
+  | {
+      k: "loop";
+      name: string;
+      ty: Ty;
+      init: Expr;
+      n: number;
+      body: Expr;
+      bound?: Expr;
+      skip?: { at: number; how: "break" | "continue" };
+      /** More variables the loop carries, each updated after the first (an accumulator reading it, say). */
+      more?: { name: string; ty: Ty; init: Expr; body: Expr }[];
+      /** A nested loop for (let j = 0; j < inner; j++) around the updates. */
+      inner?: number;
+    };
 
 /** A function of the program that f calls: parameters a0, a1, ...; consts w0, w1, ... */
 export interface Helper {
@@ -761,7 +774,18 @@ class Generator {
         : undefined;
     const self: Expr = { k: "var", name };
     const outer = this.env;
-    this.env = [...outer, { e: self, ty }, { e: { k: "var", name: "i" }, ty: "number" }];
+    // A second carried variable, declared before the loop like the first.
+    const tensors = this.tensors();
+    const ty2: Ty = r.chance(0.3) ? [] : r.chance(0.2) ? "number" : tensors.length > 0 && r.chance(0.5) ? (r.pick(tensors).ty as Shape).slice() : ty;
+    const second = r.chance(0.3) ? { name: `${name}s`, ty: ty2, init: this.gen(ty2, 1) } : undefined;
+    const inner = r.chance(0.2) ? r.int(1, 2) : undefined;
+    this.env = [
+      ...outer,
+      { e: self, ty },
+      { e: { k: "var", name: "i" }, ty: "number" },
+      ...(second ? [{ e: { k: "var", name: second.name } as Expr, ty: second.ty }] : []),
+      ...(inner ? [{ e: { k: "var", name: "j" } as Expr, ty: "number" as Ty }] : []),
+    ];
     let body: Expr;
     if (isNum(ty)) body = { k: "js", op: "+", a: self, b: this.gen(ty, depth) };
     else {
@@ -808,10 +832,35 @@ class Generator {
         };
       }
     }
+    let more: { name: string; ty: Ty; init: Expr; body: Expr }[] | undefined;
+    if (second) {
+      const acc: Expr = { k: "var", name: second.name };
+      // The step reads the first variable, brought to the accumulator's shape (reduced, reshaped or broadcast).
+      let step = this.gen(isNum(second.ty) ? "number" : this.subTy(second.ty), depth);
+      if (!isNum(second.ty) && !isNum(ty)) {
+        const env = this.env;
+        this.env = [{ e: self, ty }];
+        const fromSelf = this.leaf(second.ty);
+        this.env = env;
+        step = { k: "binary", op: r.pick(["mul", "add"] as const), a: fromSelf, b: step };
+      }
+      more = [{ ...second, body: isNum(second.ty) ? { k: "js", op: "+", a: acc, b: step } : { k: "binary", op: "add", a: acc, b: step } }];
+    }
     this.env = outer;
     // Sometimes the iteration i === at ends early: if (i === at) break; or continue; before the update.
     const skip = n > 1 && r.chance(0.25) ? { at: r.int(0, n - 1), how: r.pick(["continue", "break"] as const) } : undefined;
-    return { k: "loop", name, ty, init, n, body, ...(bound ? { bound } : {}), ...(skip ? { skip } : {}) };
+    return {
+      k: "loop",
+      name,
+      ty,
+      init,
+      n,
+      body,
+      ...(bound ? { bound } : {}),
+      ...(skip ? { skip } : {}),
+      ...(more ? { more } : {}),
+      ...(inner ? { inner } : {}),
+    };
   }
 }
 
@@ -878,9 +927,10 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
     }
     if (r.chance(0.3)) {
       const name = `h${j}`;
-      const stmt = gen.loop(name, ty, r.int(1, 2));
+      const stmt = gen.loop(name, ty, r.int(1, 2)) as Extract<Stmt, { k: "loop" }>;
       body.push(stmt);
       gen.env.push({ e: { k: "var", name }, ty });
+      for (const m of stmt.more ?? []) gen.env.push({ e: { k: "var", name: m.name }, ty: m.ty });
     } else {
       const name = `v${j}`;
       body.push({ k: "const", name, ty, e: gen.gen(ty, r.int(1, 3)) });
@@ -1004,7 +1054,7 @@ function stmtExprs(s: Stmt): Expr[] {
     case "if":
       return [s.cond.a, s.then, ...(s.otherwise ? [s.otherwise] : []), ...(s.init ? [s.init] : [])];
     case "loop":
-      return [s.init, s.body];
+      return [s.init, s.body, ...(s.more ?? []).flatMap((m) => [m.init, m.body])];
   }
 }
 
@@ -1032,9 +1082,15 @@ function printBody(body: Stmt[], result: Expr, prefix: string, early?: ShapedPro
       lines.push(`  }`);
     } else {
       lines.push(`  let ${s.name}: ${tyText(s.ty)} = ${printExpr(s.init, prefix)};`);
+      for (const m of s.more ?? []) lines.push(`  let ${m.name}: ${tyText(m.ty)} = ${printExpr(m.init, prefix)};`);
       lines.push(`  for (let i = 0; i < ${s.bound ? printExpr(s.bound, prefix) : s.n}; i++) {`);
       if (s.skip) lines.push(`    if (i === ${s.skip.at}) ${s.skip.how};`);
-      lines.push(`    ${s.name} = ${printExpr(s.body, prefix)};`, `  }`);
+      const pad = s.inner ? "      " : "    ";
+      if (s.inner) lines.push(`    for (let j = 0; j < ${s.inner}; j++) {`);
+      lines.push(`${pad}${s.name} = ${printExpr(s.body, prefix)};`);
+      for (const m of s.more ?? []) lines.push(`${pad}${m.name} = ${printExpr(m.body, prefix)};`);
+      if (s.inner) lines.push(`    }`);
+      lines.push(`  }`);
     }
   }
   if (early) lines.push(`  if (${condText(early.cond, prefix)}) {`, `    return ${printExpr(early.e, prefix)};`, `  }`);
@@ -1205,15 +1261,21 @@ function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
         else if (s.otherwise) env.set(s.name, ev(s.otherwise));
       } else {
         env.set(s.name, ev(s.init));
+        for (const m of s.more ?? []) env.set(m.name, ev(m.init));
         for (let i = 0; i < s.n; i++) {
           env.set("i", i);
           if (s.skip?.at === i) {
             if (s.skip.how === "break") break;
             continue;
           }
-          env.set(s.name, ev(s.body));
+          for (let j = 0; j < (s.inner ?? 1); j++) {
+            env.set("j", j);
+            env.set(s.name, ev(s.body));
+            for (const m of s.more ?? []) env.set(m.name, ev(m.body));
+          }
         }
         env.delete("i");
+        env.delete("j");
       }
     }
     if (early && holds(early.cond)) return ev(early.e);
@@ -1404,13 +1466,18 @@ function tfEvaluate(program: ShapedProgram, mainArgs: tf.Tensor[]): tf.Tensor {
         else if (s.otherwise) env.set(s.name, ev(s.otherwise));
       } else {
         env.set(s.name, ev(s.init));
+        for (const m of s.more ?? []) env.set(m.name, ev(m.init));
         for (let i = 0; i < s.n; i++) {
           env.set("i", tf.scalar(i));
           if (s.skip?.at === i) {
             if (s.skip.how === "break") break;
             continue;
           }
-          env.set(s.name, ev(s.body));
+          for (let j = 0; j < (s.inner ?? 1); j++) {
+            env.set("j", tf.scalar(j));
+            env.set(s.name, ev(s.body));
+            for (const m of s.more ?? []) env.set(m.name, ev(m.body));
+          }
         }
       }
     }
