@@ -473,6 +473,12 @@ class Generator {
   reduce(s: Shape, depth: number): Expr | undefined {
     const r = this.r;
     const op = r.pick(["sum", "mean", "logSumExp"] as const);
+    if (s.length === 0 && r.chance(0.1)) {
+      // A reduction of a 0-d tensor (every axis of none), keepDims either way.
+      const axis = r.pick(["omit", "null", "undefined"] as const);
+      const keepDims = r.pick(["omit", true, false] as const);
+      return { k: "reduce", op, a: this.gen([], depth), axis: axis === "omit" && keepDims !== "omit" ? "null" : axis, keepDims };
+    }
     // Often a reduction of something already at hand (a parameter, a variable).
     const existing = this.tensors().flatMap((b) => Generator.reductionsTo(b.ty as Shape, s).map(([axes, keep]) => ({ b, axes, keep })));
     let input: Shape;
@@ -607,7 +613,7 @@ class Generator {
     const r = this.r;
     if (isNum(ty)) {
       if (depth <= 0) return this.leaf(ty);
-      switch (r.weighted([3, 2, 2, 1, 1.5, 1])) {
+      switch (r.weighted([3, 2, 2, 1, 1.5, 1, 0.4])) {
         case 0:
           return this.leaf(ty);
         case 1:
@@ -634,8 +640,11 @@ class Generator {
             a: this.gen(ty, depth - 1),
             b: this.gen(ty, depth - 1),
           };
-        default:
+        case 5:
           return this.call(ty, depth - 1) ?? this.marker(ty, depth - 1);
+        default:
+          // A reduction of a plain number: a number.
+          return { k: "reduce", op: r.pick(["sum", "mean", "logSumExp"] as const), a: this.gen(ty, depth - 1), axis: "omit", keepDims: "omit" };
       }
     }
     const s = ty;
