@@ -54,7 +54,7 @@ export type Shape = number[];
 export type Ty = "number" | Shape;
 export type DType = "float32" | "float64";
 
-const UNARY = ["neg", "sin", "cos", "tanh", "square", "sigmoid", "softplus", "exp", "log", "log1p", "sqrt", "abs", "relu"] as const;
+const UNARY = ["neg", "sin", "cos", "tanh", "square", "sigmoid", "softplus", "exp", "log", "log1p", "sqrt", "abs", "relu", "sign"] as const;
 type UnaryOp = (typeof UNARY)[number];
 type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
 type ReduceOp = "sum" | "mean" | "logSumExp";
@@ -99,7 +99,14 @@ export type Expr =
   /** A number read from a tensor's shape: x.shape[d] (d may be negative? no: an index), x.size, x.shape.length. A constant. */
   | { k: "shapeRead"; of: Expr; what: "dim" | "size" | "rank"; d?: number }
   /** A tensor made by a creation function from a shape: onesLike(x), zerosLike(x), ones(x.shape), full(x.shape, v), or ones/full of a literal shape. */
-  | { k: "create"; fn: "onesLike" | "zerosLike" | "ones" | "full"; of?: Expr; shape?: Shape; v?: number }
+  | {
+      k: "create";
+      fn: "onesLike" | "zerosLike" | "ones" | "full" | "randomNormal" | "randomUniform" | "tensor";
+      of?: Expr;
+      shape?: Shape;
+      v?: number;
+      data?: number[];
+    }
   /** A call to helper function h of the program. */
   | { k: "call"; h: number; args: Expr[] };
 
@@ -253,7 +260,9 @@ class Generator {
   }
   constant(shape: Shape): Expr {
     if (!EXCLUDE.shapeReads && this.r.chance(0.2)) {
-      return this.r.chance(0.5) ? { k: "create", fn: "ones", shape } : { k: "create", fn: "full", shape, v: this.r.pick([0.5, -2, 1.5]) };
+      const fn = this.r.pick(["ones", "full", "tensor", "randomNormal", "randomUniform"] as const);
+      if (fn === "tensor") return { k: "create", fn, shape, data: Array.from({ length: size(shape) }, () => this.r.int(-1000, 1000) / 1000) };
+      return { k: "create", fn, shape, ...(fn === "ones" ? {} : { v: fn === "full" ? this.r.pick([0.5, -2, 1.5]) : this.r.pick([1, 7, 42]) }) };
     }
     const data = Array.from({ length: size(shape) }, () => this.r.int(-1000, 1000) / 1000);
     this.consts.push({ shape, data, dtype: this.dtypeOf() });
@@ -308,8 +317,8 @@ class Generator {
     const exact = this.env.filter((b) => sameTy(b.ty, ty));
     if (!EXCLUDE.shapeReads && exact.length > 0 && r.chance(0.15)) {
       // A creation function given a tensor at hand (its shape only).
-      const fn = r.pick(["onesLike", "zerosLike", "ones", "full"] as const);
-      return { k: "create", fn, of: r.pick(exact).e, ...(fn === "full" ? { v: r.pick([0.5, -2, 1.5]) } : {}) };
+      const fn = r.pick(["onesLike", "zerosLike", "ones", "full", "randomNormal"] as const);
+      return { k: "create", fn, of: r.pick(exact).e, ...(fn === "full" ? { v: r.pick([0.5, -2, 1.5]) } : fn === "randomNormal" ? { v: r.pick([1, 7, 42]) } : {}) };
     }
     if (exact.length > 0 && !r.chance(0.2)) return r.pick(exact).e;
     const tensors = this.tensors();
@@ -1006,6 +1015,8 @@ function printExpr(e: Expr, prefix = "p"): string {
     case "create": {
       const shape = e.of ? `${p(e.of)}.shape` : `[${e.shape!.join(", ")}]`;
       if (e.fn === "onesLike" || e.fn === "zerosLike") return `${e.fn}(${p(e.of!)})`;
+      if (e.fn === "tensor") return `tensor([${e.data!.map(num).join(", ")}], { shape: ${shape} })`;
+      if (e.fn === "randomNormal" || e.fn === "randomUniform") return `${e.fn}(${shape}, { seed: ${e.v} })`;
       return e.fn === "ones" ? `ones(${shape})` : `full(${shape}, ${num(e.v!)})`;
     }
     case "var":
@@ -1111,7 +1122,7 @@ export function printProgram(program: ShapedProgram): string {
   const customs = new Set<Custom>();
   for (const e of exprsOf(program)) walk(e, (x) => x.k === "custom" && customs.add(x.fn));
   const lines = [
-    `import { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient, type Tensor, tensor, ones, full, onesLike, zerosLike, add, sub, mul, div, pow, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, maximum, minimum, where, greater, sum, mean, logSumExp, reshape, transpose, matmul, dot, logSoftmax, gather } from "adjoint";`,
+    `import { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient, type Tensor, tensor, ones, full, onesLike, zerosLike, randomNormal, randomUniform, add, sub, mul, div, pow, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, sign, maximum, minimum, where, greater, sum, mean, logSumExp, reshape, transpose, matmul, dot, logSoftmax, gather } from "adjoint";`,
     ...program.consts.map((c, i) => `const c${i} = tensor([${c.data.map(num).join(", ")}], { shape: [${c.shape.join(", ")}], dtype: "${c.dtype}" });`),
     ...[...customs].sort().map((c) => CUSTOM_SOURCE[c]),
     ...(program.helpers ?? []).flatMap((h, k) => [
@@ -1184,6 +1195,9 @@ function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
           if (e.fn === "onesLike") return rt.onesLike(of!);
           if (e.fn === "zerosLike") return rt.zerosLike(of!);
           const shape = of ? of.shape : e.shape!;
+          if (e.fn === "tensor") return tensor(e.data!, { shape });
+          if (e.fn === "randomNormal") return rt.randomNormal(shape, { seed: e.v! });
+          if (e.fn === "randomUniform") return rt.randomUniform(shape, { seed: e.v! });
           return e.fn === "ones" ? rt.ones(shape) : rt.full(shape, e.v!);
         }
         case "var":
@@ -1194,7 +1208,7 @@ function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
           return consts[e.c]!;
         case "unary": {
           const a = ev(e.a);
-          if (e.op === "abs" || e.op === "relu") it.kink = Math.min(it.kink, minAbs(a));
+          if (e.op === "abs" || e.op === "relu" || e.op === "sign") it.kink = Math.min(it.kink, minAbs(a));
           return R[e.op]!(a);
         }
         case "math":
@@ -1385,6 +1399,10 @@ function tfEvaluate(program: ShapedProgram, mainArgs: tf.Tensor[]): tf.Tensor {
           if (e.fn === "onesLike") return tf.onesLike(of!);
           if (e.fn === "zerosLike") return tf.zerosLike(of!);
           const shape = of ? of.shape : e.shape!;
+          if (e.fn === "tensor") return tf.tensor(e.data!, shape, "float32");
+          // The same seeded values as the runtime's generator (xoshiro128**), made once by it.
+          if (e.fn === "randomNormal") return tf.tensor(Array.from(rt.randomNormal(shape, { seed: e.v! }).data), shape, "float32");
+          if (e.fn === "randomUniform") return tf.tensor(Array.from(rt.randomUniform(shape, { seed: e.v! }).data), shape, "float32");
           return e.fn === "ones" ? tf.ones(shape) : tf.fill(shape, e.v!);
         }
         case "var":
