@@ -10,6 +10,21 @@
 // sqrt, a pow's base and a division's denominator only ever see positive expressions
 // (1.5 + sin, 1 + square, 0.5 + softplus, exp of tanh, ...), exp sees a bounded one.
 //
+// A program has 1 to 4 parameters (tensors of rank 0 to 3, often shaped like an earlier one
+// with dimensions set to 1 or dropped so that they broadcast, and plain numbers), float64,
+// float32 or mixed; module constants; up to two helper functions it calls; statements
+// (const and reassigned let, if/else on a number condition, loops carrying one or two
+// tensors or numbers: recurrent steps h = tanh(h W + b), accumulations, nested loops, break
+// and continue, trip counts read from shapes); an optional early return; and a result that
+// is a number, a 0-d tensor or larger (grad then differentiates the implicit sum). The
+// marker is grad, vjp (with a random seed of the output's shape) or valueAndGrad (its value
+// is checked too), with a random wrt (an index or an array of several). Expressions use
+// every differentiable primitive, sign, where(greater(...)), the four markers (hooks that
+// scale, negate, centre the gradient or weight it elementwise: they need the whole
+// gradient), customGradient functions (one, two and broadcasting operands), shape reads
+// (x.shape[d], x.size, x.shape.length) and creation functions (onesLike, zerosLike,
+// ones(x.shape), full, tensor, randomNormal, randomUniform) as constants.
+//
 // Every program is checked against two independent references:
 //
 // 1. Central finite differences in float64 (h = 1e-6) of the program run by the
