@@ -717,4 +717,46 @@ describe("found by a held-out test of 3,200 loop programs (issue #10)", () => {
     expect(p.dzeros(0.7, 3)[1]).toBe(0);
     expect(p.dproduct([1.5, -2, 0.5])).toEqual([-1, 0.75, -3]);
   });
+
+  it("array literals only read, inside loops and branches: for...of over a literal in a loop body (was ADJ203)", () => {
+    const p = build(`
+      export function nested(x: number, y: number): number {
+        let s = 0;
+        for (let k = 0; k < 2; k++) { for (const v of [x, 2 * y, s]) s += v * v * 0.1; }
+        return s;
+      }
+      export function dynamic(x: number, y: number): number {
+        let s = 0;
+        for (let k = 0; k < 3; k++) { const w = [x * s, 2, y]; s += w[0]! * w[1]! + Math.sin(w[k]!); }
+        return s;
+      }
+      export function branches(x: number, y: number): number {
+        let s = x;
+        for (let k = 0; k < 3; k++) {
+          if (s > 0.5) { const w = [s * y, x]; for (let j = 0; j < 2; j++) { s = s * 0.5 + Math.sin(w[j]!); if (s > 2) break; } }
+          else { for (const v of [y, s * s]) { s = s + v * 0.3; if (v > 1) break; } }
+        }
+        return s;
+      }
+      // Literals of a written array's elements, made after each write.
+      export function afterWrites(x: number, y: number): number {
+        const buf = [x, y];
+        let s = 0;
+        for (let k = 0; k < 3; k++) {
+          buf[k % 2] = s + x;
+          const w = [buf[0]! * 2, buf[1]!];
+          for (const v of [w[1]!, buf[0]!]) s = s * 0.5 + v * w[0]!;
+        }
+        return s + buf[1]!;
+      }
+      export const dnested = grad(nested, { wrt: [0, 1] }), ddynamic = grad(dynamic, { wrt: [0, 1] });
+      export const dbranches = grad(branches, { wrt: [0, 1] }), dafterWrites = grad(afterWrites, { wrt: [0, 1] });
+    `);
+    for (const name of ["nested", "dynamic", "branches", "afterWrites"]) checkAll(p[name], p[`d${name}`], [[0.7, 1.3], [0.3, -0.8], [-0.6, 1.4], [1.2, 0.4]]);
+    // nested: s = 0.1 (x² + 4y²) after the first pass over [x, 2y, 0].
+    const [x, y] = [0.7, 1.3];
+    const s1 = 0.1 * (x * x + 4 * y * y);
+    const s2 = s1 + 0.1 * (x * x + 4 * y * y) + 0.1 * s1 * s1;
+    expectClose(p.nested(x, y), s2, 1e-14);
+  });
 });

@@ -383,12 +383,14 @@ class Lowering {
 
   /**
    * const a = [x, y] or new Float64Array(n) (or new Array(n).fill(c)): an array of numbers
-   * the function tracks element by element. Created at the top level of the function body
-   * (an early return may copy it into a branch, with everything after it).
+   * the function tracks element by element. One it writes is created at the top level of the
+   * function body (an early return may copy it into a branch, with everything after it): a
+   * recomputed iteration writes nothing. A literal only read may be created anywhere: the
+   * backward sweep of its block gives it a gradient array of its own each time.
    */
   private lowerLocalArray(decl: ts.VariableDeclaration & { name: ts.Identifier }, creation: ArrayCreation, list: ts.VariableDeclarationList, out: Stmt[], env: Env): Atom {
     const symbol = this.symbolOf(decl.name);
-    if (this.loopDepth > 0 || list.parent?.parent !== this.fn.body) {
+    if (this.elementWritten.has(symbol) && (this.loopDepth > 0 || list.parent?.parent !== this.fn.body)) {
       throw new AdjointError("ADJ203", decl, "Create arrays the function writes at the top of the function body, outside loops and branches.");
     }
     if (this.reassigned.has(symbol)) throw new AdjointError("ADJ205", decl.name, "Declare the array with const and write its elements.");
@@ -615,7 +617,7 @@ class Lowering {
     const literal = skipOuterExpressions(s.expression);
     // An array written in place from the function's values ([x, y * 2]) is an array of its
     // own, created before the loop, whose elements carry their gradients.
-    if (ts.isArrayLiteralExpression(literal) && this.loopDepth === 0 && this.readsLocals(literal, env) && !literal.elements.some(ts.isSpreadElement)) {
+    if (ts.isArrayLiteralExpression(literal) && this.readsLocals(literal, env) && !literal.elements.some(ts.isSpreadElement)) {
       return { indexKey: {} as ts.Symbol, array: this.arrayOf(literal.elements, "values", out, env, literal), element: decl.name };
     }
     let array = this.lowerExpr(s.expression, out, env);

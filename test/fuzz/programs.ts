@@ -84,6 +84,7 @@ export type Stmt =
    *   const lit = [array[r1] · 2, c]; [const zeros = new Float64Array(3);]
    *   for (const v of [d, array[r2], lit[1](, zeros[1])]) name = tanh(name + 0.5 · v);
    *   [array[k] = 0.5 · name;] name = name + 0.25 · lit[0] + 0.1 · array[r3] (+ zeros[2]);
+   * With `repeat`, everything from lit on is the body of a loop run twice.
    */
   | {
       k: "literals";
@@ -98,6 +99,7 @@ export type Stmt =
       written: number;
       reads: [number, number, number];
       writeAfter: boolean;
+      repeat?: boolean;
     }
   | { k: "return"; e: Expr };
 
@@ -314,6 +316,7 @@ function exitShapes(
       written: index,
       reads: fc.tuple(index, index, index),
       writeAfter: fc.boolean(),
+      repeat: fc.boolean(),
     })
     .chain((r) =>
       rest(vars, mutables).map((after): Stmt[] => [
@@ -330,6 +333,7 @@ function exitShapes(
           written: r.written,
           reads: r.reads,
           writeAfter: r.writeAfter,
+          ...(r.repeat ? { repeat: true } : {}),
         },
         ...after,
       ]),
@@ -490,14 +494,18 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
       }
       case "literals": {
         const [r1, r2, r3] = s.reads;
+        const inner = s.repeat ? indent + "  " : indent;
+        const body = [
+          `${inner}const ${s.lit} = [${s.array}[${r1}]! * 2, ${printExpr(s.c)}];`,
+          `${inner}for (const v of [${printExpr(s.d)}, ${s.array}[${r2}]!, ${s.lit}[1]!${s.zeros ? `, ${s.zeros}[1]!` : ""}]) ${s.name} = Math.tanh(${s.name} + 0.5 * v);`,
+          ...(s.writeAfter ? [`${inner}${s.array}[${s.written}] = 0.5 * ${s.name};`] : []),
+          `${inner}${s.name} = ${s.name} + 0.25 * ${s.lit}[0]! + 0.1 * ${s.array}[${r3}]!${s.zeros ? ` + ${s.zeros}[2]!` : ""};`,
+        ];
         return [
           `${indent}const ${s.array} = [${s.name}, ${printExpr(s.a)}, ${printExpr(s.b)}];`,
           `${indent}${s.array}[${s.written}] = Math.tanh(0.5 * ${s.array}[0]! + ${s.array}[2]!);`,
-          `${indent}const ${s.lit} = [${s.array}[${r1}]! * 2, ${printExpr(s.c)}];`,
           ...(s.zeros ? [`${indent}const ${s.zeros} = new Float64Array(3);`] : []),
-          `${indent}for (const v of [${printExpr(s.d)}, ${s.array}[${r2}]!, ${s.lit}[1]!${s.zeros ? `, ${s.zeros}[1]!` : ""}]) ${s.name} = Math.tanh(${s.name} + 0.5 * v);`,
-          ...(s.writeAfter ? [`${indent}${s.array}[${s.written}] = 0.5 * ${s.name};`] : []),
-          `${indent}${s.name} = ${s.name} + 0.25 * ${s.lit}[0]! + 0.1 * ${s.array}[${r3}]!${s.zeros ? ` + ${s.zeros}[2]!` : ""};`,
+          ...(s.repeat ? [`${indent}for (let k = 0; k < 2; k++) {`, ...body, `${indent}}`] : body),
         ];
       }
       case "overArray":
@@ -845,21 +853,22 @@ export function evaluate(program: Program, inputs: readonly (number | readonly n
             const written = Math.tanh(0.5 * cells[0]!.v + cells[2]!.v);
             cells[s.written] = lin(written, [0.5 * (1 - written * written), cells[0]!], [1 - written * written, cells[2]!]);
             const [r1, r2, r3] = s.reads;
-            const lit = [lin(cells[r1]!.v * 2, [2, cells[r1]!]), expr(s.c)];
-            const zero = constant(0);
-            for (const v of [expr(s.d), cells[r2]!, lit[1]!, ...(s.zeros ? [zero] : [])]) {
+            for (let k = 0; k < (s.repeat ? 2 : 1); k++) {
+              const lit = [lin(cells[r1]!.v * 2, [2, cells[r1]!]), expr(s.c)];
+              for (const v of [expr(s.d), cells[r2]!, lit[1]!, ...(s.zeros ? [constant(0)] : [])]) {
+                const m = env.get(s.name)!;
+                const t = Math.tanh(m.v + 0.5 * v.v);
+                env.set(s.name, lin(t, [1 - t * t, m], [0.5 * (1 - t * t), v]));
+              }
+              if (s.writeAfter) {
+                const m = env.get(s.name)!;
+                cells[s.written] = lin(0.5 * m.v, [0.5, m]);
+              }
               const m = env.get(s.name)!;
-              const t = Math.tanh(m.v + 0.5 * v.v);
-              env.set(s.name, lin(t, [1 - t * t, m], [0.5 * (1 - t * t), v]));
+              const c = cells[r3]!;
+              const v = m.v + 0.25 * lit[0]!.v + 0.1 * c.v;
+              env.set(s.name, lin(s.zeros ? v + 0 : v, [1, m], [0.25, lit[0]!], [0.1, c]));
             }
-            if (s.writeAfter) {
-              const m = env.get(s.name)!;
-              cells[s.written] = lin(0.5 * m.v, [0.5, m]);
-            }
-            const m = env.get(s.name)!;
-            const c = cells[r3]!;
-            const v = m.v + 0.25 * lit[0]!.v + 0.1 * c.v;
-            env.set(s.name, lin(s.zeros ? v + 0 : v, [1, m], [0.25, lit[0]!], [0.1, c]));
             break;
           }
           case "overArray":
