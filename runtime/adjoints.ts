@@ -1,14 +1,18 @@
 // Helpers that generated gradient code calls, so that it never reasons about broadcasting
 // or reductions itself.
 //
-// Inside generated code an adjoint may be *smaller* than its value, as long as it
-// broadcasts to the value's shape: the seed of grad() is the number 1, and the adjoint of
-// sum(x) is the adjoint of the sum itself, not a tensor of copies. Rules reduce what is
-// larger than an operand (unbroadcast), and each parameter's gradient is fitted to the
-// parameter's exact shape and dtype once, at the end (fitGradient).
+// THE INVARIANT of adjoints inside generated code: the adjoint `g` of a value `v` is a
+// number or a tensor that broadcasts to v's shape, and it stands for the whole adjoint
+// broadcastTo(g, shape(v)). The seed of grad() is the number 1 and the adjoint of sum(x)
+// is the sum's own adjoint, so g is often smaller than v. Its size therefore does not say
+// how many terms it stands for: every reduction of g must be taken over v's shape
+// (unbroadcast is given the operation's operands for that), counting each copy
+// broadcasting would make. A helper that needs g whole materialises it with
+// fitGradient(g, v). Each parameter's gradient is fitted to the parameter's exact shape
+// and dtype once, at the end.
 
 import { CUSTOM_BACKWARD } from "./markers";
-import { Tensor, type Shape, allocData, cast, formatShape, full, isTensor, sameShape } from "./tensor";
+import { Tensor, type Shape, allocData, broadcastShapes, cast, formatShape, full, isTensor, sameShape, shapeSize } from "./tensor";
 import {
   type Axis,
   type Operand,
@@ -31,27 +35,45 @@ import {
 } from "./ops";
 
 /**
- * Sums the adjoint `g` of a broadcast result over the axes that broadcasting added to the
- * operand `like` (leading extra axes, and axes where `like` has size 1), so that it
- * broadcasts to `like` again. Never expands and never allocates when nothing was
- * broadcast: a `g` already no larger than `like` is returned as it is. A number `like`
- * gets the plain-number total.
+ * The adjoint of operand `like` of a broadcasting operation whose other operands are
+ * `others`, from the adjoint `g` of its result: g stands for a tensor of the result's shape
+ * (the broadcast of all operands), so every axis broadcasting added to `like` is summed
+ * over that shape. Where g itself is constant along such an axis (it has size 1 there, or
+ * lacks it), the sum is g times the axis's length. The result broadcasts to `like` (it
+ * may stay smaller, like g); a number `like` gets a plain number. Never allocates when
+ * nothing was broadcast.
  */
-export function unbroadcast(g: Operand, like: Operand): Operand {
-  if (typeof g === "number") return g;
-  if (typeof like === "number") return g.size === 1 ? g.data[0]! : sum(g).data[0]!;
-  const gs = g.shape;
-  const ls = like.shape;
-  const lead = gs.length - ls.length;
-  const axes: number[] = [];
-  for (let i = 0; i < gs.length; i++) {
-    const l = i - lead;
-    if (gs[i] !== 1 && (l < 0 || ls[l] === 1)) axes.push(i);
+export function unbroadcast(g: Operand, like: Operand, ...others: Operand[]): Operand {
+  const result = others.reduce<Shape>((s, o) => broadcastShapes("unbroadcast", s, shapeOf(o)), shapeOf(like));
+  const full = broadcastShapes("unbroadcast", result, shapeOf(g));
+  if (typeof like === "number") {
+    // Every element of g appears size(full) / size(g) times in the whole adjoint.
+    if (typeof g === "number") return g * shapeSize(full);
+    return g.size === 0 ? 0 : (sum(g).data[0]! * shapeSize(full)) / g.size;
   }
-  if (axes.length === 0 && lead <= 0) return g;
-  let r = axes.length > 0 ? sum(g, axes, true) : g;
-  if (lead > 0) r = reshape(r, r.shape.slice(lead));
-  return r;
+  const ls = like.shape;
+  if (typeof g === "number") {
+    const copies = shapeSize(full) / Math.max(shapeSize(ls), 1);
+    return copies === 1 ? g : g * copies;
+  }
+  const gs = g.shape;
+  const axes: number[] = [];
+  let copies = 1;
+  for (let k = 0; k < full.length; k++) {
+    const l = k - (full.length - ls.length);
+    if (l >= 0 && ls[l] === full[k]) continue;
+    const gk = k - (full.length - gs.length);
+    if (gk >= 0 && gs[gk] !== 1) axes.push(gk);
+    else copies *= full[k]!;
+  }
+  let r: Tensor = g;
+  if (axes.length > 0) r = sum(r, axes, true);
+  if (gs.length > ls.length) r = reshape(r, r.shape.slice(gs.length - ls.length));
+  return copies === 1 ? r : mul(r, copies);
+}
+
+function shapeOf(x: Operand): Shape {
+  return typeof x === "number" ? [] : x.shape;
 }
 
 /**
@@ -154,7 +176,7 @@ export function matmulGradA(g: Operand, a: number, b: Operand): number;
 export function matmulGradA(g: Operand, a: Operand, b: Operand): Operand;
 export function matmulGradA(g: Operand, a: Operand, b: Operand): Operand {
   if (typeof a === "number" || typeof b === "number" || a.shape.length === 0 || b.shape.length === 0) {
-    return unbroadcast(mul(g, b), a);
+    return unbroadcast(mul(g, b), a, b);
   }
   const gt = asGrad(g, a, b);
   checkGrad(gt, a, b);
@@ -178,7 +200,7 @@ export function matmulGradB(g: Operand, a: Operand, b: number): number;
 export function matmulGradB(g: Operand, a: Operand, b: Operand): Operand;
 export function matmulGradB(g: Operand, a: Operand, b: Operand): Operand {
   if (typeof a === "number" || typeof b === "number" || a.shape.length === 0 || b.shape.length === 0) {
-    return unbroadcast(mul(g, a), b);
+    return unbroadcast(mul(g, a), b, a);
   }
   const gt = asGrad(g, a, b);
   checkGrad(gt, a, b);
@@ -266,7 +288,13 @@ export function customGradients(fn: unknown, g: Operand, ...args: unknown[]): Op
   if (!Array.isArray(entries) || entries.length !== args.length) {
     throw new Error(`customGradient: backward must return an array with one gradient per argument (${args.length}), or null for none`);
   }
-  return entries.map((e) => (e === null || e === undefined ? 0 : (e as Operand)));
+  // A user's gradient may be whole where the argument was broadcast (or a plain number):
+  // fit it to the argument, so that it broadcasts to it as every adjoint must.
+  return entries.map((e, i) => {
+    if (e === null || e === undefined) return 0;
+    const arg = args[i];
+    return typeof arg === "number" || isTensor(arg) ? fitGradient(e as Operand, arg) : (e as Operand);
+  });
 }
 
 /** The adjoint of y = logSoftmax(x, axis): G − softmax(x)·sum(G) along the axis, G the whole adjoint. */

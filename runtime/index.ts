@@ -1,5 +1,6 @@
 // The `adjoint` package: differentiation markers and the tensor runtime, for user code.
 export * from "./markers";
+export { checkGrad, type CheckGradOptions } from "./check";
 export { Tensor, tensor, zeros, ones, full, zerosLike, onesLike, randomNormal, randomUniform, isTensor } from "./tensor";
 export type { DType, Shape } from "./tensor";
 export {

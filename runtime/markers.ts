@@ -25,7 +25,7 @@ export type Gradient<F extends AnyFunction, W> = W extends readonly number[]
   ? { -readonly [K in keyof W]: ParamAt<F, W[K]> }
   : ParamAt<F, W>;
 
-const PLUGIN_HINT =
+export const PLUGIN_HINT =
   'Add the plugin to tsconfig.json: { "compilerOptions": { "plugins": [{ "transform": "adjoint/transform" }] } } ' +
   "and build with tspc from ts-patch (plain tsc ignores plugins).";
 

@@ -294,6 +294,7 @@ function flattenNested(values: NestedArrayLike, shape: number[], out: TypedArray
  * A tensor from a number (0-d), rectangular nested arrays, a typed array (flat, 1-D unless
  * `shape` is given) or another tensor (copied). The dtype defaults to float64, and to
  * float32 for a Float32Array or a float32 tensor.
+ * @adjointConstant 0
  */
 export function tensor(
   values: number | NestedArrayLike | NumericTypedArray | Tensor,
@@ -334,18 +335,27 @@ function normShape(op: string, shape: number | Shape): Shape {
   return s;
 }
 
-/** A tensor of zeros; `shape` may be a number for a 1-D tensor. */
+/**
+ * A tensor of zeros; `shape` may be a number for a 1-D tensor.
+ * @adjointConstant
+ */
 export function zeros(shape: number | Shape, dtype?: DType): Tensor {
   const s = normShape("zeros", shape);
   return new Tensor(allocData(checkDType("zeros", dtype), shapeSize(s)), s);
 }
 
-/** A tensor of ones; `shape` may be a number for a 1-D tensor. */
+/**
+ * A tensor of ones; `shape` may be a number for a 1-D tensor.
+ * @adjointConstant
+ */
 export function ones(shape: number | Shape, dtype?: DType): Tensor {
   return full(shape, 1, dtype);
 }
 
-/** A tensor filled with `value`; `shape` may be a number for a 1-D tensor. */
+/**
+ * A tensor filled with `value`; `shape` may be a number for a 1-D tensor.
+ * @adjointConstant 1
+ */
 export function full(shape: number | Shape, value: number, dtype?: DType): Tensor {
   const s = normShape("full", shape);
   if (typeof value !== "number") throw new Error(`full: value must be a number, got ${describe(value)}`);
@@ -354,7 +364,10 @@ export function full(shape: number | Shape, value: number, dtype?: DType): Tenso
   return new Tensor(data, s);
 }
 
-/** Zeros with `t`'s shape and dtype (unless `dtype` is given); 0 for a number. */
+/**
+ * Zeros with `t`'s shape and dtype (unless `dtype` is given); 0 for a number.
+ * @adjointConstant
+ */
 export function zerosLike(t: Tensor, dtype?: DType): Tensor;
 export function zerosLike(t: number, dtype?: DType): number;
 export function zerosLike(t: number | Tensor, dtype?: DType): number | Tensor;
@@ -362,7 +375,10 @@ export function zerosLike(t: number | Tensor, dtype?: DType): number | Tensor {
   return typeof t === "number" ? 0 : zeros(t.shape, dtype ?? t.dtype);
 }
 
-/** Ones with `t`'s shape and dtype (unless `dtype` is given); 1 for a number. */
+/**
+ * Ones with `t`'s shape and dtype (unless `dtype` is given); 1 for a number.
+ * @adjointConstant
+ */
 export function onesLike(t: Tensor, dtype?: DType): Tensor;
 export function onesLike(t: number, dtype?: DType): number;
 export function onesLike(t: number | Tensor, dtype?: DType): number | Tensor;
@@ -388,7 +404,10 @@ export interface RandomUniformOptions {
   readonly high?: number;
 }
 
-/** Normal samples (mean 0, std 1 unless given) from the generator documented in random.ts. */
+/**
+ * Normal samples (mean 0, std 1 unless given) from the generator documented in random.ts.
+ * @adjointConstant 1
+ */
 export function randomNormal(shape: number | Shape, options: RandomNormalOptions): Tensor {
   const s = normShape("randomNormal", shape);
   if (options === undefined || options === null) throw new Error("randomNormal: options.seed is required");
@@ -401,6 +420,7 @@ export function randomNormal(shape: number | Shape, options: RandomNormalOptions
  * Uniform samples in [low, high) (default [0, 1)) from the generator documented in
  * random.ts. As in NumPy, rounding of `low + (high - low) * u` may give `high` itself for
  * bounds other than [0, 1).
+ * @adjointConstant 1
  */
 export function randomUniform(shape: number | Shape, options: RandomUniformOptions): Tensor {
   const s = normShape("randomUniform", shape);

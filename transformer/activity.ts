@@ -32,7 +32,9 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
     if (op.kind === "prim") {
       const rule = ruleFor(op.prim);
       edges.push({ target: s.target, inputs: op.args.flatMap((a, i) => (a.kind === "var" && isDifferentiableOperand(rule, i) ? [a.id] : [])) });
-    } else if (!(op.kind === "opaque" && op.nonDifferentiable)) {
+    } else if (op.kind === "opaque") {
+      if (!op.nonDifferentiable) edges.push({ target: s.target, inputs: op.valueReads ? [...op.valueReads] : opVars(op) });
+    } else {
       edges.push({ target: s.target, inputs: opVars(op) });
     }
   }
@@ -82,6 +84,9 @@ function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: Lowered
     return;
   }
   const node = s.op.expr.node;
+  if (s.op.valueReads) {
+    throw new AdjointError("ADJ203", node, "No gradient flows into the values a creation function (full, tensor, ...) holds: build it with the operations (mul(onesLike(x), s)), or wrap the value in stopGradient() if no gradient should flow.");
+  }
   throw ts.isCallExpression(node)
     ? new AdjointError("ADJ204", node, "Give the function a body the compiler can see, or wrap the value in stopGradient() if no gradient should flow through it.")
     : new AdjointError("ADJ203", node, "Rewrite it with the supported operators and Math functions, or wrap it in stopGradient() if no gradient should flow through it.");

@@ -138,10 +138,6 @@ export function rt(fn: string, ...args: Expr[]): Expr {
       if (isNum(a!)) return num(-a.value);
       if (isCall(a, "neg")) return a.args[0]!;
       break;
-    // A number adjoint broadcasts over any operand: nothing to reduce.
-    case "unbroadcast":
-      if (isNum(a!)) return a;
-      break;
     // The adjoint of a whole sum is the sum's adjoint itself (it broadcasts over x).
     case "sumGrad": {
       const axis = args[3];

@@ -61,8 +61,18 @@ function transformFile(file: ts.SourceFile, plan: Plan, context: ts.Transformati
       const entry = plan.sites.get(node);
       if (entry && plan.isComplete(entry)) {
         const remote = plan.siteRefs.get(node);
-        if (remote) return emitter.expr(remote);
-        return entry.anchor ? f.createIdentifier(entry.name) : f.createParenthesizedExpression(emitter.arrowFunction(entry.generated!));
+        const generated = remote
+          ? emitter.expr(remote)
+          : entry.anchor
+            ? f.createIdentifier(entry.name)
+            : f.createParenthesizedExpression(emitter.arrowFunction(entry.generated!));
+        const names = plan.checks.get(node);
+        if (!names) return generated;
+        // checkGrad(f, args, options) -> checkGrad(f, args, options, f_grad, ["x", "y"])
+        const args = node.arguments.map((a) => ts.visitNode(a, visit) as ts.Expression);
+        while (args.length < 3) args.push(f.createIdentifier("undefined"));
+        const nameList = f.createArrayLiteralExpression(names.map((n) => f.createStringLiteral(n)));
+        return f.updateCallExpression(node, ts.visitNode(node.expression, visit) as ts.Expression, node.typeArguments, [...args, generated, nameList]);
       }
     }
     if (ts.isBlock(node)) return f.updateBlock(node, withPlacements(node.statements));

@@ -52,8 +52,12 @@ export type Op =
   | { readonly kind: "prim"; readonly prim: string; readonly args: readonly Atom[] }
   /** A call to a user function whose body the transformer can see. */
   | { readonly kind: "call"; readonly callee: FunctionNode; readonly calleeRef: ts.Expression; readonly args: readonly Atom[] }
-  /** A value kept as written. `differentiable` opaque values are refused if a gradient must flow through them. */
-  | { readonly kind: "opaque"; readonly expr: Opaque; readonly nonDifferentiable: boolean };
+  /**
+   * A value kept as written. Unless `nonDifferentiable`, it is refused if a gradient must
+   * flow through it; `valueReads`, when given, are the only variables it reads that could
+   * carry one (the others are read for a shape or a dtype: full(x.shape, s) holds s, not x).
+   */
+  | { readonly kind: "opaque"; readonly expr: Opaque; readonly nonDifferentiable: boolean; readonly valueReads?: readonly VarId[] };
 
 export type Stmt =
   | { readonly kind: "let"; readonly target: VarId; readonly op: Op; readonly node: ts.Node }

@@ -6,10 +6,10 @@
 // result; the paths' results meet in a single merge variable.
 import ts from "typescript";
 import { AdjointError } from "./diagnostics";
-import { varAtom, type Carried, type IndexBound, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
+import { opaqueVars, varAtom, type Carried, type IndexBound, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
 import { Namer } from "./naming";
 import { RULES } from "./rules";
-import { containsCall, functionName, isCustomGradient, isPropertyName, isTensorType, markerKind, primitiveName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
+import { constantArguments, containsCall, functionName, isCustomGradient, isPropertyName, isTensorType, markerKind, primitiveName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
 
 type Binding = Atom | "uninitialized";
 type Env = Map<ts.Symbol, Binding>;
@@ -53,6 +53,9 @@ const COMPOUND_ASSIGNMENT: Partial<Record<ts.SyntaxKind, string>> = {
   [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "**",
   [ts.SyntaxKind.PercentEqualsToken]: "%",
 };
+
+/** Properties of a Tensor that describe it rather than hold its values. */
+const TENSOR_METADATA = new Set(["shape", "size", "dtype", "ndim"]);
 
 /** Operators whose result is a boolean or a piecewise-constant integer: no gradient flows through them. */
 const NON_DIFFERENTIABLE_OPERATORS = new Set<ts.SyntaxKind>([
@@ -737,6 +740,12 @@ class Lowering {
       return { kind: "number", value: -Number((skipOuterExpressions(e.operand) as ts.NumericLiteral).text) };
     }
     if (ts.isIdentifier(e)) return this.lowerIdentifier(e, env);
+    // A tensor's shape, size or dtype: integers and strings, which carry no gradient.
+    if (this.isTensorMetadata(e)) {
+      const metadata = this.lowerOpaque(e, out, env, true, hint);
+      if (metadata.kind === "var" && this.isNumber(e)) this.integers.add(metadata.id);
+      return metadata;
+    }
     if (ts.isBinaryExpression(e)) {
       const kind = e.operatorToken.kind;
       if (assignmentTarget(e)) throw new AdjointError("ADJ201", e, "Write the assignment as a statement of its own.");
@@ -774,6 +783,15 @@ class Lowering {
       return length;
     }
     return this.lowerOpaque(e, out, env, this.isBoolean(e), hint);
+  }
+
+  /** x.shape, x.size, x.dtype, x.ndim of a Tensor, and x.shape[i], x.shape.length. */
+  private isTensorMetadata(e: ts.Expression): boolean {
+    if (ts.isPropertyAccessExpression(e)) {
+      if (TENSOR_METADATA.has(e.name.text) && isTensorType(this.checker.getTypeAtLocation(e.expression))) return true;
+      return e.name.text === "length" && this.isTensorMetadata(skipOuterExpressions(e.expression));
+    }
+    return ts.isElementAccessExpression(e) && this.isTensorMetadata(skipOuterExpressions(e.expression));
   }
 
   private lowerIdentifier(e: ts.Identifier, env: Env): Atom {
@@ -840,6 +858,16 @@ class Lowering {
     }
     if (marker) throw new AdjointError("ADJ203", e, `${marker}() inside differentiated code (higher-order differentiation) is not supported yet.`);
 
+    // Creation functions (zeros, onesLike(x), ones(x.shape), full, tensor, ...) read their
+    // shape and dtype arguments for no value: constants, unless the values they hold come
+    // from the function's variables (full(shape, s), tensor([a, b])), which is refused if
+    // a gradient would have to flow through them.
+    const valueArgs = constantArguments(e, this.checker);
+    if (valueArgs) {
+      const valueReads = valueArgs.flatMap((i) => (e.arguments[i] ? opaqueVars(this.opaque(e.arguments[i]!, env)) : []));
+      return this.lowerOpaque(e, out, env, valueReads.length === 0, hint, valueReads);
+    }
+
     const primitive = primitiveName(e, this.checker);
     if (primitive !== undefined) {
       const rule = RULES[primitive];
@@ -900,11 +928,11 @@ class Lowering {
   }
 
   /** A value kept as written. Its result carries no gradient when `nonDifferentiable`; otherwise a gradient that must flow through it is refused. */
-  private lowerOpaque(e: ts.Expression, out: Stmt[], env: Env, nonDifferentiable: boolean, hint?: string): Atom {
+  private lowerOpaque(e: ts.Expression, out: Stmt[], env: Env, nonDifferentiable: boolean, hint?: string, valueReads?: readonly VarId[]): Atom {
     const expr = this.opaque(e, env);
     if (expr.renames.size === 0 && !containsCall(e)) return { kind: "constant", node: e };
     const id = this.tempVar(this.kindOf(e), hint);
-    out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable }, node: e });
+    out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable, ...(valueReads ? { valueReads } : {}) }, node: e });
     return varAtom(id);
   }
 

@@ -12,6 +12,7 @@ import { isDifferentiable, type LoweredFunction } from "./ir";
 import { lowerFunction } from "./lower";
 import { identifiersIn, Namer } from "./naming";
 import { buildAdjoint, type AdjointRequest } from "./reverse";
+import { ShapeFacts, type ResultShape } from "./shapes";
 import { anchorStatement, importOf, findDifferentiationCalls, functionName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
 
 export interface Entry {
@@ -32,6 +33,8 @@ export interface Entry {
 export interface Plan {
   /** What each marker call becomes. */
   readonly sites: ReadonlyMap<ts.CallExpression, Entry>;
+  /** checkGrad calls, which keep their call and get the generated gradient and the parameters' names as two more arguments. */
+  readonly checks: ReadonlyMap<ts.CallExpression, readonly string[]>;
   /** How a marker call refers to a generated function of another module (physics_adjoint.step_grad). */
   readonly siteRefs: ReadonlyMap<ts.CallExpression, E.Expr>;
   /** Namespace imports each file needs for the generated functions of other modules: specifier -> name. */
@@ -55,6 +58,7 @@ class Planner {
   private readonly entries = new Map<string, Entry>();
   private readonly order: Entry[] = [];
   private readonly lowered = new Map<FunctionNode, LoweredFunction | AdjointError>();
+  private readonly resultShapes = new Map<FunctionNode, ResultShape>();
   private readonly fileNames = new Map<ts.SourceFile, { reserved: Set<string>; namer: Namer }>();
   private readonly diagnostics: ts.Diagnostic[] = [];
   private readonly functionIds = new Map<FunctionNode, number>();
@@ -63,6 +67,7 @@ class Planner {
   private readonly completeness = new Map<Entry, boolean>();
   private readonly siteRefs = new Map<ts.CallExpression, E.Expr>();
   private readonly imports = new Map<ts.SourceFile, Map<string, string>>();
+  private readonly checks = new Map<ts.CallExpression, string[]>();
 
   constructor(private readonly program: ts.Program) {
     this.checker = program.getTypeChecker();
@@ -71,13 +76,15 @@ class Planner {
   run(): Plan {
     for (const file of this.program.getSourceFiles()) {
       if (file.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(file)) continue;
-      for (const { call, kind } of findDifferentiationCalls(file, this.checker)) {
+      for (const { call, kind, check } of findDifferentiationCalls(file, this.checker)) {
         this.guard(call, () => {
           const target = call.arguments[0];
           const fn = target && resolveFunction(target, this.checker);
           if (!fn) throw new AdjointError("ADJ101", target ?? call, "Pass a function declared in this program, or an inline arrow.");
-          const { wrt, tuple } = this.parseWrt(call.arguments[1], fn);
-          const entry = this.entryFor(fn, { kind, wrt, tuple }, call);
+          const { wrt, tuple } = this.parseWrt(call.arguments[check ? 2 : 1], fn);
+          // checkGrad gets one gradient per wrt parameter, always as a tuple.
+          const entry = this.entryFor(fn, { kind, wrt, tuple: tuple || check }, call);
+          if (check) this.checks.set(call, fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : "")));
           if (fn.getSourceFile() !== file) this.siteRefs.set(call, this.reference(file, target!, entry));
           this.sites.set(call, entry);
         });
@@ -102,6 +109,7 @@ class Planner {
     }
     return {
       sites: this.sites,
+      checks: this.checks,
       siteRefs: this.siteRefs,
       imports: this.imports,
       placements,
@@ -226,6 +234,20 @@ class Planner {
     return result;
   }
 
+  /** What is certain of a callee's result shape (shapes.ts), memoised; a recursive or failing callee has nothing. */
+  private readonly callShapes = (callee: FunctionNode): ResultShape => {
+    if (this.resultShapes.has(callee)) return this.resultShapes.get(callee);
+    this.resultShapes.set(callee, undefined);
+    let k: ResultShape;
+    try {
+      k = new ShapeFacts(this.lower(callee), this.callShapes).resultShape();
+    } catch (e) {
+      if (!(e instanceof AdjointError)) throw e;
+    }
+    this.resultShapes.set(callee, k);
+    return k;
+  };
+
   private reservedFor(file: ts.SourceFile): ReadonlySet<string> {
     const names = this.fileNames.get(file);
     // Generated function names are reserved too, so no local shadows one.
@@ -257,7 +279,7 @@ class Planner {
         entry.deps.push(dep);
         const here = entry.fn.getSourceFile();
         return callee.getSourceFile() === here ? E.name(dep.name) : this.reference(here, op.calleeRef, dep);
-      });
+      }, this.callShapes);
       entry.generated = { name: entry.name, params: entry.fn.parameters, extraParams: adjoint.extraParams, body: adjoint.body };
     });
   }

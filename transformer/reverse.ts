@@ -14,6 +14,7 @@ import type { Atom, Carried, LoweredFunction, Opaque, Stmt, VarId } from "./ir";
 import { forEachStmt } from "./ir";
 import type { Namer } from "./naming";
 import { isDifferentiableOperand, ruleFor } from "./rules";
+import { ShapeFacts, type CallShapes } from "./shapes";
 import { containsCall, type DifferentiationKind } from "./sites";
 
 export interface AdjointRequest {
@@ -43,8 +44,9 @@ export function buildAdjoint(
   activity: Activity,
   request: AdjointRequest,
   pullback: PullbackResolver,
+  callShapes: CallShapes = () => undefined,
 ): AdjointBody {
-  return new Reverse(fn, activity, request, pullback, fn.namer.clone()).build();
+  return new Reverse(fn, activity, request, pullback, fn.namer.clone(), callShapes).build();
 }
 
 class Reverse {
@@ -66,6 +68,8 @@ class Reverse {
   private readLog?: string;
   /** The trip counter of each loop, as last emitted by the primal sweep. */
   private readonly loopTrips = new Map<Stmt, string>();
+  /** Which values certainly share a shape, so that their adjoints need no reduction. */
+  private readonly shapes: ShapeFacts;
 
   constructor(
     private readonly fn: LoweredFunction,
@@ -73,7 +77,10 @@ class Reverse {
     private readonly request: AdjointRequest,
     private readonly pullback: PullbackResolver,
     private readonly namer: Namer,
-  ) {}
+    callShapes: CallShapes,
+  ) {
+    this.shapes = new ShapeFacts(fn, callShapes);
+  }
 
   build(): AdjointBody {
     const { fn, request } = this;
@@ -465,25 +472,26 @@ class Reverse {
       const args = op.args.map((a) => this.value(a));
       const y = this.value({ kind: "var", id: s.target });
       const tensor = this.isTensor(s.target);
+      const hasResultShape = (i: number): boolean => this.shapes.sameShape(op.args[i]!, s.target);
       const active = (a: Atom, i: number): a is Atom & { kind: "var" } =>
         a.kind === "var" && this.isActive(a.id) && isDifferentiableOperand(rule, i);
       if (rule.scatterIndex !== undefined) {
         const array = op.args[0]!;
         if (active(array, 0)) {
           const index = args[rule.scatterIndex]!;
-          out.push({ kind: "accumulateElement", array: this.arrayAdjoint(array.id), index, value: rule.adjoint({ g, args, y, i: 0, tensor }) });
+          out.push({ kind: "accumulateElement", array: this.arrayAdjoint(array.id), index, value: rule.adjoint({ g, args, y, i: 0, tensor, hasResultShape }) });
         }
         return;
       }
       if (rule.adjointAll) {
         const names = op.args.slice(1).map((a, k) => (active(a, k + 1) ? this.namer.adjoint(this.varName(a.id)) : undefined));
-        out.push({ kind: "destructure", names, init: rule.adjointAll({ g, args, y, tensor }) });
+        out.push({ kind: "destructure", names, init: rule.adjointAll({ g, args, y, tensor, hasResultShape }) });
         op.args.slice(1).forEach((a, k) => active(a, k + 1) && this.contribute(a.id, E.name(names[k]!), block));
         return;
       }
       op.args.forEach((a, i) => {
         if (a.kind === "var" && this.isActive(a.id) && isDifferentiableOperand(rule, i)) {
-          this.contribute(a.id, rule.adjoint({ g, args, y, i, tensor }), block);
+          this.contribute(a.id, rule.adjoint({ g, args, y, i, tensor, hasResultShape }), block);
         }
       });
     } else if (op.kind === "call") {

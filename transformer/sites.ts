@@ -4,16 +4,28 @@
 // function called `grad` is not a marker, and `import { grad as d }` still is.
 import ts from "typescript";
 
-export const MARKER_KINDS = ["grad", "vjp", "valueAndGrad", "stopGradient", "gradHook", "reverseGradient", "customGradient"] as const;
+export const MARKER_KINDS = ["grad", "vjp", "valueAndGrad", "checkGrad", "stopGradient", "gradHook", "reverseGradient", "customGradient"] as const;
 export type MarkerKind = (typeof MARKER_KINDS)[number];
 export type DifferentiationKind = "grad" | "vjp" | "valueAndGrad";
 
 const MARKER_TAG = /@adjointMarker\s+(\w+)/;
 const PRIMITIVE_TAG = /@adjointPrimitive\s+(\w+)/;
+const CONSTANT_TAG = /@adjointConstant\b([ \t\d,]*)/;
 
 export function markerKind(call: ts.CallExpression, checker: ts.TypeChecker): MarkerKind | undefined {
   const kind = calleeTag(call, checker, MARKER_TAG);
   return kind && (MARKER_KINDS as readonly string[]).includes(kind) ? (kind as MarkerKind) : undefined;
+}
+
+/**
+ * For a call of a creation function of the runtime (zeros, onesLike, full, tensor, ...),
+ * tagged `@adjointConstant` on its declaration: the indices of the arguments whose values
+ * its result holds (full's value, tensor's values); the others are read only for a shape,
+ * a dtype or a seed. Undefined for any other call.
+ */
+export function constantArguments(call: ts.CallExpression, checker: ts.TypeChecker): number[] | undefined {
+  const tag = calleeTag(call, checker, CONSTANT_TAG);
+  return tag === undefined ? undefined : tag.split(/[\s,]+/).filter(Boolean).map(Number);
 }
 
 /** The runtime primitive a call resolves to (add, matmul, ...), by the `@adjointPrimitive` tag on its declaration. */
@@ -27,7 +39,7 @@ function calleeTag(call: ts.CallExpression, checker: ts.TypeChecker, tag: RegExp
   if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   for (const decl of symbol.declarations ?? []) {
     const value = tagOf(decl, tag);
-    if (value) return value;
+    if (value !== undefined) return value;
   }
   return undefined;
 }
@@ -118,16 +130,20 @@ export function anchorStatement(fn: FunctionNode): ts.Statement | undefined {
   return undefined;
 }
 
-/** Every call of grad, vjp or valueAndGrad in a file, in source order. */
+/**
+ * Every call of grad, vjp, valueAndGrad or checkGrad in a file, in source order.
+ * checkGrad(f, args, options) asks for the gradient of f with respect to options.wrt, as a tuple.
+ */
 export function findDifferentiationCalls(
   file: ts.SourceFile,
   checker: ts.TypeChecker,
-): { call: ts.CallExpression; kind: DifferentiationKind }[] {
-  const found: { call: ts.CallExpression; kind: DifferentiationKind }[] = [];
+): { call: ts.CallExpression; kind: DifferentiationKind; check: boolean }[] {
+  const found: { call: ts.CallExpression; kind: DifferentiationKind; check: boolean }[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
       const kind = markerKind(node, checker);
-      if (isDifferentiationKind(kind)) found.push({ call: node, kind });
+      if (isDifferentiationKind(kind)) found.push({ call: node, kind, check: false });
+      if (kind === "checkGrad") found.push({ call: node, kind: "grad", check: true });
     }
     ts.forEachChild(node, visit);
   };

@@ -16,8 +16,9 @@ export const markerRules: Record<string, Rule> = {
     primal: identity,
     differentiable: (i) => i === 0,
     // The hook sees the whole gradient (PyTorch's register_hook), never the scalar that
-    // stands for a uniform one inside the sweep.
-    adjoint: ({ g, args: [x, hook], tensor }) => call(hook!, tensor ? rt("fitGradient", g, x!) : g),
+    // stands for a uniform one inside the sweep; what it returns is fitted back to x, so a
+    // hook may return a plain number or a broadcastable tensor.
+    adjoint: ({ g, args: [x, hook], tensor }) => (tensor ? rt("fitGradient", call(hook!, rt("fitGradient", g, x!)), x!) : call(hook!, g)),
     summary: "dx = hook(g)",
   },
   // customGradient(forward, backward)(...args): operand 0 is the function it made; its

@@ -1,8 +1,9 @@
 // Adjoint rules for the tensor primitives of the runtime (import "adjoint"). Their
 // operands are numbers or tensors, broadcast as NumPy does; each rule reduces its
-// contribution back to the operand (unbroadcast) and may leave it smaller than the
-// operand when it still broadcasts, as a scalar seed does. Kinks follow PyTorch: relu'(0)
-// = 0, abs'(0) = 0, ties in maximum and minimum split the gradient evenly.
+// contribution back to the operand over the result's shape (unbroadcast) and may leave it
+// smaller than the operand when it still broadcasts, as a scalar seed does (the invariant
+// is stated in runtime/adjoints.ts). Kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, ties
+// in maximum and minimum split the gradient evenly.
 import { num, rt, type Expr } from "../expr";
 import type { Rule, RuleContext } from "./types";
 
@@ -15,18 +16,14 @@ const unary = (fn: string, adjoint: (g: Expr, x: Expr, y: Expr) => Expr, summary
 });
 
 /**
- * Adjoint of a broadcasting binary operation: each contribution is reduced to its operand,
- * unless nothing can have been broadcast against it (the other operand is a literal, or
- * the operand itself, as in mul(x, x)).
+ * Adjoint of a broadcasting binary operation: each contribution is reduced to its operand
+ * over the result's shape (unbroadcast is given both operands), unless the operand is known
+ * to have the result's shape already (shapes.ts: mul(x, x), add(t, 2), exp(x) + x, ...).
  */
 const binary = (fn: string, adjoint: (c: RuleContext) => Expr, summary: string): Rule => ({
   arity: 2,
   primal: (args) => rt(fn, ...args),
-  adjoint: (c) => {
-    const [own, other] = [c.args[c.i]!, c.args[1 - c.i]!];
-    const sameShape = other.kind === "num" || (other.kind === "name" && own.kind === "name" && other.name === own.name);
-    return sameShape ? adjoint(c) : rt("unbroadcast", adjoint(c), own);
-  },
+  adjoint: (c) => (c.hasResultShape(c.i) ? adjoint(c) : rt("unbroadcast", adjoint(c), c.args[c.i]!, c.args[1 - c.i]!)),
   summary,
 });
 
@@ -127,8 +124,10 @@ export const tensorRules: Record<string, Rule> = {
     arity: 3,
     primal: (args) => rt("where", ...args),
     differentiable: (i) => i > 0,
-    adjoint: ({ g, args: [cond, a, b], i }) =>
-      rt("unbroadcast", i === 1 ? rt("where", cond!, g, num(0)) : rt("where", cond!, num(0), g), (i === 1 ? a : b)!),
+    adjoint: ({ g, args: [cond, a, b], i, hasResultShape }) => {
+      const share = i === 1 ? rt("where", cond!, g, num(0)) : rt("where", cond!, num(0), g);
+      return hasResultShape(i) ? share : rt("unbroadcast", share, (i === 1 ? a : b)!, cond!, (i === 1 ? b : a)!);
+    },
     summary: "g where cond holds to a, elsewhere to b",
   },
   logSoftmax: {

@@ -4,7 +4,12 @@
 import type { Expr } from "../expr";
 
 export interface RuleContext {
-  /** Adjoint of the result. */
+  /**
+   * Adjoint of the result. For a tensor it may be smaller than the result (a number, or a
+   * tensor that broadcasts to it) and stands for the whole adjoint broadcast to the
+   * result's shape (runtime/adjoints.ts states the invariant): a rule that reduces it must
+   * reduce over the result's shape (unbroadcast with every operand), never over g's own.
+   */
   readonly g: Expr;
   /** The operands' primal values. */
   readonly args: readonly Expr[];
@@ -14,6 +19,11 @@ export interface RuleContext {
   readonly i: number;
   /** Whether the result is a tensor (or may be): arithmetic on `g` must then use the runtime. */
   readonly tensor: boolean;
+  /**
+   * Whether operand i is known to have the result's shape (shapes.ts), so that nothing was
+   * broadcast into it and its share of `g` needs no reduction. False when unknown.
+   */
+  readonly hasResultShape: (i: number) => boolean;
 }
 
 export interface Rule {

@@ -72,15 +72,15 @@ function features_vjp_w1_b1_w2_b2(x, w1, b1, w2, b2, seed1) {
   const t3 = adjoint.relu(t2);
   const t4 = adjoint.matmul(t3, w2);
   const dt5 = adjoint.mul(seed1, adjoint.greater(adjoint.add(t4, b2), 0));
-  const dt4 = adjoint.unbroadcast(dt5, t4);
+  const dt4 = adjoint.unbroadcast(dt5, t4, b2);
   const dt2 = adjoint.mul(
     adjoint.matmulGradA(adjoint.fitGradient(dt4, t4), t3, w2),
     adjoint.greater(t2, 0),
   );
-  const dw1 = adjoint.matmulGradB(adjoint.fitGradient(adjoint.unbroadcast(dt2, t1), t1), x, w1);
-  const db1 = adjoint.unbroadcast(dt2, b1);
+  const dw1 = adjoint.matmulGradB(adjoint.fitGradient(adjoint.unbroadcast(dt2, t1, b1), t1), x, w1);
+  const db1 = adjoint.unbroadcast(dt2, b1, t1);
   const dw2 = adjoint.matmulGradB(adjoint.fitGradient(dt4, t4), t3, w2);
-  const db2 = adjoint.unbroadcast(dt5, b2);
+  const db2 = adjoint.unbroadcast(dt5, b2, t4);
   return [
     adjoint.fitGradient(dw1, w1),
     adjoint.fitGradient(db1, b1),
@@ -96,17 +96,17 @@ function domainLogits_vjp_h_w4_b4_w5_b5(h, w4, b4, w5, b5, seed1) {
   const t2 = adjoint.add(t1, b4);
   const t3 = adjoint.relu(t2);
   const t4 = adjoint.matmul(t3, w5);
-  const dt4 = adjoint.unbroadcast(seed1, t4);
+  const dt4 = adjoint.unbroadcast(seed1, t4, b5);
   const dt2 = adjoint.mul(
     adjoint.matmulGradA(adjoint.fitGradient(dt4, t4), t3, w5),
     adjoint.greater(t2, 0),
   );
-  const dt1 = adjoint.unbroadcast(dt2, t1);
+  const dt1 = adjoint.unbroadcast(dt2, t1, b4);
   const dh = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), h, w4);
   const dw4 = adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), h, w4);
-  const db4 = adjoint.unbroadcast(dt2, b4);
+  const db4 = adjoint.unbroadcast(dt2, b4, t1);
   const dw5 = adjoint.matmulGradB(adjoint.fitGradient(dt4, t4), t3, w5);
-  const db5 = adjoint.unbroadcast(seed1, b5);
+  const db5 = adjoint.unbroadcast(seed1, b5, t4);
   return [
     adjoint.fitGradient(dh, h),
     adjoint.fitGradient(dw4, w4),
@@ -130,6 +130,7 @@ function crossEntropy_vjp(logits, targets, seed1) {
         targets,
       ),
       t1,
+      targets,
     ),
     t1,
   );
@@ -186,7 +187,7 @@ function loss_valueAndGrad_w1_b1_w2_b2_w3_b3_w4_b4_w5_b5(
     adjoint.neg(adjoint.mul(lambda, dh)),
   );
   const dLabelLogits = crossEntropy_vjp(labelLogits, sourceLabels, 1);
-  const dt2 = adjoint.unbroadcast(dLabelLogits, t2);
+  const dt2 = adjoint.unbroadcast(dLabelLogits, t2, b3);
   const [dw1_1, db1_1, dw2_1, db2_1] = features_vjp_w1_b1_w2_b2(
     source,
     w1,
@@ -200,7 +201,7 @@ function loss_valueAndGrad_w1_b1_w2_b2_w3_b3_w4_b4_w5_b5(
   const dw2_2 = adjoint.add(dw2, dw2_1);
   const db2_2 = adjoint.add(db2, db2_1);
   const dw3 = adjoint.matmulGradB(adjoint.fitGradient(dt2, t2), t1, w3);
-  const db3 = adjoint.unbroadcast(dLabelLogits, b3);
+  const db3 = adjoint.unbroadcast(dLabelLogits, b3, t2);
   return {
     value: adjoint.add(crossEntropy(labelLogits, sourceLabels), crossEntropy(t5, domains)),
     grad: [

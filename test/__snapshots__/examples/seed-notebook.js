@@ -49,15 +49,16 @@ function reversal_valueAndGrad(x) {
 /** f_X.register_hook(lambda grad: -grad) */
 const hookOnOutput = (x) => gradHook(f(x), (dy) => neg(dy));
 function hookOnOutput_grad(x) {
+  const t1 = f(x);
   const hook = (dy) => neg(dy);
-  const dx1 = f_vjp(x, hook(adjoint1.fitGradient(1, f(x))));
+  const dx1 = f_vjp(x, adjoint1.fitGradient(hook(adjoint1.fitGradient(1, t1)), t1));
   return adjoint1.fitGradient(dx1, x);
 }
 /** torch_X.register_hook(lambda grad: grad + 3*(torch_X*torch_X)), then f. */
 const hookOnInput = (x) => f(gradHook(x, (dx) => add(dx, mul(3, mul(x, x)))));
 function hookOnInput_grad(x) {
   const hook = (dx) => add(dx, mul(3, mul(x, x)));
-  const dx1 = hook(adjoint1.fitGradient(f_vjp(x, 1), x));
+  const dx1 = adjoint1.fitGradient(hook(adjoint1.fitGradient(f_vjp(x, 1), x)), x);
   return adjoint1.fitGradient(dx1, x);
 }
 const df = f_grad;
