@@ -6,7 +6,7 @@ import { tensor, type Tensor } from "../runtime";
 import { compile, expectClose, finiteDifference } from "./harness";
 
 function build(source: string): Record<string, any> {
-  const compiled = compile(`import { grad, valueAndGrad, Tensor, tensor, add, mul, matmul, tanh, sum } from "adjoint";\n${source}`);
+  const compiled = compile(`import { grad, valueAndGrad, vjp, stopGradient, Tensor, tensor, add, mul, matmul, tanh, sum } from "adjoint";\n${source}`);
   expect(compiled.codes, "transformer diagnostics").toEqual([]);
   expect(compiled.typeErrors, "type errors in the test program").toEqual([]);
   return compiled.run();
@@ -566,5 +566,197 @@ describe("loop diagnostics", () => {
   ])("%s inside a loop is refused with ADJ202", (_, loop) => {
     const { codes } = compile(`import { grad, tensor } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  ${loop}\n  return y;\n}\nexport const df = grad(f);\n`);
     expect(codes.map((c) => c.split("@")[0])).toEqual(["ADJ202"]);
+  });
+});
+
+describe("found by a held-out test of 3,200 loop programs (issue #10)", () => {
+  /**
+   * Each exported `name` has `d_name = grad`, `v_name = valueAndGrad` and `j_name = vjp`
+   * (of x, the first parameter): all three against the closed form and central differences.
+   */
+  function checkThree(p: Record<string, any>, name: string, closed: (...args: number[]) => number, points: number[][]): void {
+    for (const point of points) {
+      const args = point.slice(0, p[name].length);
+      const expected = closed(...args);
+      expectClose(expected, finiteDifference(p[name], args, 0), 1e-6);
+      expectClose(p[`d_${name}`](...args), expected, 1e-12);
+      const { value, grad } = p[`v_${name}`](...args);
+      expect(value).toBe(p[name](...args));
+      expectClose(grad, expected, 1e-12);
+      expectClose(p[`j_${name}`](...args, -2.5), -2.5 * expected, 1e-12);
+    }
+  }
+  const three = (names: string[]) => names.map((n) => `export const d_${n} = grad(${n}), v_${n} = valueAndGrad(${n}), j_${n} = vjp(${n});`).join("\n");
+
+  it("a variable unchanged on every path that goes on, reassigned only by a break or a return, keeps its loop value in the backward sweep", () => {
+    // s is a counter of step 0 (recomputed, not taped): the recomputed iteration must read
+    // it, not the name the primal gave stopGradient(s), which after the loop holds 5.
+    const p = build(`
+      export function viaBreak(x: number): number {
+        let s = 2; let r = x;
+        for (let i = 0; i < 3; i++) { r = Math.sin(r) * stopGradient(s); if (i === 1) { s = 5; break; } }
+        return r;
+      }
+      export function viaReturn(x: number): number {
+        let s = 2; let r = x;
+        for (let i = 0; i < 3; i++) { r = Math.sin(r) * stopGradient(s); if (i === 1) { s = 5; return r * s; } }
+        return r;
+      }
+      // The stale value would flip the recomputed condition: gradient 0 instead of the true one.
+      export function conditionViaReturn(x: number): number {
+        let s = 2; let r = x;
+        for (let i = 0; i < 3; i++) { const c = stopGradient(s); if (c < 3) r = Math.sin(r) * c; if (i === 1) { s = 5; return r; } }
+        return r;
+      }
+      // Read by a condition directly, not through stopGradient.
+      export function conditionViaBreak(x: number): number {
+        let s = 2; let r = x;
+        for (let i = 0; i < 3; i++) { if (s < 3) r = Math.sin(r) * 2; else r = r * 3; if (i === 1) { s = 5; break; } }
+        return r + x * s;
+      }
+      // A counter from 1: recomputed as 1 + k, which is not a name either.
+      export function counterFromOne(x: number): number {
+        let r = x;
+        for (let i = 1; i < 4; i++) r = Math.sin(r) * stopGradient(i);
+        return r;
+      }
+      // The break leaves a varied value, read after the loop.
+      export function variedOnBreak(x: number): number {
+        let s = 2; let r = x; let t = 1;
+        while (t < 10) { r = Math.sin(r) * stopGradient(s); t = t + 1; if (r > 0.5) { s = r * r; break; } }
+        return r + s;
+      }
+      ${three(["viaBreak", "viaReturn", "conditionViaReturn", "conditionViaBreak", "counterFromOne", "variedOnBreak"])}
+    `);
+    // Two iterations: r = 2 sin(2 sin x).
+    const twice = (x: number) => 2 * Math.cos(2 * Math.sin(x)) * 2 * Math.cos(x);
+    const points = [[0.7], [-0.3], [1.9]];
+    checkThree(p, "viaBreak", twice, points);
+    checkThree(p, "viaReturn", (x) => 5 * twice(x), points);
+    checkThree(p, "conditionViaReturn", twice, points);
+    checkThree(p, "conditionViaBreak", (x) => twice(x) + 5, points);
+    checkThree(p, "counterFromOne", (x) => 3 * Math.cos(2 * Math.sin(Math.sin(x))) * 2 * Math.cos(Math.sin(x)) * Math.cos(x), points);
+    // At x = 0.7, 2 sin(x) > 0.5 at once: r = 2 sin x, s = r², result r + r².
+    checkThree(p, "variedOnBreak", (x) => (1 + 4 * Math.sin(x)) * 2 * Math.cos(x), [[0.7], [1.2]]);
+    expectClose(p.viaBreak(0.7), 2 * Math.sin(2 * Math.sin(0.7)), 1e-15);
+  });
+
+  it("a loop copying a loop-invariant value into a carried variable (was ADJ900)", () => {
+    const p = build(`
+      export function copyConst(x: number, n: number): number { let s0 = x; const s1 = x * 2; for (let i = 0; i < n; i++) { s0 = s1; } return s0; }
+      export function copyParam(x: number, n: number): number { let s0 = x; for (let i = 0; i < n; i++) { s0 = x; } return s0; }
+      // The copy in an inner loop, and the copy read before it is made.
+      export function copyNested(x: number, n: number): number {
+        let s0 = x; let t = 0; const s1 = Math.sin(x);
+        for (let i = 0; i < n; i++) { t += s0 * x; for (let j = 0; j < 2; j++) { s0 = s1; } }
+        return s0 + t;
+      }
+      // A while whose break path copies and whose other path does not.
+      export function copyOnBreak(x: number, n: number): number {
+        let s0 = x; const s1 = x * x; let i = 0;
+        while (i < 4) { s0 = s0 * 0.5; if (i === n) { s0 = s1; break; } i++; }
+        return s0;
+      }
+      ${three(["copyConst", "copyParam", "copyNested", "copyOnBreak"])}
+    `);
+    for (const n of [0, 1, 3]) {
+      const at = [[0.7, n], [-1.3, n]];
+      checkThree(p, "copyConst", () => (n > 0 ? 2 : 1), at);
+      checkThree(p, "copyParam", () => 1, at);
+      // t = x·x + (n − 1)·sin(x)·x, s0 = sin x (or x when n = 0).
+      checkThree(p, "copyNested", (x) => (n === 0 ? 1 : Math.cos(x) + 2 * x + (n - 1) * (Math.cos(x) * x + Math.sin(x))), at);
+      checkThree(p, "copyOnBreak", (x) => 2 * x, at);
+    }
+    checkThree(p, "copyOnBreak", () => 0.5 ** 4, [[0.7, 9]]);
+  });
+
+  it("array literals and for...of literals reading elements of an array the function writes; an allocation only read (was ADJ203)", () => {
+    const p = build(`
+      export function forOfLiteral(x: number): number {
+        const buf = [x, 1]; buf[1] = x * x;
+        let s = 0;
+        for (const v of [x, buf[1]!]) s += v * v;
+        return s;
+      }
+      export function literal(x: number): number {
+        const buf = [x, 1]; buf[1] = x * x;
+        const w = [buf[1]! * 2, x];
+        let s = 0;
+        for (let i = 0; i < 2; i++) { s += w[i]! * x; buf[1] = 7; }
+        return s + buf[1]!;
+      }
+      export function zeros(x: number, n: number): number {
+        const buf = new Float64Array(n);
+        let s = x;
+        for (let i = 0; i < n; i++) s = s * x + buf[i]!;
+        return s;
+      }
+      export function filled(x: number, n: number): number {
+        const ones = new Array<number>(n).fill(1);
+        let s = x;
+        for (const v of ones) s = s * x + v;
+        return s;
+      }
+      export function product(xs: number[]): number {
+        const buf = new Float64Array(xs.length);
+        let s = 1;
+        for (let i = 0; i < xs.length; i++) s = s * xs[i]! + buf[i]!;
+        return s;
+      }
+      export const dproduct = grad(product);
+      export const dzeros = grad(zeros, { wrt: [0, 1] });
+      ${three(["forOfLiteral", "literal", "zeros", "filled"])}
+    `);
+    const points = [[0.7, 3], [-1.2, 0], [1.6, 2]];
+    checkThree(p, "forOfLiteral", (x) => 2 * x + 4 * x ** 3, points);
+    // w = [2x², x] read before buf[1] is overwritten: s = 2x³ + x².
+    checkThree(p, "literal", (x) => 6 * x * x + 2 * x, points);
+    checkThree(p, "zeros", (x, n) => (n! + 1) * x ** n!, points);
+    // s = x^(n+1) + x^(n−1) + ... + 1.
+    checkThree(p, "filled", (x, n) => (n! + 1) * x ** n! + Array.from({ length: n! }, (_, k) => k * x ** (k - 1)).reduce((a, b) => a + b, 0), points);
+    expect(p.dzeros(0.7, 3)[1]).toBe(0);
+    expect(p.dproduct([1.5, -2, 0.5])).toEqual([-1, 0.75, -3]);
+  });
+
+  it("array literals only read, inside loops and branches: for...of over a literal in a loop body (was ADJ203)", () => {
+    const p = build(`
+      export function nested(x: number, y: number): number {
+        let s = 0;
+        for (let k = 0; k < 2; k++) { for (const v of [x, 2 * y, s]) s += v * v * 0.1; }
+        return s;
+      }
+      export function dynamic(x: number, y: number): number {
+        let s = 0;
+        for (let k = 0; k < 3; k++) { const w = [x * s, 2, y]; s += w[0]! * w[1]! + Math.sin(w[k]!); }
+        return s;
+      }
+      export function branches(x: number, y: number): number {
+        let s = x;
+        for (let k = 0; k < 3; k++) {
+          if (s > 0.5) { const w = [s * y, x]; for (let j = 0; j < 2; j++) { s = s * 0.5 + Math.sin(w[j]!); if (s > 2) break; } }
+          else { for (const v of [y, s * s]) { s = s + v * 0.3; if (v > 1) break; } }
+        }
+        return s;
+      }
+      // Literals of a written array's elements, made after each write.
+      export function afterWrites(x: number, y: number): number {
+        const buf = [x, y];
+        let s = 0;
+        for (let k = 0; k < 3; k++) {
+          buf[k % 2] = s + x;
+          const w = [buf[0]! * 2, buf[1]!];
+          for (const v of [w[1]!, buf[0]!]) s = s * 0.5 + v * w[0]!;
+        }
+        return s + buf[1]!;
+      }
+      export const dnested = grad(nested, { wrt: [0, 1] }), ddynamic = grad(dynamic, { wrt: [0, 1] });
+      export const dbranches = grad(branches, { wrt: [0, 1] }), dafterWrites = grad(afterWrites, { wrt: [0, 1] });
+    `);
+    for (const name of ["nested", "dynamic", "branches", "afterWrites"]) checkAll(p[name], p[`d${name}`], [[0.7, 1.3], [0.3, -0.8], [-0.6, 1.4], [1.2, 0.4]]);
+    // nested: s = 0.1 (x² + 4y²) after the first pass over [x, 2y, 0].
+    const [x, y] = [0.7, 1.3];
+    const s1 = 0.1 * (x * x + 4 * y * y);
+    const s2 = s1 + 0.1 * (x * x + 4 * y * y) + 0.1 * s1 * s1;
+    expectClose(p.nested(x, y), s2, 1e-14);
   });
 });

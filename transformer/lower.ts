@@ -121,6 +121,8 @@ class Lowering {
   /** Arrays the function creates and writes: their symbols, and their variables. */
   private readonly localArraySymbols = new Set<ts.Symbol>();
   private readonly localArrays = new Set<VarId>();
+  /** Local arrays the function stores into: only their reads inside loops need logging. */
+  private readonly writtenArrays = new Set<VarId>();
   /** Variables known to hold integers: array lengths, and sums, differences and products of integers. */
   private readonly integers = new Set<VarId>();
   /** How many loops enclose the statement being lowered. */
@@ -350,6 +352,15 @@ class Lowering {
         env.set(symbol, this.lowerLocalArray(decl as ts.VariableDeclaration & { name: ts.Identifier }, creation, list, out, env));
         continue;
       }
+      const creation = decl.initializer && arrayCreation(decl.initializer, this.checker);
+      if (creation?.kind === "allocation" && !(creation.fill && this.readsLocals(creation.fill, env))) {
+        // An allocation only read holds constants (zeros, or its fill): no gradient flows
+        // through it, whatever its length depends on; allocated once, not at every read.
+        const id = this.tempVar("array", decl.name.text);
+        out.push({ kind: "let", target: id, op: { kind: "opaque", expr: this.opaque(decl.initializer!, env), nonDifferentiable: true }, node: decl });
+        env.set(symbol, varAtom(id));
+        continue;
+      }
       env.set(symbol, decl.initializer ? this.lowerExpr(decl.initializer, out, env, decl.name.text) : "uninitialized");
     }
   }
@@ -361,23 +372,36 @@ class Lowering {
   private isLocalArraySource(symbol: ts.Symbol, init: ts.Expression, env: Env): boolean {
     if (this.elementWritten.has(symbol)) return true;
     const e = skipOuterExpressions(init);
-    return ts.isArrayLiteralExpression(e) && this.opaque(e, env).renames.size > 0;
+    return ts.isArrayLiteralExpression(e) && this.readsLocals(e, env);
+  }
+
+  /** Whether an expression reads a variable of the function (elements of its arrays included). */
+  private readsLocals(node: ts.Node, env: Env): boolean {
+    if (ts.isIdentifier(node) && !isPropertyName(node)) {
+      const symbol = ts.isShorthandPropertyAssignment(node.parent) ? this.checker.getShorthandAssignmentValueSymbol(node.parent) : this.checker.getSymbolAtLocation(node);
+      if (symbol && env.has(symbol)) return true;
+    }
+    return ts.forEachChild(node, (child) => this.readsLocals(child, env) || undefined) ?? false;
   }
 
   /**
    * const a = [x, y] or new Float64Array(n) (or new Array(n).fill(c)): an array of numbers
-   * the function tracks element by element. Created at the top level of the function body
-   * (an early return may copy it into a branch, with everything after it).
+   * the function tracks element by element. One it writes is created at the top level of the
+   * function body (an early return may copy it into a branch, with everything after it): a
+   * recomputed iteration writes nothing. A literal only read may be created anywhere: the
+   * backward sweep of its block gives it a gradient array of its own each time.
    */
   private lowerLocalArray(decl: ts.VariableDeclaration & { name: ts.Identifier }, creation: ArrayCreation, list: ts.VariableDeclarationList, out: Stmt[], env: Env): Atom {
     const symbol = this.symbolOf(decl.name);
-    if (this.loopDepth > 0 || list.parent?.parent !== this.fn.body) {
+    if (this.elementWritten.has(symbol) && (this.loopDepth > 0 || list.parent?.parent !== this.fn.body)) {
       throw new AdjointError("ADJ203", decl, "Create arrays the function writes at the top of the function body, outside loops and branches.");
     }
     if (this.reassigned.has(symbol)) throw new AdjointError("ADJ205", decl.name, "Declare the array with const and write its elements.");
     if (creation.kind === "literal") {
       this.localArraySymbols.add(symbol);
-      return this.arrayOf(creation.elements, decl.name.text, out, env, decl);
+      const array = this.arrayOf(creation.elements, decl.name.text, out, env, decl);
+      if (this.elementWritten.has(symbol)) this.writtenArrays.add((array as Atom & { kind: "var" }).id);
+      return array;
     }
     // An allocation: its length and fill value are kept as written, and no gradient flows through them.
     const expr = this.opaque(decl.initializer!, env);
@@ -388,6 +412,7 @@ class Lowering {
     out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable: true }, node: decl });
     this.localArraySymbols.add(symbol);
     this.localArrays.add(id);
+    this.writtenArrays.add(id);
     return varAtom(id);
   }
 
@@ -428,7 +453,7 @@ class Lowering {
 
   /** x[i]: a parameter's element, or a local array's (logged when inside a loop). */
   private readElement(array: Atom, index: Atom, out: Stmt[], env: Env, node: ts.Expression, hint?: string): Atom {
-    if (array.kind !== "var" || !this.localArrays.has(array.id) || this.loopDepth === 0) return this.emitPrim("index", [array, index], out, node, hint);
+    if (array.kind !== "var" || !this.writtenArrays.has(array.id) || this.loopDepth === 0) return this.emitPrim("index", [array, index], out, node, hint);
     const counter = env.get(this.readCounterKey) as Atom;
     const value = this.emitPrim("loggedIndex", [array, index, counter], out, node, hint);
     env.set(this.readCounterKey, this.emitPrim("+", [counter, { kind: "number", value: 1 }], out, node));
@@ -496,7 +521,7 @@ class Lowering {
       env.set(symbol, varAtom(id));
     }
     // The read counter is carried through every loop that reads a local array.
-    const overLocal = forOf?.array.kind === "var" && this.localArrays.has(forOf.array.id);
+    const overLocal = forOf?.array.kind === "var" && this.writtenArrays.has(forOf.array.id);
     if (overLocal || (this.localArraySymbols.size > 0 && this.readsLocalArray(s))) {
       const id = this.tempVar("number", "reads");
       carried.push({ symbol: this.readCounterKey, var: id, init: env.get(this.readCounterKey) as Atom });
@@ -569,7 +594,8 @@ class Lowering {
       carried: [
         ...carried.map((c, k): Carried => {
           const step = counterStep(c);
-          if (step !== undefined) this.integers.add(c.var);
+          // After the loop it holds a break's value too: an integer only if every break leaves one.
+          if (step !== undefined && loop.ends.every((e) => !e.broke || this.isInteger(e.env.get(c.symbol) as Atom))) this.integers.add(c.var);
           return { var: c.var, init: c.init, next: next[k]!, ...(step === undefined ? {} : { counterStep: step }) };
         }),
         ...(guard === undefined ? [] : [{ var: guard, init: { kind: "number", value: 1 } as Atom, next: guardNext! }]),
@@ -594,7 +620,7 @@ class Lowering {
     const literal = skipOuterExpressions(s.expression);
     // An array written in place from the function's values ([x, y * 2]) is an array of its
     // own, created before the loop, whose elements carry their gradients.
-    if (ts.isArrayLiteralExpression(literal) && this.loopDepth === 0 && this.opaque(literal, env).renames.size > 0 && !literal.elements.some(ts.isSpreadElement)) {
+    if (ts.isArrayLiteralExpression(literal) && this.readsLocals(literal, env) && !literal.elements.some(ts.isSpreadElement)) {
       return { indexKey: {} as ts.Symbol, array: this.arrayOf(literal.elements, "values", out, env, literal), element: decl.name };
     }
     let array = this.lowerExpr(s.expression, out, env);
@@ -615,8 +641,8 @@ class Lowering {
       if (found || ts.isFunctionLike(n)) return;
       // A plain store (a[i] = v) reads nothing; a compound one (a[i] += v) does.
       const stored = ts.isBinaryExpression(n.parent) && n.parent.left === n && n.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
-      if (ts.isElementAccessExpression(n) && this.isLocalArray(n.expression) && !stored) found = true;
-      else if (ts.isForOfStatement(n) && this.isLocalArray(n.expression)) found = true;
+      if (ts.isElementAccessExpression(n) && this.isLocalArray(n.expression, true) && !stored) found = true;
+      else if (ts.isForOfStatement(n) && this.isLocalArray(n.expression, true)) found = true;
       else ts.forEachChild(n, visit);
     };
     visit(s);
@@ -888,7 +914,7 @@ class Lowering {
     // The same primitive of the same operands earlier in the block is the same value: reuse
     // it, so that x[i] read three times in a loop body is one read with one adjoint.
     // Reads of arrays the function writes are never reused: a store may come between.
-    const writable = prim === "index" && args[0]?.kind === "var" && this.localArrays.has(args[0].id);
+    const writable = prim === "index" && args[0]?.kind === "var" && this.writtenArrays.has(args[0].id);
     const key = MARKERS_WITH_EFFECTS.has(prim) || writable ? undefined : valueKey(prim, args);
     let seen = this.computed.get(out);
     if (!seen) this.computed.set(out, (seen = new Map()));
@@ -952,10 +978,11 @@ class Lowering {
     return a.kind === "number" ? Number.isInteger(a.value) : a.kind === "var" && this.integers.has(a.id);
   }
 
-  private isLocalArray(e: ts.Expression): boolean {
+  /** Whether `e` names an array the function tracks (with `written`, one it also stores into). */
+  private isLocalArray(e: ts.Expression, written = false): boolean {
     const inner = skipOuterExpressions(e);
     const symbol = ts.isIdentifier(inner) ? this.checker.getSymbolAtLocation(inner) : undefined;
-    return symbol !== undefined && this.localArraySymbols.has(symbol);
+    return symbol !== undefined && this.localArraySymbols.has(symbol) && (!written || this.elementWritten.has(symbol));
   }
 
   private kindOf(node: ts.Node): ValueKind {

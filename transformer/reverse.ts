@@ -213,6 +213,9 @@ class Reverse {
           } else {
             init = this.opaque(op.expr);
           }
+          // A recomputed iteration may name what the primal aliased (a marker of a counter
+          // recomputed as start + step · k): the alias from the primal would be stale.
+          this.alias.delete(s.target);
           out.push({ kind: "const", name: this.varName(s.target), init });
           break;
         }
@@ -420,7 +423,7 @@ class Reverse {
     for (const c of s.carried) {
       const step = this.inductions.get(c.var);
       if (step !== undefined) {
-        this.alias.set(c.var, E.add(this.value(c.init), E.mul(E.num(step), E.name(k))));
+        this.alias.set(c.var, step === 0 ? this.value(c.init) : E.add(this.value(c.init), E.mul(E.num(step), E.name(k))));
         continue;
       }
       const name = this.namer.fresh(`${this.varName(c.var)}Then`);
@@ -575,10 +578,15 @@ class Reverse {
     const add = (id: VarId): void => {
       if (this.isActive(id) && !inside.has(this.defBlock.get(id)!)) found.add(id);
     };
+    // A loop passes each carried adjoint to its next value inside its body, even when that
+    // value is defined before the loop (s = c, with c loop-invariant).
+    const nexts = (x: Stmt & { kind: "loop" }): void => x.carried.forEach((c) => this.isActive(c.var) && c.next.kind === "var" && add(c.next.id));
+    if (s.kind === "loop") nexts(s);
     forEachStmt(children, (x) => {
       if (x.kind === "merge" && this.isActive(x.target) && x.value.kind === "var") add(x.value.id);
       if (x.kind === "store" && this.isActive(x.array) && x.value.kind === "var") add(x.value.id);
       if (x.kind === "loop") x.carried.forEach((c) => this.isActive(c.var) && c.init.kind === "var" && add(c.init.id));
+      if (x.kind === "loop") nexts(x);
       if (x.kind === "let" && this.isActive(x.target) && x.op.kind !== "opaque") {
         const rule = x.op.kind === "prim" ? ruleFor(x.op.prim) : undefined;
         x.op.args.forEach((a, i) => a.kind === "var" && (!rule || isDifferentiableOperand(rule, i)) && add(a.id));

@@ -46,6 +46,61 @@ export type Stmt =
    * s[j] = tanh(0.5·s[j] + s[j−1]) for j = 1, 2; s[0] += s[2]; m = s[2] − 0.5·s[0].
    */
   | { k: "scratch"; array: string; name: string; a: Expr; b: Expr }
+  /**
+   * A loop in which `target` changes only on an exit path (`if (exit) { target = set; break }`,
+   * or `return ret`), read in the body through stopGradient or by a condition:
+   *   [let target = declare;] for (let i = start; i < start + count; i++) {
+   *     name = tanh(name + e · stopGradient(target))   or   if (target > threshold) name = tanh(name + e) else name = tanh(name − e)
+   *     if (i === start + exitAt  |  a > b) { target = set; break | return ret; }
+   *   }
+   * `e` may read i; with `declare` (an integer) target is a new variable, counted with step 0.
+   */
+  | {
+      k: "exitLoop";
+      target: string;
+      declare?: number;
+      name: string;
+      e: Expr;
+      read: "stop" | "cond";
+      threshold: number;
+      start: number;
+      count: number;
+      exitAt?: number;
+      exitIf?: { a: Expr; b: Expr };
+      set: Expr;
+      /** A return instead of a break. */
+      ret?: Expr;
+      nested: boolean;
+    }
+  /**
+   * A loop copying a loop-invariant value into a carried variable:
+   * for (let i = 0; i < count; i++) { name = tanh(name + e); target = source; } (or the copy first),
+   * `source` a variable the loop does not assign, or an expression of such variables.
+   */
+  | { k: "copyLoop"; name: string; e: Expr; target: string; source: Expr; copyFirst: boolean; count: number; breakAt?: number }
+  /**
+   * Array literals reading elements of an array the function writes, and an allocation only read:
+   *   const array = [name, a, b]; array[k] = tanh(0.5·array[0] + array[2]);
+   *   const lit = [array[r1] · 2, c]; [const zeros = new Float64Array(3);]
+   *   for (const v of [d, array[r2], lit[1](, zeros[1])]) name = tanh(name + 0.5 · v);
+   *   [array[k] = 0.5 · name;] name = name + 0.25 · lit[0] + 0.1 · array[r3] (+ zeros[2]);
+   * With `repeat`, everything from lit on is the body of a loop run twice.
+   */
+  | {
+      k: "literals";
+      array: string;
+      lit: string;
+      zeros?: string;
+      name: string;
+      a: Expr;
+      b: Expr;
+      c: Expr;
+      d: Expr;
+      written: number;
+      reads: [number, number, number];
+      writeAfter: boolean;
+      repeat?: boolean;
+    }
   | { k: "return"; e: Expr };
 
 export interface Fn {
@@ -95,7 +150,7 @@ function exprArb(vars: readonly string[], helpers: readonly Fn[], depth: number)
   return fc.oneof(...options);
 }
 
-function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: string, array = false): fc.Arbitrary<{ body: Stmt[]; result: Expr }> {
+function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: string, array = false, numbers = false): fc.Arbitrary<{ body: Stmt[]; result: Expr }> {
   // Statements are generated as a sequence; names are introduced in order so every read is
   // of a variable already assigned on every path.
   return fc.integer({ min: 0, max: 4 }).chain((count) => {
@@ -148,6 +203,7 @@ function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: stri
             step(i + 1, vars, mutables).map((rest): Stmt[] => [{ k: "scratch", array: `${prefix}s${i}`, name, a, b }, ...rest]),
           ),
         );
+        if (numbers) options.push(...exitShapes(i, vars, mutables, helpers, prefix, (v, m) => step(i + 1, v, m)));
         if (array) {
           options.push(
             fc.tuple(fc.boolean(), fc.constantFrom(...mutables), exprArb([...vars, "v"], helpers, 2), fc.option(fc.constantFrom(-0.5, 0, 0.5), { nil: undefined })).chain(([byIndex, name, e, skipAbove]) =>
@@ -177,20 +233,128 @@ function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: stri
   });
 }
 
+/**
+ * Number programs only (the tensor programs drop loops): a variable changed only on exit
+ * paths, copies of loop-invariant values into carried variables, array literals reading
+ * elements of local arrays. `rest` continues with the variables and mutables after them.
+ */
+function exitShapes(
+  i: number,
+  vars: readonly string[],
+  mutables: readonly string[],
+  helpers: readonly Fn[],
+  prefix: string,
+  rest: (vars: readonly string[], mutables: readonly string[]) => fc.Arbitrary<Stmt[]>,
+): fc.Arbitrary<Stmt[]>[] {
+  const fresh = `${prefix}g${i}`;
+  const exitLoop = fc
+    .record({
+      declare: fc.option(fc.constantFrom(0, 1, 2, 3), { nil: undefined }),
+      existing: fc.constantFrom(...mutables),
+      name: fc.constantFrom(...mutables),
+      read: fc.constantFrom("stop" as const, "cond" as const),
+      threshold: fc.constantFrom(0.5, 1.5, 2.5),
+      start: fc.constantFrom(0, 1, 2),
+      count: fc.integer({ min: 0, max: 4 }),
+      exitAt: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      exitIf: fc.record({ a: exprArb(vars, helpers, 1), b: exprArb(vars, helpers, 1) }),
+      returns: fc.boolean(),
+      nested: fc.boolean(),
+    })
+    .chain((r) => {
+      const target = r.declare === undefined ? r.existing : fresh;
+      const inLoop = [...vars, ...(r.declare === undefined ? [] : [fresh]), "i"];
+      return fc.tuple(exprArb(inLoop, helpers, 2), exprArb(inLoop, helpers, 1), exprArb(inLoop, helpers, 2)).chain(([e, set, ret]) => {
+        const stmt: Stmt = {
+          k: "exitLoop",
+          target,
+          ...(r.declare === undefined ? {} : { declare: r.declare }),
+          name: r.name,
+          e,
+          read: r.read,
+          threshold: r.threshold,
+          start: r.start,
+          count: r.count,
+          ...(r.exitAt === undefined ? { exitIf: r.exitIf } : { exitAt: r.exitAt }),
+          set,
+          ...(r.returns ? { ret } : {}),
+          nested: r.nested,
+        };
+        const declared = r.declare === undefined ? [] : [fresh];
+        return rest([...vars, ...declared], [...mutables, ...declared]).map((after): Stmt[] => [stmt, ...after]);
+      });
+    });
+  const copyLoop = fc
+    .record({
+      name: fc.constantFrom(...mutables),
+      target: fc.constantFrom(...mutables),
+      copyFirst: fc.boolean(),
+      count: fc.integer({ min: 0, max: 3 }),
+      breakAt: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+      plain: fc.boolean(),
+    })
+    .chain((r) => {
+      // Not assigned by the loop: neither of its two variables.
+      const invariant = vars.filter((v) => v !== r.name && v !== r.target);
+      const source = r.plain && invariant.length > 0 ? fc.constantFrom(...invariant).map((name): Expr => ({ k: "var", name })) : exprArb(invariant, helpers, 2);
+      return fc.tuple(exprArb(vars, helpers, 2), source).chain(([e, src]) =>
+        rest(vars, mutables).map((after): Stmt[] => [
+          { k: "copyLoop", name: r.name, e, target: r.target, source: src, copyFirst: r.copyFirst, count: r.count, ...(r.breakAt === undefined ? {} : { breakAt: r.breakAt }) },
+          ...after,
+        ]),
+      );
+    });
+  const index = fc.integer({ min: 0, max: 2 });
+  const literals = fc
+    .record({
+      name: fc.constantFrom(...mutables),
+      a: exprArb(vars, helpers, 2),
+      b: exprArb(vars, helpers, 2),
+      c: exprArb(vars, helpers, 2),
+      d: exprArb(vars, helpers, 2),
+      zeros: fc.boolean(),
+      written: index,
+      reads: fc.tuple(index, index, index),
+      writeAfter: fc.boolean(),
+      repeat: fc.boolean(),
+    })
+    .chain((r) =>
+      rest(vars, mutables).map((after): Stmt[] => [
+        {
+          k: "literals",
+          array: `${prefix}b${i}`,
+          lit: `${prefix}w${i}`,
+          ...(r.zeros ? { zeros: `${prefix}z${i}` } : {}),
+          name: r.name,
+          a: r.a,
+          b: r.b,
+          c: r.c,
+          d: r.d,
+          written: r.written,
+          reads: r.reads,
+          writeAfter: r.writeAfter,
+          ...(r.repeat ? { repeat: true } : {}),
+        },
+        ...after,
+      ]),
+    );
+  return [exitLoop, copyLoop, literals];
+}
+
 function makeProgramArb(arrays: boolean): fc.Arbitrary<Program> {
   return fc.integer({ min: 0, max: 2 }).chain((helperCount) => {
   const helpersArb = (i: number, done: Fn[]): fc.Arbitrary<Fn[]> => {
     if (i >= helperCount) return fc.constant(done);
     return fc.integer({ min: 1, max: 2 }).chain((arity) => {
       const params = Array.from({ length: arity }, (_, k) => `a${k}`);
-      return bodyArb(params, done, `h${i}`).chain(({ body, result }) => helpersArb(i + 1, [...done, { params, body, result }]));
+      return bodyArb(params, done, `h${i}`, false, arrays).chain(({ body, result }) => helpersArb(i + 1, [...done, { params, body, result }]));
     });
   };
   return helpersArb(0, []).chain((helpers) =>
     fc.tuple(fc.integer({ min: 1, max: 3 }), arrays ? fc.boolean() : fc.constant(false)).chain(([arity, array]) => {
       const params = Array.from({ length: arity }, (_, k) => `p${k}`);
       const indices = Array.from({ length: arity + (array ? 1 : 0) }, (_, k) => k);
-      return fc.tuple(bodyArb(params, helpers, "", array), fc.subarray(indices, { minLength: 1 }), fc.boolean()).map(([{ body, result }, wrt, reversed]) => ({
+      return fc.tuple(bodyArb(params, helpers, "", array, arrays), fc.subarray(indices, { minLength: 1 }), fc.boolean()).map(([{ body, result }, wrt, reversed]) => ({
         helpers,
         main: { params, body, result },
         wrt: reversed ? [...wrt].reverse() : wrt,
@@ -290,6 +454,60 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
           `${indent}${s.array}[0] += ${s.array}[2]!;`,
           `${indent}${s.name} = ${s.array}[2]! - 0.5 * ${s.array}[0]!;`,
         ];
+      case "exitLoop": {
+        const inner = s.nested ? indent + "  " : indent;
+        const t = s.target;
+        const read =
+          s.read === "stop"
+            ? [`${inner}  ${s.name} = Math.tanh(${s.name} + ${printExpr(s.e)} * stopGradient(${t}));`]
+            : [
+                `${inner}  if (${t} > ${s.threshold}) {`,
+                `${inner}    ${s.name} = Math.tanh(${s.name} + ${printExpr(s.e)});`,
+                `${inner}  } else {`,
+                `${inner}    ${s.name} = Math.tanh(${s.name} - ${printExpr(s.e)});`,
+                `${inner}  }`,
+              ];
+        const exit = s.exitAt !== undefined ? `i === ${s.start + s.exitAt}` : `${printExpr(s.exitIf!.a)} > ${printExpr(s.exitIf!.b)}`;
+        const loop = [
+          `${inner}for (let i = ${s.start}; i < ${s.start + s.count}; i++) {`,
+          ...read,
+          `${inner}  if (${exit}) {`,
+          `${inner}    ${t} = ${printExpr(s.set)};`,
+          `${inner}    ${s.ret ? `return ${printExpr(s.ret)}` : "break"};`,
+          `${inner}  }`,
+          `${inner}}`,
+        ];
+        return [
+          ...(s.declare !== undefined ? [`${indent}let ${t} = ${s.declare};`] : []),
+          ...(s.nested ? [`${indent}for (let r = 0; r < 2; r++) {`, ...loop, `${indent}}`] : loop),
+        ];
+      }
+      case "copyLoop": {
+        const update = `${indent}  ${s.name} = Math.tanh(${s.name} + ${printExpr(s.e)});`;
+        const copy = `${indent}  ${s.target} = ${printExpr(s.source)};`;
+        return [
+          `${indent}for (let i = 0; i < ${s.count}; i++) {`,
+          ...(s.copyFirst ? [copy, update] : [update, copy]),
+          ...(s.breakAt !== undefined ? [`${indent}  if (i === ${s.breakAt}) break;`] : []),
+          `${indent}}`,
+        ];
+      }
+      case "literals": {
+        const [r1, r2, r3] = s.reads;
+        const inner = s.repeat ? indent + "  " : indent;
+        const body = [
+          `${inner}const ${s.lit} = [${s.array}[${r1}]! * 2, ${printExpr(s.c)}];`,
+          `${inner}for (const v of [${printExpr(s.d)}, ${s.array}[${r2}]!, ${s.lit}[1]!${s.zeros ? `, ${s.zeros}[1]!` : ""}]) ${s.name} = Math.tanh(${s.name} + 0.5 * v);`,
+          ...(s.writeAfter ? [`${inner}${s.array}[${s.written}] = 0.5 * ${s.name};`] : []),
+          `${inner}${s.name} = ${s.name} + 0.25 * ${s.lit}[0]! + 0.1 * ${s.array}[${r3}]!${s.zeros ? ` + ${s.zeros}[2]!` : ""};`,
+        ];
+        return [
+          `${indent}const ${s.array} = [${s.name}, ${printExpr(s.a)}, ${printExpr(s.b)}];`,
+          `${indent}${s.array}[${s.written}] = Math.tanh(0.5 * ${s.array}[0]! + ${s.array}[2]!);`,
+          ...(s.zeros ? [`${indent}const ${s.zeros} = new Float64Array(3);`] : []),
+          ...(s.repeat ? [`${indent}for (let k = 0; k < 2; k++) {`, ...body, `${indent}}`] : body),
+        ];
+      }
       case "overArray":
         return [
           s.byIndex ? `${indent}for (let j = 0; j < xs.length; j++) {` : `${indent}for (const v of xs) {`,
@@ -582,6 +800,75 @@ export function evaluate(program: Program, inputs: readonly (number | readonly n
             }
             cells[0] = lin(cells[0]!.v + cells[2]!.v, [1, cells[0]!], [1, cells[2]!]);
             env.set(s.name, lin(cells[2]!.v - 0.5 * cells[0]!.v, [1, cells[2]!], [-0.5, cells[0]!]));
+            break;
+          }
+          case "exitLoop": {
+            if (s.declare !== undefined) env.set(s.target, constant(s.declare));
+            for (let r = 0; r < (s.nested ? 2 : 1); r++) {
+              for (let i = s.start; i < s.start + s.count; i++) {
+                env.set("i", constant(i));
+                const m = env.get(s.name)!;
+                const target = env.get(s.target)!;
+                let sign = 1;
+                let e = expr(s.e);
+                if (s.read === "stop") e = lin(e.v * target.v, [target.v, e]);
+                else {
+                  near(target.v - s.threshold);
+                  if (!(target.v > s.threshold)) sign = -1;
+                }
+                const t = Math.tanh(m.v + sign * e.v);
+                env.set(s.name, lin(t, [1 - t * t, m], [sign * (1 - t * t), e]));
+                let exit: boolean;
+                if (s.exitAt !== undefined) exit = i === s.start + s.exitAt;
+                else {
+                  const [a, b] = [expr(s.exitIf!.a), expr(s.exitIf!.b)];
+                  near(a.v - b.v);
+                  exit = a.v > b.v;
+                }
+                if (!exit) continue;
+                env.set(s.target, expr(s.set));
+                if (s.ret) throw new ReturnSignal(expr(s.ret));
+                break;
+              }
+            }
+            env.delete("i");
+            break;
+          }
+          case "copyLoop":
+            for (let i = 0; i < s.count; i++) {
+              const step = () => {
+                const m = env.get(s.name)!;
+                const e = expr(s.e);
+                const t = Math.tanh(m.v + e.v);
+                env.set(s.name, lin(t, [1 - t * t, m], [1 - t * t, e]));
+              };
+              if (!s.copyFirst) step();
+              env.set(s.target, expr(s.source));
+              if (s.copyFirst) step();
+              if (s.breakAt === i) break;
+            }
+            break;
+          case "literals": {
+            const cells = [env.get(s.name)!, expr(s.a), expr(s.b)];
+            const written = Math.tanh(0.5 * cells[0]!.v + cells[2]!.v);
+            cells[s.written] = lin(written, [0.5 * (1 - written * written), cells[0]!], [1 - written * written, cells[2]!]);
+            const [r1, r2, r3] = s.reads;
+            for (let k = 0; k < (s.repeat ? 2 : 1); k++) {
+              const lit = [lin(cells[r1]!.v * 2, [2, cells[r1]!]), expr(s.c)];
+              for (const v of [expr(s.d), cells[r2]!, lit[1]!, ...(s.zeros ? [constant(0)] : [])]) {
+                const m = env.get(s.name)!;
+                const t = Math.tanh(m.v + 0.5 * v.v);
+                env.set(s.name, lin(t, [1 - t * t, m], [0.5 * (1 - t * t), v]));
+              }
+              if (s.writeAfter) {
+                const m = env.get(s.name)!;
+                cells[s.written] = lin(0.5 * m.v, [0.5, m]);
+              }
+              const m = env.get(s.name)!;
+              const c = cells[r3]!;
+              const v = m.v + 0.25 * lit[0]!.v + 0.1 * c.v;
+              env.set(s.name, lin(s.zeros ? v + 0 : v, [1, m], [0.25, lit[0]!], [0.1, c]));
+            }
             break;
           }
           case "overArray":

@@ -33,6 +33,17 @@ const SUPPORTED: Template[] = [
   (k) => `const arr${k} = [acc, x]; acc = arr${k}[0]! * 2;`,
   (k) => `const buf${k} = new Float64Array(3); for (let i = 0; i < 3; i++) { buf${k}[i] = acc * i + x; } acc = buf${k}[2]! - buf${k}[1]!;`,
   (k) => `const w${k} = [acc, y, x]; for (let i = 1; i < 3; i++) { w${k}[i] += w${k}[i - 1]! * 0.5; } acc = w${k}[2]!;`,
+  // Issue #10: a variable changed only on an exit path, read by stopGradient or a condition.
+  (k) => `let s${k} = 2; for (let i = 0; i < 3; i++) { acc = Math.sin(acc) * stopGradient(s${k}); if (i === 1) { s${k} = 5; break; } }`,
+  (k) => `let s${k} = 2; for (let i = 0; i < 3; i++) { const c = stopGradient(s${k}); if (c < 3) acc = Math.sin(acc) * c; if (i === 1) { s${k} = 5; return acc * y; } }`,
+  (k) => `let s${k} = 1; for (let i = 0; i < 3; i++) { if (s${k} < 2) { acc = Math.sin(acc) * 2; } else { acc = acc * 0.5; } if (acc > 1) { s${k} = 3; break; } } acc = acc + s${k} * x;`,
+  // Copies of loop-invariant values into carried variables.
+  (k) => `const c${k} = x * 2; let s${k} = acc; for (let i = 0; i < 3; i++) { s${k} = c${k}; } acc = acc + s${k};`,
+  () => `for (let i = 0; i < 2; i++) { acc = y; }`,
+  // Array literals reading elements of a local array; an allocation only read.
+  (k) => `const b${k} = [acc, x]; b${k}[1] = acc * x; for (const v of [x, b${k}[1]!]) { acc = acc + 0.5 * v; }`,
+  (k) => `const b${k} = [acc, x]; b${k}[0] = y * x; const l${k} = [b${k}[0]! * 2, acc]; acc = l${k}[0]! + l${k}[1]!;`,
+  (k) => `const z${k} = new Float64Array(3); for (let i = 0; i < 3; i++) { acc = acc * 0.9 + z${k}[i]!; }`,
 ];
 
 const UNSUPPORTED: Template[] = [
@@ -61,7 +72,7 @@ export const robustnessArb: fc.Arbitrary<string> = fc
   .array(fc.oneof(fc.constantFrom(...SUPPORTED), fc.constantFrom(...UNSUPPORTED)), { minLength: 1, maxLength: 5 })
   .map((templates) =>
     [
-      `import { grad } from "adjoint";`,
+      `import { grad, stopGradient } from "adjoint";`,
       `export function f(x: number, y: number): number {`,
       `  let acc = x * 0.5 + y;`,
       ...templates.map((t, k) => `  ${t(k)}`),
