@@ -897,6 +897,9 @@ class Generator {
   }
 }
 
+/** FUZZ_SHAPED_SCALE=2 (or more) draws longer programs with deeper results, for long runs. */
+const SCALE = Math.max(1, Number(process.env.FUZZ_SHAPED_SCALE ?? 1));
+
 /** Draws a program and its inputs. */
 export function generateCase(g: fc.GeneratorValue): ShapedCase {
   const r = new Draw(g);
@@ -930,7 +933,7 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
     );
   }
   const body: Stmt[] = [];
-  const nStmts = r.int(0, 3);
+  const nStmts = r.int(0, 3 * SCALE);
   for (let j = 0; j < nStmts; j++) {
     const tensors = gen.tensors();
     const ty: Ty = r.chance(0.15) ? "number" : tensors.length > 0 && r.chance(0.6) ? (r.pick(tensors).ty as Shape).slice() : gen.randShape();
@@ -978,7 +981,7 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
       : tensors.length > 0 && r.chance(0.7)
         ? (r.pick(tensors).ty as Shape).slice()
         : gen.randShape();
-  const result = gen.gen(resultTy, r.int(1, 4));
+  const result = gen.gen(resultTy, r.int(1, 3 + SCALE));
   const early = r.chance(0.15) ? { cond: gen.cond(), e: gen.gen(resultTy, r.int(1, 2)) } : undefined;
   const marker = r.pick(["grad", "vjp", "valueAndGrad"] as const);
   let indices = Array.from({ length: nParams }, (_, i) => i).filter(() => r.chance(0.5));
