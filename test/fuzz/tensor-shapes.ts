@@ -59,8 +59,9 @@
 // are measured by the interpreter at the unperturbed point in float64; when one is closer
 // than 1e-3 neither reference's numbers are compared (the transformer splits ties evenly,
 // tf gives them to one side, and a finite difference straddles the kink), but the program
-// still has to compile, run, and give gradients of the right shape and dtype. Programs whose
-// values leave [-1e6, 1e6] or are not finite are likewise only checked for shape and dtype.
+// still has to compile, run, and give gradients of the right shape and dtype. Programs any of
+// whose values (intermediate ones too) leave [-1e6, 1e6] or are not finite are likewise only
+// checked for shape and dtype.
 import fc from "fast-check";
 import * as tf from "@tensorflow/tfjs";
 import * as rt from "../../runtime";
@@ -1173,6 +1174,8 @@ interface Interp {
   recorded: Map<Expr, V[]>;
   seen: Map<Expr, number>;
   kink: number;
+  /** The largest magnitude of any value computed (record mode): past 1e6 the program is too wild to compare. */
+  big?: number;
 }
 
 function toTensor(v: TensorValue, float64: boolean): Tensor {
@@ -1180,6 +1183,12 @@ function toTensor(v: TensorValue, float64: boolean): Tensor {
     shape: v.shape,
     dtype: float64 ? "float64" : v.dtype,
   });
+}
+
+function maxAbs(v: Tensor): number {
+  let m = 0;
+  for (const x of v.data) m = Number.isNaN(x) ? NaN : Math.max(m, Math.abs(x));
+  return m;
 }
 
 function minAbs(v: V): number {
@@ -1199,6 +1208,14 @@ function interpret(program: ShapedProgram, mainArgs: V[], it: Interp): V {
   const run = (body: Stmt[], result: Expr, args: V[], early?: ShapedProgram["early"]): V => {
     const env = new Map<string, V>();
     const ev = (e: Expr): V => {
+      const v = evaluate(e);
+      if (it.mode === "record") {
+        const m = typeof v === "number" ? Math.abs(v) : maxAbs(v);
+        it.big = Number.isNaN(m) ? Infinity : Math.max(it.big ?? 0, m);
+      }
+      return v;
+    };
+    const evaluate = (e: Expr): V => {
       switch (e.k) {
         case "param":
           return args[e.i]!;
@@ -1663,7 +1680,7 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
     kink: Infinity,
   };
   const out64 = flatOf(interpret(program, args64, base));
-  if (!out64.data.every((x) => Number.isFinite(x) && Math.abs(x) < 1e6)) {
+  if (!out64.data.every((x) => Number.isFinite(x) && Math.abs(x) < 1e6) || !((base.big ?? 0) < 1e6)) {
     stats.wild++;
     return undefined;
   }
