@@ -336,7 +336,12 @@ class Generator {
     if (!EXCLUDE.shapeReads && exact.length > 0 && r.chance(0.15)) {
       // A creation function given a tensor at hand (its shape only).
       const fn = r.pick(["onesLike", "zerosLike", "ones", "full", "randomNormal"] as const);
-      return { k: "create", fn, of: r.pick(exact).e, ...(fn === "full" ? { v: r.pick([0.5, -2, 1.5]) } : fn === "randomNormal" ? { v: r.pick([1, 7, 42]) } : {}) };
+      return {
+        k: "create",
+        fn,
+        of: r.pick(exact).e,
+        ...(fn === "full" ? { v: r.pick([0.5, -2, 1.5]) } : fn === "randomNormal" ? { v: r.pick([1, 7, 42]) } : {}),
+      };
     }
     if (exact.length > 0 && !r.chance(0.2)) return r.pick(exact).e;
     const tensors = this.tensors();
