@@ -112,6 +112,29 @@ describe("building with tspc", () => {
     expect(dDrag).toBeCloseTo(4, 12);
   });
 
+  it("builds a tensor program with broadcasting, shape reads and checkGrad (issue #10)", () => {
+    const dir = project({
+      "main.ts": `${PRINT}import { grad, checkGrad, tensor, add, sub, mul, div, sum, mean, square, onesLike, type Tensor } from "adjoint";
+const x = tensor([[1, 2], [3, 4], [5, 6]]);
+const db = grad((b: Tensor) => add(x, b))(tensor([0, 0]));
+const da = grad((a: Tensor) => sub(a, mean(a)))(x);
+const dn = grad((a: Tensor) => div(sum(square(a)), a.size))(x);
+const worst = checkGrad((b: Tensor) => sum(mul(add(x, b), onesLike(x))), [tensor([0.5, -1])]);
+console.log(JSON.stringify({ db: Array.from(db.data), da: Array.from(da.data), dn: Array.from(dn.data), worst }));
+`,
+    });
+    const build = run(TSPC, ["-p", "."], dir);
+    expect(build.output).toBe("");
+    expect(build.status).toBe(0);
+    const result = run(path.join(dir, "dist/main.js"), [], dir);
+    expect(result.status).toBe(0);
+    const { db, da, dn, worst } = JSON.parse(result.output) as { db: number[]; da: number[]; dn: number[]; worst: number };
+    expect(db).toEqual([3, 3]);
+    da.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-12));
+    dn.forEach((v, i) => expect(v).toBeCloseTo(((i + 1) * 2) / 6, 12));
+    expect(worst).toBeLessThan(1e-6);
+  });
+
   it("fails the build with the diagnostic at file:line:col", () => {
     const dir = project({
       "main.ts": `import { grad } from "adjoint";
