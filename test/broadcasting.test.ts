@@ -242,3 +242,63 @@ describe("shapes, sizes, dtypes and creation functions are constants on the grad
     expect(compile(`${IMPORTS}export const d = grad((x: Tensor, s: number) => { const k = x.shape[0]; return sum(mul(x, full(x.shape, k))); });`).codes).toEqual([]);
   });
 });
+
+describe("found by an adversarial review of the fix", () => {
+  const p = build(`
+    const W = ones([3, 2]);
+    const M = tensor([[1, 2], [3, 4], [5, 6]]);
+    // A loop variable declared wider than its first value: its kind is its declared type's.
+    export function acc(x: Tensor) {
+      let h: number | Tensor = 0;
+      for (let i = 0; i < 1; i++) h = add(h, W);
+      return sum(add(h, x));
+    }
+    export function grows(x: Tensor) {
+      let h: number | Tensor = 0;
+      for (let i = 0; i < 2; i++) h = mul(add(h, x), M);
+      return sum(h);
+    }
+    export function squared(x: Tensor, b: Tensor) {
+      let h: number | Tensor = 0;
+      for (let i = 0; i < 3; i++) h = add(h, mul(x, b));
+      return sum(mul(h, h));
+    }
+    export function product(x: Tensor) {
+      let h: Tensor | number = 1;
+      let i = 0;
+      while (i < 2) { h = mul(h, add(x, W)); i++; }
+      return sum(h);
+    }
+    function accumulate(q: Tensor, s: number) {
+      let h: number | Tensor = s;
+      for (let i = 0; i < 1; i++) h = add(h, W);
+      return h;
+    }
+    export function throughHelper(x: Tensor) { return sum(add(accumulate(x, 2), x)); }
+    export const dAcc = grad(acc);
+    export const dThroughHelper = grad(throughHelper);
+    export const checks = (x: Tensor, b: Tensor) => [
+      checkGrad(grows, [x]),
+      checkGrad(squared, [M, b], { wrt: [0, 1] }),
+      checkGrad(product, [x]),
+    ];
+    // Values a creation function holds that carry no gradient: metadata and stopGradient.
+    export const fullOfSize = grad((x: Tensor) => sum(mul(x, full(x.shape, x.size))));
+    export const fullOfStopped = grad((x: Tensor, s: number) => sum(mul(mul(x, s), full(x.shape, stopGradient(s)))), { wrt: [0, 1] });
+    export const tensorOfShape = grad((x: Tensor) => sum(mul(x, tensor(x.shape))));
+  `);
+
+  it("a loop accumulator typed number | Tensor that starts as a number", () => {
+    expectTensor(p.dAcc(tensor([0.5, -1])), [2], [3, 3]);
+    expectTensor(p.dThroughHelper(tensor([0.5, -1])), [2], [3, 3]);
+    for (const worst of p.checks(tensor([0.5, -1]), tensor([0.7, 1.1]))) expect(worst).toBeLessThan(1e-6);
+  });
+
+  it("full and tensor holding shape reads or stopped values are constants", () => {
+    expectTensor(p.fullOfSize(X()), [3, 2], [6, 6, 6, 6, 6, 6]);
+    const [dx, ds] = p.fullOfStopped(X(), 2);
+    expectTensor(dx, [3, 2], [4, 4, 4, 4, 4, 4]);
+    expect(ds).toBeCloseTo(2 * 21, 12);
+    expectTensor(p.tensorOfShape(tensor([1, 2])), [2], [2, 2]);
+  });
+});

@@ -516,7 +516,9 @@ class Lowering {
       const init = env.get(symbol);
       if (init === undefined) continue; // declared inside the body: an ordinary SSA value of the iteration
       if (init === "uninitialized") throw new AdjointError("ADJ206", s, `Give \`${symbol.name}\` a value before the loop.`);
-      const id = this.tempVar(this.kindOfAtom(init), symbol.name);
+      // The loop may assign it values of another kind than its first (let h: number | Tensor = 0):
+      // its declared type covers them all.
+      const id = this.tempVar(joinKinds(this.kindOfAtom(init), valueKind(this.checker.getTypeOfSymbol(symbol))), symbol.name);
       carried.push({ symbol, var: id, init });
       env.set(symbol, varAtom(id));
     }
@@ -785,6 +787,23 @@ class Lowering {
     return this.lowerOpaque(e, out, env, this.isBoolean(e), hint);
   }
 
+  /**
+   * The variables an expression kept as written reads in a way that could carry a gradient:
+   * not through a tensor's shape, size or dtype, nor inside stopGradient().
+   */
+  private gradientReads(node: ts.Node, env: Env): VarId[] {
+    if (ts.isExpression(node) && this.isTensorMetadata(skipOuterExpressions(node))) return [];
+    if (ts.isCallExpression(node) && markerKind(node, this.checker) === "stopGradient") return [];
+    if (ts.isIdentifier(node) && !isPropertyName(node)) {
+      const symbol = ts.isShorthandPropertyAssignment(node.parent) ? this.checker.getShorthandAssignmentValueSymbol(node.parent) : this.checker.getSymbolAtLocation(node);
+      const binding = symbol && env.get(symbol);
+      return binding && binding !== "uninitialized" && binding.kind === "var" ? [binding.id] : [];
+    }
+    const reads: VarId[] = [];
+    ts.forEachChild(node, (child) => void reads.push(...this.gradientReads(child, env)));
+    return reads;
+  }
+
   /** x.shape, x.size, x.dtype, x.ndim of a Tensor, and x.shape[i], x.shape.length. */
   private isTensorMetadata(e: ts.Expression): boolean {
     if (ts.isPropertyAccessExpression(e)) {
@@ -864,7 +883,7 @@ class Lowering {
     // a gradient would have to flow through them.
     const valueArgs = constantArguments(e, this.checker);
     if (valueArgs) {
-      const valueReads = valueArgs.flatMap((i) => (e.arguments[i] ? opaqueVars(this.opaque(e.arguments[i]!, env)) : []));
+      const valueReads = valueArgs.flatMap((i) => (e.arguments[i] ? this.gradientReads(e.arguments[i]!, env) : []));
       return this.lowerOpaque(e, out, env, valueReads.length === 0, hint, valueReads);
     }
 
