@@ -6,7 +6,7 @@
 // result; the paths' results meet in a single merge variable.
 import ts from "typescript";
 import { AdjointError } from "./diagnostics";
-import { opaqueVars, varAtom, type Carried, type IndexBound, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
+import { varAtom, type Carried, type IndexBound, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
 import { Namer } from "./naming";
 import { RULES } from "./rules";
 import { constantArguments, containsCall, functionName, isCustomGradient, isPropertyName, isTensorType, markerKind, primitiveName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
@@ -378,7 +378,7 @@ class Lowering {
   /** Whether an expression reads a variable of the function (elements of its arrays included). */
   private readsLocals(node: ts.Node, env: Env): boolean {
     if (ts.isIdentifier(node) && !isPropertyName(node)) {
-      const symbol = ts.isShorthandPropertyAssignment(node.parent) ? this.checker.getShorthandAssignmentValueSymbol(node.parent) : this.checker.getSymbolAtLocation(node);
+      const symbol = this.referencedSymbol(node);
       if (symbol && env.has(symbol)) return true;
     }
     return ts.forEachChild(node, (child) => this.readsLocals(child, env) || undefined) ?? false;
@@ -795,13 +795,18 @@ class Lowering {
     if (ts.isExpression(node) && this.isTensorMetadata(skipOuterExpressions(node))) return [];
     if (ts.isCallExpression(node) && markerKind(node, this.checker) === "stopGradient") return [];
     if (ts.isIdentifier(node) && !isPropertyName(node)) {
-      const symbol = ts.isShorthandPropertyAssignment(node.parent) ? this.checker.getShorthandAssignmentValueSymbol(node.parent) : this.checker.getSymbolAtLocation(node);
+      const symbol = this.referencedSymbol(node);
       const binding = symbol && env.get(symbol);
       return binding && binding !== "uninitialized" && binding.kind === "var" ? [binding.id] : [];
     }
     const reads: VarId[] = [];
     ts.forEachChild(node, (child) => void reads.push(...this.gradientReads(child, env)));
     return reads;
+  }
+
+  /** The variable an identifier reads (the value of a shorthand property { x }, not the property). */
+  private referencedSymbol(n: ts.Identifier): ts.Symbol | undefined {
+    return ts.isShorthandPropertyAssignment(n.parent) ? this.checker.getShorthandAssignmentValueSymbol(n.parent) : this.checker.getSymbolAtLocation(n);
   }
 
   /** x.shape, x.size, x.dtype, x.ndim of a Tensor, and x.shape[i], x.shape.length. */
@@ -967,9 +972,7 @@ class Lowering {
         }
       }
       if (ts.isIdentifier(n) && !isPropertyName(n)) {
-        const symbol = ts.isShorthandPropertyAssignment(n.parent)
-          ? this.checker.getShorthandAssignmentValueSymbol(n.parent)
-          : this.checker.getSymbolAtLocation(n);
+        const symbol = this.referencedSymbol(n);
         const binding = symbol && env.get(symbol);
         if (binding === "uninitialized") throw new AdjointError("ADJ206", n);
         // An expression kept as written would read the array when it runs again in the
