@@ -57,7 +57,9 @@ if (byFile.has(workloads)) {
     const emitted = path.join(dist, "workloads.js");
     if (existsSync(emitted)) rmSync(emitted);
     writeFileSync(path.join(dist, "workloads.unavailable.txt"), lines.join("\n") + "\n");
-    process.stderr.write(`bench/build.mjs: bench/workloads.ts did not compile; the generated row will be unavailable:\n`);
+    process.stderr.write(
+      `bench/build.mjs: bench/workloads.ts did not compile; the generated row will be unavailable:\n`,
+    );
     process.stderr.write(lines.map((l) => `  ${l}`).join("\n") + "\n");
   } else {
     process.stderr.write(lines.join("\n") + "\n");

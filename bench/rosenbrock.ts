@@ -59,7 +59,8 @@ const x = Float64Array.from({ length: N }, (_, i) => Math.sin(i * 0.001) * 1.5);
 const [g, h] = [generated(x), handWritten(x)];
 let maxError = 0;
 for (let i = 0; i < N; i++) maxError = Math.max(maxError, Math.abs(g[i]! - h[i]!) / Math.max(1, Math.abs(h[i]!)));
-if (!(maxError < 1e-12)) throw new Error(`the generated Rosenbrock gradient differs from the hand-written one by ${maxError}`);
+if (!(maxError < 1e-12))
+  throw new Error(`the generated Rosenbrock gradient differs from the hand-written one by ${maxError}`);
 
 const [generatedTimes, handTimes] = timeInterleaved([generated, handWritten], x);
 const rows = [
@@ -68,12 +69,18 @@ const rows = [
 ];
 const base = median(rows[1]!.times);
 const baseMin = Math.min(...rows[1]!.times);
-console.log(`\n### Loop workload: Rosenbrock over a Float64Array, n = 1,000,000 (${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version})\n`);
+console.log(
+  `\n### Loop workload: Rosenbrock over a Float64Array, n = 1,000,000 (${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version})\n`,
+);
 console.log(`${RUNS} interleaved runs each after ${WARMUP} warm-up rounds.\n`);
-console.log("| implementation | median ms | min–max ms | median ÷ hand-written | min ÷ hand-written min |\n|---|--:|--:|--:|--:|");
+console.log(
+  "| implementation | median ms | min–max ms | median ÷ hand-written | min ÷ hand-written min |\n|---|--:|--:|--:|--:|",
+);
 for (const r of rows) {
   const m = median(r.times);
   const min = Math.min(...r.times);
-  console.log(`| ${r.name} | ${m.toFixed(2)} | ${min.toFixed(2)}–${Math.max(...r.times).toFixed(2)} | ${(m / base).toFixed(2)}× | ${(min / baseMin).toFixed(2)}× |`);
+  console.log(
+    `| ${r.name} | ${m.toFixed(2)} | ${min.toFixed(2)}–${Math.max(...r.times).toFixed(2)} | ${(m / base).toFixed(2)}× | ${(min / baseMin).toFixed(2)}× |`,
+  );
 }
 console.log(`\nmax relative difference between the two gradients: ${maxError.toExponential(1)}`);

@@ -74,15 +74,17 @@ async function loadGenerated(): Promise<{ fn: (x: Tensor) => Tensor } | { reason
 
 async function buildRows(dtype: DType): Promise<Row[]> {
   const generated = await loadGenerated();
-  const adjointCase = (fn: (x: Tensor) => Tensor) => (x: Tensor): Case => ({
-    call: () => fn(x),
-    read: (r) => {
-      const t = r as Tensor;
-      if (t.dtype !== dtype) throw new Error(`gradient has dtype ${t.dtype}, expected ${dtype}`);
-      if (t.shape.length !== 1 || t.shape[0] !== N) throw new Error(`gradient has shape [${t.shape}]`);
-      return t.data;
-    },
-  });
+  const adjointCase =
+    (fn: (x: Tensor) => Tensor) =>
+    (x: Tensor): Case => ({
+      call: () => fn(x),
+      read: (r) => {
+        const t = r as Tensor;
+        if (t.dtype !== dtype) throw new Error(`gradient has dtype ${t.dtype}, expected ${dtype}`);
+        if (t.shape.length !== 1 || t.shape[0] !== N) throw new Error(`gradient has shape [${t.shape}]`);
+        return t.data;
+      },
+    });
   const rows: Row[] = [
     "fn" in generated
       ? { name: "adjoint: generated `grad(modified)`", make: adjointCase(generated.fn) }
@@ -91,9 +93,10 @@ async function buildRows(dtype: DType): Promise<Row[]> {
     {
       name: "hand-written fused loop",
       make: (x) => ({
-        call: dtype === "float32"
-          ? () => dModifiedLoop32(x.data as Float32Array)
-          : () => dModifiedLoop64(x.data as Float64Array),
+        call:
+          dtype === "float32"
+            ? () => dModifiedLoop32(x.data as Float32Array)
+            : () => dModifiedLoop64(x.data as Float64Array),
         read: (r) => r as Data,
       }),
     },
@@ -288,7 +291,7 @@ async function main(): Promise<void> {
   console.log(machine() + "\n");
   console.log(
     `Median of timed runs after ${WARMUP} warm-up runs (${RUNS} timed, fewer for a row slower than ` +
-      `${ROW_BUDGET_MS / RUNS | 0} ms a run). "time ÷ loop" is how many times slower than the fused loop; ` +
+      `${(ROW_BUDGET_MS / RUNS) | 0} ms a run). "time ÷ loop" is how many times slower than the fused loop; ` +
       `"TF.js CPU ÷ time" is the speed-up over TF.js CPU. Errors are relative to |2x| + 3x².\n`,
   );
   console.log(sections.join("\n\n"));

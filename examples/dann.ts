@@ -87,8 +87,21 @@ function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
  * domains, whose features reach the domain classifier through reverseGradient(h, lambda).
  */
 function loss(
-  w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, w3: Tensor, b3: Tensor, w4: Tensor, b4: Tensor, w5: Tensor, b5: Tensor,
-  source: Tensor, sourceLabels: Tensor, both: Tensor, domains: Tensor, lambda: number,
+  w1: Tensor,
+  b1: Tensor,
+  w2: Tensor,
+  b2: Tensor,
+  w3: Tensor,
+  b3: Tensor,
+  w4: Tensor,
+  b4: Tensor,
+  w5: Tensor,
+  b5: Tensor,
+  source: Tensor,
+  sourceLabels: Tensor,
+  both: Tensor,
+  domains: Tensor,
+  lambda: number,
 ): Tensor {
   const labelLogits = add(matmul(features(source, w1, b1, w2, b2), w3), b3);
   const h = reverseGradient(features(both, w1, b1, w2, b2), lambda);
@@ -103,7 +116,12 @@ class Adam {
   private readonly m: Tensor[];
   private readonly v: Tensor[];
   private t = 0;
-  constructor(params: readonly Tensor[], private readonly lr: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999) {
+  constructor(
+    params: readonly Tensor[],
+    private readonly lr: number,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+  ) {
     this.m = params.map((p) => mul(p, 0));
     this.v = params.map((p) => mul(p, 0));
   }
@@ -261,7 +279,9 @@ if (require.main === module) {
     console.log(`\n${run.name}\nepoch  lambda   loss   source  target  domain`);
     for (const e of run.history) {
       if (e.epoch % 5 === 0 || e.epoch === 1) {
-        console.log(`${String(e.epoch).padStart(5)}  ${e.lambda.toFixed(3)}  ${e.loss.toFixed(3)} ${pct(e.sourceAccuracy)} ${pct(e.targetAccuracy)} ${pct(e.domainAccuracy)}`);
+        console.log(
+          `${String(e.epoch).padStart(5)}  ${e.lambda.toFixed(3)}  ${e.loss.toFixed(3)} ${pct(e.sourceAccuracy)} ${pct(e.targetAccuracy)} ${pct(e.domainAccuracy)}`,
+        );
       }
     }
   }

@@ -32,7 +32,8 @@ for (let epoch = 0; epoch <= 2000; epoch++) {
     dw += grad[0];
     db += grad[1];
   }
-  if (epoch % 500 === 0) console.log(`epoch ${String(epoch).padStart(3)}  loss ${loss.toFixed(4)}  w ${w.toFixed(4)}  b ${b.toFixed(4)}`);
+  if (epoch % 500 === 0)
+    console.log(`epoch ${String(epoch).padStart(3)}  loss ${loss.toFixed(4)}  w ${w.toFixed(4)}  b ${b.toFixed(4)}`);
   w -= 0.004 * dw;
   b -= 0.004 * db;
 }

@@ -52,7 +52,9 @@ if (require.main === module) {
   for (let iteration = 0; iteration <= 25; iteration++) {
     const g = dMisfit(kappa, initial, measured);
     if (iteration % 5 === 0) {
-      console.log(`iteration ${String(iteration).padStart(2)}  kappa = ${kappa.toFixed(6)}  misfit = ${misfit(kappa, initial, measured).toExponential(3)}  d/dkappa = ${g.toExponential(3)}`);
+      console.log(
+        `iteration ${String(iteration).padStart(2)}  kappa = ${kappa.toFixed(6)}  misfit = ${misfit(kappa, initial, measured).toExponential(3)}  d/dkappa = ${g.toExponential(3)}`,
+      );
     }
     kappa -= 0.5 * g;
   }

@@ -16,6 +16,8 @@ if (require.main === module) {
   const c = [1, -3, 0, 2]; // 1 − 3x + 2x³
   for (const x of [-1, 0.5, 2]) {
     const [dx, dc] = dPolynomial(x, c);
-    console.log(`p(${x}) = ${polynomial(x, c)}  p'(${x}) = ${dx} (closed form ${-3 + 6 * x * x})  dp/dc = [${dc.join(", ")}]`);
+    console.log(
+      `p(${x}) = ${polynomial(x, c)}  p'(${x}) = ${dx} (closed form ${-3 + 6 * x * x})  dp/dc = [${dc.join(", ")}]`,
+    );
   }
 }

@@ -44,8 +44,13 @@ if (require.main === module) {
   let angle = 0.2;
   for (let step = 0; step <= 30; step++) {
     const { value, grad } = missValueAndGrad(angle, speed, target);
-    if (step % 5 === 0) console.log(`step ${String(step).padStart(2)}  angle ${((angle * 180) / Math.PI).toFixed(3)}°  range ${range(angle, speed).toFixed(3)} m  miss² ${value.toExponential(2)}`);
+    if (step % 5 === 0)
+      console.log(
+        `step ${String(step).padStart(2)}  angle ${((angle * 180) / Math.PI).toFixed(3)}°  range ${range(angle, speed).toFixed(3)} m  miss² ${value.toExponential(2)}`,
+      );
     angle -= 1e-4 * grad;
   }
-  console.log(`launch at ${((angle * 180) / Math.PI).toFixed(2)}° to land ${range(angle, speed).toFixed(3)} m away (target ${target} m)`);
+  console.log(
+    `launch at ${((angle * 180) / Math.PI).toFixed(2)}° to land ${range(angle, speed).toFixed(3)} m away (target ${target} m)`,
+  );
 }

@@ -19,7 +19,10 @@ if (require.main === module) {
   let x = Float64Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? -1.2 : 1));
   for (let step = 0; step <= 40000; step++) {
     const { value, grad } = rosenbrockValueAndGrad(x);
-    if (step % 8000 === 0) console.log(`step ${String(step).padStart(5)}  f = ${value.toExponential(3)}  x = [${Array.from(x, (v) => v.toFixed(3)).join(", ")}]`);
+    if (step % 8000 === 0)
+      console.log(
+        `step ${String(step).padStart(5)}  f = ${value.toExponential(3)}  x = [${Array.from(x, (v) => v.toFixed(3)).join(", ")}]`,
+      );
     x = x.map((v, i) => v - 0.0008 * grad[i]!);
   }
 }

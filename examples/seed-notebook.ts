@@ -38,7 +38,10 @@ const dHookOnOutput = grad(hookOnOutput);
 const dHookOnInput = grad(hookOnInput);
 
 /** Cell 3: X = np.random.randn(10), as printed. */
-export const X = [0.01995021, -0.32892969, 0.75804777, 0.172995, 0.69747771, 1.11414039, -0.69194092, 2.43364877, 0.92732815, -0.91409348];
+export const X = [
+  0.01995021, -0.32892969, 0.75804777, 0.172995, 0.69747771, 1.11414039, -0.69194092, 2.43364877, 0.92732815,
+  -0.91409348,
+];
 
 export interface Cell {
   readonly cell: number;
@@ -66,36 +69,154 @@ export function cells(): Cell[] {
   const sum = (x: number) => 2 * x + 3 * x * x;
   const minusTwice = (x: number) => -2 * x;
   return [
-    { cell: 8, what: "f(X)", dtype: "float64", adjoint: f(tf), closedForm: sq,
-      notebook: printed("3.98010770e-04 1.08194738e-01 5.74636421e-01 2.99272683e-02 4.86475162e-01 1.24130881e+00 4.78782241e-01 5.92264633e+00 8.59937506e-01 8.35566890e-01") },
-    { cell: 10, what: "tf.gradients(f(X), X)", dtype: "float64", adjoint: gradient, closedForm: twice,
-      notebook: printed("0.03990041 -0.65785937 1.51609554 0.34598999 1.39495543 2.22828078 -1.38388185 4.86729754 1.85465631 -1.82818696") },
-    { cell: 13, what: "g(X)", dtype: "float64", adjoint: g(tf), closedForm: cube,
-      notebook: printed("7.94039737e-06 -3.55884610e-02 4.35601858e-01 5.17726764e-03 3.39305584e-01 1.38299228e+00 -3.31289026e-01 1.44136410e+01 7.97444260e-01 -7.63786246e-01") },
-    { cell: 15, what: "f(X) + g(X) - stop_gradient(g(X))", dtype: "float64", adjoint: modifiedTf.value, closedForm: sq,
-      notebook: printed("3.98010770e-04 1.08194738e-01 5.74636421e-01 2.99272683e-02 4.86475162e-01 1.24130881e+00 4.78782241e-01 5.92264633e+00 8.59937506e-01 8.35566890e-01") },
-    { cell: 16, what: "its gradient: f' + g'", dtype: "float64", adjoint: modifiedTf.grad, closedForm: sum,
-      notebook: printed("0.04109445 -0.33327516 3.2400048 0.4357718 2.85438092 5.95220721 0.05246488 22.63523654 4.43446883 0.67851371") },
-    { cell: 19, what: "stop_gradient(2 f(X)) - f(X)", dtype: "float64", adjoint: reversalTf.value, closedForm: sq,
-      notebook: printed("3.98010770e-04 1.08194738e-01 5.74636421e-01 2.99272683e-02 4.86475162e-01 1.24130881e+00 4.78782241e-01 5.92264633e+00 8.59937506e-01 8.35566890e-01") },
-    { cell: 20, what: "its gradient: -f'", dtype: "float64", adjoint: reversalTf.grad, closedForm: minusTwice,
-      notebook: printed("-0.03990041 0.65785937 -1.51609554 -0.34598999 -1.39495543 -2.22828078 1.38388185 -4.86729754 -1.85465631 1.82818696") },
-    { cell: 21, what: "gradient + reversed gradient", dtype: "float64", adjoint: add(gradient, reversalTf.grad), closedForm: () => 0,
-      notebook: printed("0. 0. 0. 0. 0. 0. 0. 0. 0. 0.") },
-    { cell: 25, what: "f(torch_X)", dtype: "float32", adjoint: f(torch), closedForm: sq,
-      notebook: printed("3.98010772e-04 1.08194746e-01 5.74636400e-01 2.99272705e-02 4.86475140e-01 1.24130881e+00 4.78782207e-01 5.92264652e+00 8.59937549e-01 8.35566938e-01") },
-    { cell: 26, what: "g(torch_X)", dtype: "float32", adjoint: g(torch), closedForm: cube,
-      notebook: printed("7.94039715e-06 -3.55884619e-02 4.35601830e-01 5.17726783e-03 3.39305550e-01 1.38299227e+00 -3.31288993e-01 1.44136410e+01 7.97444284e-01 -7.63786316e-01") },
-    { cell: 27, what: "f_X.backward(ones): torch_X.grad", dtype: "float32", adjoint: df(torch), closedForm: twice,
-      notebook: printed("0.03990041 -0.65785939 1.51609552 0.34599 1.3949554 2.22828078 -1.38388181 4.86729765 1.85465634 -1.82818699") },
-    { cell: 30, what: "modified gradient, f + g - g.detach()", dtype: "float32", adjoint: modifiedValueAndGrad(torch).grad, closedForm: sum,
-      notebook: printed("0.04109445 -0.33327514 3.24000454 0.43577182 2.85438085 5.95220757 0.05246484 22.63523865 4.43446875 0.67851377") },
-    { cell: 33, what: "reversed gradient, (2f).detach() - f", dtype: "float32", adjoint: reversalValueAndGrad(torch).grad, closedForm: minusTwice,
-      notebook: printed("-0.03990041 0.65785939 -1.51609552 -0.34599 -1.3949554 -2.22828078 1.38388181 -4.86729765 -1.85465634 1.82818699") },
-    { cell: 35, what: "hook on the output: grad -> -grad", dtype: "float32", adjoint: dHookOnOutput(torch), closedForm: minusTwice,
-      notebook: printed("-0.03990041 0.65785939 -1.51609552 -0.34599 -1.3949554 -2.22828078 1.38388181 -4.86729765 -1.85465634 1.82818699") },
-    { cell: 37, what: "hook on the input: grad -> grad + 3x²", dtype: "float32", adjoint: dHookOnInput(torch), closedForm: sum,
-      notebook: printed("0.04109445 -0.33327514 3.24000454 0.43577182 2.85438085 5.95220757 0.05246484 22.63523865 4.43446875 0.67851377") },
+    {
+      cell: 8,
+      what: "f(X)",
+      dtype: "float64",
+      adjoint: f(tf),
+      closedForm: sq,
+      notebook: printed(
+        "3.98010770e-04 1.08194738e-01 5.74636421e-01 2.99272683e-02 4.86475162e-01 1.24130881e+00 4.78782241e-01 5.92264633e+00 8.59937506e-01 8.35566890e-01",
+      ),
+    },
+    {
+      cell: 10,
+      what: "tf.gradients(f(X), X)",
+      dtype: "float64",
+      adjoint: gradient,
+      closedForm: twice,
+      notebook: printed(
+        "0.03990041 -0.65785937 1.51609554 0.34598999 1.39495543 2.22828078 -1.38388185 4.86729754 1.85465631 -1.82818696",
+      ),
+    },
+    {
+      cell: 13,
+      what: "g(X)",
+      dtype: "float64",
+      adjoint: g(tf),
+      closedForm: cube,
+      notebook: printed(
+        "7.94039737e-06 -3.55884610e-02 4.35601858e-01 5.17726764e-03 3.39305584e-01 1.38299228e+00 -3.31289026e-01 1.44136410e+01 7.97444260e-01 -7.63786246e-01",
+      ),
+    },
+    {
+      cell: 15,
+      what: "f(X) + g(X) - stop_gradient(g(X))",
+      dtype: "float64",
+      adjoint: modifiedTf.value,
+      closedForm: sq,
+      notebook: printed(
+        "3.98010770e-04 1.08194738e-01 5.74636421e-01 2.99272683e-02 4.86475162e-01 1.24130881e+00 4.78782241e-01 5.92264633e+00 8.59937506e-01 8.35566890e-01",
+      ),
+    },
+    {
+      cell: 16,
+      what: "its gradient: f' + g'",
+      dtype: "float64",
+      adjoint: modifiedTf.grad,
+      closedForm: sum,
+      notebook: printed(
+        "0.04109445 -0.33327516 3.2400048 0.4357718 2.85438092 5.95220721 0.05246488 22.63523654 4.43446883 0.67851371",
+      ),
+    },
+    {
+      cell: 19,
+      what: "stop_gradient(2 f(X)) - f(X)",
+      dtype: "float64",
+      adjoint: reversalTf.value,
+      closedForm: sq,
+      notebook: printed(
+        "3.98010770e-04 1.08194738e-01 5.74636421e-01 2.99272683e-02 4.86475162e-01 1.24130881e+00 4.78782241e-01 5.92264633e+00 8.59937506e-01 8.35566890e-01",
+      ),
+    },
+    {
+      cell: 20,
+      what: "its gradient: -f'",
+      dtype: "float64",
+      adjoint: reversalTf.grad,
+      closedForm: minusTwice,
+      notebook: printed(
+        "-0.03990041 0.65785937 -1.51609554 -0.34598999 -1.39495543 -2.22828078 1.38388185 -4.86729754 -1.85465631 1.82818696",
+      ),
+    },
+    {
+      cell: 21,
+      what: "gradient + reversed gradient",
+      dtype: "float64",
+      adjoint: add(gradient, reversalTf.grad),
+      closedForm: () => 0,
+      notebook: printed("0. 0. 0. 0. 0. 0. 0. 0. 0. 0."),
+    },
+    {
+      cell: 25,
+      what: "f(torch_X)",
+      dtype: "float32",
+      adjoint: f(torch),
+      closedForm: sq,
+      notebook: printed(
+        "3.98010772e-04 1.08194746e-01 5.74636400e-01 2.99272705e-02 4.86475140e-01 1.24130881e+00 4.78782207e-01 5.92264652e+00 8.59937549e-01 8.35566938e-01",
+      ),
+    },
+    {
+      cell: 26,
+      what: "g(torch_X)",
+      dtype: "float32",
+      adjoint: g(torch),
+      closedForm: cube,
+      notebook: printed(
+        "7.94039715e-06 -3.55884619e-02 4.35601830e-01 5.17726783e-03 3.39305550e-01 1.38299227e+00 -3.31288993e-01 1.44136410e+01 7.97444284e-01 -7.63786316e-01",
+      ),
+    },
+    {
+      cell: 27,
+      what: "f_X.backward(ones): torch_X.grad",
+      dtype: "float32",
+      adjoint: df(torch),
+      closedForm: twice,
+      notebook: printed(
+        "0.03990041 -0.65785939 1.51609552 0.34599 1.3949554 2.22828078 -1.38388181 4.86729765 1.85465634 -1.82818699",
+      ),
+    },
+    {
+      cell: 30,
+      what: "modified gradient, f + g - g.detach()",
+      dtype: "float32",
+      adjoint: modifiedValueAndGrad(torch).grad,
+      closedForm: sum,
+      notebook: printed(
+        "0.04109445 -0.33327514 3.24000454 0.43577182 2.85438085 5.95220757 0.05246484 22.63523865 4.43446875 0.67851377",
+      ),
+    },
+    {
+      cell: 33,
+      what: "reversed gradient, (2f).detach() - f",
+      dtype: "float32",
+      adjoint: reversalValueAndGrad(torch).grad,
+      closedForm: minusTwice,
+      notebook: printed(
+        "-0.03990041 0.65785939 -1.51609552 -0.34599 -1.3949554 -2.22828078 1.38388181 -4.86729765 -1.85465634 1.82818699",
+      ),
+    },
+    {
+      cell: 35,
+      what: "hook on the output: grad -> -grad",
+      dtype: "float32",
+      adjoint: dHookOnOutput(torch),
+      closedForm: minusTwice,
+      notebook: printed(
+        "-0.03990041 0.65785939 -1.51609552 -0.34599 -1.3949554 -2.22828078 1.38388181 -4.86729765 -1.85465634 1.82818699",
+      ),
+    },
+    {
+      cell: 37,
+      what: "hook on the input: grad -> grad + 3x²",
+      dtype: "float32",
+      adjoint: dHookOnInput(torch),
+      closedForm: sum,
+      notebook: printed(
+        "0.04109445 -0.33327514 3.24000454 0.43577182 2.85438085 5.95220757 0.05246484 22.63523865 4.43446875 0.67851377",
+      ),
+    },
   ];
 }
 

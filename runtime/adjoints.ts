@@ -12,7 +12,18 @@
 // and dtype once, at the end.
 
 import { CUSTOM_BACKWARD } from "./markers";
-import { Tensor, type Shape, allocData, broadcastShapes, cast, formatShape, full, isTensor, sameShape, shapeSize } from "./tensor";
+import {
+  Tensor,
+  type Shape,
+  allocData,
+  broadcastShapes,
+  cast,
+  formatShape,
+  full,
+  isTensor,
+  sameShape,
+  shapeSize,
+} from "./tensor";
 import {
   type Axis,
   type Operand,
@@ -108,7 +119,9 @@ export function fitGradient(g: Operand, like: Operand): Operand {
     try {
       r = broadcastTo(r, ls);
     } catch {
-      throw new Error(`fitGradient: a gradient of shape ${formatShape(gs)} does not fit an operand of shape ${formatShape(ls)}`);
+      throw new Error(
+        `fitGradient: a gradient of shape ${formatShape(gs)} does not fit an operand of shape ${formatShape(ls)}`,
+      );
     }
   }
   return cast(r, like.dtype);
@@ -286,7 +299,9 @@ export function customGradients(fn: unknown, g: Operand, ...args: unknown[]): Op
   const result = backward(g, ...args);
   const entries = args.length === 1 && !Array.isArray(result) ? [result] : result;
   if (!Array.isArray(entries) || entries.length !== args.length) {
-    throw new Error(`customGradient: backward must return an array with one gradient per argument (${args.length}), or null for none`);
+    throw new Error(
+      `customGradient: backward must return an array with one gradient per argument (${args.length}), or null for none`,
+    );
   }
   // A user's gradient may be whole where the argument was broadcast (or a plain number):
   // fit it to the argument, so that it broadcasts to it as every adjoint must.

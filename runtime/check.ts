@@ -31,10 +31,17 @@ type Differentiable = number | Tensor | Float64Array | Float32Array | number[];
  * @adjointMarker checkGrad
  */
 export function checkGrad<F extends AnyFunction>(f: F, args: Parameters<F>, options?: CheckGradOptions): number;
-export function checkGrad(f: AnyFunction, args: unknown[], options: CheckGradOptions = {}, ...generated: unknown[]): number {
+export function checkGrad(
+  f: AnyFunction,
+  args: unknown[],
+  options: CheckGradOptions = {},
+  ...generated: unknown[]
+): number {
   const [gradient, names] = generated as [AnyFunction | undefined, string[] | undefined];
   if (typeof gradient !== "function") {
-    throw new Error(`adjoint: checkGrad() was called at run time, so the adjoint transformer did not run on this file. ${PLUGIN_HINT}`);
+    throw new Error(
+      `adjoint: checkGrad() was called at run time, so the adjoint transformer did not run on this file. ${PLUGIN_HINT}`,
+    );
   }
   const wrt = typeof options.wrt === "number" ? [options.wrt] : options.wrt === undefined ? [0] : [...options.wrt];
   const eps = options.eps ?? 1e-6;
@@ -54,12 +61,16 @@ export function checkGrad(f: AnyFunction, args: unknown[], options: CheckGradOpt
     for (let e = 0; e < count; e++) {
       const x = element(wide[p] as Differentiable, e);
       const h = eps * Math.max(1, Math.abs(x));
-      const at = (v: number): number => scalar(wide.map((a, i) => (i === p ? withElement(a as Differentiable, e, v) : a)));
+      const at = (v: number): number =>
+        scalar(wide.map((a, i) => (i === p ? withElement(a as Differentiable, e, v) : a)));
       const numeric = (at(x + h) - at(x - h)) / (2 * h);
       const value = generatedValues[e]!;
       const error = Math.abs(value - numeric);
       if (!(error <= atol + rtol * Math.abs(numeric))) {
-        const where = typeof arg === "number" ? "" : ` element ${e}${isTensor(arg) && arg.shape.length > 1 ? ` (index [${unravel(e, arg.shape)}])` : ""}`;
+        const where =
+          typeof arg === "number"
+            ? ""
+            : ` element ${e}${isTensor(arg) && arg.shape.length > 1 ? ` (index [${unravel(e, arg.shape)}])` : ""}`;
         throw new Error(
           `checkGrad: ${name}${where}: the generated gradient is ${value}, finite differences give ${numeric} ` +
             `(allowed |difference| ≤ ${atol} + ${rtol}·|numeric| = ${atol + rtol * Math.abs(numeric)}, difference ${error})`,
@@ -116,11 +127,14 @@ function valuesOf(g: Differentiable, arg: Differentiable, name: string): ArrayLi
   if (isTensor(arg)) {
     if (!isTensor(g)) throw new Error(`checkGrad: ${name} is a Tensor but its gradient is not`);
     if (formatShape(g.shape) !== formatShape(arg.shape) || g.dtype !== arg.dtype) {
-      throw new Error(`checkGrad: ${name} has shape ${formatShape(arg.shape)} ${arg.dtype} but its gradient ${formatShape(g.shape)} ${g.dtype}`);
+      throw new Error(
+        `checkGrad: ${name} has shape ${formatShape(arg.shape)} ${arg.dtype} but its gradient ${formatShape(g.shape)} ${g.dtype}`,
+      );
     }
     return g.data;
   }
-  if (isTensor(g) || typeof g === "number" || g.length !== arg.length) throw new Error(`checkGrad: ${name}'s gradient is not an array of its length`);
+  if (isTensor(g) || typeof g === "number" || g.length !== arg.length)
+    throw new Error(`checkGrad: ${name}'s gradient is not an array of its length`);
   return g;
 }
 

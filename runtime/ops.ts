@@ -1013,7 +1013,14 @@ type Mode = typeof SUM | typeof MAX | typeof SUM_EXP;
  * SUM_EXP adds exp(x - shift[o]). Dims are merged into runs of reduced/kept axes so
  * the inner loop is as long as possible.
  */
-function reduceInto(mode: Mode, x: TypedArray, shape: Shape, axes: readonly number[], acc: Float64Array, shift?: Float64Array): void {
+function reduceInto(
+  mode: Mode,
+  x: TypedArray,
+  shape: Shape,
+  axes: readonly number[],
+  acc: Float64Array,
+  shift?: Float64Array,
+): void {
   const n = x.length;
   if (n === 0) return;
   const dims: number[] = [];
@@ -1176,7 +1183,9 @@ export function reshape(x: Operand, shape: Shape): Tensor {
 function normalizePerm(op: string, perm: readonly number[], shape: Shape): number[] {
   const r = shape.length;
   const bad = (): Error =>
-    new Error(`${op}: [${Array.isArray(perm) ? perm.join(",") : String(perm)}] is not a permutation of the ${r} axes of shape ${formatShape(shape)}`);
+    new Error(
+      `${op}: [${Array.isArray(perm) ? perm.join(",") : String(perm)}] is not a permutation of the ${r} axes of shape ${formatShape(shape)}`,
+    );
   if (!Array.isArray(perm) || perm.length !== r) throw bad();
   const seen = new Array<boolean>(r).fill(false);
   const out = new Array<number>(r);
@@ -1202,7 +1211,8 @@ export function transpose(x: Operand, perm?: readonly number[]): Operand;
 export function transpose(x: Operand, perm?: readonly number[]): Operand {
   const t = tensorOf("transpose", x, 0);
   const r = t.shape.length;
-  const p = perm === undefined ? Array.from({ length: r }, (_, i) => r - 1 - i) : normalizePerm("transpose", perm, t.shape);
+  const p =
+    perm === undefined ? Array.from({ length: r }, (_, i) => r - 1 - i) : normalizePerm("transpose", perm, t.shape);
   if (typeof x === "number") return x;
   const shape = p.map((k) => t.shape[k]);
   const out = allocData(t.dtype, t.size);
@@ -1239,7 +1249,8 @@ export function transpose(x: Operand, perm?: readonly number[]): Operand {
 // Linear algebra
 
 function matmulOperand(op: string, x: unknown, index: number, a: unknown, b: unknown): Tensor {
-  const show = (v: unknown): string => (isTensor(v) ? formatShape(v.shape) : typeof v === "number" ? "a number" : describe(v));
+  const show = (v: unknown): string =>
+    isTensor(v) ? formatShape(v.shape) : typeof v === "number" ? "a number" : describe(v);
   if (typeof x === "number" || (isTensor(x) && (x.shape.length < 1 || x.shape.length > 2))) {
     const got = typeof x === "number" ? "a number" : `${(x as Tensor).shape.length}-D`;
     throw new Error(`${op}: shapes ${show(a)} and ${show(b)}: operand ${index} must be 1-D or 2-D, got ${got}`);

@@ -97,9 +97,7 @@ export class Tensor {
     checkShape("Tensor", shape);
     const size = shapeSize(shape);
     if (size !== data.length) {
-      throw new Error(
-        `Tensor: shape ${formatShape(shape)} needs ${size} elements but the data has ${data.length}`,
-      );
+      throw new Error(`Tensor: shape ${formatShape(shape)} needs ${size} elements but the data has ${data.length}`);
     }
     // A frozen shape (e.g. another tensor's) can be shared as is.
     this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
@@ -218,9 +216,7 @@ export function resolveShape(op: string, from: Shape, shape: Shape, size: number
       if (hole >= 0) throw new Error(`${op}: only one -1 is allowed, got shape ${formatShape(shape)}`);
       hole = i;
     } else if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new Error(
-        `${op}: invalid shape ${formatShape(shape)}: dimensions must be non-negative integers or one -1`,
-      );
+      throw new Error(`${op}: invalid shape ${formatShape(shape)}: dimensions must be non-negative integers or one -1`);
     } else {
       known *= d;
     }
@@ -228,9 +224,7 @@ export function resolveShape(op: string, from: Shape, shape: Shape, size: number
   const out = shape.slice();
   if (hole >= 0) {
     if (known === 0 || size % known !== 0) {
-      throw new Error(
-        `${op}: cannot reshape ${formatShape(from)} (${size} elements) into ${formatShape(shape)}`,
-      );
+      throw new Error(`${op}: cannot reshape ${formatShape(from)} (${size} elements) into ${formatShape(shape)}`);
     }
     out[hole] = size / known;
   } else if (known !== size) {
@@ -533,7 +527,8 @@ function formatTensor(t: Tensor): string {
     });
   const raw = collect(0, 0);
   const fmt = makeFormatter(shown, t.dtype);
-  const toTree = (node: Raw): Tree => (node === null ? ELLIPSIS : typeof node === "number" ? fmt(node) : node.map(toTree));
+  const toTree = (node: Raw): Tree =>
+    node === null ? ELLIPSIS : typeof node === "number" ? fmt(node) : node.map(toTree);
   const tree = raw.map(toTree);
 
   const oneLine = (node: Tree): string => (typeof node === "string" ? node : `[${node.map(oneLine).join(", ")}]`);

@@ -15,7 +15,12 @@ const runs = option("runs", 1000);
 const seed = option("seed", Math.floor(Math.random() * 2 ** 31));
 const jobs = Math.max(1, option("jobs", Math.min(3, os.availableParallelism())));
 /** Patterns that pick each property's test by its name. */
-const PROPERTIES = ["random programs:", "random tensor programs:", "random shaped tensor programs:", "random statements in"];
+const PROPERTIES = [
+  "random programs:",
+  "random tensor programs:",
+  "random shaped tensor programs:",
+  "random statements in",
+];
 console.log(`fuzz: ${runs} runs per property, seed ${seed} (replay with --seed ${seed}), ${jobs} at a time`);
 
 const root = path.join(import.meta.dirname, "..");
@@ -51,5 +56,7 @@ await Promise.all(
   }),
 );
 const failed = codes.filter((c) => c !== 0).length;
-console.log(`\nfuzz: ${PROPERTIES.length - failed} of ${PROPERTIES.length} properties passed ${runs} runs with seed ${seed}`);
+console.log(
+  `\nfuzz: ${PROPERTIES.length - failed} of ${PROPERTIES.length} properties passed ${runs} runs with seed ${seed}`,
+);
 process.exit(failed === 0 ? 0 : 1);

@@ -4,7 +4,9 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 
 const dist = path.join(import.meta.dirname, "..", "examples", "dist");
-for (const file of readdirSync(dist).filter((f) => f.endsWith(".js")).sort()) {
+for (const file of readdirSync(dist)
+  .filter((f) => f.endsWith(".js"))
+  .sort()) {
   console.log(`\n== examples/${file.replace(/\.js$/, ".ts")} ==`);
   execFileSync(process.execPath, [path.join(dist, file)], { stdio: "inherit" });
 }

@@ -27,10 +27,18 @@ function expectTensor(actual: Tensor | number, shape: number[], expected: number
   }
   const got = values(actual);
   expect(got.length).toBe(expected.length);
-  got.forEach((v, i) => expect(Math.abs(v - expected[i]!), `element ${i}: ${v} vs ${expected[i]}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected[i]!))));
+  got.forEach((v, i) =>
+    expect(Math.abs(v - expected[i]!), `element ${i}: ${v} vs ${expected[i]}`).toBeLessThanOrEqual(
+      tolerance * Math.max(1, Math.abs(expected[i]!)),
+    ),
+  );
 }
 
-const x32 = [[1, 2], [3, 4], [5, 6]];
+const x32 = [
+  [1, 2],
+  [3, 4],
+  [5, 6],
+];
 const X = () => tensor(x32);
 
 /**
@@ -47,16 +55,59 @@ interface Case {
   readonly expected: number[];
 }
 
-const softmaxRows = (rows: number[][]) => rows.map((r) => r.map((v) => Math.exp(v) / r.reduce((s, u) => s + Math.exp(u), 0)));
+const softmaxRows = (rows: number[][]) =>
+  rows.map((r) => r.map((v) => Math.exp(v) / r.reduce((s, u) => s + Math.exp(u), 0)));
 
 const CASES: Case[] = [
-  { name: "a bias added to a matrix, wrt the bias", body: "add(x, p)", at: () => tensor([0, 0]), shape: [2], expected: [3, 3] },
-  { name: "the sum of a bias added to a matrix", body: "sum(add(x, p))", at: () => tensor([0, 0]), shape: [2], expected: [3, 3] },
-  { name: "the mean of a bias added to a matrix", body: "mean(add(x, p))", at: () => tensor([0, 0]), shape: [2], expected: [0.5, 0.5] },
-  { name: "a bias summed over explicit axes", body: "sum(add(x, p), [0, 1])", at: () => tensor([0, 0]), shape: [2], expected: [3, 3] },
-  { name: "a bias of shape [1, 2] and of shape [3, 1]", body: "add(add(x, p), reshape(sum(p), [1, 1]))", at: () => tensor([[0, 0]]), shape: [1, 2], expected: [9, 9] },
-  { name: "a - mean(a): constant sum, zero gradient", body: "sub(p, mean(p))", at: X, shape: [3, 2], expected: [0, 0, 0, 0, 0, 0] },
-  { name: "a + log(sum(a))", body: "add(p, log(sum(p)))", at: () => tensor([1, 2, 3, 4]), shape: [4], expected: [1.4, 1.4, 1.4, 1.4] },
+  {
+    name: "a bias added to a matrix, wrt the bias",
+    body: "add(x, p)",
+    at: () => tensor([0, 0]),
+    shape: [2],
+    expected: [3, 3],
+  },
+  {
+    name: "the sum of a bias added to a matrix",
+    body: "sum(add(x, p))",
+    at: () => tensor([0, 0]),
+    shape: [2],
+    expected: [3, 3],
+  },
+  {
+    name: "the mean of a bias added to a matrix",
+    body: "mean(add(x, p))",
+    at: () => tensor([0, 0]),
+    shape: [2],
+    expected: [0.5, 0.5],
+  },
+  {
+    name: "a bias summed over explicit axes",
+    body: "sum(add(x, p), [0, 1])",
+    at: () => tensor([0, 0]),
+    shape: [2],
+    expected: [3, 3],
+  },
+  {
+    name: "a bias of shape [1, 2] and of shape [3, 1]",
+    body: "add(add(x, p), reshape(sum(p), [1, 1]))",
+    at: () => tensor([[0, 0]]),
+    shape: [1, 2],
+    expected: [9, 9],
+  },
+  {
+    name: "a - mean(a): constant sum, zero gradient",
+    body: "sub(p, mean(p))",
+    at: X,
+    shape: [3, 2],
+    expected: [0, 0, 0, 0, 0, 0],
+  },
+  {
+    name: "a + log(sum(a))",
+    body: "add(p, log(sum(p)))",
+    at: () => tensor([1, 2, 3, 4]),
+    shape: [4],
+    expected: [1.4, 1.4, 1.4, 1.4],
+  },
   { name: "x + t for a 0-d t", body: "add(x, p)", at: () => tensor(0.5), shape: [], expected: [6] },
   { name: "x · t for a 0-d t", body: "mul(x, p)", at: () => tensor(2), shape: [], expected: [21] },
   {
@@ -64,21 +115,77 @@ const CASES: Case[] = [
     body: "sub(p, logSumExp(p, 1, true))",
     at: X,
     shape: [3, 2],
-    expected: softmaxRows(x32).flat().map((s) => 1 - 2 * s),
+    expected: softmaxRows(x32)
+      .flat()
+      .map((s) => 1 - 2 * s),
   },
   { name: "mean(a, 0) − a: zero", body: "sub(mean(p, 0), p)", at: X, shape: [3, 2], expected: [0, 0, 0, 0, 0, 0] },
   { name: "y + sum(a, 1, true)", body: "add(y, sum(p, 1, true))", at: X, shape: [3, 2], expected: [2, 2, 2, 2, 2, 2] },
   { name: "y + sum(a)", body: "add(y, sum(p))", at: X, shape: [3, 2], expected: [6, 6, 6, 6, 6, 6] },
-  { name: "y + mean(a, -1)... broadcast along the last axis", body: "add(y, reshape(mean(p, -1), [3, 1]))", at: X, shape: [3, 2], expected: [1, 1, 1, 1, 1, 1] },
-  { name: "matmul(x, v) + mean(v)", body: "add(matmul(x, p), mean(p))", at: () => tensor([0.5, -1]), shape: [2], expected: [10.5, 13.5] },
-  { name: "dot(v, v) + v: a 0-d result broadcast back", body: "add(dot(p, p), p)", at: () => tensor([1, 2]), shape: [2], expected: [2 * 1 * 2 + 1, 2 * 2 * 2 + 1] },
-  { name: "x / b for a row b", body: "div(x, p)", at: () => tensor([2, 4]), shape: [2], expected: [-(1 + 3 + 5) / 4, -(2 + 4 + 6) / 16] },
-  { name: "x ** b for a row exponent b", body: "pow(x, p)", at: () => tensor([1, 1]), shape: [2], expected: [0 + 3 * Math.log(3) + 5 * Math.log(5), 2 * Math.log(2) + 4 * Math.log(4) + 6 * Math.log(6)] },
+  {
+    name: "y + mean(a, -1)... broadcast along the last axis",
+    body: "add(y, reshape(mean(p, -1), [3, 1]))",
+    at: X,
+    shape: [3, 2],
+    expected: [1, 1, 1, 1, 1, 1],
+  },
+  {
+    name: "matmul(x, v) + mean(v)",
+    body: "add(matmul(x, p), mean(p))",
+    at: () => tensor([0.5, -1]),
+    shape: [2],
+    expected: [10.5, 13.5],
+  },
+  {
+    name: "dot(v, v) + v: a 0-d result broadcast back",
+    body: "add(dot(p, p), p)",
+    at: () => tensor([1, 2]),
+    shape: [2],
+    expected: [2 * 1 * 2 + 1, 2 * 2 * 2 + 1],
+  },
+  {
+    name: "x / b for a row b",
+    body: "div(x, p)",
+    at: () => tensor([2, 4]),
+    shape: [2],
+    expected: [-(1 + 3 + 5) / 4, -(2 + 4 + 6) / 16],
+  },
+  {
+    name: "x ** b for a row exponent b",
+    body: "pow(x, p)",
+    at: () => tensor([1, 1]),
+    shape: [2],
+    expected: [0 + 3 * Math.log(3) + 5 * Math.log(5), 2 * Math.log(2) + 4 * Math.log(4) + 6 * Math.log(6)],
+  },
   { name: "maximum(x, t) for a 0-d t", body: "maximum(x, p)", at: () => tensor(3.5), shape: [], expected: [3] },
-  { name: "where(x > 3, t, x) for a 0-d t", body: "where(greater(x, 3), p, x)", at: () => tensor(1), shape: [], expected: [3] },
-  { name: "where(x > 3, x, b) for a row b", body: "where(greater(x, 3), x, p)", at: () => tensor([0, 0]), shape: [2], expected: [2, 1] },
-  { name: "logSoftmax(x + b) summed: −(n·softmax − 1) per column", body: "logSoftmax(add(x, p))", at: () => tensor([0, 0]), shape: [2], expected: [3 - 6 * softmaxRows(x32)[0]![0]!, 3 - 6 * softmaxRows(x32)[0]![1]!] },
-  { name: "a number operand broadcast to a matrix is not a tensor's adjoint", body: "mul(add(x, p), p)", at: () => tensor([1, 2]), shape: [2], expected: [(1 + 3 + 5) + 3 * 2 * 1, (2 + 4 + 6) + 3 * 2 * 2] },
+  {
+    name: "where(x > 3, t, x) for a 0-d t",
+    body: "where(greater(x, 3), p, x)",
+    at: () => tensor(1),
+    shape: [],
+    expected: [3],
+  },
+  {
+    name: "where(x > 3, x, b) for a row b",
+    body: "where(greater(x, 3), x, p)",
+    at: () => tensor([0, 0]),
+    shape: [2],
+    expected: [2, 1],
+  },
+  {
+    name: "logSoftmax(x + b) summed: −(n·softmax − 1) per column",
+    body: "logSoftmax(add(x, p))",
+    at: () => tensor([0, 0]),
+    shape: [2],
+    expected: [3 - 6 * softmaxRows(x32)[0]![0]!, 3 - 6 * softmaxRows(x32)[0]![1]!],
+  },
+  {
+    name: "a number operand broadcast to a matrix is not a tensor's adjoint",
+    body: "mul(add(x, p), p)",
+    at: () => tensor([1, 2]),
+    shape: [2],
+    expected: [1 + 3 + 5 + 3 * 2 * 1, 2 + 4 + 6 + 3 * 2 * 2],
+  },
 ];
 
 describe("gradients through broadcasting: each program against its closed form", () => {
@@ -190,7 +297,11 @@ describe("both operands broadcast, hooks, custom gradients and loops", () => {
 
   it("a loop that carries a tensor broadcast against a bias", () => {
     const b = tensor([0.1, -0.2]);
-    const x = tensor([[0.5, 1], [-1, 0.3], [0.2, 0.2]]);
+    const x = tensor([
+      [0.5, 1],
+      [-1, 0.3],
+      [0.2, 0.2],
+    ]);
     const [db, dx] = p.carriedMix(b, x);
     expect(db.shape).toEqual([2]);
     expect(dx.shape).toEqual([3, 2]);
@@ -222,7 +333,11 @@ describe("shapes, sizes, dtypes and creation functions are constants on the grad
 
   it("reading x.size, x.shape[i], x.shape.length and x.dtype", () => {
     const x = X();
-    expectTensor(p.bySize(x), [3, 2], x32.flat().map((v) => (2 * v) / 6));
+    expectTensor(
+      p.bySize(x),
+      [3, 2],
+      x32.flat().map((v) => (2 * v) / 6),
+    );
     expectTensor(p.byRows(x), [3, 2], [3, 3, 3, 3, 3, 3]);
     expectTensor(p.byConst(x), [3, 2], [4, 4, 4, 4, 4, 4]);
   });
@@ -235,11 +350,16 @@ describe("shapes, sizes, dtypes and creation functions are constants on the grad
   });
 
   it("a creation function holding a differentiated value is refused, not silently cut", () => {
-    const refused = (body: string) => compile(`${IMPORTS}export const d = grad((x: Tensor, s: number) => ${body}, { wrt: 1 });`).codes;
+    const refused = (body: string) =>
+      compile(`${IMPORTS}export const d = grad((x: Tensor, s: number) => ${body}, { wrt: 1 });`).codes;
     expect(refused("sum(mul(x, full(x.shape, s)))")).toEqual(["ADJ203@2"]);
     expect(refused("sum(mul(x, tensor([s, 2])))")).toEqual(["ADJ203@2"]);
     // A local that carries no gradient is fine.
-    expect(compile(`${IMPORTS}export const d = grad((x: Tensor, s: number) => { const k = x.shape[0]; return sum(mul(x, full(x.shape, k))); });`).codes).toEqual([]);
+    expect(
+      compile(
+        `${IMPORTS}export const d = grad((x: Tensor, s: number) => { const k = x.shape[0]; return sum(mul(x, full(x.shape, k))); });`,
+      ).codes,
+    ).toEqual([]);
   });
 });
 

@@ -6,7 +6,9 @@ import { checkGrad, tensor } from "../runtime";
 import { compile } from "./harness";
 
 function build(source: string): Record<string, any> {
-  const compiled = compile(`import { checkGrad, customGradient, Tensor, tensor, mul, sum, exp, add } from "adjoint";\n${source}`);
+  const compiled = compile(
+    `import { checkGrad, customGradient, Tensor, tensor, mul, sum, exp, add } from "adjoint";\n${source}`,
+  );
   expect(compiled.codes, "transformer diagnostics").toEqual([]);
   expect(compiled.typeErrors, "type errors in the test program").toEqual([]);
   return compiled.run();
@@ -30,27 +32,62 @@ describe("checkGrad", () => {
     expect(worst).toBeLessThan(1e-8);
     expect(p.onlySecond(0.3, -1.2)).toBeLessThan(1e-8);
     expect(p.arrays(Float64Array.from([1, -2, 0.5]))).toBeLessThan(1e-8);
-    expect(p.named(tensor([[1, 2], [3, 4]]), tensor([0.5, -0.5]))).toBeLessThan(1e-6);
-    expect(p.named(tensor([[1, 2], [3, 4]], { dtype: "float32" }), tensor([0.5, -0.5], { dtype: "float32" }))).toBeLessThan(1e-3);
+    expect(
+      p.named(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([0.5, -0.5]),
+      ),
+    ).toBeLessThan(1e-6);
+    expect(
+      p.named(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: "float32" },
+        ),
+        tensor([0.5, -0.5], { dtype: "float32" }),
+      ),
+    ).toBeLessThan(1e-3);
   });
 
   it("throws on a wrong gradient, naming the parameter, the element, both values and the tolerance", () => {
     let message = "";
     try {
-      p.wrong(tensor([[0, 1], [2, 3]]));
+      p.wrong(
+        tensor([
+          [0, 1],
+          [2, 3],
+        ]),
+      );
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toMatch(/checkGrad: parameter 0 \(x\) element 0 \(index \[0,0\]\): the generated gradient is 1\.01, finite differences give (1\.0000|0\.9999)\d* \(allowed \|difference\| ≤ 0\.00001 \+ 0\.001·\|numeric\|/);
-    expect(p.wrongLoose(tensor([0, 1]))).toBeCloseTo(0.01 * Math.E / Math.max(1, Math.E), 6);
+    expect(message).toMatch(
+      /checkGrad: parameter 0 \(x\) element 0 \(index \[0,0\]\): the generated gradient is 1\.01, finite differences give (1\.0000|0\.9999)\d* \(allowed \|difference\| ≤ 0\.00001 \+ 0\.001·\|numeric\|/,
+    );
+    expect(p.wrongLoose(tensor([0, 1]))).toBeCloseTo((0.01 * Math.E) / Math.max(1, Math.E), 6);
   });
 
   it("names a function declaration's parameters", () => {
-    const bad = () => p.named(tensor([[1, 2], [3, 4]]), tensor([0.5, -0.5, 1]));
+    const bad = () =>
+      p.named(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([0.5, -0.5, 1]),
+      );
     expect(bad).toThrow(/add: shapes \[2,2\] and \[3\] cannot be broadcast/);
   });
 
   it("throws with the plugin's configuration when the transformer did not run", () => {
-    expect(() => checkGrad((x: number) => x * x, [1])).toThrow(/transformer did not run on this file.*plugins.*adjoint\/transform/);
+    expect(() => checkGrad((x: number) => x * x, [1])).toThrow(
+      /transformer did not run on this file.*plugins.*adjoint\/transform/,
+    );
   });
 });

@@ -13,7 +13,10 @@ interface Epoch {
 }
 
 describe("examples/dann.ts", () => {
-  const compiled = compile({ "main.ts": readFileSync(path.resolve(__dirname, "../examples/dann.ts"), "utf8") }, { types: ["node"] });
+  const compiled = compile(
+    { "main.ts": readFileSync(path.resolve(__dirname, "../examples/dann.ts"), "utf8") },
+    { types: ["node"] },
+  );
 
   it("compiles without diagnostics", () => {
     expect(compiled.codes).toEqual([]);

@@ -14,7 +14,10 @@ const names = readdirSync(EXAMPLES).filter((f) => f.endsWith(".ts"));
 describe("emitted code of the examples", () => {
   it.each(names)("%s", async (name) => {
     // ES module output: the code reads as written, without CommonJS interop helpers.
-    const compiled = compile({ "main.ts": readFileSync(path.join(EXAMPLES, name), "utf8") }, { types: ["node"], module: ts.ModuleKind.ES2022 });
+    const compiled = compile(
+      { "main.ts": readFileSync(path.join(EXAMPLES, name), "utf8") },
+      { types: ["node"], module: ts.ModuleKind.ES2022 },
+    );
     expect(compiled.codes).toEqual([]);
     expect(compiled.typeErrors).toEqual([]);
     const js = await prettier.format(compiled.js["main.ts"]!, { parser: "babel", printWidth: 100 });

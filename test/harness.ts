@@ -47,7 +47,8 @@ export function compile(files: string | Record<string, string>, options: ts.Comp
     const text = virtual.get(fileName);
     if (text !== undefined) return ts.createSourceFile(fileName, text, languageVersion, true);
     const key = `${fileName}|${JSON.stringify(languageVersion)}`;
-    if (!sharedFiles.has(key)) sharedFiles.set(key, originalGetSourceFile(fileName, languageVersion, onError, shouldCreate));
+    if (!sharedFiles.has(key))
+      sharedFiles.set(key, originalGetSourceFile(fileName, languageVersion, onError, shouldCreate));
     return sharedFiles.get(key);
   };
   const fileExists = host.fileExists.bind(host);
@@ -62,7 +63,11 @@ export function compile(files: string | Record<string, string>, options: ts.Comp
     if (fileName.endsWith(".js") && source && virtual.has(source)) js[path.posix.relative(SRC, source)] = text;
   };
 
-  const program = ts.createProgram({ rootNames: [...virtual.keys()], options: { ...opts, outDir: "/virtual/out" }, host });
+  const program = ts.createProgram({
+    rootNames: [...virtual.keys()],
+    options: { ...opts, outDir: "/virtual/out" },
+    host,
+  });
   const diagnostics: ts.Diagnostic[] = [];
   const typeErrors = ts
     .getPreEmitDiagnostics(program)

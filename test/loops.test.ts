@@ -6,7 +6,9 @@ import { tensor, type Tensor } from "../runtime";
 import { compile, expectClose, finiteDifference } from "./harness";
 
 function build(source: string): Record<string, any> {
-  const compiled = compile(`import { grad, valueAndGrad, vjp, stopGradient, Tensor, tensor, add, mul, matmul, tanh, sum } from "adjoint";\n${source}`);
+  const compiled = compile(
+    `import { grad, valueAndGrad, vjp, stopGradient, Tensor, tensor, add, mul, matmul, tanh, sum } from "adjoint";\n${source}`,
+  );
   expect(compiled.codes, "transformer diagnostics").toEqual([]);
   expect(compiled.typeErrors, "type errors in the test program").toEqual([]);
   return compiled.run();
@@ -51,7 +53,11 @@ describe("loops", () => {
       }
       export const df = grad(f, { wrt: [0, 1] });
     `);
-    checkAll(p.f, p.df, [[0.3, -0.7], [1.1, 0.4], [-2, 1.5]]);
+    checkAll(p.f, p.df, [
+      [0.3, -0.7],
+      [1.1, 0.4],
+      [-2, 1.5],
+    ]);
   });
 
   it("nested loops with a branch inside and values the backward sweep needs", () => {
@@ -70,7 +76,12 @@ describe("loops", () => {
       }
       export const df = grad(f, { wrt: [0, 1] });
     `);
-    checkAll(p.f, p.df, [[0.3, 0.9], [1.4, 0.8], [0.8, 1.2], [-0.5, 0.3]]);
+    checkAll(p.f, p.df, [
+      [0.3, 0.9],
+      [1.4, 0.8],
+      [0.8, 1.2],
+      [-0.5, 0.3],
+    ]);
   });
 
   it("a loop that runs zero times, and a loop calling another function", () => {
@@ -80,7 +91,12 @@ describe("loops", () => {
       export const dr = grad(relax);
     `);
     expect(p.dr(0.7, 0)).toBe(1);
-    for (const n of [1, 3, 20]) expectClose(p.dr(0.7, n), finiteDifference((x: number) => p.relax(x, n), [0.7], 0), 1e-6);
+    for (const n of [1, 3, 20])
+      expectClose(
+        p.dr(0.7, n),
+        finiteDifference((x: number) => p.relax(x, n), [0.7], 0),
+        1e-6,
+      );
   });
 
   it("a loop inside a callee", () => {
@@ -102,7 +118,10 @@ describe("loops", () => {
       export const dr = grad(rnn, { wrt: [0, 1] });
     `);
     const h0 = tensor([0.3, -0.2]);
-    const w = tensor([[0.5, -0.4], [0.9, 0.1]]);
+    const w = tensor([
+      [0.5, -0.4],
+      [0.9, 0.1],
+    ]);
     const [dh, dw] = p.dr(h0, w) as Tensor[];
     const loss = (a: Tensor, b: Tensor) => (p.rnn(a, b) as Tensor).item();
     const h = 1e-6;
@@ -238,8 +257,14 @@ describe("arrays the function creates and writes", () => {
     const x = Float64Array.from([0.5, -1.25, 2, 0.75]);
     const [dx, dw] = p.df(x, 1.5);
     expect(dx).toBeInstanceOf(Float64Array);
-    Array.from(dx as Float64Array).forEach((g, i) => expectClose(g, arrayDifferences((y: Float64Array) => p.f(y, 1.5), x)[i]!, 1e-6));
-    expectClose(dw, finiteDifference((w: number) => p.f(x, w), [1.5], 0), 1e-6);
+    Array.from(dx as Float64Array).forEach((g, i) =>
+      expectClose(g, arrayDifferences((y: Float64Array) => p.f(y, 1.5), x)[i]!, 1e-6),
+    );
+    expectClose(
+      dw,
+      finiteDifference((w: number) => p.f(x, w), [1.5], 0),
+      1e-6,
+    );
   });
 
   it("elements overwritten in place, in nested loops, reading neighbours the same pass wrote", () => {
@@ -261,7 +286,9 @@ describe("arrays the function creates and writes", () => {
       const x = [0.9, -0.4, 1.3, 0.6];
       const dx = p.dsmooth(x, passes);
       expect(dx).toHaveLength(4);
-      dx.forEach((g: number, i: number) => expectClose(g, arrayDifferences((y: number[]) => p.smooth(y, passes), x)[i]!, 1e-6));
+      dx.forEach((g: number, i: number) =>
+        expectClose(g, arrayDifferences((y: number[]) => p.smooth(y, passes), x)[i]!, 1e-6),
+      );
     }
   });
 
@@ -282,7 +309,11 @@ describe("arrays the function creates and writes", () => {
       }
       export const df = grad(f, { wrt: [0, 1] });
     `);
-    for (const [x, y] of [[0.7, 1.2], [-0.5, 0.8], [1.1, -0.3]] as const) {
+    for (const [x, y] of [
+      [0.7, 1.2],
+      [-0.5, 0.8],
+      [1.1, -0.3],
+    ] as const) {
       const [dx, dy] = p.df(x, y);
       expectClose(dx, finiteDifference(p.f, [x, y], 0), 1e-6);
       expectClose(dy, finiteDifference(p.f, [x, y], 1), 1e-6);
@@ -316,7 +347,11 @@ describe("arrays the function creates and writes", () => {
       export const dliteral = grad(literal, { wrt: [0, 1] });
     `);
     for (const name of ["ternary", "overwritten", "literal"]) {
-      for (const [x, y] of [[0.7, 1.3], [-0.4, 0.9], [1.5, -2]]) {
+      for (const [x, y] of [
+        [0.7, 1.3],
+        [-0.4, 0.9],
+        [1.5, -2],
+      ]) {
         const [dx, dy] = p[`d${name}`](x, y);
         expectClose(dx, finiteDifference(p[name], [x!, y!], 0), 1e-6);
         expectClose(dy, finiteDifference(p[name], [x!, y!], 1), 1e-6);
@@ -326,19 +361,31 @@ describe("arrays the function creates and writes", () => {
 
   it("refuses what it cannot follow: an array created in a loop, passed on, reassigned, or read by an expression kept as written", () => {
     const refused = (body: string): string[] =>
-      compile(`import { grad } from "adjoint";\nfunction g(a: number[]) { return a[0]!; }\nfunction f(x: number) {\n${body}\n}\nexport const df = grad(f);\n`).codes;
-    expect(refused("let s = 0;\nfor (let i = 0; i < 2; i++) { const a = [x, x]; a[0] = x * i; s += a[0]!; }\nreturn s;")).toEqual(["ADJ203@5"]);
+      compile(
+        `import { grad } from "adjoint";\nfunction g(a: number[]) { return a[0]!; }\nfunction f(x: number) {\n${body}\n}\nexport const df = grad(f);\n`,
+      ).codes;
+    expect(
+      refused("let s = 0;\nfor (let i = 0; i < 2; i++) { const a = [x, x]; a[0] = x * i; s += a[0]!; }\nreturn s;"),
+    ).toEqual(["ADJ203@5"]);
     expect(refused("const a = [x, 2];\na[1] = x;\nreturn g(a);")).toEqual(["ADJ203@6"]);
     expect(refused("let a = [x, 2];\na = [1, x];\nreturn a[0]!;")).toEqual(["ADJ205@4"]);
     expect(refused("const a = [x, 2];\na[0] = x * x;\nreturn a.reduce((s, v) => s + v, 0);")).toEqual(["ADJ203@6"]);
     expect(refused("const a = new Array<number>(2).fill(x);\na[1] = 0;\nreturn a[0]!;")).toEqual(["ADJ203@4"]);
     // Found by review: a copy is not an allocation, a second name hides the writes, a number[]
     // must not grow, a loop with no counter has no trips to replay, methods may change arrays.
-    expect(refused("const u = new Float64Array([x, 2 * x]);\nu[0] = u[0]! * 2;\nreturn u[0]! + u[1]!;")).toEqual(["ADJ203@4"]);
+    expect(refused("const u = new Float64Array([x, 2 * x]);\nu[0] = u[0]! * 2;\nreturn u[0]! + u[1]!;")).toEqual([
+      "ADJ203@4",
+    ]);
     expect(refused("const a = [x];\nconst b = a;\na[0] = 5;\nreturn b[0]!;")).toEqual(["ADJ203@5"]);
-    expect(refused("const out: number[] = [0];\nfor (let i = 0; i < 3; i++) out[out.length] = x * i;\nreturn out[1]!;")).toEqual(["ADJ205@5"]);
+    expect(
+      refused("const out: number[] = [0];\nfor (let i = 0; i < 3; i++) out[out.length] = x * i;\nreturn out[1]!;"),
+    ).toEqual(["ADJ205@5"]);
     expect(refused("const a = [0];\ndo { a[0] = x * x; } while (false);\nreturn a[0]!;")).toEqual(["ADJ202@5"]);
-    expect(compile(`import { grad } from "adjoint";\nfunction f(x: number, xs: number[]) {\nconst a = xs[0]! * x;\nxs.reverse();\nreturn a + xs[0]! * x;\n}\nexport const df = grad(f);\n`).codes).toEqual(["ADJ205@4"]);
+    expect(
+      compile(
+        `import { grad } from "adjoint";\nfunction f(x: number, xs: number[]) {\nconst a = xs[0]! * x;\nxs.reverse();\nreturn a + xs[0]! * x;\n}\nexport const df = grad(f);\n`,
+      ).codes,
+    ).toEqual(["ADJ205@4"]);
     // A condition is kept as written and evaluated again by the backward sweep: read the element first.
     expect(refused("const a = [x, 2];\nif (a[0]! > 1) a[1] = x;\nreturn a[1]!;")).toEqual(["ADJ203@5"]);
   });
@@ -346,9 +393,17 @@ describe("arrays the function creates and writes", () => {
 
 describe("for...of", () => {
   /** The gradient of f with respect to each element of xs, by central differences. */
-  function elementDifferences(f: (xs: number[], ...rest: number[]) => number, xs: number[], ...rest: number[]): number[] {
+  function elementDifferences(
+    f: (xs: number[], ...rest: number[]) => number,
+    xs: number[],
+    ...rest: number[]
+  ): number[] {
     return xs.map((_, i) => {
-      const at = (d: number) => f(xs.map((v, j) => (j === i ? v + d : v)), ...rest);
+      const at = (d: number) =>
+        f(
+          xs.map((v, j) => (j === i ? v + d : v)),
+          ...rest,
+        );
       return (at(1e-6) - at(-1e-6)) / 2e-6;
     });
   }
@@ -385,11 +440,20 @@ describe("for...of", () => {
       }
       export const d = grad(firstAbove, { wrt: [0, 1] });
     `);
-    for (const [xs, t] of [[[0.3, -0.4, 1.7, 0.1], 1], [[0.3, -0.4, 0.2], 1], [[2, 0.5], 1.5], [[], 0.3]] as [number[], number][]) {
+    for (const [xs, t] of [
+      [[0.3, -0.4, 1.7, 0.1], 1],
+      [[0.3, -0.4, 0.2], 1],
+      [[2, 0.5], 1.5],
+      [[], 0.3],
+    ] as [number[], number][]) {
       const [dxs, dt] = p.d(xs, t);
       expect(dxs).toHaveLength(xs.length);
       dxs.forEach((g: number, i: number) => expectClose(g, elementDifferences(p.firstAbove, xs, t)[i]!, 1e-6));
-      expectClose(dt, finiteDifference((u: number) => p.firstAbove(xs, u), [t], 0), 1e-6);
+      expectClose(
+        dt,
+        finiteDifference((u: number) => p.firstAbove(xs, u), [t], 0),
+        1e-6,
+      );
     }
   });
 
@@ -415,8 +479,12 @@ describe("for...of", () => {
     const scales = [1.5, -0.7, 2];
     const [dx, dscales] = p.dlayers(x, scales);
     const at = (xs: number[], ss: number[]) => p.layers(tensor(xs), ss).data[0];
-    Array.from(dx.data as Float64Array).forEach((g, i) => expectClose(g, elementDifferences((xs) => at(xs, scales), [0.5, -1])[i]!, 1e-6));
-    dscales.forEach((g: number, i: number) => expectClose(g, elementDifferences((ss) => at([0.5, -1], ss), scales)[i]!, 1e-6));
+    Array.from(dx.data as Float64Array).forEach((g, i) =>
+      expectClose(g, elementDifferences((xs) => at(xs, scales), [0.5, -1])[i]!, 1e-6),
+    );
+    dscales.forEach((g: number, i: number) =>
+      expectClose(g, elementDifferences((ss) => at([0.5, -1], ss), scales)[i]!, 1e-6),
+    );
   });
 });
 
@@ -457,7 +525,11 @@ describe("break and continue", () => {
       }
       export const df = grad(f, { wrt: [0, 1] });
     `);
-    checkAll(p.f, p.df, [[0.3, 0.9], [-0.8, 1.4], [1.2, -0.5]]);
+    checkAll(p.f, p.df, [
+      [0.3, 0.9],
+      [-0.8, 1.4],
+      [1.2, -0.5],
+    ]);
   });
 
   it("a do...while left by break", () => {
@@ -490,8 +562,16 @@ describe("return inside a loop", () => {
       export const df = grad(firstAbove, { wrt: [0] });
     `);
     // Returns inside the loop for a low limit, runs all 20 iterations for a high one.
-    checkAll((x: number) => p.firstAbove(x, 3), (x: number) => p.df(x, 3), [[0.4], [1.1]]);
-    checkAll((x: number) => p.firstAbove(x, 1e9), (x: number) => p.df(x, 1e9), [[0.05], [-0.02]]);
+    checkAll(
+      (x: number) => p.firstAbove(x, 3),
+      (x: number) => p.df(x, 3),
+      [[0.4], [1.1]],
+    );
+    checkAll(
+      (x: number) => p.firstAbove(x, 1e9),
+      (x: number) => p.df(x, 1e9),
+      [[0.05], [-0.02]],
+    );
   });
 
   it("a while (true) left only by return, with statements after the loop never reached", () => {
@@ -540,21 +620,41 @@ describe("return inside nested loops", () => {
       export const dsearch = grad(search, { wrt: [0, 1] });
     `);
     // Limits reached in the first, second or third outer iteration, or never.
-    checkAll(p.f, p.df, [[1.5, 2], [1.2, 3], [1.1, 5], [0.5, 10], [-1.3, 2]]);
-    for (const [xs, target] of [[[0.5, 1.5, -2], 0.6], [[0.5, 0.7], 0.1], [[0.2, 0.3], 4]] as [number[], number][]) {
+    checkAll(p.f, p.df, [
+      [1.5, 2],
+      [1.2, 3],
+      [1.1, 5],
+      [0.5, 10],
+      [-1.3, 2],
+    ]);
+    for (const [xs, target] of [
+      [[0.5, 1.5, -2], 0.6],
+      [[0.5, 0.7], 0.1],
+      [[0.2, 0.3], 4],
+    ] as [number[], number][]) {
       const [dxs, dt] = p.dsearch(xs, target);
       dxs.forEach((g: number, i: number) => {
-        const at = (d: number) => p.search(xs.map((v, k) => (k === i ? v + d : v)), target);
+        const at = (d: number) =>
+          p.search(
+            xs.map((v, k) => (k === i ? v + d : v)),
+            target,
+          );
         expectClose(g, (at(1e-6) - at(-1e-6)) / 2e-6, 1e-6);
       });
-      expectClose(dt, finiteDifference((t: number) => p.search(xs, t), [target], 0), 1e-6);
+      expectClose(
+        dt,
+        finiteDifference((t: number) => p.search(xs, t), [target], 0),
+        1e-6,
+      );
     }
   });
 });
 
 describe("loop diagnostics", () => {
   it("a labelled loop is refused (ADJ201)", () => {
-    const { codes } = compile(`import { grad } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  outer: for (let i = 0; i < 3; i++) { for (let j = 0; j < 3; j++) { if (y > 4) break outer; y = y * x; } }\n  return y;\n}\nexport const df = grad(f);\n`);
+    const { codes } = compile(
+      `import { grad } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  outer: for (let i = 0; i < 3; i++) { for (let j = 0; j < 3; j++) { if (y > 4) break outer; y = y * x; } }\n  return y;\n}\nexport const df = grad(f);\n`,
+    );
     expect(codes).toEqual(["ADJ201@4"]);
   });
 
@@ -564,7 +664,9 @@ describe("loop diagnostics", () => {
     ["for...of over tensors", "for (const t of [tensor([1])]) y = y * t.data[0]! + x;"],
     ["for...of with destructuring", "for (const [c] of [[1], [2]]) y = y * c! + x;"],
   ])("%s inside a loop is refused with ADJ202", (_, loop) => {
-    const { codes } = compile(`import { grad, tensor } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  ${loop}\n  return y;\n}\nexport const df = grad(f);\n`);
+    const { codes } = compile(
+      `import { grad, tensor } from "adjoint";\nfunction f(x: number) {\n  let y = 1;\n  ${loop}\n  return y;\n}\nexport const df = grad(f);\n`,
+    );
     expect(codes.map((c) => c.split("@")[0])).toEqual(["ADJ202"]);
   });
 });
@@ -574,7 +676,12 @@ describe("found by a held-out test of 3,200 loop programs (issue #10)", () => {
    * Each exported `name` has `d_name = grad`, `v_name = valueAndGrad` and `j_name = vjp`
    * (of x, the first parameter): all three against the closed form and central differences.
    */
-  function checkThree(p: Record<string, any>, name: string, closed: (...args: number[]) => number, points: number[][]): void {
+  function checkThree(
+    p: Record<string, any>,
+    name: string,
+    closed: (...args: number[]) => number,
+    points: number[][],
+  ): void {
     for (const point of points) {
       const args = point.slice(0, p[name].length);
       const expected = closed(...args);
@@ -586,7 +693,8 @@ describe("found by a held-out test of 3,200 loop programs (issue #10)", () => {
       expectClose(p[`j_${name}`](...args, -2.5), -2.5 * expected, 1e-12);
     }
   }
-  const three = (names: string[]) => names.map((n) => `export const d_${n} = grad(${n}), v_${n} = valueAndGrad(${n}), j_${n} = vjp(${n});`).join("\n");
+  const three = (names: string[]) =>
+    names.map((n) => `export const d_${n} = grad(${n}), v_${n} = valueAndGrad(${n}), j_${n} = vjp(${n});`).join("\n");
 
   it("a variable unchanged on every path that goes on, reassigned only by a break or a return, keeps its loop value in the backward sweep", () => {
     // s is a counter of step 0 (recomputed, not taped): the recomputed iteration must read
@@ -635,7 +743,12 @@ describe("found by a held-out test of 3,200 loop programs (issue #10)", () => {
     checkThree(p, "viaReturn", (x) => 5 * twice(x), points);
     checkThree(p, "conditionViaReturn", twice, points);
     checkThree(p, "conditionViaBreak", (x) => twice(x) + 5, points);
-    checkThree(p, "counterFromOne", (x) => 3 * Math.cos(2 * Math.sin(Math.sin(x))) * 2 * Math.cos(Math.sin(x)) * Math.cos(x), points);
+    checkThree(
+      p,
+      "counterFromOne",
+      (x) => 3 * Math.cos(2 * Math.sin(Math.sin(x))) * 2 * Math.cos(Math.sin(x)) * Math.cos(x),
+      points,
+    );
     // At x = 0.7, 2 sin(x) > 0.5 at once: r = 2 sin x, s = r², result r + r².
     checkThree(p, "variedOnBreak", (x) => (1 + 4 * Math.sin(x)) * 2 * Math.cos(x), [[0.7], [1.2]]);
     expectClose(p.viaBreak(0.7), 2 * Math.sin(2 * Math.sin(0.7)), 1e-15);
@@ -660,11 +773,19 @@ describe("found by a held-out test of 3,200 loop programs (issue #10)", () => {
       ${three(["copyConst", "copyParam", "copyNested", "copyOnBreak"])}
     `);
     for (const n of [0, 1, 3]) {
-      const at = [[0.7, n], [-1.3, n]];
+      const at = [
+        [0.7, n],
+        [-1.3, n],
+      ];
       checkThree(p, "copyConst", () => (n > 0 ? 2 : 1), at);
       checkThree(p, "copyParam", () => 1, at);
       // t = x·x + (n − 1)·sin(x)·x, s0 = sin x (or x when n = 0).
-      checkThree(p, "copyNested", (x) => (n === 0 ? 1 : Math.cos(x) + 2 * x + (n - 1) * (Math.cos(x) * x + Math.sin(x))), at);
+      checkThree(
+        p,
+        "copyNested",
+        (x) => (n === 0 ? 1 : Math.cos(x) + 2 * x + (n - 1) * (Math.cos(x) * x + Math.sin(x))),
+        at,
+      );
       checkThree(p, "copyOnBreak", (x) => 2 * x, at);
     }
     checkThree(p, "copyOnBreak", () => 0.5 ** 4, [[0.7, 9]]);
@@ -707,13 +828,22 @@ describe("found by a held-out test of 3,200 loop programs (issue #10)", () => {
       export const dzeros = grad(zeros, { wrt: [0, 1] });
       ${three(["forOfLiteral", "literal", "zeros", "filled"])}
     `);
-    const points = [[0.7, 3], [-1.2, 0], [1.6, 2]];
+    const points = [
+      [0.7, 3],
+      [-1.2, 0],
+      [1.6, 2],
+    ];
     checkThree(p, "forOfLiteral", (x) => 2 * x + 4 * x ** 3, points);
     // w = [2x², x] read before buf[1] is overwritten: s = 2x³ + x².
     checkThree(p, "literal", (x) => 6 * x * x + 2 * x, points);
     checkThree(p, "zeros", (x, n) => (n! + 1) * x ** n!, points);
     // s = x^(n+1) + x^(n−1) + ... + 1.
-    checkThree(p, "filled", (x, n) => (n! + 1) * x ** n! + Array.from({ length: n! }, (_, k) => k * x ** (k - 1)).reduce((a, b) => a + b, 0), points);
+    checkThree(
+      p,
+      "filled",
+      (x, n) => (n! + 1) * x ** n! + Array.from({ length: n! }, (_, k) => k * x ** (k - 1)).reduce((a, b) => a + b, 0),
+      points,
+    );
     expect(p.dzeros(0.7, 3)[1]).toBe(0);
     expect(p.dproduct([1.5, -2, 0.5])).toEqual([-1, 0.75, -3]);
   });
@@ -752,7 +882,13 @@ describe("found by a held-out test of 3,200 loop programs (issue #10)", () => {
       export const dnested = grad(nested, { wrt: [0, 1] }), ddynamic = grad(dynamic, { wrt: [0, 1] });
       export const dbranches = grad(branches, { wrt: [0, 1] }), dafterWrites = grad(afterWrites, { wrt: [0, 1] });
     `);
-    for (const name of ["nested", "dynamic", "branches", "afterWrites"]) checkAll(p[name], p[`d${name}`], [[0.7, 1.3], [0.3, -0.8], [-0.6, 1.4], [1.2, 0.4]]);
+    for (const name of ["nested", "dynamic", "branches", "afterWrites"])
+      checkAll(p[name], p[`d${name}`], [
+        [0.7, 1.3],
+        [0.3, -0.8],
+        [-0.6, 1.4],
+        [1.2, 0.4],
+      ]);
     // nested: s = 0.1 (x² + 4y²) after the first pass over [x, 2y, 0].
     const [x, y] = [0.7, 1.3];
     const s1 = 0.1 * (x * x + 4 * y * y);

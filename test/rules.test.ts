@@ -18,7 +18,11 @@ interface Case {
   readonly expected?: (...args: number[]) => number[];
 }
 
-const binary = (op: string, domain: readonly [number, number] = [-3, 3]): Case => ({ params: ["a", "b"], body: `a ${op} b`, domain });
+const binary = (op: string, domain: readonly [number, number] = [-3, 3]): Case => ({
+  params: ["a", "b"],
+  body: `a ${op} b`,
+  domain,
+});
 const math = (fn: string, domain: readonly [number, number], arity = 1): Case => {
   const params = ["a", "b", "c"].slice(0, arity);
   return { params, body: `Math.${fn.slice(5)}(${params.join(", ")})`, domain };
@@ -81,7 +85,11 @@ const CASES: Record<string, Case> = {
 /** Rules whose operands are not numbers: their own check. */
 const SPECIAL: Record<string, () => void> = {
   // [a, b, c]: an array the function creates; each element's adjoint is the array adjoint's.
-  arrayOf: () => checkProgram("export function f(x: number, y: number) { const a = [x * y, y, x]; a[1] = a[1]! * a[2]!; return a[0]! * a[2]! + Math.sin(a[1]!); }", 2),
+  arrayOf: () =>
+    checkProgram(
+      "export function f(x: number, y: number) { const a = [x * y, y, x]; a[1] = a[1]! * a[2]!; return a[0]! * a[2]! + Math.sin(a[1]!); }",
+      2,
+    ),
   // x[i] of an array the function writes, read inside a loop: logged, read back by the backward sweep.
   loggedIndex: () =>
     checkProgram(
@@ -116,7 +124,9 @@ const SPECIAL: Record<string, () => void> = {
 
 /** Number programs checked against finite differences at a few points. */
 function checkProgram(source: string, arity: number): void {
-  const { f, df } = compile(`import { grad } from "adjoint";\n${source}\nexport const df = grad(f, { wrt: [${Array.from({ length: arity }, (_, k) => k).join(", ")}] });`).run();
+  const { f, df } = compile(
+    `import { grad } from "adjoint";\n${source}\nexport const df = grad(f, { wrt: [${Array.from({ length: arity }, (_, k) => k).join(", ")}] });`,
+  ).run();
   const random = sampler(7);
   for (let point = 0; point < 20; point++) {
     const args = Array.from({ length: arity }, () => 4 * random() - 2);

@@ -59,7 +59,10 @@ describe("the seed notebook, cell by cell", () => {
       const fromX = Math.abs(c.closedForm(x + delta) - c.closedForm(x - delta)) / 2;
       const rounding = c.dtype === "float32" ? 2 * ulp32(theirs) : 0;
       const tolerance = halfUnit(text) + fromX + rounding;
-      expect(Math.abs(ours - theirs), `In [${c.cell}] element ${i}: ${ours} vs the notebook's ${text}`).toBeLessThanOrEqual(tolerance);
+      expect(
+        Math.abs(ours - theirs),
+        `In [${c.cell}] element ${i}: ${ours} vs the notebook's ${text}`,
+      ).toBeLessThanOrEqual(tolerance);
     });
   });
 });

@@ -6,7 +6,9 @@ import { tensor, type Tensor } from "../runtime";
 import { compile } from "./harness";
 
 function build(source: string): Record<string, any> {
-  const compiled = compile(`import { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, Tensor, tensor, zeros, add, sub, mul, div, pow, exp, log, sum, mean, matmul, relu, tanh, square } from "adjoint";\n${source}`);
+  const compiled = compile(
+    `import { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, Tensor, tensor, zeros, add, sub, mul, div, pow, exp, log, sum, mean, matmul, relu, tanh, square } from "adjoint";\n${source}`,
+  );
   expect(compiled.codes, "transformer diagnostics").toEqual([]);
   expect(compiled.typeErrors, "type errors in the test program").toEqual([]);
   return compiled.run();
@@ -16,7 +18,9 @@ const values = (t: Tensor | number): number[] => (typeof t === "number" ? [t] : 
 
 function expectAll(actual: Tensor, expected: number[], tolerance = 1e-12): void {
   expect(actual.size).toBe(expected.length);
-  values(actual).forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected[i]!))));
+  values(actual).forEach((v, i) =>
+    expect(Math.abs(v - expected[i]!)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected[i]!))),
+  );
 }
 
 describe("tensor gradients", () => {
@@ -36,15 +40,30 @@ describe("tensor gradients", () => {
       export const pullback = vjp(f);
     `);
     const x = tensor([0.1, -0.4, 2]);
-    expectAll(p.df(x), values(x).map((v) => 2 * Math.exp(v)));
-    expectAll(p.pullback(x, tensor([1, 0, -3])), values(x).map((v, i) => [1, 0, -3][i]! * 2 * Math.exp(v)));
+    expectAll(
+      p.df(x),
+      values(x).map((v) => 2 * Math.exp(v)),
+    );
+    expectAll(
+      p.pullback(x, tensor([1, 0, -3])),
+      values(x).map((v, i) => [1, 0, -3][i]! * 2 * Math.exp(v)),
+    );
   });
 
   it("a gradient has its parameter's dtype and shape, a zero gradient included", () => {
     const p = build(`
       export const df = grad((x: Tensor, y: Tensor) => sum(mul(x, 3)), { wrt: [0, 1] });
     `);
-    const [dx, dy] = p.df(tensor([[1, 2], [3, 4]], { dtype: "float32" }), tensor([5, 6, 7]));
+    const [dx, dy] = p.df(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: "float32" },
+      ),
+      tensor([5, 6, 7]),
+    );
     expect(dx.dtype).toBe("float32");
     expect(dx.shape).toEqual([2, 2]);
     expectAll(dx, [3, 3, 3, 3]);
@@ -58,7 +77,11 @@ describe("tensor gradients", () => {
       export const dl = grad(loss, { wrt: [0, 1] });
     `);
     const w = tensor([0.5, -1]);
-    const x = tensor([[1, 2], [3, 4], [5, 6]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const [dw, dscale] = p.dl(w, 0.3, x);
     expect(typeof dscale).toBe("number");
     expect(dw.shape).toEqual([2]);
@@ -95,8 +118,15 @@ describe("tensor gradients", () => {
       export const loss = (w: Tensor, b: Tensor, x: Tensor) => mean(tanh(layer(x, w, b)));
       export const dl = grad(loss, { wrt: [0, 1] });
     `);
-    const x = tensor([[0.2, -0.5, 1], [1.5, 0.3, -0.7]]);
-    const w = tensor([[0.1, 0.4], [-0.3, 0.8], [0.5, -0.2]]);
+    const x = tensor([
+      [0.2, -0.5, 1],
+      [1.5, 0.3, -0.7],
+    ]);
+    const w = tensor([
+      [0.1, 0.4],
+      [-0.3, 0.8],
+      [0.5, -0.2],
+    ]);
     const b = tensor([0.05, -0.1]);
     const [dw, db] = p.dl(w, b, x);
     expect(dw.shape).toEqual([3, 2]);

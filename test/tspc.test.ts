@@ -128,7 +128,12 @@ console.log(JSON.stringify({ db: Array.from(db.data), da: Array.from(da.data), d
     expect(build.status).toBe(0);
     const result = run(path.join(dir, "dist/main.js"), [], dir);
     expect(result.status).toBe(0);
-    const { db, da, dn, worst } = JSON.parse(result.output) as { db: number[]; da: number[]; dn: number[]; worst: number };
+    const { db, da, dn, worst } = JSON.parse(result.output) as {
+      db: number[];
+      da: number[];
+      dn: number[];
+      worst: number;
+    };
     expect(db).toEqual([3, 3]);
     da.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-12));
     dn.forEach((v, i) => expect(v).toBeCloseTo(((i + 1) * 2) / 6, 12));
@@ -152,7 +157,9 @@ export const df = grad(f);
   });
 
   it("without the plugin (plain tsc), grad throws and says how to configure it", () => {
-    const dir = project({ "main.ts": `import { grad } from "adjoint";\nexport const df = grad((x: number) => x * x);\n` });
+    const dir = project({
+      "main.ts": `import { grad } from "adjoint";\nexport const df = grad((x: number) => x * x);\n`,
+    });
     expect(run(TSC, ["-p", "."], dir).status).toBe(0);
     const result = run(path.join(dir, "dist/main.js"), [], dir);
     expect(result.status).not.toBe(0);
@@ -166,7 +173,10 @@ describe("the packed tarball", () => {
     const scratch = mkdtempSync(path.join(os.tmpdir(), "adjoint-pack-"));
     temporary.push(scratch);
     const packed = JSON.parse(
-      execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], { cwd: ROOT, encoding: "utf8" }),
+      execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], {
+        cwd: ROOT,
+        encoding: "utf8",
+      }),
     ) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]!.files.map((f) => f.path);
     expect(files).toContain("dist/transformer/index.js");
@@ -178,7 +188,13 @@ describe("the packed tarball", () => {
     const dir = project({ "main.ts": PROGRAM }, scratch);
     const modules = path.join(dir, "node_modules");
     mkdirSync(path.join(modules, "adjoint"), { recursive: true });
-    execFileSync("tar", ["-xzf", path.join(scratch, packed[0]!.filename), "-C", path.join(modules, "adjoint"), "--strip-components=1"]);
+    execFileSync("tar", [
+      "-xzf",
+      path.join(scratch, packed[0]!.filename),
+      "-C",
+      path.join(modules, "adjoint"),
+      "--strip-components=1",
+    ]);
     symlinkSync(path.join(ROOT, "node_modules/typescript"), path.join(modules, "typescript"));
     symlinkSync(path.join(ROOT, "node_modules/ts-patch"), path.join(modules, "ts-patch"));
 

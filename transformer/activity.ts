@@ -4,7 +4,16 @@
 // piecewise-constant functions cut the dependence, so the paths behind them emit nothing.
 import ts from "typescript";
 import { AdjointError } from "./diagnostics";
-import { atomVars, forEachStmt, isDifferentiable, opVars, type Atom, type LoweredFunction, type Stmt, type VarId } from "./ir";
+import {
+  atomVars,
+  forEachStmt,
+  isDifferentiable,
+  opVars,
+  type Atom,
+  type LoweredFunction,
+  type Stmt,
+  type VarId,
+} from "./ir";
 import { isDifferentiableOperand, ruleFor } from "./rules";
 
 export interface Activity {
@@ -31,9 +40,13 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
     const op = s.op;
     if (op.kind === "prim") {
       const rule = ruleFor(op.prim);
-      edges.push({ target: s.target, inputs: op.args.flatMap((a, i) => (a.kind === "var" && isDifferentiableOperand(rule, i) ? [a.id] : [])) });
+      edges.push({
+        target: s.target,
+        inputs: op.args.flatMap((a, i) => (a.kind === "var" && isDifferentiableOperand(rule, i) ? [a.id] : [])),
+      });
     } else if (op.kind === "opaque") {
-      if (!op.nonDifferentiable) edges.push({ target: s.target, inputs: op.valueReads ? [...op.valueReads] : opVars(op) });
+      if (!op.nonDifferentiable)
+        edges.push({ target: s.target, inputs: op.valueReads ? [...op.valueReads] : opVars(op) });
     } else {
       edges.push({ target: s.target, inputs: opVars(op) });
     }
@@ -41,7 +54,7 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
 
   // Forward: dependence is tracked whatever the type: an array holding x is varied too,
   // and is refused below if the result depends on it, since no gradient can flow through it.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const e of edges) {
       if (!varied.has(e.target) && e.inputs.some((v) => varied.has(v))) {
@@ -54,7 +67,7 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
   // Backward: from the result to the definitions it reads.
   const useful = new Set<VarId>();
   if (fn.result.kind === "var") useful.add(fn.result.id);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (let k = edges.length - 1; k >= 0; k--) {
       const e = edges[k]!;
@@ -79,15 +92,31 @@ function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: Lowered
   if (s.kind !== "let" || !active.has(s.target) || fn.localArrays.has(s.target)) return;
   if (s.op.kind !== "opaque") {
     if (!isDifferentiable(fn.vars[s.target]!)) {
-      throw new AdjointError("ADJ104", s.node, "A gradient would have to flow through a value that is neither a number nor a Tensor.");
+      throw new AdjointError(
+        "ADJ104",
+        s.node,
+        "A gradient would have to flow through a value that is neither a number nor a Tensor.",
+      );
     }
     return;
   }
   const node = s.op.expr.node;
   if (s.op.valueReads) {
-    throw new AdjointError("ADJ203", node, "No gradient flows into the values a creation function (full, tensor, ...) holds: build it with the operations (mul(onesLike(x), s)), or wrap the value in stopGradient() if no gradient should flow.");
+    throw new AdjointError(
+      "ADJ203",
+      node,
+      "No gradient flows into the values a creation function (full, tensor, ...) holds: build it with the operations (mul(onesLike(x), s)), or wrap the value in stopGradient() if no gradient should flow.",
+    );
   }
   throw ts.isCallExpression(node)
-    ? new AdjointError("ADJ204", node, "Give the function a body the compiler can see, or wrap the value in stopGradient() if no gradient should flow through it.")
-    : new AdjointError("ADJ203", node, "Rewrite it with the supported operators and Math functions, or wrap it in stopGradient() if no gradient should flow through it.");
+    ? new AdjointError(
+        "ADJ204",
+        node,
+        "Give the function a body the compiler can see, or wrap the value in stopGradient() if no gradient should flow through it.",
+      )
+    : new AdjointError(
+        "ADJ203",
+        node,
+        "Rewrite it with the supported operators and Math functions, or wrap it in stopGradient() if no gradient should flow through it.",
+      );
 }

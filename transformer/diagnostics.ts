@@ -6,7 +6,8 @@
 import ts from "typescript";
 
 export const DIAGNOSTICS = {
-  ADJ101: "The function to differentiate must be one the compiler can see: a function declaration, a const-bound arrow or function expression, or an inline arrow.",
+  ADJ101:
+    "The function to differentiate must be one the compiler can see: a function declaration, a const-bound arrow or function expression, or an inline arrow.",
   ADJ102: "`wrt` must be a number literal or an array literal of number literals naming parameters of the function.",
   ADJ103: "Only number and Tensor parameters can be differentiated.",
   ADJ104: "Only numbers and tensors can carry a gradient.",
@@ -22,9 +23,11 @@ export const DIAGNOSTICS = {
   ADJ208: "A function or closure inside differentiated code cannot read a variable that is reassigned.",
   ADJ209: "`var` declarations are not supported in differentiated code.",
   ADJ210: "Functions declared inside a differentiated function cannot be differentiated through.",
-  ADJ211: "A function from another module can only be differentiated when it is imported directly from the module that declares it.",
+  ADJ211:
+    "A function from another module can only be differentiated when it is imported directly from the module that declares it.",
   ADJ213: "Increment and decrement operators are only supported as statements.",
-  ADJ900: "Internal error in the adjoint transformer; the call was left untransformed. Please report it with this function.",
+  ADJ900:
+    "Internal error in the adjoint transformer; the call was left untransformed. Please report it with this function.",
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
@@ -65,6 +68,9 @@ export function toDiagnostic(error: AdjointError): ts.Diagnostic {
 
 /** With ADJOINT_DEBUG set, an internal error's stack goes to stderr (for reports of ADJ900). */
 export function debugInternalError(e: unknown): void {
-  const host = globalThis as { process?: { env: Record<string, string | undefined> }; console?: { error(...a: unknown[]): void } };
+  const host = globalThis as {
+    process?: { env: Record<string, string | undefined> };
+    console?: { error(...a: unknown[]): void };
+  };
   if (host.process?.env.ADJOINT_DEBUG) host.console?.error(e);
 }

@@ -5,7 +5,7 @@
 // compiler's later passes (CommonJS import and export rewriting) treat them exactly as
 // the user's own references.
 import ts from "typescript";
-import type { Expr, GeneratedFunction, Statement } from "./expr";
+import type { Expr, GeneratedFunction, Statement } from "./js";
 import { isPropertyName } from "./sites";
 
 const BINARY_TOKENS = {
@@ -55,18 +55,40 @@ export class Emitter {
   /** `exported` when another module calls it. */
   functionDeclaration(fn: GeneratedFunction, exported = false): ts.FunctionDeclaration {
     const modifiers = exported ? [this.f.createModifier(ts.SyntaxKind.ExportKeyword)] : undefined;
-    return this.f.createFunctionDeclaration(modifiers, undefined, fn.name, undefined, this.parameters(fn), undefined, this.block(fn.body));
+    return this.f.createFunctionDeclaration(
+      modifiers,
+      undefined,
+      fn.name,
+      undefined,
+      this.parameters(fn),
+      undefined,
+      this.block(fn.body),
+    );
   }
 
   arrowFunction(fn: GeneratedFunction): ts.ArrowFunction {
-    return this.f.createArrowFunction(undefined, undefined, this.parameters(fn), undefined, undefined, this.block(fn.body));
+    return this.f.createArrowFunction(
+      undefined,
+      undefined,
+      this.parameters(fn),
+      undefined,
+      undefined,
+      this.block(fn.body),
+    );
   }
 
   private parameters(fn: GeneratedFunction): ts.ParameterDeclaration[] {
     const f = this.f;
     return [
       ...fn.params.map((p) =>
-        f.createParameterDeclaration(undefined, undefined, (p.name as ts.Identifier).text, undefined, undefined, p.initializer && this.source(p.initializer)),
+        f.createParameterDeclaration(
+          undefined,
+          undefined,
+          (p.name as ts.Identifier).text,
+          undefined,
+          undefined,
+          p.initializer && this.source(p.initializer),
+        ),
       ),
       ...fn.extraParams.map((name) => f.createParameterDeclaration(undefined, undefined, name)),
     ];
@@ -92,15 +114,23 @@ export class Emitter {
         case "let": {
           const flags = s.kind === "let" && reassigned.has(s.name) ? ts.NodeFlags.Let : ts.NodeFlags.Const;
           const decl = f.createVariableDeclaration(s.name, undefined, undefined, s.init && this.expr(s.init));
-          return f.createVariableStatement(undefined, f.createVariableDeclarationList([decl], s.init || flags === ts.NodeFlags.Let ? flags : ts.NodeFlags.Let));
+          return f.createVariableStatement(
+            undefined,
+            f.createVariableDeclarationList([decl], s.init || flags === ts.NodeFlags.Let ? flags : ts.NodeFlags.Let),
+          );
         }
         case "destructure": {
           const pattern = f.createArrayBindingPattern(
-            s.names.map((n) => (n === undefined ? f.createOmittedExpression() : f.createBindingElement(undefined, undefined, n))),
+            s.names.map((n) =>
+              n === undefined ? f.createOmittedExpression() : f.createBindingElement(undefined, undefined, n),
+            ),
           );
           return f.createVariableStatement(
             undefined,
-            f.createVariableDeclarationList([f.createVariableDeclaration(pattern, undefined, undefined, this.expr(s.init))], ts.NodeFlags.Const),
+            f.createVariableDeclarationList(
+              [f.createVariableDeclaration(pattern, undefined, undefined, this.expr(s.init))],
+              ts.NodeFlags.Const,
+            ),
           );
         }
         case "assign":
@@ -110,10 +140,19 @@ export class Emitter {
             f.createBinaryExpression(f.createIdentifier(s.name), ts.SyntaxKind.PlusEqualsToken, this.expr(s.value)),
           );
         case "storeElement":
-          return f.createExpressionStatement(f.createAssignment(f.createElementAccessExpression(f.createIdentifier(s.array), this.expr(s.index)), this.expr(s.value)));
+          return f.createExpressionStatement(
+            f.createAssignment(
+              f.createElementAccessExpression(f.createIdentifier(s.array), this.expr(s.index)),
+              this.expr(s.value),
+            ),
+          );
         case "accumulateElement":
           return f.createExpressionStatement(
-            f.createBinaryExpression(f.createElementAccessExpression(f.createIdentifier(s.array), this.expr(s.index)), ts.SyntaxKind.PlusEqualsToken, this.expr(s.value)),
+            f.createBinaryExpression(
+              f.createElementAccessExpression(f.createIdentifier(s.array), this.expr(s.index)),
+              ts.SyntaxKind.PlusEqualsToken,
+              this.expr(s.value),
+            ),
           );
         case "effect":
           return f.createExpressionStatement(this.expr(s.expr));
@@ -123,7 +162,9 @@ export class Emitter {
           return f.createReturnStatement(this.expr(s.value));
         case "while": {
           const body = f.createBlock(this.statements(s.body, reassigned), true);
-          return s.testAfter ? f.createDoStatement(body, this.expr(s.cond)) : f.createWhileStatement(this.expr(s.cond), body);
+          return s.testAfter
+            ? f.createDoStatement(body, this.expr(s.cond))
+            : f.createWhileStatement(this.expr(s.cond), body);
         }
         case "if": {
           // else { if ... } reads better as else if ...
@@ -136,7 +177,12 @@ export class Emitter {
           );
         }
         case "comment":
-          return ts.addSyntheticLeadingComment(f.createNotEmittedStatement(f.createEmptyStatement()), ts.SyntaxKind.SingleLineCommentTrivia, ` ${s.text}`, true);
+          return ts.addSyntheticLeadingComment(
+            f.createNotEmittedStatement(f.createEmptyStatement()),
+            ts.SyntaxKind.SingleLineCommentTrivia,
+            ` ${s.text}`,
+            true,
+          );
       }
     });
   }
@@ -156,10 +202,12 @@ export class Emitter {
         // The printer drops parentheses around a right operand of an associative operator
         // (a * (b * c)), which would change floating-point rounding: keep them.
         let right = this.expr(e.right);
-        if (e.right.kind === "binary" && PRECEDENCE[e.right.op] === PRECEDENCE[e.op]) right = f.createParenthesizedExpression(right);
+        if (e.right.kind === "binary" && PRECEDENCE[e.right.op] === PRECEDENCE[e.op])
+          right = f.createParenthesizedExpression(right);
         // `-x ** 2` is a syntax error in JavaScript: a unary operand of ** needs parentheses.
         let left = this.expr(e.left);
-        if (e.op === "**" && (ts.isPrefixUnaryExpression(left) || ts.isBinaryExpression(left))) left = f.createParenthesizedExpression(left);
+        if (e.op === "**" && (ts.isPrefixUnaryExpression(left) || ts.isBinaryExpression(left)))
+          left = f.createParenthesizedExpression(left);
         return f.createBinaryExpression(left, BINARY_TOKENS[e.op], right);
       }
       case "neg":
@@ -167,7 +215,11 @@ export class Emitter {
       case "not":
         return f.createLogicalNot(this.expr(e.operand));
       case "math":
-        return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Math"), e.fn), undefined, e.args.map((a) => this.expr(a)));
+        return f.createCallExpression(
+          f.createPropertyAccessExpression(f.createIdentifier("Math"), e.fn),
+          undefined,
+          e.args.map((a) => this.expr(a)),
+        );
       case "element":
         return f.createElementAccessExpression(this.expr(e.array), this.expr(e.index));
       case "member":
@@ -177,7 +229,11 @@ export class Emitter {
       case "mathConstant":
         return f.createPropertyAccessExpression(f.createIdentifier("Math"), e.name);
       case "call":
-        return f.createCallExpression(this.expr(e.callee), undefined, e.args.map((a) => this.expr(a)));
+        return f.createCallExpression(
+          this.expr(e.callee),
+          undefined,
+          e.args.map((a) => this.expr(a)),
+        );
       case "runtime":
         return f.createCallExpression(
           f.createPropertyAccessExpression(f.createIdentifier(this.runtimeNamespace!), e.fn),
@@ -185,7 +241,13 @@ export class Emitter {
           e.args.map((a) => this.expr(a)),
         );
       case "conditional":
-        return f.createConditionalExpression(this.expr(e.cond), undefined, this.expr(e.whenTrue), undefined, this.expr(e.whenFalse));
+        return f.createConditionalExpression(
+          this.expr(e.cond),
+          undefined,
+          this.expr(e.whenTrue),
+          undefined,
+          this.expr(e.whenFalse),
+        );
       case "array":
         return f.createArrayLiteralExpression(e.elements.map((a) => this.expr(a)));
       case "object":
@@ -200,7 +262,8 @@ export class Emitter {
       const inf = f.createIdentifier("Infinity");
       return value > 0 ? inf : f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, inf);
     }
-    if (value < 0 || Object.is(value, -0)) return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, f.createNumericLiteral(-value));
+    if (value < 0 || Object.is(value, -0))
+      return f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, f.createNumericLiteral(-value));
     return f.createNumericLiteral(value);
   }
 
@@ -223,4 +286,3 @@ export class Emitter {
     return ts.visitNode(node, visit) as ts.Expression;
   }
 }
-

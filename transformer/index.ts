@@ -22,7 +22,10 @@ export default function adjointTransformer(
     for (const d of plan.diagnostics) extras?.addDiagnostic(d);
   } catch (e) {
     const first = program.getSourceFiles().find((f) => !f.isDeclarationFile);
-    if (first) extras?.addDiagnostic(toDiagnostic(new AdjointError("ADJ900", first, e instanceof Error ? e.message : String(e))));
+    if (first)
+      extras?.addDiagnostic(
+        toDiagnostic(new AdjointError("ADJ900", first, e instanceof Error ? e.message : String(e))),
+      );
   }
   return (context) => (file) => {
     if (!plan) return file;
@@ -37,7 +40,12 @@ export default function adjointTransformer(
   };
 }
 
-function transformFile(file: ts.SourceFile, plan: Plan, context: ts.TransformationContext, checker: ts.TypeChecker): ts.SourceFile {
+function transformFile(
+  file: ts.SourceFile,
+  plan: Plan,
+  context: ts.TransformationContext,
+  checker: ts.TypeChecker,
+): ts.SourceFile {
   if (
     ![...plan.sites.keys()].some((c) => c.getSourceFile() === file) &&
     ![...plan.placements.keys()].some((s) => s.getSourceFile() === file) &&
@@ -72,12 +80,21 @@ function transformFile(file: ts.SourceFile, plan: Plan, context: ts.Transformati
         const args = node.arguments.map((a) => ts.visitNode(a, visit) as ts.Expression);
         while (args.length < 3) args.push(f.createIdentifier("undefined"));
         const nameList = f.createArrayLiteralExpression(names.map((n) => f.createStringLiteral(n)));
-        return f.updateCallExpression(node, ts.visitNode(node.expression, visit) as ts.Expression, node.typeArguments, [...args, generated, nameList]);
+        return f.updateCallExpression(node, ts.visitNode(node.expression, visit) as ts.Expression, node.typeArguments, [
+          ...args,
+          generated,
+          nameList,
+        ]);
       }
     }
     if (ts.isBlock(node)) return f.updateBlock(node, withPlacements(node.statements));
     if (ts.isModuleBlock(node)) return f.updateModuleBlock(node, withPlacements(node.statements));
-    if (ts.isCaseClause(node)) return f.updateCaseClause(node, ts.visitNode(node.expression, visit) as ts.Expression, withPlacements(node.statements));
+    if (ts.isCaseClause(node))
+      return f.updateCaseClause(
+        node,
+        ts.visitNode(node.expression, visit) as ts.Expression,
+        withPlacements(node.statements),
+      );
     if (ts.isDefaultClause(node)) return f.updateDefaultClause(node, withPlacements(node.statements));
     return ts.visitEachChild(node, visit, context);
   };
@@ -85,8 +102,15 @@ function transformFile(file: ts.SourceFile, plan: Plan, context: ts.Transformati
   const statements = withPlacements(file.statements);
   // Generated code reaches the runtime, and the generated functions of other modules,
   // through namespace imports of its own, placed after the file's imports.
-  const imports = [...(namespace ? [["adjoint", namespace] as const] : []), ...(plan.imports.get(file) ?? new Map<string, string>())].map(([specifier, name]) =>
-    f.createImportDeclaration(undefined, f.createImportClause(false, undefined, f.createNamespaceImport(f.createIdentifier(name))), f.createStringLiteral(specifier)),
+  const imports = [
+    ...(namespace ? [["adjoint", namespace] as const] : []),
+    ...(plan.imports.get(file) ?? new Map<string, string>()),
+  ].map(([specifier, name]) =>
+    f.createImportDeclaration(
+      undefined,
+      f.createImportClause(false, undefined, f.createNamespaceImport(f.createIdentifier(name))),
+      f.createStringLiteral(specifier),
+    ),
   );
   let afterImports = 0;
   statements.forEach((s, i) => ts.isImportDeclaration(s) && (afterImports = i + 1));

@@ -51,13 +51,23 @@ export type Op =
   /** A primitive with a rule in rules/: an operator, a Math function or a marker. */
   | { readonly kind: "prim"; readonly prim: string; readonly args: readonly Atom[] }
   /** A call to a user function whose body the transformer can see. */
-  | { readonly kind: "call"; readonly callee: FunctionNode; readonly calleeRef: ts.Expression; readonly args: readonly Atom[] }
+  | {
+      readonly kind: "call";
+      readonly callee: FunctionNode;
+      readonly calleeRef: ts.Expression;
+      readonly args: readonly Atom[];
+    }
   /**
    * A value kept as written. Unless `nonDifferentiable`, it is refused if a gradient must
    * flow through it; `valueReads`, when given, are the only variables it reads that could
    * carry one (the others are read for a shape or a dtype: full(x.shape, s) holds s, not x).
    */
-  | { readonly kind: "opaque"; readonly expr: Opaque; readonly nonDifferentiable: boolean; readonly valueReads?: readonly VarId[] };
+  | {
+      readonly kind: "opaque";
+      readonly expr: Opaque;
+      readonly nonDifferentiable: boolean;
+      readonly valueReads?: readonly VarId[];
+    };
 
 export type Stmt =
   | { readonly kind: "let"; readonly target: VarId; readonly op: Op; readonly node: ts.Node }
@@ -66,7 +76,13 @@ export type Stmt =
   /** Ends the path: nothing after it runs, and the backward sweep never reaches it. */
   | { readonly kind: "throw"; readonly expr: Opaque; readonly node: ts.Node }
   /** array[index] = value, into an array the function created (localArrays). */
-  | { readonly kind: "store"; readonly array: VarId; readonly index: Atom; readonly value: Atom; readonly node: ts.Node }
+  | {
+      readonly kind: "store";
+      readonly array: VarId;
+      readonly index: Atom;
+      readonly value: Atom;
+      readonly node: ts.Node;
+    }
   /** Assigns a merge variable at the end of a branch. */
   | { readonly kind: "merge"; readonly target: VarId; readonly value: Atom }
   | {

@@ -6,10 +6,34 @@
 // result; the paths' results meet in a single merge variable.
 import ts from "typescript";
 import { AdjointError } from "./diagnostics";
-import { varAtom, type Carried, type IndexBound, type ValueKind, type Atom, type LoweredFunction, type Opaque, type Param, type Stmt, type Var, type VarId } from "./ir";
+import {
+  varAtom,
+  type Carried,
+  type IndexBound,
+  type ValueKind,
+  type Atom,
+  type LoweredFunction,
+  type Opaque,
+  type Param,
+  type Stmt,
+  type Var,
+  type VarId,
+} from "./ir";
 import { Namer } from "./naming";
 import { RULES } from "./rules";
-import { constantArguments, containsCall, functionName, isCustomGradient, isPropertyName, isTensorType, markerKind, primitiveName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
+import {
+  constantArguments,
+  containsCall,
+  functionName,
+  isCustomGradient,
+  isPropertyName,
+  isTensorType,
+  markerKind,
+  primitiveName,
+  resolveFunction,
+  skipOuterExpressions,
+  type FunctionNode,
+} from "./sites";
 
 type Binding = Atom | "uninitialized";
 type Env = Map<ts.Symbol, Binding>;
@@ -97,7 +121,9 @@ export function valueKind(type: ts.Type): ValueKind {
   if (type.flags & ts.TypeFlags.NumberLike) return "number";
   if (isTensorType(type)) return "tensor";
   const name = type.getSymbol()?.name;
-  return name === "Float64Array" || name === "Float32Array" || name === "Array" || name === "ReadonlyArray" ? "array" : "other";
+  return name === "Float64Array" || name === "Float32Array" || name === "Array" || name === "ReadonlyArray"
+    ? "array"
+    : "other";
 }
 
 function joinKinds(a: ValueKind, b: ValueKind): ValueKind {
@@ -106,7 +132,11 @@ function joinKinds(a: ValueKind, b: ValueKind): ValueKind {
   return a === "tensor" || b === "tensor" ? "tensor" : "number";
 }
 
-export function lowerFunction(fn: FunctionNode, checker: ts.TypeChecker, reserved: ReadonlySet<string>): LoweredFunction {
+export function lowerFunction(
+  fn: FunctionNode,
+  checker: ts.TypeChecker,
+  reserved: ReadonlySet<string>,
+): LoweredFunction {
   return new Lowering(fn, checker, reserved).run();
 }
 
@@ -168,9 +198,22 @@ class Lowering {
       completion = { kind: "return", value: this.lowerExpr(fn.body, body, env) };
     }
     if (completion?.kind !== "return") {
-      throw new AdjointError("ADJ207", fn.name ?? fn, `Add a return statement at the end of ${functionName(fn) ?? "the function"}.`);
+      throw new AdjointError(
+        "ADJ207",
+        fn.name ?? fn,
+        `Add a return statement at the end of ${functionName(fn) ?? "the function"}.`,
+      );
     }
-    return { decl: fn, namer: this.namer, temps: this.temps, vars: this.vars, params, body, result: completion.value, localArrays: this.localArrays };
+    return {
+      decl: fn,
+      namer: this.namer,
+      temps: this.temps,
+      vars: this.vars,
+      params,
+      body,
+      result: completion.value,
+      localArrays: this.localArrays,
+    };
   }
 
   /** Reserves the names of outer variables the function reads, and finds reassigned locals. */
@@ -230,7 +273,8 @@ class Lowering {
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i]!;
       if (ts.isBlock(s)) return this.lowerList([...s.statements, ...stmts.slice(i + 1)], rest, out, env, target, loop);
-      if (loop && (ts.isContinueStatement(s) || ts.isBreakStatement(s))) return this.endIteration(loop, out, env, ts.isBreakStatement(s));
+      if (loop && (ts.isContinueStatement(s) || ts.isBreakStatement(s)))
+        return this.endIteration(loop, out, env, ts.isBreakStatement(s));
       if (loop && ts.isReturnStatement(s)) {
         if (!s.expression) throw new AdjointError("ADJ207", s, "Return a number.");
         return this.endIteration(loop, out, env, true, this.lowerExpr(s.expression, out, env));
@@ -277,7 +321,13 @@ class Lowering {
    * in a carried variable; after the loop, an if on whether it returned gives the function
    * its result or runs the rest of the function (the continuation, as for an early return).
    */
-  private lowerReturningLoop(s: LoopStatement, rest: Continuation, out: Stmt[], env: Env, target: ReturnTarget): Completion {
+  private lowerReturningLoop(
+    s: LoopStatement,
+    rest: Continuation,
+    out: Stmt[],
+    env: Env,
+    target: ReturnTarget,
+  ): Completion {
     const { returned, value } = this.lowerLoop(s, out, env, true)!;
     const owner = target.id === undefined;
     if (owner) target.id = this.tempVar(this.returnKind(), "result");
@@ -288,8 +338,10 @@ class Lowering {
     // while (true) with no break only ever leaves by a return: nothing need follow it.
     const condition = ts.isForStatement(s) ? s.condition : s.expression;
     const endless = condition?.kind === ts.SyntaxKind.TrueKeyword && !findLoopExit(s.statement, false, true);
-    if (end === undefined && !endless) throw new AdjointError("ADJ207", s, "Add a return statement at the end of the function.");
-    if (end?.kind === "return" && !(end.value.kind === "var" && end.value.id === result)) elseOut.push({ kind: "merge", target: result, value: end.value });
+    if (end === undefined && !endless)
+      throw new AdjointError("ADJ207", s, "Add a return statement at the end of the function.");
+    if (end?.kind === "return" && !(end.value.kind === "var" && end.value.id === result))
+      elseOut.push({ kind: "merge", target: result, value: end.value });
     out.push({ kind: "if", cond: returned, then: thenOut, else: elseOut, merges: owner ? [result] : [] });
     return { kind: "return", value: varAtom(result) };
   }
@@ -298,7 +350,14 @@ class Lowering {
    * A loop with a return inside, in another loop's body: after it, an if on whether it
    * returned ends the enclosing iteration with that return, or runs the rest of the body.
    */
-  private lowerNestedReturningLoop(s: LoopStatement, rest: Continuation, out: Stmt[], env: Env, target: ReturnTarget, loop: LoopBody): Completion {
+  private lowerNestedReturningLoop(
+    s: LoopStatement,
+    rest: Continuation,
+    out: Stmt[],
+    env: Env,
+    target: ReturnTarget,
+    loop: LoopBody,
+  ): Completion {
     const { returned, value } = this.lowerLoop(s, out, env, true)!;
     const [thenOut, elseOut]: Stmt[][] = [[], []];
     const node: Stmt & { kind: "if" } = { kind: "if", cond: returned, then: thenOut, else: elseOut, merges: [] };
@@ -310,7 +369,14 @@ class Lowering {
   }
 
   /** An if inside a loop body with a break or continue: the rest of the body runs inside each branch. */
-  private lowerEndingIf(s: ts.IfStatement, rest: Continuation, out: Stmt[], env: Env, target: ReturnTarget, loop: LoopBody): Completion {
+  private lowerEndingIf(
+    s: ts.IfStatement,
+    rest: Continuation,
+    out: Stmt[],
+    env: Env,
+    target: ReturnTarget,
+    loop: LoopBody,
+  ): Completion {
     const cond = this.opaque(s.expression, env);
     const [thenOut, elseOut]: Stmt[][] = [[], []];
     const node: Stmt & { kind: "if" } = { kind: "if", cond, then: thenOut, else: elseOut, merges: [] };
@@ -330,7 +396,8 @@ class Lowering {
       this.lowerLoop(s, out, env);
       return;
     }
-    if (LOOPS.has(s.kind)) throw new AdjointError("ADJ202", s, "Use a for...of or an index loop over an array, or a while loop.");
+    if (LOOPS.has(s.kind))
+      throw new AdjointError("ADJ202", s, "Use a for...of or an index loop over an array, or a while loop.");
     if (ts.isFunctionDeclaration(s)) {
       throw new AdjointError("ADJ210", s, "Move the function outside the differentiated function.");
     }
@@ -338,18 +405,33 @@ class Lowering {
   }
 
   private lowerDeclarations(list: ts.VariableDeclarationList, out: Stmt[], env: Env): void {
-    if (!(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) throw new AdjointError("ADJ209", list, "Use let or const.");
+    if (!(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)))
+      throw new AdjointError("ADJ209", list, "Use let or const.");
     for (const decl of list.declarations) {
       if (!ts.isIdentifier(decl.name)) {
-        throw new AdjointError("ADJ201", decl.name, "Destructuring is not supported; declare each variable on its own.");
+        throw new AdjointError(
+          "ADJ201",
+          decl.name,
+          "Destructuring is not supported; declare each variable on its own.",
+        );
       }
       const symbol = this.symbolOf(decl.name);
       if (decl.initializer && this.isLocalArraySource(symbol, decl.initializer, env)) {
         const creation = arrayCreation(decl.initializer, this.checker);
-        if (!creation || !isNumberType(this.checker.getTypeAtLocation(decl.name).getNumberIndexType() ?? this.checker.getAnyType())) {
-          throw new AdjointError("ADJ203", decl.initializer, "Create an array the function writes as [a, b, ...], new Float64Array(n), new Float32Array(n) or new Array(n).fill(c), of numbers.");
+        if (
+          !creation ||
+          !isNumberType(this.checker.getTypeAtLocation(decl.name).getNumberIndexType() ?? this.checker.getAnyType())
+        ) {
+          throw new AdjointError(
+            "ADJ203",
+            decl.initializer,
+            "Create an array the function writes as [a, b, ...], new Float64Array(n), new Float32Array(n) or new Array(n).fill(c), of numbers.",
+          );
         }
-        env.set(symbol, this.lowerLocalArray(decl as ts.VariableDeclaration & { name: ts.Identifier }, creation, list, out, env));
+        env.set(
+          symbol,
+          this.lowerLocalArray(decl as ts.VariableDeclaration & { name: ts.Identifier }, creation, list, out, env),
+        );
         continue;
       }
       const creation = decl.initializer && arrayCreation(decl.initializer, this.checker);
@@ -357,7 +439,12 @@ class Lowering {
         // An allocation only read holds constants (zeros, or its fill): no gradient flows
         // through it, whatever its length depends on; allocated once, not at every read.
         const id = this.tempVar("array", decl.name.text);
-        out.push({ kind: "let", target: id, op: { kind: "opaque", expr: this.opaque(decl.initializer!, env), nonDifferentiable: true }, node: decl });
+        out.push({
+          kind: "let",
+          target: id,
+          op: { kind: "opaque", expr: this.opaque(decl.initializer!, env), nonDifferentiable: true },
+          node: decl,
+        });
         env.set(symbol, varAtom(id));
         continue;
       }
@@ -391,12 +478,23 @@ class Lowering {
    * recomputed iteration writes nothing. A literal only read may be created anywhere: the
    * backward sweep of its block gives it a gradient array of its own each time.
    */
-  private lowerLocalArray(decl: ts.VariableDeclaration & { name: ts.Identifier }, creation: ArrayCreation, list: ts.VariableDeclarationList, out: Stmt[], env: Env): Atom {
+  private lowerLocalArray(
+    decl: ts.VariableDeclaration & { name: ts.Identifier },
+    creation: ArrayCreation,
+    list: ts.VariableDeclarationList,
+    out: Stmt[],
+    env: Env,
+  ): Atom {
     const symbol = this.symbolOf(decl.name);
     if (this.elementWritten.has(symbol) && (this.loopDepth > 0 || list.parent?.parent !== this.fn.body)) {
-      throw new AdjointError("ADJ203", decl, "Create arrays the function writes at the top of the function body, outside loops and branches.");
+      throw new AdjointError(
+        "ADJ203",
+        decl,
+        "Create arrays the function writes at the top of the function body, outside loops and branches.",
+      );
     }
-    if (this.reassigned.has(symbol)) throw new AdjointError("ADJ205", decl.name, "Declare the array with const and write its elements.");
+    if (this.reassigned.has(symbol))
+      throw new AdjointError("ADJ205", decl.name, "Declare the array with const and write its elements.");
     if (creation.kind === "literal") {
       this.localArraySymbols.add(symbol);
       const array = this.arrayOf(creation.elements, decl.name.text, out, env, decl);
@@ -406,7 +504,11 @@ class Lowering {
     // An allocation: its length and fill value are kept as written, and no gradient flows through them.
     const expr = this.opaque(decl.initializer!, env);
     if (creation.fill && this.opaque(creation.fill, env).renames.size > 0) {
-      throw new AdjointError("ADJ203", creation.fill, "Fill the array with a constant, then assign the elements that depend on the inputs.");
+      throw new AdjointError(
+        "ADJ203",
+        creation.fill,
+        "Fill the array with a constant, then assign the elements that depend on the inputs.",
+      );
     }
     const id = this.tempVar("array", decl.name.text);
     out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable: true }, node: decl });
@@ -429,7 +531,11 @@ class Lowering {
   private lowerElementAssignment(e: ts.Expression, target: ts.ElementAccessExpression, out: Stmt[], env: Env): void {
     const index = skipOuterExpressions(target.argumentExpression);
     if (ts.isPropertyAccessExpression(index) && index.name.text === "length") {
-      throw new AdjointError("ADJ205", target, "An array the function writes keeps its length: create it with its final length and assign a[i] within it.");
+      throw new AdjointError(
+        "ADJ205",
+        target,
+        "An array the function writes keeps its length: create it with its final length and assign a[i] within it.",
+      );
     }
     const array = this.lowerExpr(target.expression, out, env);
     const indexAtom = this.lowerExpr(target.argumentExpression, out, env);
@@ -439,7 +545,8 @@ class Lowering {
 
   /** The value `y = e`, `y op= e` or `y++` assigns; `current` reads y's value before it (only a compound assignment does). */
   private assignedValue(e: ts.Expression, out: Stmt[], env: Env, current: () => Atom, hint?: string): Atom {
-    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) return this.lowerExpr(e.right, out, env, hint);
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken)
+      return this.lowerExpr(e.right, out, env, hint);
     const op = ts.isBinaryExpression(e)
       ? COMPOUND_ASSIGNMENT[e.operatorToken.kind]
       : (e as ts.PrefixUnaryExpression | ts.PostfixUnaryExpression).operator === ts.SyntaxKind.PlusPlusToken
@@ -447,13 +554,16 @@ class Lowering {
         : "-";
     if (!op) throw new AdjointError("ADJ203", e, "This compound assignment is not supported.");
     const before = current();
-    const right = ts.isBinaryExpression(e) ? this.lowerExpr(e.right, out, env) : ({ kind: "number", value: 1 } as const);
+    const right = ts.isBinaryExpression(e)
+      ? this.lowerExpr(e.right, out, env)
+      : ({ kind: "number", value: 1 } as const);
     return this.emitPrim(op, [before, right], out, e, hint);
   }
 
   /** x[i]: a parameter's element, or a local array's (logged when inside a loop). */
   private readElement(array: Atom, index: Atom, out: Stmt[], env: Env, node: ts.Expression, hint?: string): Atom {
-    if (array.kind !== "var" || !this.writtenArrays.has(array.id) || this.loopDepth === 0) return this.emitPrim("index", [array, index], out, node, hint);
+    if (array.kind !== "var" || !this.writtenArrays.has(array.id) || this.loopDepth === 0)
+      return this.emitPrim("index", [array, index], out, node, hint);
     const counter = env.get(this.readCounterKey) as Atom;
     const value = this.emitPrim("loggedIndex", [array, index, counter], out, node, hint);
     env.set(this.readCounterKey, this.emitPrim("+", [counter, { kind: "number", value: 1 }], out, node));
@@ -466,26 +576,42 @@ class Lowering {
     const expr = this.opaque(e, env);
     // A statement kept for its effect could change an array the function reads (xs.reverse()).
     const array = [...expr.renames.values()].find((a) => a.kind === "var" && this.vars[a.id]!.kind === "array");
-    if (array) throw new AdjointError("ADJ205", expression, "Differentiated code must not change its arrays through methods; copy the array first outside the function.");
+    if (array)
+      throw new AdjointError(
+        "ADJ205",
+        expression,
+        "Differentiated code must not change its arrays through methods; copy the array first outside the function.",
+      );
     out.push({ kind: "effect", expr, node: expression });
   }
 
   /** `y = e`, `y op= e`, `y++`: a new SSA version of y. */
   private lowerAssignment(e: ts.Expression, out: Stmt[], env: Env): void {
     const target = assignmentTarget(e)!;
-    if (ts.isElementAccessExpression(target) && this.isLocalArray(target.expression)) return this.lowerElementAssignment(e, target, out, env);
+    if (ts.isElementAccessExpression(target) && this.isLocalArray(target.expression))
+      return this.lowerElementAssignment(e, target, out, env);
     if (!ts.isIdentifier(target)) {
       throw new AdjointError("ADJ205", target, "Differentiated code may only assign its own local variables.");
     }
     const symbol = this.symbolOf(target);
     const current = env.get(symbol);
     if (current === undefined) {
-      throw new AdjointError("ADJ205", target, `Declare \`${target.text}\` inside the function, or return the value instead.`);
+      throw new AdjointError(
+        "ADJ205",
+        target,
+        `Declare \`${target.text}\` inside the function, or return the value instead.`,
+      );
     }
-    const value = this.assignedValue(e, out, env, () => {
-      if (current === "uninitialized") throw new AdjointError("ADJ206", target);
-      return current;
-    }, target.text);
+    const value = this.assignedValue(
+      e,
+      out,
+      env,
+      () => {
+        if (current === "uninitialized") throw new AdjointError("ADJ206", target);
+        return current;
+      },
+      target.text,
+    );
     env.set(symbol, value);
   }
 
@@ -494,9 +620,19 @@ class Lowering {
    * carried: each gets one mutable IR variable, read by the condition and the body and
    * assigned its `next` at the end of an iteration.
    */
-  private lowerLoop(s: LoopStatement, out: Stmt[], env: Env, returns = false): { returned: Atom; value: Atom } | undefined {
+  private lowerLoop(
+    s: LoopStatement,
+    out: Stmt[],
+    env: Env,
+    returns = false,
+  ): { returned: Atom; value: Atom } | undefined {
     const exit = findLoopExit(s.statement, true, false, returns);
-    if (exit) throw new AdjointError("ADJ201", exit, "Labelled break and continue are not supported; use a flag in the loop condition.");
+    if (exit)
+      throw new AdjointError(
+        "ADJ201",
+        exit,
+        "Labelled break and continue are not supported; use a flag in the loop condition.",
+      );
     if (ts.isForStatement(s) && s.initializer) {
       if (ts.isVariableDeclarationList(s.initializer)) this.lowerDeclarations(s.initializer, out, env);
       else this.lowerExpressionStatement(s.initializer, out, env);
@@ -515,10 +651,14 @@ class Lowering {
     for (const symbol of this.assignedIn(incrementor ? [s.statement, incrementor] : [s.statement])) {
       const init = env.get(symbol);
       if (init === undefined) continue; // declared inside the body: an ordinary SSA value of the iteration
-      if (init === "uninitialized") throw new AdjointError("ADJ206", s, `Give \`${symbol.name}\` a value before the loop.`);
+      if (init === "uninitialized")
+        throw new AdjointError("ADJ206", s, `Give \`${symbol.name}\` a value before the loop.`);
       // The loop may assign it values of another kind than its first (let h: number | Tensor = 0):
       // its declared type covers them all.
-      const id = this.tempVar(joinKinds(this.kindOfAtom(init), valueKind(this.checker.getTypeOfSymbol(symbol))), symbol.name);
+      const id = this.tempVar(
+        joinKinds(this.kindOfAtom(init), valueKind(this.checker.getTypeOfSymbol(symbol))),
+        symbol.name,
+      );
       carried.push({ symbol, var: id, init });
       env.set(symbol, varAtom(id));
     }
@@ -530,22 +670,38 @@ class Lowering {
       env.set(this.readCounterKey, varAtom(id));
     }
     const condExpr = ts.isForStatement(s) ? s.condition : ts.isForOfStatement(s) ? undefined : s.expression;
-    if (!condExpr && !forOf) throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
+    if (!condExpr && !forOf)
+      throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
     // A break clears a carried guard that the condition reads first.
     const breaks = findLoopExit(s.statement, false, true) !== undefined || returns;
     const guard = breaks ? this.tempVar("other", "running") : undefined;
-    const cond: Opaque | IndexBound = forOf ? { index: (env.get(forOf.indexKey) as Atom & { kind: "var" }).id, array: forOf.array } : this.opaque(condExpr!, env);
+    const cond: Opaque | IndexBound = forOf
+      ? { index: (env.get(forOf.indexKey) as Atom & { kind: "var" }).id, array: forOf.array }
+      : this.opaque(condExpr!, env);
     const loop: LoopBody = { ends: [], update };
     const body: Stmt[] = [];
     const bodyEnv = new Map(env);
     // The next index is computed once, first: every path (a break too, as nothing reads the
     // hidden index after the loop) carries the same value, so it stays a plain counter.
-    const nextIndex = forOf && this.emitPrim("+", [env.get(forOf.indexKey) as Atom, { kind: "number", value: 1 }], body, forOf.element);
+    const nextIndex =
+      forOf && this.emitPrim("+", [env.get(forOf.indexKey) as Atom, { kind: "number", value: 1 }], body, forOf.element);
     this.loopDepth++;
-    if (forOf) bodyEnv.set(this.symbolOf(forOf.element), this.readElement(forOf.array, env.get(forOf.indexKey) as Atom, body, bodyEnv, forOf.element, forOf.element.text));
+    if (forOf)
+      bodyEnv.set(
+        this.symbolOf(forOf.element),
+        this.readElement(
+          forOf.array,
+          env.get(forOf.indexKey) as Atom,
+          body,
+          bodyEnv,
+          forOf.element,
+          forOf.element.text,
+        ),
+      );
     const end = this.lowerList(bodyStatements, [], body, bodyEnv, {}, loop);
     this.loopDepth--;
-    if (end?.kind !== "end" || loop.ends.length === 0) throw new AdjointError("ADJ202", s.statement, "A loop body that always throws is not supported.");
+    if (end?.kind !== "end" || loop.ends.length === 0)
+      throw new AdjointError("ADJ202", s.statement, "A loop body that always throws is not supported.");
     // Where paths end in several places, the carried values meet in merge variables.
     const nextOf = (value: (e: LoopBody["ends"][number]) => Atom, kind: ValueKind, name: string): Atom => {
       const values = loop.ends.map(value);
@@ -555,7 +711,11 @@ class Lowering {
       (loop.outermostIf!.merges as VarId[]).push(m);
       return varAtom(m);
     };
-    const next = carried.map((c) => (c.symbol === forOf?.indexKey ? nextIndex! : nextOf((e) => e.env.get(c.symbol) as Atom, this.vars[c.var]!.kind, c.symbol.name)));
+    const next = carried.map((c) =>
+      c.symbol === forOf?.indexKey
+        ? nextIndex!
+        : nextOf((e) => e.env.get(c.symbol) as Atom, this.vars[c.var]!.kind, c.symbol.name),
+    );
     // A counter: from an integer, every path that goes on to another iteration adds the same
     // integer (a break may leave it as it is: no iteration follows). At iteration k it is
     // start + step · k, and the backward loop recomputes it instead of reading a tape.
@@ -563,7 +723,9 @@ class Lowering {
       // From an integer (the read counter always is one), start + step · k is exact.
       if (c.symbol !== this.readCounterKey && !this.isInteger(c.init)) return undefined;
       const steps = new Set<number>();
-      for (const e of c.symbol === forOf?.indexKey ? [{ env: new Map([[c.symbol, nextIndex!]]), out: body, broke: false }] : loop.ends) {
+      for (const e of c.symbol === forOf?.indexKey
+        ? [{ env: new Map([[c.symbol, nextIndex!]]), out: body, broke: false }]
+        : loop.ends) {
         if (e.broke) continue;
         // Follow v = (c + 1) + 1 ... back to c, adding up the integer steps.
         let v = e.env.get(c.symbol) as Atom;
@@ -579,7 +741,8 @@ class Lowering {
       }
       return steps.size === 1 ? [...steps][0] : undefined;
     };
-    const guardNext = guard === undefined ? undefined : nextOf((e) => ({ kind: "number", value: e.broke ? 0 : 1 }), "other", "running");
+    const guardNext =
+      guard === undefined ? undefined : nextOf((e) => ({ kind: "number", value: e.broke ? 0 : 1 }), "other", "running");
     // A return leaves a flag and its value in carried variables of their own.
     const returnedVar = returns ? this.tempVar("other", "returned") : undefined;
     const valueVar = returns ? this.tempVar(this.returnKind(), "returnValue") : undefined;
@@ -587,7 +750,10 @@ class Lowering {
     if (returnedVar !== undefined && valueVar !== undefined) {
       const returnedNext = nextOf((e) => ({ kind: "number", value: e.returned ? 1 : 0 }), "other", "returned");
       const valueNext = nextOf((e) => e.returned ?? varAtom(valueVar), this.vars[valueVar]!.kind, "returnValue");
-      returnCarried.push({ var: returnedVar, init: { kind: "number", value: 0 }, next: returnedNext }, { var: valueVar, init: { kind: "number", value: 0 }, next: valueNext });
+      returnCarried.push(
+        { var: returnedVar, init: { kind: "number", value: 0 }, next: returnedNext },
+        { var: valueVar, init: { kind: "number", value: 0 }, next: valueNext },
+      );
     }
     out.push({
       kind: "loop",
@@ -597,7 +763,8 @@ class Lowering {
         ...carried.map((c, k): Carried => {
           const step = counterStep(c);
           // After the loop it holds a break's value too: an integer only if every break leaves one.
-          if (step !== undefined && loop.ends.every((e) => !e.broke || this.isInteger(e.env.get(c.symbol) as Atom))) this.integers.add(c.var);
+          if (step !== undefined && loop.ends.every((e) => !e.broke || this.isInteger(e.env.get(c.symbol) as Atom)))
+            this.integers.add(c.var);
           return { var: c.var, init: c.init, next: next[k]!, ...(step === undefined ? {} : { counterStep: step }) };
         }),
         ...(guard === undefined ? [] : [{ var: guard, init: { kind: "number", value: 1 } as Atom, next: guardNext! }]),
@@ -607,29 +774,59 @@ class Lowering {
       body,
       node: s,
     });
-    return returnedVar === undefined || valueVar === undefined ? undefined : { returned: varAtom(returnedVar), value: varAtom(valueVar) };
+    return returnedVar === undefined || valueVar === undefined
+      ? undefined
+      : { returned: varAtom(returnedVar), value: varAtom(valueVar) };
   }
 
   /** for (const v of xs): xs must be an array of numbers; v one declared variable. */
-  private forOfParts(s: ts.ForOfStatement, out: Stmt[], env: Env): { indexKey: ts.Symbol; array: Atom; element: ts.Identifier } {
+  private forOfParts(
+    s: ts.ForOfStatement,
+    out: Stmt[],
+    env: Env,
+  ): { indexKey: ts.Symbol; array: Atom; element: ts.Identifier } {
     const list = s.initializer;
-    const decl = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0]! : undefined;
-    if (s.awaitModifier || !decl || !ts.isIdentifier(decl.name)) throw new AdjointError("ADJ202", s.initializer, "Declare one loop variable: for (const v of xs).");
-    if (!((list as ts.VariableDeclarationList).flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) throw new AdjointError("ADJ209", list, "Use let or const.");
+    const decl =
+      ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0]! : undefined;
+    if (s.awaitModifier || !decl || !ts.isIdentifier(decl.name))
+      throw new AdjointError("ADJ202", s.initializer, "Declare one loop variable: for (const v of xs).");
+    if (!((list as ts.VariableDeclarationList).flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)))
+      throw new AdjointError("ADJ209", list, "Use let or const.");
     if (this.kindOf(s.expression) !== "array" || !this.isNumber(decl.name)) {
-      throw new AdjointError("ADJ202", s.expression, "for...of is supported over number[], Float64Array and Float32Array; use an index loop for anything else.");
+      throw new AdjointError(
+        "ADJ202",
+        s.expression,
+        "for...of is supported over number[], Float64Array and Float32Array; use an index loop for anything else.",
+      );
     }
     const literal = skipOuterExpressions(s.expression);
     // An array written in place from the function's values ([x, y * 2]) is an array of its
     // own, created before the loop, whose elements carry their gradients.
-    if (ts.isArrayLiteralExpression(literal) && this.readsLocals(literal, env) && !literal.elements.some(ts.isSpreadElement)) {
-      return { indexKey: {} as ts.Symbol, array: this.arrayOf(literal.elements, "values", out, env, literal), element: decl.name };
+    if (
+      ts.isArrayLiteralExpression(literal) &&
+      this.readsLocals(literal, env) &&
+      !literal.elements.some(ts.isSpreadElement)
+    ) {
+      return {
+        indexKey: {} as ts.Symbol,
+        array: this.arrayOf(literal.elements, "values", out, env, literal),
+        element: decl.name,
+      };
     }
     let array = this.lowerExpr(s.expression, out, env);
     // An array written in place ([1, 2, 3]) is built once, not at every read.
-    if (array.kind === "constant" && !ts.isIdentifier(skipOuterExpressions(s.expression)) && !ts.isPropertyAccessExpression(skipOuterExpressions(s.expression))) {
+    if (
+      array.kind === "constant" &&
+      !ts.isIdentifier(skipOuterExpressions(s.expression)) &&
+      !ts.isPropertyAccessExpression(skipOuterExpressions(s.expression))
+    ) {
       const id = this.tempVar("other", "values");
-      out.push({ kind: "let", target: id, op: { kind: "opaque", expr: this.opaque(s.expression, env), nonDifferentiable: true }, node: s.expression });
+      out.push({
+        kind: "let",
+        target: id,
+        op: { kind: "opaque", expr: this.opaque(s.expression, env), nonDifferentiable: true },
+        node: s.expression,
+      });
       array = varAtom(id);
     }
     // A key of its own in the environment, so the index is carried like a variable of the source.
@@ -642,7 +839,10 @@ class Lowering {
     const visit = (n: ts.Node): void => {
       if (found || ts.isFunctionLike(n)) return;
       // A plain store (a[i] = v) reads nothing; a compound one (a[i] += v) does.
-      const stored = ts.isBinaryExpression(n.parent) && n.parent.left === n && n.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+      const stored =
+        ts.isBinaryExpression(n.parent) &&
+        n.parent.left === n &&
+        n.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
       if (ts.isElementAccessExpression(n) && this.isLocalArray(n.expression, true) && !stored) found = true;
       else if (ts.isForOfStatement(n) && this.isLocalArray(n.expression, true)) found = true;
       else ts.forEachChild(n, visit);
@@ -673,7 +873,9 @@ class Lowering {
     const thenOut: Stmt[] = [];
     const elseOut: Stmt[] = [];
     const thenEnd = this.lowerList(statementsOf(s.thenStatement), [], thenOut, thenEnv, target);
-    const elseEnd = s.elseStatement ? this.lowerList(statementsOf(s.elseStatement), [], elseOut, elseEnv, target) : undefined;
+    const elseEnd = s.elseStatement
+      ? this.lowerList(statementsOf(s.elseStatement), [], elseOut, elseEnv, target)
+      : undefined;
     const merges: VarId[] = [];
     if (thenEnd?.kind === "throw" && elseEnd?.kind === "throw") {
       out.push({ kind: "if", cond, then: thenOut, else: elseOut, merges });
@@ -701,7 +903,13 @@ class Lowering {
   }
 
   /** An `if` containing a return: the rest of the function runs inside each branch, and the results meet in one variable. */
-  private lowerReturningIf(s: ts.IfStatement, rest: Continuation, out: Stmt[], env: Env, target: ReturnTarget): Completion {
+  private lowerReturningIf(
+    s: ts.IfStatement,
+    rest: Continuation,
+    out: Stmt[],
+    env: Env,
+    target: ReturnTarget,
+  ): Completion {
     const cond = this.opaque(s.expression, env);
     const owner = target.id === undefined;
     if (owner) target.id = this.tempVar(this.returnKind(), "result");
@@ -709,7 +917,8 @@ class Lowering {
     const branch = (stmt: ts.Statement | undefined): { out: Stmt[]; end: Completion } => {
       const branchOut: Stmt[] = [];
       const end = this.lowerList(stmt ? statementsOf(stmt) : [], rest, branchOut, new Map(env), target);
-      if (end === undefined) throw new AdjointError("ADJ207", stmt ?? s, "Add a return statement at the end of the function.");
+      if (end === undefined)
+        throw new AdjointError("ADJ207", stmt ?? s, "Add a return statement at the end of the function.");
       if (end.kind === "return" && !(end.value.kind === "var" && end.value.id === result)) {
         branchOut.push({ kind: "merge", target: result, value: end.value });
       }
@@ -738,7 +947,11 @@ class Lowering {
   private lowerExpr(expr: ts.Expression, out: Stmt[], env: Env, hint?: string): Atom {
     const e = skipOuterExpressions(expr);
     if (ts.isNumericLiteral(e)) return { kind: "number", value: Number(e.text) };
-    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(skipOuterExpressions(e.operand))) {
+    if (
+      ts.isPrefixUnaryExpression(e) &&
+      e.operator === ts.SyntaxKind.MinusToken &&
+      ts.isNumericLiteral(skipOuterExpressions(e.operand))
+    ) {
       return { kind: "number", value: -Number((skipOuterExpressions(e.operand) as ts.NumericLiteral).text) };
     }
     if (ts.isIdentifier(e)) return this.lowerIdentifier(e, env);
@@ -766,7 +979,8 @@ class Lowering {
       if (e.operator === ts.SyntaxKind.MinusToken && this.isNumber(e.operand)) {
         return this.emitPrim("unary -", [this.lowerExpr(e.operand, out, env)], out, e, hint);
       }
-      if (e.operator === ts.SyntaxKind.PlusToken && this.isNumber(e.operand)) return this.lowerExpr(e.operand, out, env, hint);
+      if (e.operator === ts.SyntaxKind.PlusToken && this.isNumber(e.operand))
+        return this.lowerExpr(e.operand, out, env, hint);
       return this.lowerOpaque(e, out, env, true, hint);
     }
     if (ts.isPostfixUnaryExpression(e)) throw new AdjointError("ADJ213", e);
@@ -806,7 +1020,9 @@ class Lowering {
 
   /** The variable an identifier reads (the value of a shorthand property { x }, not the property). */
   private referencedSymbol(n: ts.Identifier): ts.Symbol | undefined {
-    return ts.isShorthandPropertyAssignment(n.parent) ? this.checker.getShorthandAssignmentValueSymbol(n.parent) : this.checker.getSymbolAtLocation(n);
+    return ts.isShorthandPropertyAssignment(n.parent)
+      ? this.checker.getShorthandAssignmentValueSymbol(n.parent)
+      : this.checker.getSymbolAtLocation(n);
   }
 
   /** x.shape, x.size, x.dtype, x.ndim of a Tensor, and x.shape[i], x.shape.length. */
@@ -820,14 +1036,28 @@ class Lowering {
 
   private lowerIdentifier(e: ts.Identifier, env: Env): Atom {
     const symbol = this.checker.getSymbolAtLocation(e);
-    if (symbol && this.localArraySymbols.has(symbol) && !(ts.isElementAccessExpression(e.parent) && e.parent.expression === e) && !(ts.isForOfStatement(e.parent) && e.parent.expression === e)) {
-      throw new AdjointError("ADJ203", e, `Use \`${e.text}\` only as ${e.text}[i], ${e.text}.length or in for...of: under another name or passed on, its writes could not be followed.`);
+    if (
+      symbol &&
+      this.localArraySymbols.has(symbol) &&
+      !(ts.isElementAccessExpression(e.parent) && e.parent.expression === e) &&
+      !(ts.isForOfStatement(e.parent) && e.parent.expression === e)
+    ) {
+      throw new AdjointError(
+        "ADJ203",
+        e,
+        `Use \`${e.text}\` only as ${e.text}[i], ${e.text}.length or in for...of: under another name or passed on, its writes could not be followed.`,
+      );
     }
     const binding = symbol && env.get(symbol);
-    if (binding === "uninitialized") throw new AdjointError("ADJ206", e, `\`${e.text}\` may be read before it is assigned.`);
+    if (binding === "uninitialized")
+      throw new AdjointError("ADJ206", e, `\`${e.text}\` may be read before it is assigned.`);
     if (binding) return binding;
     if (symbol && this.isDeclaredInside(symbol)) {
-      throw new AdjointError("ADJ210", e, `\`${e.text}\` is declared inside the differentiated function in a form the transformer does not track.`);
+      throw new AdjointError(
+        "ADJ210",
+        e,
+        `\`${e.text}\` is declared inside the differentiated function in a form the transformer does not track.`,
+      );
     }
     return { kind: "constant", node: e };
   }
@@ -857,9 +1087,15 @@ class Lowering {
   }
 
   private lowerCall(e: ts.CallExpression, out: Stmt[], env: Env, hint?: string): Atom {
-    if (e.arguments.some(ts.isSpreadElement)) throw new AdjointError("ADJ203", e, "Pass the arguments one by one instead of spreading them.");
+    if (e.arguments.some(ts.isSpreadElement))
+      throw new AdjointError("ADJ203", e, "Pass the arguments one by one instead of spreading them.");
     const local = e.arguments.find((a) => this.isLocalArray(a));
-    if (local) throw new AdjointError("ADJ203", local, "An array the function writes cannot be passed on; pass its elements, or create it in the function that reads it.");
+    if (local)
+      throw new AdjointError(
+        "ADJ203",
+        local,
+        "An array the function writes cannot be passed on; pass its elements, or create it in the function that reads it.",
+      );
     const marker = markerKind(e, this.checker);
     if (marker === "stopGradient" || marker === "reverseGradient") {
       const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
@@ -870,7 +1106,12 @@ class Lowering {
       if (!x || !hook) throw new AdjointError("ADJ203", e, "gradHook takes a value and a hook function.");
       const value = this.lowerExpr(x, out, env);
       const hookVar = this.tempVar("other", "hook");
-      out.push({ kind: "let", target: hookVar, op: { kind: "opaque", expr: this.opaque(hook, env), nonDifferentiable: true }, node: hook });
+      out.push({
+        kind: "let",
+        target: hookVar,
+        op: { kind: "opaque", expr: this.opaque(hook, env), nonDifferentiable: true },
+        node: hook,
+      });
       return this.emitPrim("gradHook", [value, varAtom(hookVar)], out, e, hint);
     }
     // The function customGradient makes is a value; calling it is the primitive.
@@ -880,7 +1121,12 @@ class Lowering {
       const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
       return this.emitPrim("customGradient", [fn, ...args], out, e, hint);
     }
-    if (marker) throw new AdjointError("ADJ203", e, `${marker}() inside differentiated code (higher-order differentiation) is not supported yet.`);
+    if (marker)
+      throw new AdjointError(
+        "ADJ203",
+        e,
+        `${marker}() inside differentiated code (higher-order differentiation) is not supported yet.`,
+      );
 
     // Creation functions (zeros, onesLike(x), ones(x.shape), full, tensor, ...) read their
     // shape and dtype arguments for no value: constants, unless the values they hold come
@@ -916,7 +1162,11 @@ class Lowering {
     }
     if (callee) {
       if (e.arguments.length > callee.parameters.length) {
-        throw new AdjointError("ADJ203", e, `The function takes ${callee.parameters.length} argument(s); pass no more.`);
+        throw new AdjointError(
+          "ADJ203",
+          e,
+          `The function takes ${callee.parameters.length} argument(s); pass no more.`,
+        );
       }
       const args = e.arguments.map((a) => this.lowerExpr(a, out, env));
       const id = this.tempVar(this.kindOf(e), hint);
@@ -928,9 +1178,16 @@ class Lowering {
 
   /** `Math.sin` and friends, recognised by resolving `Math` to the standard library's global. */
   private mathFunction(callee: ts.Expression): string | undefined {
-    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || callee.expression.text !== "Math") return undefined;
+    if (
+      !ts.isPropertyAccessExpression(callee) ||
+      !ts.isIdentifier(callee.expression) ||
+      callee.expression.text !== "Math"
+    )
+      return undefined;
     const symbol = this.checker.getSymbolAtLocation(callee.expression);
-    const fromLib = symbol?.declarations?.every((d) => d.getSourceFile().hasNoDefaultLib || /lib\.[\w.]*\.d\.ts$/.test(d.getSourceFile().fileName));
+    const fromLib = symbol?.declarations?.every(
+      (d) => d.getSourceFile().hasNoDefaultLib || /lib\.[\w.]*\.d\.ts$/.test(d.getSourceFile().fileName),
+    );
     return fromLib ? `Math.${callee.name.text}` : undefined;
   }
 
@@ -952,11 +1209,23 @@ class Lowering {
   }
 
   /** A value kept as written. Its result carries no gradient when `nonDifferentiable`; otherwise a gradient that must flow through it is refused. */
-  private lowerOpaque(e: ts.Expression, out: Stmt[], env: Env, nonDifferentiable: boolean, hint?: string, valueReads?: readonly VarId[]): Atom {
+  private lowerOpaque(
+    e: ts.Expression,
+    out: Stmt[],
+    env: Env,
+    nonDifferentiable: boolean,
+    hint?: string,
+    valueReads?: readonly VarId[],
+  ): Atom {
     const expr = this.opaque(e, env);
     if (expr.renames.size === 0 && !containsCall(e)) return { kind: "constant", node: e };
     const id = this.tempVar(this.kindOf(e), hint);
-    out.push({ kind: "let", target: id, op: { kind: "opaque", expr, nonDifferentiable, ...(valueReads ? { valueReads } : {}) }, node: e });
+    out.push({
+      kind: "let",
+      target: id,
+      op: { kind: "opaque", expr, nonDifferentiable, ...(valueReads ? { valueReads } : {}) },
+      node: e,
+    });
     return varAtom(id);
   }
 
@@ -978,16 +1247,32 @@ class Lowering {
         // An expression kept as written would read the array when it runs again in the
         // backward sweep, after later writes: only its length is allowed (stores stay within
         // it: a store at a.length is refused and an empty literal is not a tracked array).
-        if (symbol && this.localArraySymbols.has(symbol) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && n.parent.name.text === "length")) {
-          throw new AdjointError("ADJ203", n, `Read elements of \`${n.text}\` into a const first (const v = ${n.text}[i]) and use that here.`);
+        if (
+          symbol &&
+          this.localArraySymbols.has(symbol) &&
+          !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && n.parent.name.text === "length")
+        ) {
+          throw new AdjointError(
+            "ADJ203",
+            n,
+            `Read elements of \`${n.text}\` into a const first (const v = ${n.text}[i]) and use that here.`,
+          );
         }
         if (symbol && binding) {
           if (inClosure && this.reassigned.has(symbol)) {
-            throw new AdjointError("ADJ208", n, `Copy \`${n.text}\` into a const before the closure and read that instead.`);
+            throw new AdjointError(
+              "ADJ208",
+              n,
+              `Copy \`${n.text}\` into a const before the closure and read that instead.`,
+            );
           }
           renames.set(symbol, binding);
         } else if (symbol && this.isDeclaredInside(symbol) && !this.isDeclaredInside(symbol, node)) {
-          throw new AdjointError("ADJ210", n, `\`${n.text}\` is declared inside the differentiated function in a form the transformer does not track.`);
+          throw new AdjointError(
+            "ADJ210",
+            n,
+            `\`${n.text}\` is declared inside the differentiated function in a form the transformer does not track.`,
+          );
         }
       }
       ts.forEachChild(n, (child) => visit(child, inClosure || ts.isFunctionLike(n)));
@@ -1026,7 +1311,8 @@ class Lowering {
 function assignmentTarget(node: ts.Node): ts.Expression | undefined {
   if (ts.isBinaryExpression(node)) {
     const kind = node.operatorToken.kind;
-    if (kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment) return skipOuterExpressions(node.left);
+    if (kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment)
+      return skipOuterExpressions(node.left);
   }
   if (
     (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
@@ -1036,7 +1322,6 @@ function assignmentTarget(node: ts.Node): ts.Expression | undefined {
   }
   return undefined;
 }
-
 
 function isDescendant(node: ts.Node, ancestor: ts.Node): boolean {
   for (let n: ts.Node | undefined = node; n; n = n.parent) if (n === ancestor) return true;
@@ -1059,7 +1344,8 @@ function findLoopExit(body: ts.Node, refused: boolean, onlyBreak = false, return
     if (found || ts.isFunctionLike(n)) return;
     const exit = ts.isBreakStatement(n) || (!onlyBreak && ts.isContinueStatement(n));
     const hit = refused
-      ? (ts.isReturnStatement(n) && !returnsAllowed) || ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label !== undefined)
+      ? (ts.isReturnStatement(n) && !returnsAllowed) ||
+        ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label !== undefined)
       : exit && !inNestedLoop && !(n as ts.BreakStatement).label;
     if (hit) {
       found = n;
@@ -1095,7 +1381,6 @@ function containsReturn(node: ts.Node): boolean {
   return found;
 }
 
-
 /**
  * Markers whose second use is not the first one again: a hook or a user's backward sees
  * each use's gradient separately, so two calls are never merged.
@@ -1117,13 +1402,14 @@ function valueKey(prim: string, args: readonly Atom[]): string | undefined {
 function findLet(block: readonly Stmt[], id: VarId): (Stmt & { kind: "let" }) | undefined {
   for (const s of block) {
     if (s.kind === "let" && s.target === id) return s;
-    const inner = s.kind === "if" ? findLet(s.then, id) ?? findLet(s.else, id) : undefined;
+    const inner = s.kind === "if" ? (findLet(s.then, id) ?? findLet(s.else, id)) : undefined;
     if (inner) return inner;
   }
   return undefined;
 }
 
-type ArrayCreation = { kind: "literal"; elements: readonly ts.Expression[] } | { kind: "allocation"; fill?: ts.Expression };
+type ArrayCreation =
+  { kind: "literal"; elements: readonly ts.Expression[] } | { kind: "allocation"; fill?: ts.Expression };
 
 /**
  * [a, b, c] (not empty: a number[] must not grow), new Float64Array(n), new Float32Array(n),
@@ -1131,7 +1417,10 @@ type ArrayCreation = { kind: "literal"; elements: readonly ts.Expression[] } | {
  */
 function arrayCreation(init: ts.Expression, checker: ts.TypeChecker): ArrayCreation | undefined {
   const e = skipOuterExpressions(init);
-  if (ts.isArrayLiteralExpression(e)) return e.elements.length === 0 || e.elements.some(ts.isSpreadElement) ? undefined : { kind: "literal", elements: e.elements };
+  if (ts.isArrayLiteralExpression(e))
+    return e.elements.length === 0 || e.elements.some(ts.isSpreadElement)
+      ? undefined
+      : { kind: "literal", elements: e.elements };
   const isConstructor = (x: ts.Expression, names: readonly string[]): boolean =>
     (ts.isNewExpression(x) || ts.isCallExpression(x)) &&
     ts.isIdentifier(x.expression) &&
@@ -1139,8 +1428,14 @@ function arrayCreation(init: ts.Expression, checker: ts.TypeChecker): ArrayCreat
     x.arguments?.length === 1 &&
     isNumberType(checker.getTypeAtLocation(x.arguments[0]!));
   if (ts.isNewExpression(e) && isConstructor(e, ["Float64Array", "Float32Array"])) return { kind: "allocation" };
-  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "fill" && e.arguments.length === 1) {
-    if (isConstructor(skipOuterExpressions(e.expression.expression), ["Array"])) return { kind: "allocation", fill: e.arguments[0] };
+  if (
+    ts.isCallExpression(e) &&
+    ts.isPropertyAccessExpression(e.expression) &&
+    e.expression.name.text === "fill" &&
+    e.arguments.length === 1
+  ) {
+    if (isConstructor(skipOuterExpressions(e.expression.expression), ["Array"]))
+      return { kind: "allocation", fill: e.arguments[0] };
   }
   return undefined;
 }

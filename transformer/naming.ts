@@ -1,7 +1,12 @@
-// Readable, deterministic names for the generated code, after Tangent's naming: the
-// adjoint of `x` is `dx` (of `loss`, `dLoss`), a reassigned `y` becomes `y`, `y_1`, ...,
-// temporaries are `t1`, `t2`, ... A name is never one the source file already uses for
-// something else, so generated code cannot shadow what the user's code refers to.
+// Readable, deterministic names for the generated code, after Tangent's naming. One suffix
+// scheme, so a reader can tell every name's origin from its spelling:
+//   y_1, y_2   the versions of a variable `y` the source reassigns (SSA), and only those
+//   dy, dLoss  the adjoint of y, of loss (dy_1 of y_1)
+//   t1, t2     temporaries of A-normal form
+//   trips2     a second generated name of the same kind (trips, trips2, trips3, ...)
+//   trip       the counter of a backward loop (trip, trip2 for the next loop)
+// A name is never one the source file already uses for something else, so generated code
+// cannot shadow what the user's code refers to.
 import ts from "typescript";
 
 export class Namer {
@@ -39,12 +44,16 @@ export class Namer {
     }
   }
 
-  /** A fresh name: `base` itself if free, else base1, base2, ... (or base_1 when base ends in a digit). */
+  /**
+   * A fresh name: `base` itself if free, else base2, base3, ... A base that ends in a digit
+   * (dt12, the adjoint of a temporary) continues with a letter instead (dt12b, dt12c, ...),
+   * so that no generated name ever reads as another name's SSA version or number.
+   */
   fresh(base: string): string {
     if (this.isFree(base)) return this.take(base);
-    const sep = /\d$/.test(base) ? "_" : "";
-    for (let i = 1; ; i++) {
-      const candidate = `${base}${sep}${i}`;
+    const endsInDigit = /\d$/.test(base);
+    for (let i = 2; ; i++) {
+      const candidate = endsInDigit ? `${base}${letterSuffix(i)}` : `${base}${i}`;
       if (this.isFree(candidate)) return this.take(candidate);
     }
   }
@@ -82,4 +91,11 @@ export function identifiersIn(file: ts.SourceFile): Set<string> {
   };
   visit(file);
   return names;
+}
+
+/** b, c, ..., z, then b2, c2, ...: the suffixes of fresh names whose base ends in a digit. */
+function letterSuffix(i: number): string {
+  const letters = "bcdefghijklmnopqrstuvwxyz";
+  const round = Math.floor((i - 2) / letters.length);
+  return letters[(i - 2) % letters.length]! + (round === 0 ? "" : String(round + 1));
 }

@@ -6,14 +6,21 @@
 import ts from "typescript";
 import { analyzeActivity } from "./activity";
 import { AdjointError, debugInternalError, toDiagnostic } from "./diagnostics";
-import * as E from "./expr";
-import type { GeneratedFunction, Statement } from "./expr";
+import * as js from "./js";
 import { isDifferentiable, type LoweredFunction } from "./ir";
 import { lowerFunction } from "./lower";
 import { identifiersIn, Namer } from "./naming";
 import { buildAdjoint, type AdjointRequest } from "./reverse";
 import { ShapeFacts, type ResultShape } from "./shapes";
-import { anchorStatement, importOf, findDifferentiationCalls, functionName, resolveFunction, skipOuterExpressions, type FunctionNode } from "./sites";
+import {
+  anchorStatement,
+  importOf,
+  findDifferentiationCalls,
+  functionName,
+  resolveFunction,
+  skipOuterExpressions,
+  type FunctionNode,
+} from "./sites";
 
 export interface Entry {
   readonly fn: FunctionNode;
@@ -22,7 +29,7 @@ export interface Entry {
   /** The statement the generated function is placed after; undefined for an inline arrow, replaced in place. */
   readonly anchor: ts.Statement | undefined;
   readonly deps: Entry[];
-  generated?: GeneratedFunction;
+  generated?: js.GeneratedFunction;
   error?: AdjointError;
   /** The request this entry was made for, for the diagnostic's related information. */
   readonly requestedAt: ts.Node;
@@ -36,7 +43,7 @@ export interface Plan {
   /** checkGrad calls, which keep their call and get the generated gradient and the parameters' names as two more arguments. */
   readonly checks: ReadonlyMap<ts.CallExpression, readonly string[]>;
   /** How a marker call refers to a generated function of another module (physics_adjoint.step_grad). */
-  readonly siteRefs: ReadonlyMap<ts.CallExpression, E.Expr>;
+  readonly siteRefs: ReadonlyMap<ts.CallExpression, js.Expr>;
   /** Namespace imports each file needs for the generated functions of other modules: specifier -> name. */
   readonly imports: ReadonlyMap<ts.SourceFile, ReadonlyMap<string, string>>;
   /** Generated functions to place after each anchor statement, in a stable order. */
@@ -65,7 +72,7 @@ class Planner {
   /** A lowering error is shared by every request of its function: reported once. */
   private readonly reported = new Set<AdjointError>();
   private readonly completeness = new Map<Entry, boolean>();
-  private readonly siteRefs = new Map<ts.CallExpression, E.Expr>();
+  private readonly siteRefs = new Map<ts.CallExpression, js.Expr>();
   private readonly imports = new Map<ts.SourceFile, Map<string, string>>();
   private readonly checks = new Map<ts.CallExpression, string[]>();
 
@@ -80,11 +87,20 @@ class Planner {
         this.guard(call, () => {
           const target = call.arguments[0];
           const fn = target && resolveFunction(target, this.checker);
-          if (!fn) throw new AdjointError("ADJ101", target ?? call, "Pass a function declared in this program, or an inline arrow.");
+          if (!fn)
+            throw new AdjointError(
+              "ADJ101",
+              target ?? call,
+              "Pass a function declared in this program, or an inline arrow.",
+            );
           const { wrt, tuple } = this.parseWrt(call.arguments[check ? 2 : 1], fn);
           // checkGrad gets one gradient per wrt parameter, always as a tuple.
           const entry = this.entryFor(fn, { kind, wrt, tuple: tuple || check }, call);
-          if (check) this.checks.set(call, fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : "")));
+          if (check)
+            this.checks.set(
+              call,
+              fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : "")),
+            );
           if (fn.getSourceFile() !== file) this.siteRefs.set(call, this.reference(file, target!, entry));
           this.sites.set(call, entry);
         });
@@ -127,7 +143,8 @@ class Planner {
     } catch (e) {
       // ADJOINT_DEBUG=1 shows where an internal error came from.
       if (!(e instanceof AdjointError)) debugInternalError(e);
-      const error = e instanceof AdjointError ? e : new AdjointError("ADJ900", at, e instanceof Error ? e.message : String(e));
+      const error =
+        e instanceof AdjointError ? e : new AdjointError("ADJ900", at, e instanceof Error ? e.message : String(e));
       if (!this.reported.has(error)) {
         this.reported.add(error);
         this.diagnostics.push(toDiagnostic(error));
@@ -141,7 +158,7 @@ class Planner {
    * import of the same specifier the user imported the function with, which must be the
    * module that declares it (where the generated function is placed and exported).
    */
-  private reference(file: ts.SourceFile, ref: ts.Expression, entry: Entry): E.Expr {
+  private reference(file: ts.SourceFile, ref: ts.Expression, entry: Entry): js.Expr {
     const declaration = importOf(ref, this.checker);
     const module = declaration && this.checker.getSymbolAtLocation(declaration.moduleSpecifier);
     if (!declaration || module?.valueDeclaration !== entry.fn.getSourceFile()) {
@@ -163,7 +180,8 @@ class Planner {
   private parseWrt(options: ts.Expression | undefined, fn: FunctionNode): { wrt: number[]; tuple: boolean } {
     if (!options) return { wrt: [0], tuple: false };
     const obj = skipOuterExpressions(options);
-    if (!ts.isObjectLiteralExpression(obj)) throw new AdjointError("ADJ102", options, "Write the options as an object literal.");
+    if (!ts.isObjectLiteralExpression(obj))
+      throw new AdjointError("ADJ102", options, "Write the options as an object literal.");
     const prop = obj.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === "wrt");
     if (!prop) return { wrt: [0], tuple: false };
     if (!ts.isPropertyAssignment(prop)) throw new AdjointError("ADJ102", prop);
@@ -173,7 +191,11 @@ class Planner {
       if (!ts.isNumericLiteral(n)) throw new AdjointError("ADJ102", e);
       const i = Number(n.text);
       if (!Number.isInteger(i) || i >= fn.parameters.length) {
-        throw new AdjointError("ADJ102", e, `The function has ${fn.parameters.length} parameter(s); ${n.text} is not one of their indices.`);
+        throw new AdjointError(
+          "ADJ102",
+          e,
+          `The function has ${fn.parameters.length} parameter(s); ${n.text} is not one of their indices.`,
+        );
       }
       return i;
     };
@@ -192,7 +214,15 @@ class Planner {
     const key = `${this.functionIds.get(fn)}|${request.kind}|${request.wrt.join(",")}|${request.tuple}`;
     const existing = anchor && this.entries.get(key);
     if (existing) return existing;
-    const entry: Entry = { fn, request, name: this.nameFor(fn, request), anchor, deps: [], requestedAt, exported: false };
+    const entry: Entry = {
+      fn,
+      request,
+      name: this.nameFor(fn, request),
+      anchor,
+      deps: [],
+      requestedAt,
+      exported: false,
+    };
     if (anchor) this.entries.set(key, entry);
     this.order.push(entry);
     return entry;
@@ -251,7 +281,9 @@ class Planner {
   private reservedFor(file: ts.SourceFile): ReadonlySet<string> {
     const names = this.fileNames.get(file);
     // Generated function names are reserved too, so no local shadows one.
-    return names ? new Set([...names.reserved, ...this.order.filter((e) => e.fn.getSourceFile() === file).map((e) => e.name)]) : identifiersIn(file);
+    return names
+      ? new Set([...names.reserved, ...this.order.filter((e) => e.fn.getSourceFile() === file).map((e) => e.name)])
+      : identifiersIn(file);
   }
 
   private generate(entry: Entry): void {
@@ -260,27 +292,51 @@ class Planner {
       for (const i of entry.request.wrt) {
         const p = lowered.params[i]!;
         if (!isDifferentiable(lowered.vars[p.id]!)) {
-          throw new AdjointError("ADJ103", p.decl, `Parameter \`${lowered.vars[p.id]!.name}\` is neither a number nor a Tensor.`);
+          throw new AdjointError(
+            "ADJ103",
+            p.decl,
+            `Parameter \`${lowered.vars[p.id]!.name}\` is neither a number nor a Tensor.`,
+          );
         }
       }
       const r = lowered.result;
       if (r.kind === "var" && !isDifferentiable(lowered.vars[r.id]!)) {
-        throw new AdjointError("ADJ104", entry.fn.body ?? entry.fn, "The differentiated function must return a number or a Tensor.");
+        throw new AdjointError(
+          "ADJ104",
+          entry.fn.body ?? entry.fn,
+          "The differentiated function must return a number or a Tensor.",
+        );
       }
       const activity = analyzeActivity(lowered, entry.request.wrt);
-      const adjoint = buildAdjoint(lowered, activity, entry.request, (stmt, activeArgs) => {
-        const op = stmt.op as Extract<typeof stmt.op, { kind: "call" }>;
-        const callee = op.callee;
-        if (!isDifferentiable(lowered.vars[stmt.target]!)) {
-          throw new AdjointError("ADJ104", stmt.node, "The called function must return a number or a Tensor for a gradient to flow through it.");
-        }
-        if (!anchorStatement(callee)) throw new AdjointError("ADJ101", op.calleeRef, "Call a named function instead.");
-        const dep = this.entryFor(callee, { kind: "vjp", wrt: activeArgs, tuple: activeArgs.length > 1 }, stmt.node);
-        entry.deps.push(dep);
-        const here = entry.fn.getSourceFile();
-        return callee.getSourceFile() === here ? E.name(dep.name) : this.reference(here, op.calleeRef, dep);
-      }, this.callShapes);
-      entry.generated = { name: entry.name, params: entry.fn.parameters, extraParams: adjoint.extraParams, body: adjoint.body };
+      const adjoint = buildAdjoint(
+        lowered,
+        activity,
+        entry.request,
+        (stmt, activeArgs) => {
+          const op = stmt.op as Extract<typeof stmt.op, { kind: "call" }>;
+          const callee = op.callee;
+          if (!isDifferentiable(lowered.vars[stmt.target]!)) {
+            throw new AdjointError(
+              "ADJ104",
+              stmt.node,
+              "The called function must return a number or a Tensor for a gradient to flow through it.",
+            );
+          }
+          if (!anchorStatement(callee))
+            throw new AdjointError("ADJ101", op.calleeRef, "Call a named function instead.");
+          const dep = this.entryFor(callee, { kind: "vjp", wrt: activeArgs, tuple: activeArgs.length > 1 }, stmt.node);
+          entry.deps.push(dep);
+          const here = entry.fn.getSourceFile();
+          return callee.getSourceFile() === here ? js.name(dep.name) : this.reference(here, op.calleeRef, dep);
+        },
+        this.callShapes,
+      );
+      entry.generated = {
+        name: entry.name,
+        params: entry.fn.parameters,
+        extraParams: adjoint.extraParams,
+        body: adjoint.body,
+      };
     });
   }
 
@@ -291,7 +347,7 @@ class Planner {
   /** An entry is complete when it and all its dependencies generated (a fixpoint, since callees may recurse). */
   private computeCompleteness(): void {
     for (const e of this.order) this.completeness.set(e, !e.error);
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const e of this.order) {
         if (this.completeness.get(e) && e.deps.some((d) => !this.completeness.get(d))) {
@@ -303,11 +359,11 @@ class Planner {
   }
 }
 
-function usesRuntime(body: readonly Statement[]): boolean {
-  const inExpr = (e: E.Expr): boolean => e.kind === "runtime" || E.children(e).some(inExpr);
+function usesRuntime(body: readonly js.Statement[]): boolean {
+  const inExpr = (e: js.Expr): boolean => e.kind === "runtime" || js.children(e).some(inExpr);
   return body.some((s) => {
     if (s.kind === "if") return inExpr(s.cond) || usesRuntime(s.then) || usesRuntime(s.else);
     if (s.kind === "while") return inExpr(s.cond) || usesRuntime(s.body);
-    return E.statementExprs(s).some(inExpr);
+    return js.statementExprs(s).some(inExpr);
   });
 }

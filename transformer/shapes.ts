@@ -22,7 +22,8 @@ const ELEMENTWISE: Readonly<Record<string, (i: number) => boolean>> = (() => {
   const all = (): boolean => true;
   const first = (i: number): boolean => i === 0;
   const table: Record<string, (i: number) => boolean> = {};
-  for (const p of "neg exp log log1p sin cos tanh sqrt abs square sigmoid relu softplus sign".split(" ")) table[p] = all;
+  for (const p of "neg exp log log1p sin cos tanh sqrt abs square sigmoid relu softplus sign".split(" "))
+    table[p] = all;
   for (const p of "add sub mul div pow maximum minimum greater equal where".split(" ")) table[p] = all;
   // Markers return their first operand; the rest are a hook or a factor.
   for (const p of "stopGradient gradHook reverseGradient".split(" ")) table[p] = first;
@@ -40,9 +41,16 @@ function isWholeReduction(op: Op): boolean {
   if (op.kind !== "prim" || !WHOLE_REDUCTIONS.has(op.prim)) return false;
   const absent = (a: Atom | undefined, ...kinds: ts.SyntaxKind[]): boolean => {
     const node = a?.kind === "constant" ? skipOuterExpressions(a.node) : undefined;
-    return a === undefined || (node !== undefined && (kinds.includes(node.kind) || (ts.isIdentifier(node) && node.text === "undefined")));
+    return (
+      a === undefined ||
+      (node !== undefined && (kinds.includes(node.kind) || (ts.isIdentifier(node) && node.text === "undefined")))
+    );
   };
-  return op.args.length <= 3 && absent(op.args[1], ts.SyntaxKind.NullKeyword) && absent(op.args[2], ts.SyntaxKind.FalseKeyword);
+  return (
+    op.args.length <= 3 &&
+    absent(op.args[1], ts.SyntaxKind.NullKeyword) &&
+    absent(op.args[2], ts.SyntaxKind.FalseKeyword)
+  );
 }
 
 export class ShapeFacts {

@@ -4,7 +4,16 @@
 // function called `grad` is not a marker, and `import { grad as d }` still is.
 import ts from "typescript";
 
-export const MARKER_KINDS = ["grad", "vjp", "valueAndGrad", "checkGrad", "stopGradient", "gradHook", "reverseGradient", "customGradient"] as const;
+export const MARKER_KINDS = [
+  "grad",
+  "vjp",
+  "valueAndGrad",
+  "checkGrad",
+  "stopGradient",
+  "gradHook",
+  "reverseGradient",
+  "customGradient",
+] as const;
 export type MarkerKind = (typeof MARKER_KINDS)[number];
 export type DifferentiationKind = "grad" | "vjp" | "valueAndGrad";
 
@@ -25,7 +34,12 @@ export function markerKind(call: ts.CallExpression, checker: ts.TypeChecker): Ma
  */
 export function constantArguments(call: ts.CallExpression, checker: ts.TypeChecker): number[] | undefined {
   const tag = calleeTag(call, checker, CONSTANT_TAG);
-  return tag === undefined ? undefined : tag.split(/[\s,]+/).filter(Boolean).map(Number);
+  return tag === undefined
+    ? undefined
+    : tag
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map(Number);
 }
 
 /** The runtime primitive a call resolves to (add, matmul, ...), by the `@adjointPrimitive` tag on its declaration. */
@@ -34,7 +48,9 @@ export function primitiveName(call: ts.CallExpression, checker: ts.TypeChecker):
 }
 
 function calleeTag(call: ts.CallExpression, checker: ts.TypeChecker, tag: RegExp): string | undefined {
-  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
+  let symbol = checker.getSymbolAtLocation(
+    ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression,
+  );
   if (!symbol) return undefined;
   if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   for (const decl of symbol.declarations ?? []) {
@@ -110,7 +126,8 @@ export function resolveFunction(expr: ts.Expression, checker: ts.TypeChecker): F
 export function functionName(fn: FunctionNode): string | undefined {
   if (fn.name) return fn.name.text;
   let node: ts.Node = fn.parent;
-  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node)) node = node.parent;
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node))
+    node = node.parent;
   if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) return node.name.text;
   return undefined;
 }
@@ -123,8 +140,13 @@ export function functionName(fn: FunctionNode): string | undefined {
 export function anchorStatement(fn: FunctionNode): ts.Statement | undefined {
   if (ts.isFunctionDeclaration(fn)) return fn;
   let node: ts.Node = fn.parent;
-  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node)) node = node.parent;
-  if (ts.isVariableDeclaration(node) && ts.isVariableDeclarationList(node.parent) && ts.isVariableStatement(node.parent.parent)) {
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node))
+    node = node.parent;
+  if (
+    ts.isVariableDeclaration(node) &&
+    ts.isVariableDeclarationList(node.parent) &&
+    ts.isVariableStatement(node.parent.parent)
+  ) {
     return node.parent.parent;
   }
   return undefined;
@@ -159,7 +181,11 @@ export function isCustomGradient(callee: ts.Expression, checker: ts.TypeChecker)
   let symbol = checker.getSymbolAtLocation(e);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   return (symbol?.declarations ?? []).some(
-    (d) => ts.isVariableDeclaration(d) && d.initializer !== undefined && d.initializer !== e && isCustomGradient(d.initializer, checker),
+    (d) =>
+      ts.isVariableDeclaration(d) &&
+      d.initializer !== undefined &&
+      d.initializer !== e &&
+      isCustomGradient(d.initializer, checker),
   );
 }
 
@@ -190,10 +216,19 @@ export function containsCall(node: ts.Node): boolean {
 /** The import declaration through which `ref` (a name, or `ns.name`) reaches this file, if any. */
 export function importOf(ref: ts.Expression, checker: ts.TypeChecker): ts.ImportDeclaration | undefined {
   const e = skipOuterExpressions(ref);
-  const id = ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) ? e.expression : ts.isIdentifier(e) ? e : undefined;
+  const id =
+    ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)
+      ? e.expression
+      : ts.isIdentifier(e)
+        ? e
+        : undefined;
   const decl = id && checker.getSymbolAtLocation(id)?.declarations?.[0];
   let node: ts.Node | undefined = decl;
-  while (node && !ts.isImportDeclaration(node) && (ts.isImportSpecifier(node) || ts.isNamedImports(node) || ts.isNamespaceImport(node) || ts.isImportClause(node))) {
+  while (
+    node &&
+    !ts.isImportDeclaration(node) &&
+    (ts.isImportSpecifier(node) || ts.isNamedImports(node) || ts.isNamespaceImport(node) || ts.isImportClause(node))
+  ) {
     node = node.parent;
   }
   return node && ts.isImportDeclaration(node) ? node : undefined;

@@ -48,7 +48,8 @@ export function checkGradient(
   reference?: (x: readonly (number | readonly number[])[]) => Evaluation,
 ): string | undefined {
   const compiled = compile(source);
-  if (compiled.typeErrors.length > 0) return `the generated program does not type-check: ${compiled.typeErrors.join("; ")}`;
+  if (compiled.typeErrors.length > 0)
+    return `the generated program does not type-check: ${compiled.typeErrors.join("; ")}`;
   if (compiled.codes.length > 0) return `the transformer refused a supported program: ${compiled.codes.join(", ")}`;
   const again = compile(source).js["main.ts"];
   if (again !== compiled.js["main.ts"]) return "the emitted code differs between two compilations";
@@ -84,12 +85,15 @@ export function checkGradient(
     for (let k = 0; k < wrt.length; k++) {
       const [g, r, m] = [gradient[k]!, ref.gradient[k]!, ref.magnitude[k]!];
       if (typeof r === "number") {
-        if (typeof g !== "number" || differs(g, r, m as number)) return `d/dp${wrt[k]}: generated ${g}, forward-mode reference ${r}`;
+        if (typeof g !== "number" || differs(g, r, m as number))
+          return `d/dp${wrt[k]}: generated ${g}, forward-mode reference ${r}`;
         continue;
       }
-      if (!Array.isArray(g) || g.length !== r.length) return `d/dp${wrt[k]}: generated ${JSON.stringify(g)}, expected an array of ${r.length}`;
+      if (!Array.isArray(g) || g.length !== r.length)
+        return `d/dp${wrt[k]}: generated ${JSON.stringify(g)}, expected an array of ${r.length}`;
       for (let j = 0; j < r.length; j++) {
-        if (differs(g[j]!, r[j]!, (m as number[])[j]!)) return `d/dp${wrt[k]}[${j}]: generated ${g[j]}, forward-mode reference ${r[j]}`;
+        if (differs(g[j]!, r[j]!, (m as number[])[j]!))
+          return `d/dp${wrt[k]}[${j}]: generated ${g[j]}, forward-mode reference ${r[j]}`;
       }
     }
     smooth &&= ref.kink > 1e-4;
@@ -97,7 +101,9 @@ export function checkGradient(
   if (!smooth) return undefined;
   /** f with parameter i (element j of it, for an array) moved by d. */
   const moved = (i: number, j: number, d: number): number =>
-    program.f(...args.map((a, k) => (k !== i ? a : typeof a === "number" ? a + d : a.map((v, m) => (m === j ? v + d : v)))));
+    program.f(
+      ...args.map((a, k) => (k !== i ? a : typeof a === "number" ? a + d : a.map((v, m) => (m === j ? v + d : v)))),
+    );
   for (let k = 0; k < wrt.length; k++) {
     const h = 1e-6;
     const g = gradient[k]!;
@@ -108,7 +114,9 @@ export function checkGradient(
       // At a kink (x > y ? ... with x = y) the central difference straddles it; reverse mode
       // gives one side's derivative, as the one-sided differences show.
       const side = (d: number) => (moved(wrt[k]!, j, d) - value) / d;
-      const atKink = () => Math.abs(side(1e-7) - side(-1e-7)) > 1e-3 * scale && [side(1e-7), side(-1e-7)].some((s) => Math.abs(gj - s) <= 1e-4 * Math.max(1, Math.abs(s)));
+      const atKink = () =>
+        Math.abs(side(1e-7) - side(-1e-7)) > 1e-3 * scale &&
+        [side(1e-7), side(-1e-7)].some((s) => Math.abs(gj - s) <= 1e-4 * Math.max(1, Math.abs(s)));
       if (Number.isFinite(fd) && !(Math.abs(gj - fd) <= 1e-5 * scale) && !atKink()) {
         return `d/dp${wrt[k]}${typeof g === "number" ? "" : `[${j}]`}: generated ${gj}, finite differences ${fd}`;
       }
@@ -116,7 +124,6 @@ export function checkGradient(
   }
   return undefined;
 }
-
 
 type TensorLike = { data: ArrayLike<number>; shape: readonly number[]; dtype: string };
 
@@ -129,7 +136,8 @@ export function checkTensorGradient(
 ): string | undefined {
   if (reference.unstable) return undefined;
   const compiled = compile(source);
-  if (compiled.typeErrors.length > 0) return `the generated program does not type-check: ${compiled.typeErrors.join("; ")}`;
+  if (compiled.typeErrors.length > 0)
+    return `the generated program does not type-check: ${compiled.typeErrors.join("; ")}`;
   if (compiled.codes.length > 0) return `the transformer refused a supported program: ${compiled.codes.join(", ")}`;
   let program: Record<string, any>;
   try {
@@ -141,7 +149,8 @@ export function checkTensorGradient(
   const out = program.f(...args) as number | TensorLike;
   const value = typeof out === "number" ? out : out.data[0]!;
   const singular = reference.kink < 1e-9; // see checkGradient
-  const close = (a: number, b: number, magnitude: number) => (Number.isNaN(a) && (Number.isNaN(b) || singular)) || agrees(a, b, magnitude);
+  const close = (a: number, b: number, magnitude: number) =>
+    (Number.isNaN(a) && (Number.isNaN(b) || singular)) || agrees(a, b, magnitude);
   // Past 1e150 the runtime's x·x·x and Math.pow overflow at different points: nothing to compare.
   if (Math.abs(reference.value) > 1e150) return undefined;
   // The runtime's kernels round differently from Math (pow(x, 3) is x·x·x): 1e-9, not 1e-12.
@@ -154,9 +163,11 @@ export function checkTensorGradient(
       if (!close(g, r, m as number)) return `d/dp${wrt[k]}: generated ${g}, forward-mode reference ${r}`;
       continue;
     }
-    if (typeof g === "number" || g.shape.join() !== "3" || g.dtype !== "float64") return `d/dp${wrt[k]}: the gradient is not a float64 tensor of shape [3]`;
+    if (typeof g === "number" || g.shape.join() !== "3" || g.dtype !== "float64")
+      return `d/dp${wrt[k]}: the gradient is not a float64 tensor of shape [3]`;
     for (let j = 0; j < 3; j++) {
-      if (!close(g.data[j]!, r[j]!, (m as number[])[j]!)) return `d/dp${wrt[k]}[${j}]: generated ${g.data[j]}, forward-mode reference ${r[j]}`;
+      if (!close(g.data[j]!, r[j]!, (m as number[])[j]!))
+        return `d/dp${wrt[k]}[${j}]: generated ${g.data[j]}, forward-mode reference ${r[j]}`;
     }
   }
   return undefined;

@@ -15,9 +15,25 @@ import fc from "fast-check";
 import { describe, it } from "vitest";
 import { compile } from "../harness";
 import { checkGradient, checkTensorGradient, saveRegression, type Regression } from "./check";
-import { evaluate, evaluateTensor, isTensorParam, printProgram, printTensorProgram, programArb, tensorProgramArb, type Program } from "./programs";
+import {
+  evaluate,
+  evaluateTensor,
+  isTensorParam,
+  printProgram,
+  printTensorProgram,
+  programArb,
+  tensorProgramArb,
+  type Program,
+} from "./programs";
 import { robustnessArb } from "./statements";
-import { checkCase, describeInputs, generateCase, printProgram as printShapedProgram, stats, type ShapedCase } from "./tensor-shapes";
+import {
+  checkCase,
+  describeInputs,
+  generateCase,
+  printProgram as printShapedProgram,
+  stats,
+  type ShapedCase,
+} from "./tensor-shapes";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
@@ -28,88 +44,131 @@ const SHAPED_RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
 // Inputs in [-2, 2] on a grid of 1e-3 (fast-check's doubles favour extremes such as
 // subnormals, which test the reference's arithmetic more than the transformer).
-const inputsArb = fc.array(fc.integer({ min: -2000, max: 2000 }).map((v) => v / 1000), { minLength: 3, maxLength: 3 });
+const inputsArb = fc.array(
+  fc.integer({ min: -2000, max: 2000 }).map((v) => v / 1000),
+  { minLength: 3, maxLength: 3 },
+);
 
-function report(kind: Regression["kind"], source: string, wrt: number[], inputs: (number | number[])[], failure: string, program?: Program): string {
+function report(
+  kind: Regression["kind"],
+  source: string,
+  wrt: number[],
+  inputs: (number | number[])[],
+  failure: string,
+  program?: Program,
+): string {
   const file = saveRegression({ kind, source, wrt, inputs, note: failure, program });
   return `${failure}\ninputs: ${JSON.stringify(inputs)}\nsaved: ${path.relative(process.cwd(), file)}\n--- program ---\n${source}`;
 }
 
 describe("differential testing", () => {
-  it(`random programs: generated gradients match forward mode and finite differences (${RUNS} runs, seed ${SEED})`, () => {
-    fc.assert(
-      fc.property(programArb, inputsArb, inputsArb, (program: Program, numbers: number[], elements: number[]) => {
-        const source = printProgram(program);
-        // The numbers the parameters take, then the array parameter's elements, if any.
-        const inputs = [...numbers.slice(0, program.main.params.length), ...(program.array ? [elements] : [])];
-        const failure = checkGradient(source, program.wrt, inputs, (x) => evaluate(program, x));
-        if (failure) throw new Error(report("gradient", source, program.wrt, inputs, failure, program));
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
-  }, TIMEOUT);
+  it(
+    `random programs: generated gradients match forward mode and finite differences (${RUNS} runs, seed ${SEED})`,
+    () => {
+      fc.assert(
+        fc.property(programArb, inputsArb, inputsArb, (program: Program, numbers: number[], elements: number[]) => {
+          const source = printProgram(program);
+          // The numbers the parameters take, then the array parameter's elements, if any.
+          const inputs = [...numbers.slice(0, program.main.params.length), ...(program.array ? [elements] : [])];
+          const failure = checkGradient(source, program.wrt, inputs, (x) => evaluate(program, x));
+          if (failure) throw new Error(report("gradient", source, program.wrt, inputs, failure, program));
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    },
+    TIMEOUT,
+  );
 
-  it(`random tensor programs: generated gradients match the per-element forward-mode reference (${RUNS} runs, seed ${SEED})`, () => {
-    const tensorInputs = fc.tuple(inputsArb, inputsArb, inputsArb).map(([a, b, c]) => [a, b[0]!, c] as (number | number[])[]);
-    fc.assert(
-      fc.property(tensorProgramArb, tensorInputs, (program: Program, inputs: (number | number[])[]) => {
-        const source = printTensorProgram(program);
-        const args = inputs.slice(0, program.main.params.length).map((x, i) => (isTensorParam(i) ? x : (x as number)));
-        const failure = checkTensorGradient(source, program.wrt, args, evaluateTensor(program, args));
-        if (failure) throw new Error(report("tensor", source, program.wrt, args.flat(), failure, program));
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
-  }, TIMEOUT);
+  it(
+    `random tensor programs: generated gradients match the per-element forward-mode reference (${RUNS} runs, seed ${SEED})`,
+    () => {
+      const tensorInputs = fc
+        .tuple(inputsArb, inputsArb, inputsArb)
+        .map(([a, b, c]) => [a, b[0]!, c] as (number | number[])[]);
+      fc.assert(
+        fc.property(tensorProgramArb, tensorInputs, (program: Program, inputs: (number | number[])[]) => {
+          const source = printTensorProgram(program);
+          const args = inputs
+            .slice(0, program.main.params.length)
+            .map((x, i) => (isTensorParam(i) ? x : (x as number)));
+          const failure = checkTensorGradient(source, program.wrt, args, evaluateTensor(program, args));
+          if (failure) throw new Error(report("tensor", source, program.wrt, args.flat(), failure, program));
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    },
+    TIMEOUT,
+  );
 
-  it(`random shaped tensor programs: broadcasting, reductions, matmul, markers and loops match finite differences and TensorFlow.js (${SHAPED_RUNS} runs, seed ${SEED})`, () => {
-    // Shrinking is on (fc.gen shrinks each random choice): the last failing case is the shrunk one.
-    let last: { c: ShapedCase; failure: string } | undefined;
-    // A long program shrinks for a long time (each step compiles it): shrinking stops after a
-    // minute, every later candidate passing, and the smallest failure so far is reported.
-    let firstFailure: number | undefined;
-    const shrinkBudget = 60_000;
-    const details = fc.check(
-      fc.property(fc.gen(), (g) => {
-        if (firstFailure !== undefined && Date.now() - firstFailure > shrinkBudget) return true;
-        const c = generateCase(g);
-        const failure = checkCase(c.program, c.inputs);
-        if (failure) {
-          last = { c, failure };
-          firstFailure ??= Date.now();
-          return false;
-        }
-        return true;
-      }),
-      { numRuns: SHAPED_RUNS, seed: SEED },
-    );
-    console.log(`shaped tensor programs: ${stats.checked} compiled and run, ${stats.kinks} near a kink and ${stats.wild} with values past 1e6 checked for shapes and dtypes only`);
-    if (details.failed && last) {
-      const source = printShapedProgram(last.c.program);
-      const wrt = Array.isArray(last.c.program.wrt) ? last.c.program.wrt : [last.c.program.wrt];
-      const file = saveRegression({ kind: "tensor-shapes", source, wrt, inputs: [], note: last.failure, program: last.c });
-      throw new Error(`${last.failure}\n--- inputs ---\n${describeInputs(last.c.inputs)}\nsaved: ${path.relative(process.cwd(), file)}\nreplay: FUZZ_SEED=${SEED} (${details.numRuns} runs, ${details.numShrinks} shrinks${firstFailure !== undefined && Date.now() - firstFailure > shrinkBudget ? ", shrinking stopped after a minute" : ""})\n--- program ---\n${source}`);
-    }
-    if (details.failed) throw new Error(`the property failed without a failing case: ${details.errorInstance}`);
-  }, 60_000 + SHAPED_RUNS * 3000);
+  it(
+    `random shaped tensor programs: broadcasting, reductions, matmul, markers and loops match finite differences and TensorFlow.js (${SHAPED_RUNS} runs, seed ${SEED})`,
+    () => {
+      // Shrinking is on (fc.gen shrinks each random choice): the last failing case is the shrunk one.
+      let last: { c: ShapedCase; failure: string } | undefined;
+      // A long program shrinks for a long time (each step compiles it): shrinking stops after a
+      // minute, every later candidate passing, and the smallest failure so far is reported.
+      let firstFailure: number | undefined;
+      const shrinkBudget = 60_000;
+      const details = fc.check(
+        fc.property(fc.gen(), (g) => {
+          if (firstFailure !== undefined && Date.now() - firstFailure > shrinkBudget) return true;
+          const c = generateCase(g);
+          const failure = checkCase(c.program, c.inputs);
+          if (failure) {
+            last = { c, failure };
+            firstFailure ??= Date.now();
+            return false;
+          }
+          return true;
+        }),
+        { numRuns: SHAPED_RUNS, seed: SEED },
+      );
+      console.log(
+        `shaped tensor programs: ${stats.checked} compiled and run, ${stats.kinks} near a kink and ${stats.wild} with values past 1e6 checked for shapes and dtypes only`,
+      );
+      if (details.failed && last) {
+        const source = printShapedProgram(last.c.program);
+        const wrt = Array.isArray(last.c.program.wrt) ? last.c.program.wrt : [last.c.program.wrt];
+        const file = saveRegression({
+          kind: "tensor-shapes",
+          source,
+          wrt,
+          inputs: [],
+          note: last.failure,
+          program: last.c,
+        });
+        throw new Error(
+          `${last.failure}\n--- inputs ---\n${describeInputs(last.c.inputs)}\nsaved: ${path.relative(process.cwd(), file)}\nreplay: FUZZ_SEED=${SEED} (${details.numRuns} runs, ${details.numShrinks} shrinks${firstFailure !== undefined && Date.now() - firstFailure > shrinkBudget ? ", shrinking stopped after a minute" : ""})\n--- program ---\n${source}`,
+        );
+      }
+      if (details.failed) throw new Error(`the property failed without a failing case: ${details.errorInstance}`);
+    },
+    60_000 + SHAPED_RUNS * 3000,
+  );
 
-  it(`random statements in a differentiated function: a correct gradient or an ADJ diagnostic (${RUNS} runs, seed ${SEED})`, () => {
-    fc.assert(
-      fc.property(robustnessArb, inputsArb, (source: string, inputs: number[]) => {
-        let compiled;
-        try {
-          compiled = compile(source);
-        } catch (e) {
-          throw new Error(report("robustness", source, [0], inputs, `the transformer threw: ${(e as Error).stack}`));
-        }
-        if (compiled.codes.length > 0) {
-          if (!compiled.codes.every((c) => c.startsWith("ADJ"))) throw new Error(report("robustness", source, [0], inputs, `non-ADJ diagnostics ${compiled.codes}`));
-          return;
-        }
-        const failure = checkGradient(source, [0], inputs);
-        if (failure && !/does not type-check/.test(failure)) throw new Error(report("robustness", source, [0], inputs, failure));
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
-  }, TIMEOUT);
+  it(
+    `random statements in a differentiated function: a correct gradient or an ADJ diagnostic (${RUNS} runs, seed ${SEED})`,
+    () => {
+      fc.assert(
+        fc.property(robustnessArb, inputsArb, (source: string, inputs: number[]) => {
+          let compiled;
+          try {
+            compiled = compile(source);
+          } catch (e) {
+            throw new Error(report("robustness", source, [0], inputs, `the transformer threw: ${(e as Error).stack}`));
+          }
+          if (compiled.codes.length > 0) {
+            if (!compiled.codes.every((c) => c.startsWith("ADJ")))
+              throw new Error(report("robustness", source, [0], inputs, `non-ADJ diagnostics ${compiled.codes}`));
+            return;
+          }
+          const failure = checkGradient(source, [0], inputs);
+          if (failure && !/does not type-check/.test(failure))
+            throw new Error(report("robustness", source, [0], inputs, failure));
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    },
+    TIMEOUT,
+  );
 });

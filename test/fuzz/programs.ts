@@ -77,7 +77,16 @@ export type Stmt =
    * for (let i = 0; i < count; i++) { name = tanh(name + e); target = source; } (or the copy first),
    * `source` a variable the loop does not assign, or an expression of such variables.
    */
-  | { k: "copyLoop"; name: string; e: Expr; target: string; source: Expr; copyFirst: boolean; count: number; breakAt?: number }
+  | {
+      k: "copyLoop";
+      name: string;
+      e: Expr;
+      target: string;
+      source: Expr;
+      copyFirst: boolean;
+      count: number;
+      breakAt?: number;
+    }
   /**
    * Array literals reading elements of an array the function writes, and an allocation only read:
    *   const array = [name, a, b]; array[k] = tanh(0.5·array[0] + array[2]);
@@ -126,31 +135,57 @@ export const ELEMENTS = ["xs[0]!", "xs[1]!", "xs[2]!"];
 
 const UNARY: Unary[] = ["sin", "cos", "tanh", "atan", "expSin", "logSq", "sqrtSq", "abs", "square", "cube", "neg"];
 const BINARY: Binary[] = ["+", "-", "*", "safeDiv", "max", "min", "hypot", "atan2"];
-const literal = fc.oneof(fc.constantFrom(0, 1, 2, -1, 0.5, 3), fc.double({ min: -3, max: 3, noNaN: true }).map((v) => Math.round(v * 100) / 100));
+const literal = fc.oneof(
+  fc.constantFrom(0, 1, 2, -1, 0.5, 3),
+  fc.double({ min: -3, max: 3, noNaN: true }).map((v) => Math.round(v * 100) / 100),
+);
 
 function exprArb(vars: readonly string[], helpers: readonly Fn[], depth: number): fc.Arbitrary<Expr> {
-  const leaf = vars.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...vars).map((name): Expr => ({ k: "var", name })) }, { weight: 1, arbitrary: literal.map((v): Expr => ({ k: "num", v })) }) : literal.map((v): Expr => ({ k: "num", v }));
+  const leaf =
+    vars.length > 0
+      ? fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom(...vars).map((name): Expr => ({ k: "var", name })) },
+          { weight: 1, arbitrary: literal.map((v): Expr => ({ k: "num", v })) },
+        )
+      : literal.map((v): Expr => ({ k: "num", v }));
   if (depth <= 0) return leaf;
   const sub = exprArb(vars, helpers, depth - 1);
   const options: fc.WeightedArbitrary<Expr>[] = [
     { weight: 3, arbitrary: leaf },
     { weight: 3, arbitrary: fc.record({ k: fc.constant("unary" as const), op: fc.constantFrom(...UNARY), a: sub }) },
-    { weight: 4, arbitrary: fc.record({ k: fc.constant("binary" as const), op: fc.constantFrom(...BINARY), a: sub, b: sub }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({ k: fc.constant("binary" as const), op: fc.constantFrom(...BINARY), a: sub, b: sub }),
+    },
     { weight: 1, arbitrary: fc.record({ k: fc.constant("cond" as const), a: sub, b: sub, c: sub, d: sub }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant("stop" as const), a: sub }) },
-    { weight: 1, arbitrary: fc.record({ k: fc.constant("reverse" as const), a: sub, lambda: fc.constantFrom(1, 0.5, -2) }) },
-    { weight: 1, arbitrary: fc.record({ k: fc.constant("hook" as const), a: sub, scale: fc.constantFrom(-1, 2, 0.5) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ k: fc.constant("reverse" as const), a: sub, lambda: fc.constantFrom(1, 0.5, -2) }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ k: fc.constant("hook" as const), a: sub, scale: fc.constantFrom(-1, 2, 0.5) }),
+    },
   ];
   if (helpers.length > 0) {
-    const call = fc.integer({ min: 0, max: helpers.length - 1 }).chain((h) =>
-      fc.tuple(...helpers[h]!.params.map(() => sub)).map((args): Expr => ({ k: "call", helper: h, args })),
-    );
+    const call = fc
+      .integer({ min: 0, max: helpers.length - 1 })
+      .chain((h) =>
+        fc.tuple(...helpers[h]!.params.map(() => sub)).map((args): Expr => ({ k: "call", helper: h, args })),
+      );
     options.push({ weight: 2, arbitrary: call });
   }
   return fc.oneof(...options);
 }
 
-function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: string, array = false, numbers = false): fc.Arbitrary<{ body: Stmt[]; result: Expr }> {
+function bodyArb(
+  params: readonly string[],
+  helpers: readonly Fn[],
+  prefix: string,
+  array = false,
+  numbers = false,
+): fc.Arbitrary<{ body: Stmt[]; result: Expr }> {
   // Statements are generated as a sequence; names are introduced in order so every read is
   // of a variable already assigned on every path.
   return fc.integer({ min: 0, max: 4 }).chain((count) => {
@@ -158,69 +193,116 @@ function bodyArb(params: readonly string[], helpers: readonly Fn[], prefix: stri
       if (i >= count) return fc.constant([]);
       const e = exprArb(vars, helpers, 3);
       const name = `${prefix}v${i}`;
-      const declare = fc.tuple(e, fc.boolean()).chain(([expr, mutable]) =>
-        step(i + 1, [...vars, name], mutable ? [...mutables, name] : mutables).map((rest): Stmt[] => [{ k: "let", name, e: expr, mutable }, ...rest]),
-      );
+      const declare = fc
+        .tuple(e, fc.boolean())
+        .chain(([expr, mutable]) =>
+          step(i + 1, [...vars, name], mutable ? [...mutables, name] : mutables).map((rest): Stmt[] => [
+            { k: "let", name, e: expr, mutable },
+            ...rest,
+          ]),
+        );
       const options: fc.Arbitrary<Stmt[]>[] = [declare];
       if (mutables.length > 0) {
         options.push(
-          fc.tuple(fc.constantFrom(...mutables), fc.constantFrom("=" as const, "+=" as const, "-=" as const, "*=" as const), e).chain(([target, op, expr]) =>
-            step(i + 1, vars, mutables).map((rest): Stmt[] => [{ k: "assign", name: target, op, e: expr }, ...rest]),
-          ),
+          fc
+            .tuple(
+              fc.constantFrom(...mutables),
+              fc.constantFrom("=" as const, "+=" as const, "-=" as const, "*=" as const),
+              e,
+            )
+            .chain(([target, op, expr]) =>
+              step(i + 1, vars, mutables).map((rest): Stmt[] => [{ k: "assign", name: target, op, e: expr }, ...rest]),
+            ),
         );
-        const assignIn = (m: string) => exprArb(vars, helpers, 2).map((expr): Stmt[] => [{ k: "assign", name: m, op: "=", e: expr }]);
+        const assignIn = (m: string) =>
+          exprArb(vars, helpers, 2).map((expr): Stmt[] => [{ k: "assign", name: m, op: "=", e: expr }]);
         // A loop updating mutable variables a few times (contracting, so values stay bounded).
         options.push(
-          fc.tuple(
-            fc.integer({ min: 0, max: 3 }),
-            fc.constantFrom(...mutables),
-            exprArb(vars, helpers, 2),
-            fc.constantFrom(...mutables),
-            fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
-            fc.option(fc.record({ a: exprArb(vars, helpers, 1), b: exprArb(vars, helpers, 1) }), { nil: undefined }),
-            fc.option(fc.record({ a: exprArb(vars, helpers, 1), b: exprArb(vars, helpers, 1), e: exprArb(vars, helpers, 1) }), { nil: undefined }),
-            fc.boolean(),
-          ).chain(([count, m1, e1, m2, skip, breakIf, returnIf, nested]) =>
-            step(i + 1, vars, mutables).map((rest): Stmt[] => [
-              {
-                k: "for",
-                count,
-                skip,
-                breakIf,
-                returnIf,
-                nested,
-                body: [
-                  { k: "assign", name: m1, op: "=", e: { k: "unary", op: "tanh", a: { k: "binary", op: "+", a: { k: "var", name: m1 }, b: e1 } } },
-                  { k: "assign", name: m2, op: "*=", e: { k: "num", v: 0.9 } },
-                ],
-              },
-              ...rest,
-            ]),
-          ),
+          fc
+            .tuple(
+              fc.integer({ min: 0, max: 3 }),
+              fc.constantFrom(...mutables),
+              exprArb(vars, helpers, 2),
+              fc.constantFrom(...mutables),
+              fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+              fc.option(fc.record({ a: exprArb(vars, helpers, 1), b: exprArb(vars, helpers, 1) }), { nil: undefined }),
+              fc.option(
+                fc.record({ a: exprArb(vars, helpers, 1), b: exprArb(vars, helpers, 1), e: exprArb(vars, helpers, 1) }),
+                { nil: undefined },
+              ),
+              fc.boolean(),
+            )
+            .chain(([count, m1, e1, m2, skip, breakIf, returnIf, nested]) =>
+              step(i + 1, vars, mutables).map((rest): Stmt[] => [
+                {
+                  k: "for",
+                  count,
+                  skip,
+                  breakIf,
+                  returnIf,
+                  nested,
+                  body: [
+                    {
+                      k: "assign",
+                      name: m1,
+                      op: "=",
+                      e: { k: "unary", op: "tanh", a: { k: "binary", op: "+", a: { k: "var", name: m1 }, b: e1 } },
+                    },
+                    { k: "assign", name: m2, op: "*=", e: { k: "num", v: 0.9 } },
+                  ],
+                },
+                ...rest,
+              ]),
+            ),
         );
         options.push(
-          fc.tuple(fc.constantFrom(...mutables), exprArb(vars, helpers, 2), exprArb(vars, helpers, 2)).chain(([name, a, b]) =>
-            step(i + 1, vars, mutables).map((rest): Stmt[] => [{ k: "scratch", array: `${prefix}s${i}`, name, a, b }, ...rest]),
-          ),
+          fc
+            .tuple(fc.constantFrom(...mutables), exprArb(vars, helpers, 2), exprArb(vars, helpers, 2))
+            .chain(([name, a, b]) =>
+              step(i + 1, vars, mutables).map((rest): Stmt[] => [
+                { k: "scratch", array: `${prefix}s${i}`, name, a, b },
+                ...rest,
+              ]),
+            ),
         );
         if (numbers) options.push(...exitShapes(i, vars, mutables, helpers, prefix, (v, m) => step(i + 1, v, m)));
         if (array) {
           options.push(
-            fc.tuple(fc.boolean(), fc.constantFrom(...mutables), exprArb([...vars, "v"], helpers, 2), fc.option(fc.constantFrom(-0.5, 0, 0.5), { nil: undefined })).chain(([byIndex, name, e, skipAbove]) =>
-              step(i + 1, vars, mutables).map((rest): Stmt[] => [{ k: "overArray", byIndex, name, e, skipAbove }, ...rest]),
-            ),
-          );
-        }
-        options.push(
-          fc.tuple(exprArb(vars, helpers, 2), exprArb(vars, helpers, 2), fc.constantFrom(...mutables), fc.constantFrom(...mutables), fc.boolean(), exprArb(vars, helpers, 2)).chain(
-            ([a, b, m1, m2, early, returned]) =>
-              fc.tuple(assignIn(m1), assignIn(m2)).chain(([thenS, elseS]) =>
+            fc
+              .tuple(
+                fc.boolean(),
+                fc.constantFrom(...mutables),
+                exprArb([...vars, "v"], helpers, 2),
+                fc.option(fc.constantFrom(-0.5, 0, 0.5), { nil: undefined }),
+              )
+              .chain(([byIndex, name, e, skipAbove]) =>
                 step(i + 1, vars, mutables).map((rest): Stmt[] => [
-                  { k: "if", a, b, then: early ? [...thenS, { k: "return", e: returned }] : thenS, else: elseS },
+                  { k: "overArray", byIndex, name, e, skipAbove },
                   ...rest,
                 ]),
               ),
-          ),
+          );
+        }
+        options.push(
+          fc
+            .tuple(
+              exprArb(vars, helpers, 2),
+              exprArb(vars, helpers, 2),
+              fc.constantFrom(...mutables),
+              fc.constantFrom(...mutables),
+              fc.boolean(),
+              exprArb(vars, helpers, 2),
+            )
+            .chain(([a, b, m1, m2, early, returned]) =>
+              fc
+                .tuple(assignIn(m1), assignIn(m2))
+                .chain(([thenS, elseS]) =>
+                  step(i + 1, vars, mutables).map((rest): Stmt[] => [
+                    { k: "if", a, b, then: early ? [...thenS, { k: "return", e: returned }] : thenS, else: elseS },
+                    ...rest,
+                  ]),
+                ),
+            ),
         );
       }
       return fc.oneof(...options);
@@ -264,25 +346,27 @@ function exitShapes(
     .chain((r) => {
       const target = r.declare === undefined ? r.existing : fresh;
       const inLoop = [...vars, ...(r.declare === undefined ? [] : [fresh]), "i"];
-      return fc.tuple(exprArb(inLoop, helpers, 2), exprArb(inLoop, helpers, 1), exprArb(inLoop, helpers, 2)).chain(([e, set, ret]) => {
-        const stmt: Stmt = {
-          k: "exitLoop",
-          target,
-          ...(r.declare === undefined ? {} : { declare: r.declare }),
-          name: r.name,
-          e,
-          read: r.read,
-          threshold: r.threshold,
-          start: r.start,
-          count: r.count,
-          ...(r.exitAt === undefined ? { exitIf: r.exitIf } : { exitAt: r.exitAt }),
-          set,
-          ...(r.returns ? { ret } : {}),
-          nested: r.nested,
-        };
-        const declared = r.declare === undefined ? [] : [fresh];
-        return rest([...vars, ...declared], [...mutables, ...declared]).map((after): Stmt[] => [stmt, ...after]);
-      });
+      return fc
+        .tuple(exprArb(inLoop, helpers, 2), exprArb(inLoop, helpers, 1), exprArb(inLoop, helpers, 2))
+        .chain(([e, set, ret]) => {
+          const stmt: Stmt = {
+            k: "exitLoop",
+            target,
+            ...(r.declare === undefined ? {} : { declare: r.declare }),
+            name: r.name,
+            e,
+            read: r.read,
+            threshold: r.threshold,
+            start: r.start,
+            count: r.count,
+            ...(r.exitAt === undefined ? { exitIf: r.exitIf } : { exitAt: r.exitAt }),
+            set,
+            ...(r.returns ? { ret } : {}),
+            nested: r.nested,
+          };
+          const declared = r.declare === undefined ? [] : [fresh];
+          return rest([...vars, ...declared], [...mutables, ...declared]).map((after): Stmt[] => [stmt, ...after]);
+        });
     });
   const copyLoop = fc
     .record({
@@ -296,10 +380,22 @@ function exitShapes(
     .chain((r) => {
       // Not assigned by the loop: neither of its two variables.
       const invariant = vars.filter((v) => v !== r.name && v !== r.target);
-      const source = r.plain && invariant.length > 0 ? fc.constantFrom(...invariant).map((name): Expr => ({ k: "var", name })) : exprArb(invariant, helpers, 2);
+      const source =
+        r.plain && invariant.length > 0
+          ? fc.constantFrom(...invariant).map((name): Expr => ({ k: "var", name }))
+          : exprArb(invariant, helpers, 2);
       return fc.tuple(exprArb(vars, helpers, 2), source).chain(([e, src]) =>
         rest(vars, mutables).map((after): Stmt[] => [
-          { k: "copyLoop", name: r.name, e, target: r.target, source: src, copyFirst: r.copyFirst, count: r.count, ...(r.breakAt === undefined ? {} : { breakAt: r.breakAt }) },
+          {
+            k: "copyLoop",
+            name: r.name,
+            e,
+            target: r.target,
+            source: src,
+            copyFirst: r.copyFirst,
+            count: r.count,
+            ...(r.breakAt === undefined ? {} : { breakAt: r.breakAt }),
+          },
           ...after,
         ]),
       );
@@ -343,25 +439,29 @@ function exitShapes(
 
 function makeProgramArb(arrays: boolean): fc.Arbitrary<Program> {
   return fc.integer({ min: 0, max: 2 }).chain((helperCount) => {
-  const helpersArb = (i: number, done: Fn[]): fc.Arbitrary<Fn[]> => {
-    if (i >= helperCount) return fc.constant(done);
-    return fc.integer({ min: 1, max: 2 }).chain((arity) => {
-      const params = Array.from({ length: arity }, (_, k) => `a${k}`);
-      return bodyArb(params, done, `h${i}`, false, arrays).chain(({ body, result }) => helpersArb(i + 1, [...done, { params, body, result }]));
-    });
-  };
-  return helpersArb(0, []).chain((helpers) =>
-    fc.tuple(fc.integer({ min: 1, max: 3 }), arrays ? fc.boolean() : fc.constant(false)).chain(([arity, array]) => {
-      const params = Array.from({ length: arity }, (_, k) => `p${k}`);
-      const indices = Array.from({ length: arity + (array ? 1 : 0) }, (_, k) => k);
-      return fc.tuple(bodyArb(params, helpers, "", array, arrays), fc.subarray(indices, { minLength: 1 }), fc.boolean()).map(([{ body, result }, wrt, reversed]) => ({
-        helpers,
-        main: { params, body, result },
-        wrt: reversed ? [...wrt].reverse() : wrt,
-        ...(array ? { array } : {}),
-      }));
-    }),
-  );
+    const helpersArb = (i: number, done: Fn[]): fc.Arbitrary<Fn[]> => {
+      if (i >= helperCount) return fc.constant(done);
+      return fc.integer({ min: 1, max: 2 }).chain((arity) => {
+        const params = Array.from({ length: arity }, (_, k) => `a${k}`);
+        return bodyArb(params, done, `h${i}`, false, arrays).chain(({ body, result }) =>
+          helpersArb(i + 1, [...done, { params, body, result }]),
+        );
+      });
+    };
+    return helpersArb(0, []).chain((helpers) =>
+      fc.tuple(fc.integer({ min: 1, max: 3 }), arrays ? fc.boolean() : fc.constant(false)).chain(([arity, array]) => {
+        const params = Array.from({ length: arity }, (_, k) => `p${k}`);
+        const indices = Array.from({ length: arity + (array ? 1 : 0) }, (_, k) => k);
+        return fc
+          .tuple(bodyArb(params, helpers, "", array, arrays), fc.subarray(indices, { minLength: 1 }), fc.boolean())
+          .map(([{ body, result }, wrt, reversed]) => ({
+            helpers,
+            main: { params, body, result },
+            wrt: reversed ? [...wrt].reverse() : wrt,
+            ...(array ? { array } : {}),
+          }));
+      }),
+    );
   });
 }
 
@@ -442,7 +542,11 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
           ...(s.skip !== undefined ? [`${inner}  if (i === ${s.skip}) continue;`] : []),
           ...others,
           ...(s.breakIf ? [`${inner}  if (${printExpr(s.breakIf.a)} > ${printExpr(s.breakIf.b)}) break;`] : []),
-          ...(s.returnIf ? [`${inner}  if (${printExpr(s.returnIf.a)} > ${printExpr(s.returnIf.b)}) return ${printExpr(s.returnIf.e)};`] : []),
+          ...(s.returnIf
+            ? [
+                `${inner}  if (${printExpr(s.returnIf.a)} > ${printExpr(s.returnIf.b)}) return ${printExpr(s.returnIf.e)};`,
+              ]
+            : []),
           `${inner}}`,
         ];
         return s.nested ? [`${indent}for (let r = 0; r < 2; r++) {`, ...loop, `${indent}}`] : loop;
@@ -467,7 +571,10 @@ function printBody(body: readonly Stmt[], indent: string): string[] {
                 `${inner}    ${s.name} = Math.tanh(${s.name} - ${printExpr(s.e)});`,
                 `${inner}  }`,
               ];
-        const exit = s.exitAt !== undefined ? `i === ${s.start + s.exitAt}` : `${printExpr(s.exitIf!.a)} > ${printExpr(s.exitIf!.b)}`;
+        const exit =
+          s.exitAt !== undefined
+            ? `i === ${s.start + s.exitAt}`
+            : `${printExpr(s.exitIf!.a)} > ${printExpr(s.exitIf!.b)}`;
         const loop = [
           `${inner}for (let i = ${s.start}; i < ${s.start + s.count}; i++) {`,
           ...read,
@@ -629,7 +736,11 @@ function binaryValue(op: Binary, a: number, b: number): number {
  * `bothBranches`: evaluate both sides of a conditional (for tensor programs, whose `where`
  * computes both, so a singular derivative on the side not taken still meets 0·∞).
  */
-export function evaluate(program: Program, inputs: readonly (number | readonly number[])[], bothBranches = false): Evaluation {
+export function evaluate(
+  program: Program,
+  inputs: readonly (number | readonly number[])[],
+  bothBranches = false,
+): Evaluation {
   const cube = (v: number): number => Math.pow(v, 3);
   // Tensor programs write hypot as sqrt(a² + b²), which rounds differently from Math.hypot:
   // at a tie between two such values, a last-bit difference would pick the other branch.
@@ -851,7 +962,11 @@ export function evaluate(program: Program, inputs: readonly (number | readonly n
           case "literals": {
             const cells = [env.get(s.name)!, expr(s.a), expr(s.b)];
             const written = Math.tanh(0.5 * cells[0]!.v + cells[2]!.v);
-            cells[s.written] = lin(written, [0.5 * (1 - written * written), cells[0]!], [1 - written * written, cells[2]!]);
+            cells[s.written] = lin(
+              written,
+              [0.5 * (1 - written * written), cells[0]!],
+              [1 - written * written, cells[2]!],
+            );
             const [r1, r2, r3] = s.reads;
             for (let k = 0; k < (s.repeat ? 2 : 1); k++) {
               const lit = [lin(cells[r1]!.v * 2, [2, cells[r1]!]), expr(s.c)];
@@ -1039,11 +1154,18 @@ function printTensorFn(name: string, fn: Fn, main: boolean): string {
     if (s.k === "let") return `  ${s.mutable ? "let" : "const"} ${s.name}: Operand = ${printTensorExpr(s.e)};`;
     if (s.k !== "assign") throw new Error("tensor programs have no control flow statements");
     const e = printTensorExpr(s.e);
-    const op = { "=": e, "+=": `add(${s.name}, ${e})`, "-=": `sub(${s.name}, ${e})`, "*=": `mul(${s.name}, ${e})` }[s.op];
+    const op = { "=": e, "+=": `add(${s.name}, ${e})`, "-=": `sub(${s.name}, ${e})`, "*=": `mul(${s.name}, ${e})` }[
+      s.op
+    ];
     return `  ${s.name} = ${op};`;
   });
   const result = main ? `sum(mul(${printTensorExpr(fn.result)}, ones([3])))` : printTensorExpr(fn.result);
-  return [`${main ? "export " : ""}function ${name}(${fn.params.map((p, i) => `${p}: ${type(i)}`).join(", ")}): Operand {`, ...body, `  return ${result};`, `}`].join("\n");
+  return [
+    `${main ? "export " : ""}function ${name}(${fn.params.map((p, i) => `${p}: ${type(i)}`).join(", ")}): Operand {`,
+    ...body,
+    `  return ${result};`,
+    `}`,
+  ].join("\n");
 }
 
 export function printTensorProgram(program: Program): string {
@@ -1059,10 +1181,7 @@ export function printTensorProgram(program: Program): string {
  * The reference for a tensor program: the number evaluator once per element j, with each
  * tensor parameter's element j; value and number-parameter gradients sum over j.
  */
-export function evaluateTensor(
-  program: Program,
-  inputs: readonly (number | readonly number[])[],
-): Evaluation {
+export function evaluateTensor(program: Program, inputs: readonly (number | readonly number[])[]): Evaluation {
   let value = 0;
   let kink = Infinity;
   let unstable = false;

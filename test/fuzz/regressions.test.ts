@@ -9,7 +9,9 @@ import { evaluate, evaluateTensor, isTensorParam, type Program } from "./program
 import { checkCase, type ShapedCase } from "./tensor-shapes";
 
 const DIR = path.resolve(__dirname, "regressions");
-const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 
 describe("fuzz regressions", () => {
   it("the folder is read", () => {

@@ -28,15 +28,20 @@ const SUPPORTED: Template[] = [
   () => `while (true) { acc = acc * 0.5 + 0.1 * y; if (Math.abs(acc) < 1) break; }`,
   () => `for (let i = 0; i < 4; i++) { acc = acc * 0.8 + Math.sin(x); if (acc > 2) return acc * y; }`,
   (k) => `let k${k} = 0; while (k${k} < 2) { acc = acc * 0.9 + Math.sin(x * k${k}); k${k}++; }`,
-  (k) => `for (let i = 0; i < 2; i++) { let inner${k} = acc; for (let j = 0; j < 2; j++) { inner${k} = inner${k} * x + j; } acc = Math.tanh(inner${k}); }`,
+  (k) =>
+    `for (let i = 0; i < 2; i++) { let inner${k} = acc; for (let j = 0; j < 2; j++) { inner${k} = inner${k} * x + j; } acc = Math.tanh(inner${k}); }`,
   () => `for (const c of [1, 2]) { acc = acc + c * x; }`,
   (k) => `const arr${k} = [acc, x]; acc = arr${k}[0]! * 2;`,
-  (k) => `const buf${k} = new Float64Array(3); for (let i = 0; i < 3; i++) { buf${k}[i] = acc * i + x; } acc = buf${k}[2]! - buf${k}[1]!;`,
+  (k) =>
+    `const buf${k} = new Float64Array(3); for (let i = 0; i < 3; i++) { buf${k}[i] = acc * i + x; } acc = buf${k}[2]! - buf${k}[1]!;`,
   (k) => `const w${k} = [acc, y, x]; for (let i = 1; i < 3; i++) { w${k}[i] += w${k}[i - 1]! * 0.5; } acc = w${k}[2]!;`,
   // Issue #10: a variable changed only on an exit path, read by stopGradient or a condition.
-  (k) => `let s${k} = 2; for (let i = 0; i < 3; i++) { acc = Math.sin(acc) * stopGradient(s${k}); if (i === 1) { s${k} = 5; break; } }`,
-  (k) => `let s${k} = 2; for (let i = 0; i < 3; i++) { const c = stopGradient(s${k}); if (c < 3) acc = Math.sin(acc) * c; if (i === 1) { s${k} = 5; return acc * y; } }`,
-  (k) => `let s${k} = 1; for (let i = 0; i < 3; i++) { if (s${k} < 2) { acc = Math.sin(acc) * 2; } else { acc = acc * 0.5; } if (acc > 1) { s${k} = 3; break; } } acc = acc + s${k} * x;`,
+  (k) =>
+    `let s${k} = 2; for (let i = 0; i < 3; i++) { acc = Math.sin(acc) * stopGradient(s${k}); if (i === 1) { s${k} = 5; break; } }`,
+  (k) =>
+    `let s${k} = 2; for (let i = 0; i < 3; i++) { const c = stopGradient(s${k}); if (c < 3) acc = Math.sin(acc) * c; if (i === 1) { s${k} = 5; return acc * y; } }`,
+  (k) =>
+    `let s${k} = 1; for (let i = 0; i < 3; i++) { if (s${k} < 2) { acc = Math.sin(acc) * 2; } else { acc = acc * 0.5; } if (acc > 1) { s${k} = 3; break; } } acc = acc + s${k} * x;`,
   // Copies of loop-invariant values into carried variables.
   (k) => `const c${k} = x * 2; let s${k} = acc; for (let i = 0; i < 3; i++) { s${k} = c${k}; } acc = acc + s${k};`,
   () => `for (let i = 0; i < 2; i++) { acc = y; }`,

@@ -72,7 +72,22 @@ export type Shape = number[];
 export type Ty = "number" | Shape;
 export type DType = "float32" | "float64";
 
-const UNARY = ["neg", "sin", "cos", "tanh", "square", "sigmoid", "softplus", "exp", "log", "log1p", "sqrt", "abs", "relu", "sign"] as const;
+const UNARY = [
+  "neg",
+  "sin",
+  "cos",
+  "tanh",
+  "square",
+  "sigmoid",
+  "softplus",
+  "exp",
+  "log",
+  "log1p",
+  "sqrt",
+  "abs",
+  "relu",
+  "sign",
+] as const;
 type UnaryOp = (typeof UNARY)[number];
 type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
 type ReduceOp = "sum" | "mean" | "logSumExp";
@@ -191,7 +206,8 @@ export interface ShapedCase {
 
 const isNum = (t: Ty): t is "number" => t === "number";
 const size = (s: Shape): number => s.reduce((p, d) => p * d, 1);
-const sameTy = (a: Ty, b: Ty): boolean => (isNum(a) || isNum(b) ? a === b : a.length === b.length && a.every((d, i) => d === b[i]));
+const sameTy = (a: Ty, b: Ty): boolean =>
+  isNum(a) || isNum(b) ? a === b : a.length === b.length && a.every((d, i) => d === b[i]);
 /** NumPy broadcasting; "number" broadcasts to anything; undefined when incompatible. */
 function broadcast(a: Ty, b: Ty): Ty | undefined {
   if (isNum(a)) return b;
@@ -207,7 +223,8 @@ function broadcast(a: Ty, b: Ty): Ty | undefined {
   return out;
 }
 /** Whether `a` broadcasts to exactly `s` (or into it, as one operand of several). */
-const fitsInto = (a: Ty, s: Shape): boolean => isNum(a) || (a.length <= s.length && a.every((d, i) => d === 1 || d === s[s.length - a.length + i]));
+const fitsInto = (a: Ty, s: Shape): boolean =>
+  isNum(a) || (a.length <= s.length && a.every((d, i) => d === 1 || d === s[s.length - a.length + i]));
 
 // ---- generation ----
 
@@ -279,8 +296,19 @@ class Generator {
   constant(shape: Shape): Expr {
     if (!EXCLUDE.shapeReads && this.r.chance(0.2)) {
       const fn = this.r.pick(["ones", "full", "tensor", "randomNormal", "randomUniform"] as const);
-      if (fn === "tensor") return { k: "create", fn, shape, data: Array.from({ length: size(shape) }, () => this.r.int(-1000, 1000) / 1000) };
-      return { k: "create", fn, shape, ...(fn === "ones" ? {} : { v: fn === "full" ? this.r.pick([0.5, -2, 1.5]) : this.r.pick([1, 7, 42]) }) };
+      if (fn === "tensor")
+        return {
+          k: "create",
+          fn,
+          shape,
+          data: Array.from({ length: size(shape) }, () => this.r.int(-1000, 1000) / 1000),
+        };
+      return {
+        k: "create",
+        fn,
+        shape,
+        ...(fn === "ones" ? {} : { v: fn === "full" ? this.r.pick([0.5, -2, 1.5]) : this.r.pick([1, 7, 42]) }),
+      };
     }
     const data = Array.from({ length: size(shape) }, () => this.r.int(-1000, 1000) / 1000);
     this.consts.push({ shape, data, dtype: this.dtypeOf() });
@@ -326,7 +354,9 @@ class Generator {
         const b = r.pick(tensors);
         const rank = (b.ty as Shape).length;
         const what = r.pick(rank > 0 ? (["dim", "size", "rank"] as const) : (["size", "rank"] as const));
-        return what === "dim" ? { k: "shapeRead", of: b.e, what, d: r.int(0, rank - 1) } : { k: "shapeRead", of: b.e, what };
+        return what === "dim"
+          ? { k: "shapeRead", of: b.e, what, d: r.int(0, rank - 1) }
+          : { k: "shapeRead", of: b.e, what };
       }
       const nums = this.env.filter((b) => isNum(b.ty));
       if (nums.length > 0 && !r.chance(0.25)) return r.pick(nums).e;
@@ -365,10 +395,18 @@ class Generator {
         a: r.pick(sameSize).e,
         shape: this.reshapeArg(ty),
       };
-    const reducible = tensors.flatMap((b) => Generator.reductionsTo(b.ty as Shape, ty).map(([axes, keep]) => ({ b, axes, keep })));
+    const reducible = tensors.flatMap((b) =>
+      Generator.reductionsTo(b.ty as Shape, ty).map(([axes, keep]) => ({ b, axes, keep })),
+    );
     if (reducible.length > 0 && r.chance(0.6)) {
       const x = r.pick(reducible);
-      return this.writeReduce(r.pick(["sum", "mean", "logSumExp"] as const), x.b.e, (x.b.ty as Shape).length, x.axes, x.keep);
+      return this.writeReduce(
+        r.pick(["sum", "mean", "logSumExp"] as const),
+        x.b.e,
+        (x.b.ty as Shape).length,
+        x.axes,
+        x.keep,
+      );
     }
     const into = tensors.filter((b) => fitsInto(b.ty, ty));
     if (into.length > 0 && r.chance(0.7))
@@ -472,11 +510,17 @@ class Generator {
       };
     if (op === "pow") {
       // A base of the whole shape to an integer power (the base may be negative), or a positive base to a bounded exponent.
-      if (this.r.chance(0.5)) return { k: "binary", op, a: this.gen(s, depth), b: { k: "lit", v: this.r.pick([2, 3]) } };
+      if (this.r.chance(0.5))
+        return { k: "binary", op, a: this.gen(s, depth), b: { k: "lit", v: this.r.pick([2, 3]) } };
       return { k: "binary", op, a: this.positive(ta, depth), b: this.bounded(tb, depth) };
     }
     const [a, b] = [this.gen(ta, depth), this.gen(tb, depth)];
-    return { k: "binary", op, a, b: (op === "maximum" || op === "minimum") && JSON.stringify(a) === JSON.stringify(b) ? apart(b) : b };
+    return {
+      k: "binary",
+      op,
+      a,
+      b: (op === "maximum" || op === "minimum") && JSON.stringify(a) === JSON.stringify(b) ? apart(b) : b,
+    };
   }
 
   /** Ways an existing tensor of shape t reduces to s: [axes, keepDims]. */
@@ -509,10 +553,18 @@ class Generator {
       // A reduction of a 0-d tensor (every axis of none), keepDims either way.
       const axis = r.pick(["omit", "null", "undefined"] as const);
       const keepDims = r.pick(["omit", true, false] as const);
-      return { k: "reduce", op, a: this.gen([], depth), axis: axis === "omit" && keepDims !== "omit" ? "null" : axis, keepDims };
+      return {
+        k: "reduce",
+        op,
+        a: this.gen([], depth),
+        axis: axis === "omit" && keepDims !== "omit" ? "null" : axis,
+        keepDims,
+      };
     }
     // Often a reduction of something already at hand (a parameter, a variable).
-    const existing = this.tensors().flatMap((b) => Generator.reductionsTo(b.ty as Shape, s).map(([axes, keep]) => ({ b, axes, keep })));
+    const existing = this.tensors().flatMap((b) =>
+      Generator.reductionsTo(b.ty as Shape, s).map(([axes, keep]) => ({ b, axes, keep })),
+    );
     let input: Shape;
     let axes: number[];
     let keep: boolean;
@@ -632,7 +684,11 @@ class Generator {
       case 1:
         if (!isNum(ty) && this.r.chance(0.4)) {
           if (this.r.chance(0.5)) return { k: "hook", a, hook: "center" };
-          this.consts.push({ shape: ty, data: Array.from({ length: size(ty) }, () => this.r.int(-2000, 2000) / 1000), dtype: this.dtypeOf() });
+          this.consts.push({
+            shape: ty,
+            data: Array.from({ length: size(ty) }, () => this.r.int(-2000, 2000) / 1000),
+            dtype: this.dtypeOf(),
+          });
           return { k: "hook", a, hook: { c: this.consts.length - 1 } };
         }
         return { k: "hook", a, hook: this.r.pick(["neg", 2, 0.5, -3] as const) };
@@ -676,7 +732,13 @@ class Generator {
           return this.call(ty, depth - 1) ?? this.marker(ty, depth - 1);
         default:
           // A reduction of a plain number: a number.
-          return { k: "reduce", op: r.pick(["sum", "mean", "logSumExp"] as const), a: this.gen(ty, depth - 1), axis: "omit", keepDims: "omit" };
+          return {
+            k: "reduce",
+            op: r.pick(["sum", "mean", "logSumExp"] as const),
+            a: this.gen(ty, depth - 1),
+            axis: "omit",
+            keepDims: "omit",
+          };
       }
     }
     const s = ty;
@@ -714,7 +776,13 @@ class Generator {
           const [tc, ta, tb] = this.cover(s, 3) as [Ty, Ty, Ty];
           const [t1, t2]: Ty[] = isNum(tc) ? ["number", "number"] : this.cover(tc, 2);
           const [c1, c2] = [this.gen(t1!, d), this.gen(t2!, d)];
-          e = { k: "where", c1, c2: JSON.stringify(c1) === JSON.stringify(c2) ? apart(c2) : c2, a: this.gen(ta, d), b: this.gen(tb, d) };
+          e = {
+            k: "where",
+            c1,
+            c2: JSON.stringify(c1) === JSON.stringify(c2) ? apart(c2) : c2,
+            a: this.gen(ta, d),
+            b: this.gen(tb, d),
+          };
           break;
         }
         case 4:
@@ -798,7 +866,11 @@ class Generator {
 
   /** A condition on a number expression (parameters, shape reads, literals). */
   cond(): Cond {
-    return { a: this.gen("number", this.r.int(0, 1)), op: this.r.pick([">", "<"] as const), b: this.r.pick([0, 0.5, -0.5, 1]) };
+    return {
+      a: this.gen("number", this.r.int(0, 1)),
+      op: this.r.pick([">", "<"] as const),
+      b: this.r.pick([0, 0.5, -0.5, 1]),
+    };
   }
 
   loop(name: string, ty: Ty, depth: number): Stmt {
@@ -817,7 +889,13 @@ class Generator {
     const outer = this.env;
     // A second carried variable, declared before the loop like the first.
     const tensors = this.tensors();
-    const ty2: Ty = r.chance(0.3) ? [] : r.chance(0.2) ? "number" : tensors.length > 0 && r.chance(0.5) ? (r.pick(tensors).ty as Shape).slice() : ty;
+    const ty2: Ty = r.chance(0.3)
+      ? []
+      : r.chance(0.2)
+        ? "number"
+        : tensors.length > 0 && r.chance(0.5)
+          ? (r.pick(tensors).ty as Shape).slice()
+          : ty;
     const second = r.chance(0.3) ? { name: `${name}s`, ty: ty2, init: this.gen(ty2, 1) } : undefined;
     const inner = r.chance(0.2) ? r.int(1, 2) : undefined;
     this.env = [
@@ -885,11 +963,17 @@ class Generator {
         this.env = env;
         step = { k: "binary", op: r.pick(["mul", "add"] as const), a: fromSelf, b: step };
       }
-      more = [{ ...second, body: isNum(second.ty) ? { k: "js", op: "+", a: acc, b: step } : { k: "binary", op: "add", a: acc, b: step } }];
+      more = [
+        {
+          ...second,
+          body: isNum(second.ty) ? { k: "js", op: "+", a: acc, b: step } : { k: "binary", op: "add", a: acc, b: step },
+        },
+      ];
     }
     this.env = outer;
     // Sometimes the iteration i === at ends early: if (i === at) break; or continue; before the update.
-    const skip = n > 1 && r.chance(0.25) ? { at: r.int(0, n - 1), how: r.pick(["continue", "break"] as const) } : undefined;
+    const skip =
+      n > 1 && r.chance(0.25) ? { at: r.int(0, n - 1), how: r.pick(["continue", "break"] as const) } : undefined;
     return {
       k: "loop",
       name,
@@ -944,7 +1028,11 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
   const nStmts = r.int(0, 3 * SCALE);
   for (let j = 0; j < nStmts; j++) {
     const tensors = gen.tensors();
-    const ty: Ty = r.chance(0.15) ? "number" : tensors.length > 0 && r.chance(0.6) ? (r.pick(tensors).ty as Shape).slice() : gen.randShape();
+    const ty: Ty = r.chance(0.15)
+      ? "number"
+      : tensors.length > 0 && r.chance(0.6)
+        ? (r.pick(tensors).ty as Shape).slice()
+        : gen.randShape();
     const lets = body.filter((x): x is Extract<Stmt, { k: "const" }> => x.k === "const");
     if (lets.length > 0 && r.chance(0.15)) {
       // Reassign an earlier variable (SSA versions).
@@ -954,7 +1042,8 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
       body.push({
         k: "assign",
         name: target.name,
-        e: r.chance(0.5) && !isNum(target.ty) ? { k: "binary", op: "add", a: { k: "var", name: target.name }, b: e } : e,
+        e:
+          r.chance(0.5) && !isNum(target.ty) ? { k: "binary", op: "add", a: { k: "var", name: target.name }, b: e } : e,
       });
       continue;
     }
@@ -964,7 +1053,15 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
       const d = r.int(1, 2);
       const stmt: Stmt = r.chance(0.5)
         ? { k: "if", name, ty, cond, then: gen.gen(ty, d), otherwise: gen.gen(ty, d) }
-        : { k: "if", name, ty, cond, init: gen.gen(ty, 1), then: gen.gen(ty, d), ...(r.chance(0.4) ? { otherwise: gen.gen(ty, d) } : {}) };
+        : {
+            k: "if",
+            name,
+            ty,
+            cond,
+            init: gen.gen(ty, 1),
+            then: gen.gen(ty, d),
+            ...(r.chance(0.4) ? { otherwise: gen.gen(ty, d) } : {}),
+          };
       body.push(stmt);
       gen.env.push({ e: { k: "var", name }, ty });
       continue;
@@ -1021,12 +1118,17 @@ export function generateCase(g: fc.GeneratorValue): ShapedCase {
 // ---- printing ----
 
 const num = (v: number): string => (Object.is(v, -0) ? "-0" : String(v));
-const axisText = (a: AxisArg): string => (typeof a === "number" ? String(a) : Array.isArray(a) ? `[${a.join(", ")}]` : a === "omit" ? "" : a);
+const axisText = (a: AxisArg): string =>
+  typeof a === "number" ? String(a) : Array.isArray(a) ? `[${a.join(", ")}]` : a === "omit" ? "" : a;
 const CUSTOM_SOURCE: Record<Custom, string> = {
-  cgTanh: "const cgTanh = customGradient((x: Tensor) => tanh(x), (g: Tensor, x: Tensor) => mul(g, sub(1, square(tanh(x)))));",
-  cgSoftplus: "const cgSoftplus = customGradient((x: Tensor) => softplus(x), (g: Tensor, x: Tensor) => mul(g, sigmoid(x)));",
-  cgMul: "const cgMul = customGradient((a: Tensor, b: Tensor) => mul(a, b), (g: Tensor, a: Tensor, b: Tensor) => [mul(g, b), mul(g, a)]);",
-  cgScale: "const cgScale = customGradient((x: Tensor, s: number) => mul(x, s), (g: Tensor, x: Tensor, s: number) => [mul(g, s), sum(mul(g, x)).item()]);",
+  cgTanh:
+    "const cgTanh = customGradient((x: Tensor) => tanh(x), (g: Tensor, x: Tensor) => mul(g, sub(1, square(tanh(x)))));",
+  cgSoftplus:
+    "const cgSoftplus = customGradient((x: Tensor) => softplus(x), (g: Tensor, x: Tensor) => mul(g, sigmoid(x)));",
+  cgMul:
+    "const cgMul = customGradient((a: Tensor, b: Tensor) => mul(a, b), (g: Tensor, a: Tensor, b: Tensor) => [mul(g, b), mul(g, a)]);",
+  cgScale:
+    "const cgScale = customGradient((x: Tensor, s: number) => mul(x, s), (g: Tensor, x: Tensor, s: number) => [mul(g, s), sum(mul(g, x)).item()]);",
 };
 
 function printExpr(e: Expr, prefix = "p"): string {
@@ -1037,7 +1139,11 @@ function printExpr(e: Expr, prefix = "p"): string {
     case "call":
       return `fn${e.h}(${e.args.map(p).join(", ")})`;
     case "shapeRead":
-      return e.what === "dim" ? `${p(e.of)}.shape[${e.d}]` : e.what === "size" ? `${p(e.of)}.size` : `${p(e.of)}.shape.length`;
+      return e.what === "dim"
+        ? `${p(e.of)}.shape[${e.d}]`
+        : e.what === "size"
+          ? `${p(e.of)}.size`
+          : `${p(e.of)}.shape.length`;
     case "create": {
       const shape = e.of ? `${p(e.of)}.shape` : `[${e.shape!.join(", ")}]`;
       if (e.fn === "onesLike" || e.fn === "zerosLike") return `${e.fn}(${p(e.of!)})`;
@@ -1106,12 +1212,17 @@ function stmtExprs(s: Stmt): Expr[] {
 
 function walk(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
-  for (const v of Object.values(e)) if (v && typeof v === "object" && !Array.isArray(v) && "k" in v) walk(v as Expr, visit);
+  for (const v of Object.values(e))
+    if (v && typeof v === "object" && !Array.isArray(v) && "k" in v) walk(v as Expr, visit);
   if (e.k === "custom" || e.k === "call") e.args.forEach((a) => walk(a, visit));
 }
 function exprsOf(program: ShapedProgram): Expr[] {
   const of = (body: Stmt[], result: Expr): Expr[] => [...body.flatMap(stmtExprs), result];
-  return [...of(program.body, program.result), ...(program.early ? [program.early.e] : []), ...(program.helpers ?? []).flatMap((h) => of(h.body, h.result))];
+  return [
+    ...of(program.body, program.result),
+    ...(program.early ? [program.early.e] : []),
+    ...(program.helpers ?? []).flatMap((h) => of(h.body, h.result)),
+  ];
 }
 
 const condText = (c: Cond, prefix: string): string => `${printExpr(c.a, prefix)} ${c.op} ${num(c.b)}`;
@@ -1119,10 +1230,15 @@ const condText = (c: Cond, prefix: string): string => `${printExpr(c.a, prefix)}
 function printBody(body: Stmt[], result: Expr, prefix: string, early?: ShapedProgram["early"]): string[] {
   const lines: string[] = [];
   for (const s of body) {
-    if (s.k === "const") lines.push(`  ${s.mutable ? "let" : "const"} ${s.name}: ${tyText(s.ty)} = ${printExpr(s.e, prefix)};`);
+    if (s.k === "const")
+      lines.push(`  ${s.mutable ? "let" : "const"} ${s.name}: ${tyText(s.ty)} = ${printExpr(s.e, prefix)};`);
     else if (s.k === "assign") lines.push(`  ${s.name} = ${printExpr(s.e, prefix)};`);
     else if (s.k === "if") {
-      lines.push(s.init ? `  let ${s.name}: ${tyText(s.ty)} = ${printExpr(s.init, prefix)};` : `  let ${s.name}: ${tyText(s.ty)};`);
+      lines.push(
+        s.init
+          ? `  let ${s.name}: ${tyText(s.ty)} = ${printExpr(s.init, prefix)};`
+          : `  let ${s.name}: ${tyText(s.ty)};`,
+      );
       lines.push(`  if (${condText(s.cond, prefix)}) {`, `    ${s.name} = ${printExpr(s.then, prefix)};`);
       if (s.otherwise) lines.push(`  } else {`, `    ${s.name} = ${printExpr(s.otherwise, prefix)};`);
       lines.push(`  }`);
@@ -1149,7 +1265,10 @@ export function printProgram(program: ShapedProgram): string {
   for (const e of exprsOf(program)) walk(e, (x) => x.k === "custom" && customs.add(x.fn));
   const lines = [
     `import { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient, type Tensor, tensor, ones, full, onesLike, zerosLike, randomNormal, randomUniform, add, sub, mul, div, pow, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, sign, maximum, minimum, where, greater, sum, mean, logSumExp, reshape, transpose, matmul, dot, logSoftmax, gather } from "adjoint";`,
-    ...program.consts.map((c, i) => `const c${i} = tensor([${c.data.map(num).join(", ")}], { shape: [${c.shape.join(", ")}], dtype: "${c.dtype}" });`),
+    ...program.consts.map(
+      (c, i) =>
+        `const c${i} = tensor([${c.data.map(num).join(", ")}], { shape: [${c.shape.join(", ")}], dtype: "${c.dtype}" });`,
+    ),
     ...[...customs].sort().map((c) => CUSTOM_SOURCE[c]),
     ...(program.helpers ?? []).flatMap((h, k) => [
       `function fn${k}(${h.params.map((t, i) => `a${i}: ${tyText(t)}`).join(", ")}): ${tyText(h.resultTy)} {`,
@@ -1365,7 +1484,10 @@ type TfFn = (...xs: tf.Tensor[]) => tf.Tensor;
  * tf.customGrad with the inputs saved: tf disposes the forward pass's intermediate tensors
  * before the backward pass, so gradFunc reads its inputs from `saved`, never from a closure.
  */
-const customGrad = (value: (...xs: tf.Tensor[]) => tf.Tensor, gradFunc: (dy: tf.Tensor, xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): TfFn =>
+const customGrad = (
+  value: (...xs: tf.Tensor[]) => tf.Tensor,
+  gradFunc: (dy: tf.Tensor, xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+): TfFn =>
   tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as (ts: tf.Tensor[]) => void;
     const xs = args as tf.Tensor[];
@@ -1445,8 +1567,10 @@ function tfEvaluate(program: ShapedProgram, mainArgs: tf.Tensor[]): tf.Tensor {
           const shape = of ? of.shape : e.shape!;
           if (e.fn === "tensor") return tf.tensor(e.data!, shape, "float32");
           // The same seeded values as the runtime's generator (xoshiro128**), made once by it.
-          if (e.fn === "randomNormal") return tf.tensor(Array.from(rt.randomNormal(shape, { seed: e.v! }).data), shape, "float32");
-          if (e.fn === "randomUniform") return tf.tensor(Array.from(rt.randomUniform(shape, { seed: e.v! }).data), shape, "float32");
+          if (e.fn === "randomNormal")
+            return tf.tensor(Array.from(rt.randomNormal(shape, { seed: e.v! }).data), shape, "float32");
+          if (e.fn === "randomUniform")
+            return tf.tensor(Array.from(rt.randomUniform(shape, { seed: e.v! }).data), shape, "float32");
           return e.fn === "ones" ? tf.ones(shape) : tf.fill(shape, e.v!);
         }
         case "var":
@@ -1602,8 +1726,10 @@ function tfReference(program: ShapedProgram, inputs: ShapedInputs): { value: Fla
 /** Why the last checked case skipped numeric comparison, for statistics. */
 export const stats = { checked: 0, kinks: 0, wild: 0 };
 
-const flatOf = (v: V): Flat => (typeof v === "number" ? { shape: [], data: [v] } : { shape: [...v.shape], data: Array.from(v.data) });
-const fmt = (xs: number[]): string => `[${xs.map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(8))).join(", ")}]`;
+const flatOf = (v: V): Flat =>
+  typeof v === "number" ? { shape: [], data: [v] } : { shape: [...v.shape], data: Array.from(v.data) };
+const fmt = (xs: number[]): string =>
+  `[${xs.map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(8))).join(", ")}]`;
 
 /**
  * Compiles and runs a case; returns a description of the failure (with both references'
@@ -1612,7 +1738,8 @@ const fmt = (xs: number[]): string => `[${xs.map((x) => (Number.isInteger(x) ? S
 export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string | undefined {
   const source = printProgram(program);
   const compiled = compile(source);
-  if (compiled.typeErrors.length > 0) return `generator bug: the program does not type-check: ${compiled.typeErrors.join("; ")}`;
+  if (compiled.typeErrors.length > 0)
+    return `generator bug: the program does not type-check: ${compiled.typeErrors.join("; ")}`;
   if (compiled.codes.length > 0) return `the transformer refused a supported program: ${compiled.codes.join(", ")}`;
   let m: Record<string, any>;
   try {
@@ -1621,7 +1748,12 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
     return `the emitted code does not run: ${(e as Error).message}`;
   }
   const args: V[] = inputs.args.map((a) => (typeof a === "number" ? a : toTensor(a, false)));
-  const seed: V | undefined = inputs.seed === undefined ? undefined : typeof inputs.seed === "number" ? inputs.seed : toTensor(inputs.seed, false);
+  const seed: V | undefined =
+    inputs.seed === undefined
+      ? undefined
+      : typeof inputs.seed === "number"
+        ? inputs.seed
+        : toTensor(inputs.seed, false);
   const wrt = Array.isArray(program.wrt) ? program.wrt : [program.wrt];
   // The printed program and the interpreter must compute the same thing, bit for bit.
   let value: V;
@@ -1664,13 +1796,20 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
     gradOut = grad;
   }
   const grads = (Array.isArray(program.wrt) ? gradOut : [gradOut]) as V[];
-  if (!Array.isArray(grads) || grads.length !== wrt.length) return `expected ${wrt.length} gradients, got ${String(gradOut)}`;
+  if (!Array.isArray(grads) || grads.length !== wrt.length)
+    return `expected ${wrt.length} gradients, got ${String(gradOut)}`;
   for (let k = 0; k < wrt.length; k++) {
     const p = program.params[wrt[k]!]!;
     const g = grads[k]!;
     if (isNum(p.ty)) {
-      if (typeof g !== "number") return `d/dp${wrt[k]}: a number parameter got a ${isTensor(g) ? `tensor of shape [${g.shape}]` : typeof g} gradient`;
-    } else if (!isTensor(g) || g.shape.join() !== p.ty.join() || g.shape.length !== p.ty.length || g.dtype !== p.dtype) {
+      if (typeof g !== "number")
+        return `d/dp${wrt[k]}: a number parameter got a ${isTensor(g) ? `tensor of shape [${g.shape}]` : typeof g} gradient`;
+    } else if (
+      !isTensor(g) ||
+      g.shape.join() !== p.ty.join() ||
+      g.shape.length !== p.ty.length ||
+      g.dtype !== p.dtype
+    ) {
       return `d/dp${wrt[k]}: the gradient is ${isTensor(g) ? `a ${g.dtype} tensor of shape [${g.shape}]` : typeof g}, the parameter a ${p.dtype} tensor of shape [${p.ty}]`;
     }
   }
@@ -1678,7 +1817,10 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
 
   // Reference 1: finite differences in float64 around the recorded marker operands.
   const args64: V[] = inputs.args.map((a) => (typeof a === "number" ? a : toTensor(a, true)));
-  const seed64 = seed === undefined ? undefined : flatOf(typeof seed === "number" ? seed : toTensor(inputs.seed as TensorValue, true)).data;
+  const seed64 =
+    seed === undefined
+      ? undefined
+      : flatOf(typeof seed === "number" ? seed : toTensor(inputs.seed as TensorValue, true)).data;
   const base: Interp = {
     mode: "record",
     float64: true,
@@ -1732,12 +1874,15 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
   }
 
   const ours = grads.map((g) => flatOf(g).data);
-  const float32 = [...inputs.args, ...program.consts, inputs.seed].some((a) => a !== undefined && typeof a !== "number" && a.dtype === "float32");
+  const float32 = [...inputs.args, ...program.consts, inputs.seed].some(
+    (a) => a !== undefined && typeof a !== "number" && a.dtype === "float32",
+  );
   const describe = (what: string): string =>
     [
       what,
       ...wrt.map(
-        (w, k) => `d/dp${w}:\n  generated           ${fmt(ours[k]!)}\n  finite differences  ${fmt(fd[k]!)}\n  TensorFlow.js       ${fmt(tfr.grads[k]!.data)}`,
+        (w, k) =>
+          `d/dp${w}:\n  generated           ${fmt(ours[k]!)}\n  finite differences  ${fmt(fd[k]!)}\n  TensorFlow.js       ${fmt(tfr.grads[k]!.data)}`,
       ),
     ].join("\n");
   for (let k = 0; k < wrt.length; k++) {
@@ -1747,14 +1892,19 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
     // error (its distance from the differences) says how much, and TF.js still checks ours to 3e-3.
     const tfError = Math.max(0, ...t.data.map((x, j) => Math.abs(x - fd[k]![j]!)));
     const tolFd = (float32 ? Math.max(3e-3 * scaleFd, 2 * tfError) : 2e-5 * scaleFd) + 1e-9 * l1;
-    if (t.data.length !== ours[k]!.length) return describe(`reference bug: TensorFlow.js's gradient has shape [${t.shape}]`);
+    if (t.data.length !== ours[k]!.length)
+      return describe(`reference bug: TensorFlow.js's gradient has shape [${t.shape}]`);
     const scaleTf = Math.max(1, ...t.data.map(Math.abs), ...ours[k]!.map(Math.abs));
     for (let j = 0; j < ours[k]!.length; j++) {
       const g = ours[k]![j]!;
       if (!(Math.abs(g - fd[k]![j]!) <= tolFd))
-        return describe(`d/dp${wrt[k]}[${j}]: generated ${g}, finite differences ${fd[k]![j]} (tolerance ${tolFd.toExponential(2)})`);
+        return describe(
+          `d/dp${wrt[k]}[${j}]: generated ${g}, finite differences ${fd[k]![j]} (tolerance ${tolFd.toExponential(2)})`,
+        );
       if (!(Math.abs(g - t.data[j]!) <= 3e-3 * scaleTf))
-        return describe(`d/dp${wrt[k]}[${j}]: generated ${g}, TensorFlow.js ${t.data[j]} (tolerance ${(3e-3 * scaleTf).toExponential(2)})`);
+        return describe(
+          `d/dp${wrt[k]}[${j}]: generated ${g}, TensorFlow.js ${t.data[j]} (tolerance ${(3e-3 * scaleTf).toExponential(2)})`,
+        );
     }
   }
   const tv = tfr.value.data;
@@ -1762,7 +1912,16 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
   // TF.js computes in float32, which an ill-conditioned program (sin of a cube, ...) amplifies:
   // the same program run on the runtime in float32 says by how much.
   const args32: V[] = inputs.args.map((a) => (typeof a === "number" ? a : toTensor(a, false, true)));
-  const out32 = flatOf(interpret(program, args32, { mode: "plain", float64: false, float32: true, recorded: new Map(), seen: new Map(), kink: Infinity }));
+  const out32 = flatOf(
+    interpret(program, args32, {
+      mode: "plain",
+      float64: false,
+      float32: true,
+      recorded: new Map(),
+      seen: new Map(),
+      kink: Infinity,
+    }),
+  );
   const rounding = Math.max(0, ...out32.data.map((x, j) => Math.abs(x - out64.data[j]!)));
   const tolV = Math.max(3e-3 * scaleV, 4 * rounding);
   if (tv.length !== out64.data.length || tv.some((x, j) => !(Math.abs(x - out64.data[j]!) <= tolV)))
@@ -1772,6 +1931,10 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
 
 /** The inputs written out for a failure report. */
 export function describeInputs(inputs: ShapedInputs): string {
-  const one = (a: number | TensorValue) => (typeof a === "number" ? String(a) : `tensor(${fmt(a.data)}, { shape: [${a.shape}], dtype: "${a.dtype}" })`);
-  return [...inputs.args.map((a, i) => `p${i} = ${one(a)}`), ...(inputs.seed === undefined ? [] : [`seed = ${one(inputs.seed)}`])].join("\n");
+  const one = (a: number | TensorValue) =>
+    typeof a === "number" ? String(a) : `tensor(${fmt(a.data)}, { shape: [${a.shape}], dtype: "${a.dtype}" })`;
+  return [
+    ...inputs.args.map((a, i) => `p${i} = ${one(a)}`),
+    ...(inputs.seed === undefined ? [] : [`seed = ${one(inputs.seed)}`]),
+  ].join("\n");
 }

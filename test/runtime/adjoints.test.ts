@@ -26,13 +26,28 @@ function total(t: Tensor | number): number {
 describe("fitGradient", () => {
   const CASES: [Shape, Shape][] = [
     [[3], [2, 3]],
-    [[2, 1], [2, 3]],
-    [[1, 3], [2, 3]],
+    [
+      [2, 1],
+      [2, 3],
+    ],
+    [
+      [1, 3],
+      [2, 3],
+    ],
     [[1], [4, 2]],
     [[], [2, 2]],
-    [[3, 1], [2, 3, 4]],
-    [[2, 1, 4], [3, 2, 5, 4]],
-    [[2, 3], [2, 3]],
+    [
+      [3, 1],
+      [2, 3, 4],
+    ],
+    [
+      [2, 1, 4],
+      [3, 2, 5, 4],
+    ],
+    [
+      [2, 3],
+      [2, 3],
+    ],
   ];
   for (const [likeShape, outShape] of CASES) {
     it(`sums [${outShape}] down to [${likeShape}] (matches finite differences)`, () => {
@@ -46,8 +61,27 @@ describe("fitGradient", () => {
 
   it("casts to like's dtype and returns numbers for number operands", () => {
     const like = zeros([3], "float32");
-    expectTensor(fitGradient(tensor([[1, 2, 3], [4, 5, 6]]), like), [3], "float32", [5, 7, 9]);
-    expect(fitGradient(tensor([[1, 2], [3, 4]]), 7)).toBe(10);
+    expectTensor(
+      fitGradient(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        like,
+      ),
+      [3],
+      "float32",
+      [5, 7, 9],
+    );
+    expect(
+      fitGradient(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        7,
+      ),
+    ).toBe(10);
     expect(fitGradient(2.5, 7)).toBe(2.5);
     const same = tensor([1, 2]);
     expect(fitGradient(same, zeros([2]))).toBe(same);
@@ -60,15 +94,47 @@ describe("fitGradient", () => {
   });
 
   it("rejects a gradient that does not fit", () => {
-    expect(() => fitGradient(zeros([2, 3]), zeros([4]))).toThrow("fitGradient: a gradient of shape [2,3] does not fit an operand of shape [4]");
+    expect(() => fitGradient(zeros([2, 3]), zeros([4]))).toThrow(
+      "fitGradient: a gradient of shape [2,3] does not fit an operand of shape [4]",
+    );
   });
 });
 
 describe("unbroadcast (reduce only)", () => {
   it("sums the axes broadcasting added and leaves a smaller adjoint alone", () => {
-    expectTensor(unbroadcast(tensor([[1, 2, 3], [4, 5, 6]]), zeros([3])) as Tensor, [3], "float64", [5, 7, 9]);
-    expectTensor(unbroadcast(tensor([[1, 2, 3], [4, 5, 6]]), zeros([2, 1])) as Tensor, [2, 1], "float64", [6, 15]);
-    expect(unbroadcast(tensor([[1, 2], [3, 4]]), 7)).toBe(10);
+    expectTensor(
+      unbroadcast(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        zeros([3]),
+      ) as Tensor,
+      [3],
+      "float64",
+      [5, 7, 9],
+    );
+    expectTensor(
+      unbroadcast(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        zeros([2, 1]),
+      ) as Tensor,
+      [2, 1],
+      "float64",
+      [6, 15],
+    );
+    expect(
+      unbroadcast(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        7,
+      ),
+    ).toBe(10);
     expect(unbroadcast(2.5, zeros([4]))).toBe(2.5);
     const small = tensor([1, 2]);
     expect(unbroadcast(small, zeros([3, 2]))).toBe(small);
@@ -80,14 +146,36 @@ describe("sumGrad, reshapeGrad, transposeGrad", () => {
     const x = zeros([2, 3]);
     expect(sumGrad(1.5, x, 0)).toBe(1.5);
     expectTensor(sumGrad(tensor([1, 2]), x, zeros([2]), 1) as Tensor, [2, 3], "float64", [1, 1, 1, 2, 2, 2]);
-    expectTensor(sumGrad(tensor([[1], [2]]), x, zeros([2, 1]), 1, true) as Tensor, [2, 3], "float64", [1, 1, 1, 2, 2, 2]);
+    expectTensor(
+      sumGrad(tensor([[1], [2]]), x, zeros([2, 1]), 1, true) as Tensor,
+      [2, 3],
+      "float64",
+      [1, 1, 1, 2, 2, 2],
+    );
   });
 
   it("reshapeGrad and transposeGrad give the input's layout back, also for a scalar adjoint", () => {
     const x = zeros([2, 3]);
-    expectTensor(reshapeGrad(tensor([1, 2, 3, 4, 5, 6]), x, zeros([6])) as Tensor, [2, 3], "float64", [1, 2, 3, 4, 5, 6]);
+    expectTensor(
+      reshapeGrad(tensor([1, 2, 3, 4, 5, 6]), x, zeros([6])) as Tensor,
+      [2, 3],
+      "float64",
+      [1, 2, 3, 4, 5, 6],
+    );
     expectTensor(reshapeGrad(2, x, zeros([6])) as Tensor, [2, 3], "float64", [2, 2, 2, 2, 2, 2]);
-    expectTensor(transposeGrad(tensor([[1, 2], [3, 4], [5, 6]]), zeros([3, 2])) as Tensor, [2, 3], "float64", [1, 3, 5, 2, 4, 6]);
+    expectTensor(
+      transposeGrad(
+        tensor([
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ]),
+        zeros([3, 2]),
+      ) as Tensor,
+      [2, 3],
+      "float64",
+      [1, 3, 5, 2, 4, 6],
+    );
   });
 });
 
@@ -117,7 +205,9 @@ describe("expandReduced", () => {
     expect(() => expandReduced(zeros([4]), zeros([2, 3]), 0)).toThrow(
       "expandReduced: a gradient of shape [4] does not match the reduction of [2,3] over axis 0 (expected [3])",
     );
-    expect(() => expandReduced(zeros([3]), zeros([2, 3]), 5)).toThrow(/expandReduced: axis 5 is out of range for shape \[2,3\]/);
+    expect(() => expandReduced(zeros([3]), zeros([2, 3]), 5)).toThrow(
+      /expandReduced: axis 5 is out of range for shape \[2,3\]/,
+    );
   });
 });
 
@@ -126,8 +216,14 @@ describe("matmulGradA / matmulGradB", () => {
     [[4], [4]],
     [[3, 4], [4]],
     [[4], [4, 5]],
-    [[3, 4], [4, 5]],
-    [[1, 1], [1, 1]],
+    [
+      [3, 4],
+      [4, 5],
+    ],
+    [
+      [1, 1],
+      [1, 1],
+    ],
   ];
   for (const [sa, sb] of CASES) {
     it(`[${sa}]·[${sb}] matches finite differences`, () => {
@@ -166,7 +262,12 @@ describe("matmulGradA / matmulGradB", () => {
 describe("inversePermutation", () => {
   it("inverts, so transposing back restores the tensor", () => {
     const x = randomTensor([2, 3, 4], 8);
-    for (const perm of [[0, 1, 2], [2, 0, 1], [1, 2, 0], [2, 1, 0]]) {
+    for (const perm of [
+      [0, 1, 2],
+      [2, 0, 1],
+      [1, 2, 0],
+      [2, 1, 0],
+    ]) {
       const inv = inversePermutation(perm);
       expectValues(transpose(transpose(x, perm), inv).data, x.data, 0, 0);
     }

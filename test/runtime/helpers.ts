@@ -55,7 +55,12 @@ export function refBinary(a: Tensor, b: Tensor, f: (x: number, y: number) => num
 }
 
 /** Reduction reference over `axes` (non-negative) with a combine over the reduced values. */
-export function refReduce(x: Tensor, axes: number[], keepDims: boolean, f: (vals: number[]) => number): { shape: number[]; data: number[] } {
+export function refReduce(
+  x: Tensor,
+  axes: number[],
+  keepDims: boolean,
+  f: (vals: number[]) => number,
+): { shape: number[]; data: number[] } {
   const outShapeKeep = x.shape.map((d, k) => (axes.includes(k) ? 1 : d));
   const groups: number[][] = Array.from({ length: size(outShapeKeep) }, () => []);
   for (let i = 0; i < x.size; i++) {
@@ -84,7 +89,14 @@ export function expectValues(actual: ArrayLike<number>, expected: ArrayLike<numb
   }
 }
 
-export function expectTensor(t: unknown, shape: Shape, dtype: DType, values?: ArrayLike<number>, rtol?: number, atol?: number): void {
+export function expectTensor(
+  t: unknown,
+  shape: Shape,
+  dtype: DType,
+  values?: ArrayLike<number>,
+  rtol?: number,
+  atol?: number,
+): void {
   expect(t).toBeInstanceOf(Tensor);
   const x = t as Tensor;
   expect(x.shape).toEqual(shape);

@@ -83,19 +83,40 @@ const UNARY: [string, Un, (x: number) => number][] = [
 
 const SHAPE_PAIRS: [Shape, Shape][] = [
   [[5], [5]],
-  [[2, 3], [2, 3]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
   [[2, 3], [3]],
   [[3], [2, 3]],
-  [[2, 3], [2, 1]],
-  [[2, 1], [1, 3]],
-  [[4, 1, 3], [2, 1]],
+  [
+    [2, 3],
+    [2, 1],
+  ],
+  [
+    [2, 1],
+    [1, 3],
+  ],
+  [
+    [4, 1, 3],
+    [2, 1],
+  ],
   [[], [2, 2]],
   [[2, 2], []],
   [[1], [5]],
   [[5], [1]],
-  [[2, 3, 4], [3, 1]],
-  [[3, 1, 4], [1, 5, 1]],
-  [[2, 1, 3, 1], [4, 1, 5]],
+  [
+    [2, 3, 4],
+    [3, 1],
+  ],
+  [
+    [3, 1, 4],
+    [1, 5, 1],
+  ],
+  [
+    [2, 1, 3, 1],
+    [4, 1, 5],
+  ],
   [[0, 3], [3]],
   [[1, 1], [1]],
 ];
@@ -114,7 +135,10 @@ describe("elementwise binary ops against a naive reference", () => {
         ] as [DType, DType][]) {
           const a = randomTensor(sa, seed++, da, 0.1, 2);
           // Round some values so equal/greater/maximum see ties.
-          const b = name === "equal" ? tensor(Array.from(randomTensor(sb, seed++, db).data, Math.round), { dtype: db, shape: sb }) : randomTensor(sb, seed++, db, -2, 2);
+          const b =
+            name === "equal"
+              ? tensor(Array.from(randomTensor(sb, seed++, db).data, Math.round), { dtype: db, shape: sb })
+              : randomTensor(sb, seed++, db, -2, 2);
           const dtype: DType = da === "float64" || db === "float64" ? "float64" : "float32";
           const [rtol, atol] = tolFor(dtype);
           expectTensor(f(a, b), refBroadcastShape(sa, sb), dtype, refBinary(a, b, ref, dtype), rtol, atol);
@@ -138,11 +162,25 @@ describe("elementwise binary ops against a naive reference", () => {
   it("pow's fast exponents agree with Math.pow", () => {
     const x = randomTensor([7, 3], 9, "float64", -3, 3);
     for (const e of [2, 3, 1, -1, 0, 0.5, -2, 2.5]) {
-      expectTensor(pow(x, e), [7, 3], "float64", Array.from(x.data, (v) => Math.pow(v, e)), 1e-14, 1e-14);
+      expectTensor(
+        pow(x, e),
+        [7, 3],
+        "float64",
+        Array.from(x.data, (v) => Math.pow(v, e)),
+        1e-14,
+        1e-14,
+      );
     }
     const x32 = randomTensor([9], 9, "float32", -3, 3);
     for (const e of [2, 3, 1, -1]) {
-      expectTensor(pow(x32, e), [9], "float32", Array.from(x32.data, (v) => Math.fround(Math.pow(v, e))), 1e-7, 1e-7);
+      expectTensor(
+        pow(x32, e),
+        [9],
+        "float32",
+        Array.from(x32.data, (v) => Math.fround(Math.pow(v, e))),
+        1e-7,
+        1e-7,
+      );
     }
     expectValues((pow(tensor([NaN, Infinity, -Infinity, -0]), 3) as Tensor).data, [NaN, Infinity, -Infinity, -0]);
     expectValues(pow(tensor([NaN, 2]), 0).data, [1, 1]);
@@ -173,7 +211,14 @@ describe("elementwise unary ops against a naive reference", () => {
       const x = randomTensor([3, 4], 11, "float64", -3, 3);
       expectTensor(f(x), [3, 4], "float64", Array.from(x.data, ref), 1e-12, 1e-12);
       const x32 = randomTensor([3, 4], 12, "float32", -3, 3);
-      expectTensor(f(x32), [3, 4], "float32", Array.from(x32.data, (v) => Math.fround(ref(v))), 1e-6, 1e-7);
+      expectTensor(
+        f(x32),
+        [3, 4],
+        "float32",
+        Array.from(x32.data, (v) => Math.fround(ref(v))),
+        1e-6,
+        1e-7,
+      );
       expectTensor(f(tensor(0.25)), [], "float64", [ref(0.25)]);
       expect(f(0.25)).toBeCloseTo(ref(0.25), 14);
       expect(typeof f(0.25)).toBe("number");
@@ -190,7 +235,12 @@ describe("elementwise unary ops against a naive reference", () => {
 
   it("sigmoid and softplus are stable for large |x|", () => {
     expectValues(sigmoid(tensor([-1000, -50, 0, 50, 1000])).data, [0, 1.928749847963918e-22, 0.5, 1, 1], 1e-12, 0);
-    expectValues(softplus(tensor([-1000, -30, 0, 30, 1000])).data, [0, 9.357622968840175e-14, Math.LN2, 30.000000000000092, 1000], 1e-12, 0);
+    expectValues(
+      softplus(tensor([-1000, -30, 0, 30, 1000])).data,
+      [0, 9.357622968840175e-14, Math.LN2, 30.000000000000092, 1000],
+      1e-12,
+      0,
+    );
     expect(sigmoid(-1000)).toBe(0);
     expect(softplus(1e308)).toBe(1e308);
   });
@@ -212,7 +262,16 @@ describe("non-finite values propagate", () => {
     expect(mean(tensor([Infinity, 1])).item()).toBe(Infinity);
     expect(logSumExp(tensor([NaN, 1])).item()).toBeNaN();
     expect(logSumExp(tensor([Infinity, 1])).item()).toBe(Infinity);
-    const m = matmul(tensor([[NaN, 0], [1, 1]]), tensor([[0, 1], [1, 0]]));
+    const m = matmul(
+      tensor([
+        [NaN, 0],
+        [1, 1],
+      ]),
+      tensor([
+        [0, 1],
+        [1, 0],
+      ]),
+    );
     expectValues(m.data, [NaN, NaN, 1, 1]);
   });
 });
@@ -232,7 +291,9 @@ describe("where, greater, equal", () => {
     const x = randomTensor([4, 1], 5);
     const y = randomTensor([4, 3], 6);
     const r = where(c, x, y);
-    const expected = Array.from({ length: 12 }, (_, i) => (c.data[i % 3] !== 0 ? x.data[Math.floor(i / 3)] : y.data[i]));
+    const expected = Array.from({ length: 12 }, (_, i) =>
+      c.data[i % 3] !== 0 ? x.data[Math.floor(i / 3)] : y.data[i],
+    );
     expectTensor(r, [4, 3], "float64", expected);
     expect(() => where(zeros([2]), zeros([3]), 0)).toThrow("where: shapes [2], [3] and [] cannot be broadcast");
   });
@@ -247,7 +308,12 @@ describe("where, greater, equal", () => {
 describe("broadcastTo", () => {
   it("expands like NumPy's broadcast_to and copies", () => {
     const x = tensor([[1], [2]]);
-    expectTensor(broadcastTo(x, [3, 2, 4]), [3, 2, 4], "float64", Array.from({ length: 24 }, (_, i) => (Math.floor(i / 4) % 2) + 1));
+    expectTensor(
+      broadcastTo(x, [3, 2, 4]),
+      [3, 2, 4],
+      "float64",
+      Array.from({ length: 24 }, (_, i) => (Math.floor(i / 4) % 2) + 1),
+    );
     expectTensor(broadcastTo(tensor([1, 2, 3], { dtype: "float32" }), [2, 3]), [2, 3], "float32", [1, 2, 3, 1, 2, 3]);
     expectTensor(broadcastTo(5, [2]), [2], "float64", [5, 5]);
     expect(() => broadcastTo(zeros([3]), [2, 4])).toThrow("broadcastTo: shapes [3] and [2,4] cannot be broadcast");
@@ -258,7 +324,21 @@ describe("broadcastTo", () => {
 // -----------------------------------------------------------------------------------------
 // Reductions
 
-const AXES: (number | number[] | undefined)[] = [undefined, 0, 1, 2, -1, -2, -3, [0, 2], [2, 0], [1, 2], [0, 1, 2], [-1, 0], []];
+const AXES: (number | number[] | undefined)[] = [
+  undefined,
+  0,
+  1,
+  2,
+  -1,
+  -2,
+  -3,
+  [0, 2],
+  [2, 0],
+  [1, 2],
+  [0, 1, 2],
+  [-1, 0],
+  [],
+];
 
 function positive(axis: number | number[] | undefined, r: number): number[] {
   if (axis === undefined) return Array.from({ length: r }, (_, i) => i);
@@ -275,13 +355,24 @@ describe("reductions", () => {
   for (const [name, f, ref] of REDUCTIONS) {
     it(`${name}: every axis, negative axes and keepDims, both dtypes`, () => {
       for (const dtype of ["float64", "float32"] as DType[]) {
-        for (const shape of [[2, 3, 4], [3, 1, 5], [1, 4, 1]] as Shape[]) {
+        for (const shape of [
+          [2, 3, 4],
+          [3, 1, 5],
+          [1, 4, 1],
+        ] as Shape[]) {
           const x = randomTensor(shape, 21, dtype);
           for (const axis of AXES) {
             for (const keepDims of [false, true]) {
               const r = refReduce(x, positive(axis, 3), keepDims, ref);
               const tol = dtype === "float32" ? 1e-6 : 1e-12;
-              expectTensor(f(x, axis, keepDims), r.shape, dtype, dtype === "float32" ? r.data.map(Math.fround) : r.data, tol, tol);
+              expectTensor(
+                f(x, axis, keepDims),
+                r.shape,
+                dtype,
+                dtype === "float32" ? r.data.map(Math.fround) : r.data,
+                tol,
+                tol,
+              );
             }
           }
         }
@@ -318,7 +409,16 @@ describe("reductions", () => {
   it("logSumExp is stable and handles -Infinity rows", () => {
     expectValues(logSumExp(tensor([1000, 1000])).data, [1000 + Math.LN2], 1e-15);
     expectValues(logSumExp(tensor([-1000, -1000])).data, [-1000 + Math.LN2], 1e-15);
-    expectValues(logSumExp(tensor([[-Infinity, -Infinity], [0, -Infinity]]), 1).data, [-Infinity, 0]);
+    expectValues(
+      logSumExp(
+        tensor([
+          [-Infinity, -Infinity],
+          [0, -Infinity],
+        ]),
+        1,
+      ).data,
+      [-Infinity, 0],
+    );
     expect(logSumExp(zeros([0])).item()).toBe(-Infinity);
   });
 
@@ -334,7 +434,10 @@ describe("reductions", () => {
 
 describe("reshape", () => {
   it("keeps the data in order, infers one -1, and shares the buffer", () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expectTensor(reshape(x, [3, 2]), [3, 2], "float64", [1, 2, 3, 4, 5, 6]);
     expectTensor(reshape(x, [-1]), [6], "float64");
     expectTensor(reshape(x, [1, -1, 2]), [1, 3, 2], "float64");
@@ -367,8 +470,19 @@ describe("transpose", () => {
   it("permutes axes like NumPy, default reversing them", () => {
     const x = randomTensor([2, 3, 4], 31);
     expectTensor(transpose(x), [4, 3, 2], "float64", refTranspose(x, [2, 1, 0]));
-    for (const perm of [[0, 1, 2], [1, 0, 2], [2, 0, 1], [0, 2, 1], [1, 2, 0]]) {
-      expectTensor(transpose(x, perm), perm.map((p) => x.shape[p]), "float64", refTranspose(x, perm));
+    for (const perm of [
+      [0, 1, 2],
+      [1, 0, 2],
+      [2, 0, 1],
+      [0, 2, 1],
+      [1, 2, 0],
+    ]) {
+      expectTensor(
+        transpose(x, perm),
+        perm.map((p) => x.shape[p]),
+        "float64",
+        refTranspose(x, perm),
+      );
     }
     expectTensor(transpose(x, [-1, 0, 1]), [4, 2, 3], "float64", refTranspose(x, [2, 0, 1]));
     const m = randomTensor([3, 5], 32, "float32");
@@ -412,16 +526,32 @@ describe("matmul and dot", () => {
     [[4], [4]],
     [[3, 4], [4]],
     [[4], [4, 5]],
-    [[3, 4], [4, 5]],
-    [[1, 4], [4, 1]],
-    [[3, 1], [1, 5]],
-    [[2, 0], [0, 3]],
+    [
+      [3, 4],
+      [4, 5],
+    ],
+    [
+      [1, 4],
+      [4, 1],
+    ],
+    [
+      [3, 1],
+      [1, 5],
+    ],
+    [
+      [2, 0],
+      [0, 3],
+    ],
   ];
   for (const f of [matmul, dot] as ((a: ops.Operand, b: ops.Operand) => ops.Operand)[]) {
     it(`${f.name}: every 1-D/2-D case matches the naive product`, () => {
       let seed = 40;
       for (const [sa, sb] of CASES) {
-        for (const [da, db] of [["float64", "float64"], ["float32", "float32"], ["float32", "float64"]] as [DType, DType][]) {
+        for (const [da, db] of [
+          ["float64", "float64"],
+          ["float32", "float32"],
+          ["float32", "float64"],
+        ] as [DType, DType][]) {
           const a = randomTensor(sa, seed++, da);
           const b = randomTensor(sb, seed++, db);
           const r = refMatmul(a, b);
@@ -436,16 +566,27 @@ describe("matmul and dot", () => {
       expect(() => f(zeros([2, 3]), zeros([4, 5]))).toThrow(new RegExp(`^${f.name}: shapes \\[2,3\\] and \\[4,5\\]`));
       expect(() => f(zeros([3]), zeros([4]))).toThrow(new RegExp(`^${f.name}: shapes \\[3\\] and \\[4\\]`));
       expect(() => f(zeros([2, 3]), zeros([2]))).toThrow(new RegExp(`^${f.name}: shapes \\[2,3\\] and \\[2\\]`));
-      expect(() => f(zeros([2, 2, 2]), zeros([2]))).toThrow(`${f.name}: shapes [2,2,2] and [2]: operand 0 must be 1-D or 2-D, got 3-D`);
+      expect(() => f(zeros([2, 2, 2]), zeros([2]))).toThrow(
+        `${f.name}: shapes [2,2,2] and [2]: operand 0 must be 1-D or 2-D, got 3-D`,
+      );
     });
   }
 
   it("matmul rejects 0-d operands and numbers, dot multiplies them", () => {
-    expect(() => matmul(tensor(2), zeros([2]))).toThrow("matmul: shapes [] and [2]: operand 0 must be 1-D or 2-D, got 0-D");
-    expect(() => matmul(zeros([2]), 3)).toThrow("matmul: shapes [2] and a number: operand 1 must be 1-D or 2-D, got a number");
+    expect(() => matmul(tensor(2), zeros([2]))).toThrow(
+      "matmul: shapes [] and [2]: operand 0 must be 1-D or 2-D, got 0-D",
+    );
+    expect(() => matmul(zeros([2]), 3)).toThrow(
+      "matmul: shapes [2] and a number: operand 1 must be 1-D or 2-D, got a number",
+    );
     expect(dot(2, 3)).toBe(6);
     expectTensor(dot(tensor([1, 2]), 3), [2], "float64", [3, 6]);
-    expectTensor(dot(tensor(2, { dtype: "float32" }), tensor([[1, 2]], { dtype: "float32" })), [1, 2], "float32", [2, 4]);
+    expectTensor(
+      dot(tensor(2, { dtype: "float32" }), tensor([[1, 2]], { dtype: "float32" })),
+      [1, 2],
+      "float32",
+      [2, 4],
+    );
   });
 });
 
@@ -453,13 +594,18 @@ describe("matmul and dot", () => {
 // Immutability
 
 describe("no op changes its inputs", () => {
-  const snap = (xs: unknown[]): (number[] | unknown)[] => xs.map((x) => (x instanceof Tensor ? [...x.shape, "|", ...Array.from(x.data)] : x));
+  const snap = (xs: unknown[]): (number[] | unknown)[] =>
+    xs.map((x) => (x instanceof Tensor ? [...x.shape, "|", ...Array.from(x.data)] : x));
   const a = () => randomTensor([3, 4], 51);
   const b = () => randomTensor([4], 52, "float32");
   const calls: [string, () => unknown[], (...xs: never[]) => unknown][] = [
     ...BINARY.map(([n, f]) => [n, () => [a(), b()], f] as [string, () => unknown[], (...xs: never[]) => unknown]),
-    ...BINARY.map(([n, f]) => [`${n} (same shape)`, () => [a(), a()], f] as [string, () => unknown[], (...xs: never[]) => unknown]),
-    ...BINARY.map(([n, f]) => [`${n} (scalar)`, () => [a(), 2], f] as [string, () => unknown[], (...xs: never[]) => unknown]),
+    ...BINARY.map(
+      ([n, f]) => [`${n} (same shape)`, () => [a(), a()], f] as [string, () => unknown[], (...xs: never[]) => unknown],
+    ),
+    ...BINARY.map(
+      ([n, f]) => [`${n} (scalar)`, () => [a(), 2], f] as [string, () => unknown[], (...xs: never[]) => unknown],
+    ),
     ...UNARY.map(([n, f]) => [n, () => [a()], f] as [string, () => unknown[], (...xs: never[]) => unknown]),
     ["pow 2", () => [a(), 2], pow],
     ["pow 3", () => [a(), 3], pow],

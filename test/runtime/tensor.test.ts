@@ -26,15 +26,36 @@ describe("tensor()", () => {
   });
 
   it("reads rectangular nested arrays row-major", () => {
-    expectTensor(tensor([[1, 2, 3], [4, 5, 6]]), [2, 3], "float64", [1, 2, 3, 4, 5, 6]);
-    expectTensor(tensor([[[1], [2]], [[3], [4]]]), [2, 2, 1], "float64", [1, 2, 3, 4]);
+    expectTensor(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      [2, 3],
+      "float64",
+      [1, 2, 3, 4, 5, 6],
+    );
+    expectTensor(
+      tensor([
+        [[1], [2]],
+        [[3], [4]],
+      ]),
+      [2, 2, 1],
+      "float64",
+      [1, 2, 3, 4],
+    );
     expectTensor(tensor([]), [0], "float64", []);
     expectTensor(tensor([[], []]), [2, 0], "float64", []);
   });
 
   it("names the ragged position of non-rectangular input", () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/ragged.*\[1\].*length 1, expected 2/);
-    expect(() => tensor([[1, 2], [3, [4]]] as never)).toThrow(/\[1, 1\].*expected a number/);
+    expect(() =>
+      tensor([
+        [1, 2],
+        [3, [4]],
+      ] as never),
+    ).toThrow(/\[1, 1\].*expected a number/);
     expect(() => tensor([[1, 2], 3] as never)).toThrow(/ragged.*\[1\] is a number, expected an array of length 2/);
     expect(() => tensor([1, "x"] as never)).toThrow(/\[1\] is a string/);
   });
@@ -57,7 +78,12 @@ describe("tensor()", () => {
   });
 
   it("reshapes flat values with `shape`, which must match the count", () => {
-    expectTensor(tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] }), [2, 3], "float32", [1, 2, 3, 4, 5, 6]);
+    expectTensor(
+      tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] }),
+      [2, 3],
+      "float32",
+      [1, 2, 3, 4, 5, 6],
+    );
     expectTensor(tensor([1, 2, 3, 4], { shape: [2, -1] }), [2, 2], "float64");
     expectTensor(tensor(7, { shape: [1, 1] }), [1, 1], "float64", [7]);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(/\[3\].*\[2,2\]/);
@@ -105,7 +131,15 @@ describe("creation helpers", () => {
 
 describe("toArray / item / toString", () => {
   it("toArray gives nested arrays, a number for 0-d", () => {
-    expect(tensor([[1, 2], [3, 4]]).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).toArray(),
+    ).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(tensor([[[1], [2]]]).toArray()).toEqual([[[1], [2]]]);
     expect(tensor(2.5).toArray()).toBe(2.5);
     expect(zeros([2, 0]).toArray()).toEqual([[], []]);
@@ -120,7 +154,17 @@ describe("toArray / item / toString", () => {
 
   it("toString reads like NumPy's repr", () => {
     expect(String(tensor([0.5, -1.2]))).toBe("tensor([0.5, -1.2])");
-    expect(String(tensor([[1, 2], [3, 4]], { dtype: "float32" }))).toBe("tensor([[1, 2], [3, 4]], dtype=float32)");
+    expect(
+      String(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: "float32" },
+        ),
+      ),
+    ).toBe("tensor([[1, 2], [3, 4]], dtype=float32)");
     expect(String(tensor(3.5))).toBe("tensor(3.5)");
     expect(String(tensor([0.1, 0.2], { dtype: "float32" }))).toBe("tensor([0.1, 0.2], dtype=float32)");
     expect(String(tensor([NaN, Infinity, -Infinity, 1]))).toBe("tensor([NaN, Infinity, -Infinity, 1])");
@@ -136,7 +180,11 @@ describe("toArray / item / toString", () => {
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(76);
     expect(lines[0].startsWith("tensor([    0,  1000,")).toBe(true);
-    expect(String(randomNormal([3, 8], { seed: 1 })).split("\n")[1].startsWith("         ")).toBe(true);
+    expect(
+      String(randomNormal([3, 8], { seed: 1 }))
+        .split("\n")[1]
+        .startsWith("         "),
+    ).toBe(true);
   });
 
   it("toString summarizes big tensors", () => {

@@ -1,7 +1,7 @@
 // Rules for the markers that may appear inside differentiated code. Each returns its
 // operand unchanged in the forward pass, so the primal is the operand itself and the
 // emitter writes no copy; only the backward pass differs.
-import { call, mul, neg, rt, type Expr } from "../expr";
+import { call, mul, neg, rt, type Expr } from "../js";
 import type { Rule } from "./types";
 
 const identity = (args: readonly Expr[]): Expr => args[0]!;
@@ -9,7 +9,13 @@ const identity = (args: readonly Expr[]): Expr => args[0]!;
 export const markerRules: Record<string, Rule> = {
   // Nothing flows back through stopGradient, so its result is a constant to the analysis
   // and the code for the paths it cuts is never emitted.
-  stopGradient: { arity: 1, primal: identity, differentiable: () => false, adjoint: ({ g }) => g, summary: "no gradient" },
+  stopGradient: {
+    arity: 1,
+    primal: identity,
+    differentiable: () => false,
+    adjoint: ({ g }) => g,
+    summary: "no gradient",
+  },
   // gradHook(x, hook): the gradient of the result is replaced by hook(g) before it flows into x.
   gradHook: {
     arity: 2,
@@ -18,7 +24,8 @@ export const markerRules: Record<string, Rule> = {
     // The hook sees the whole gradient (PyTorch's register_hook), never the scalar that
     // stands for a uniform one inside the sweep; what it returns is fitted back to x, so a
     // hook may return a plain number or a broadcastable tensor.
-    adjoint: ({ g, args: [x, hook], tensor }) => (tensor ? rt("fitGradient", call(hook!, rt("fitGradient", g, x!)), x!) : call(hook!, g)),
+    adjoint: ({ g, args: [x, hook], tensor }) =>
+      tensor ? rt("fitGradient", call(hook!, rt("fitGradient", g, x!)), x!) : call(hook!, g),
     summary: "dx = hook(g)",
   },
   // customGradient(forward, backward)(...args): operand 0 is the function it made; its
@@ -30,7 +37,8 @@ export const markerRules: Record<string, Rule> = {
     adjoint: () => {
       throw new Error("adjoint internal error: customGradient contributes through adjointAll");
     },
-    adjointAll: ({ g, args: [fn, ...args], y, tensor }) => rt("customGradients", fn!, tensor ? rt("fitGradient", g, y) : g, ...args),
+    adjointAll: ({ g, args: [fn, ...args], y, tensor }) =>
+      rt("customGradients", fn!, tensor ? rt("fitGradient", g, y) : g, ...args),
     summary: "(dx1, ..., dxn) = backward(g, x1, ..., xn)",
   },
   // reverseGradient(x, lambda = 1): the gradient is multiplied by -lambda.

@@ -1,7 +1,7 @@
 // Adjoint rules for number code: the arithmetic operators and the Math functions of
 // API.md. At kinks and ties the rules follow PyTorch: abs'(0) = 0, and a tie in max or
 // min splits the gradient evenly between the tied operands.
-import { add, binary, conditional, div, math, mathConstant, mul, neg, num, pow, sub, sum, type Expr } from "../expr";
+import { add, binary, conditional, div, math, mathConstant, mul, neg, num, pow, sub, sum, type Expr } from "../js";
 import type { Rule } from "./types";
 
 const unary = (primal: (a: Expr) => Expr, adjoint: (g: Expr, a: Expr, y: Expr) => Expr, summary: string): Rule => ({
@@ -59,7 +59,12 @@ const extremum = (fn: "max" | "min"): Rule => ({
 
 export const scalarRules: Record<string, Rule> = {
   "+": { arity: 2, primal: ([a, b]) => binary("+", a!, b!), adjoint: ({ g }) => g, summary: "da = g, db = g" },
-  "-": { arity: 2, primal: ([a, b]) => binary("-", a!, b!), adjoint: ({ g, i }) => (i === 0 ? g : neg(g)), summary: "da = g, db = −g" },
+  "-": {
+    arity: 2,
+    primal: ([a, b]) => binary("-", a!, b!),
+    adjoint: ({ g, i }) => (i === 0 ? g : neg(g)),
+    summary: "da = g, db = −g",
+  },
   "*": {
     arity: 2,
     primal: ([a, b]) => binary("*", a!, b!),

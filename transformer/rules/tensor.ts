@@ -4,7 +4,7 @@
 // smaller than the operand when it still broadcasts, as a scalar seed does (the invariant
 // is stated in runtime/adjoints.ts). Kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, ties
 // in maximum and minimum split the gradient evenly.
-import { num, rt, type Expr } from "../expr";
+import { num, rt, type Expr } from "../js";
 import type { Rule, RuleContext } from "./types";
 
 /** Adjoint of an elementwise operation of one operand: the operand has the result's shape. */
@@ -50,13 +50,24 @@ export const tensorRules: Record<string, Rule> = {
     ({ g, args: [a, b], y, i }) => {
       if (i === 1) return rt("powGradExponent", g, a!, b!, y);
       // A literal exponent folds: d(x^3) = 3·x^2; x^0 has no gradient (PyTorch).
-      if (b!.kind === "num") return b!.value === 0 ? num(0) : rt("mul", g, rt("mul", b!, b!.value === 2 ? a! : rt("pow", a!, num(b!.value - 1))));
+      if (b!.kind === "num")
+        return b!.value === 0
+          ? num(0)
+          : rt("mul", g, rt("mul", b!, b!.value === 2 ? a! : rt("pow", a!, num(b!.value - 1))));
       return rt("powGradBase", g, a!, b!);
     },
     "da = g·b·a^(b−1) (0 where b = 0), db = g·y·ln a (0 where a = 0, b ≥ 0)",
   ),
-  maximum: binary("maximum", (c) => rt("mul", c.g, winner(c, true)), "gradient to the larger operand, half each on a tie"),
-  minimum: binary("minimum", (c) => rt("mul", c.g, winner(c, false)), "gradient to the smaller operand, half each on a tie"),
+  maximum: binary(
+    "maximum",
+    (c) => rt("mul", c.g, winner(c, true)),
+    "gradient to the larger operand, half each on a tie",
+  ),
+  minimum: binary(
+    "minimum",
+    (c) => rt("mul", c.g, winner(c, false)),
+    "gradient to the smaller operand, half each on a tie",
+  ),
   neg: unary("neg", (g) => rt("neg", g), "−g"),
   exp: unary("exp", (g, _x, y) => rt("mul", g, y), "g·y"),
   log: unary("log", (g, x) => rt("div", g, x), "g/x"),
@@ -91,7 +102,11 @@ export const tensorRules: Record<string, Rule> = {
     differentiable: firstOnly,
     // softmax(x) along the axes, times g spread back.
     adjoint: ({ g, args: [x, axis, keepDims], y }) =>
-      rt("mul", rt("sumGrad", g, x!, y, ...options(axis, keepDims)), rt("exp", rt("sub", x!, rt("sumGrad", y, x!, y, ...options(axis, keepDims))))),
+      rt(
+        "mul",
+        rt("sumGrad", g, x!, y, ...options(axis, keepDims)),
+        rt("exp", rt("sub", x!, rt("sumGrad", y, x!, y, ...options(axis, keepDims)))),
+      ),
     summary: "g·softmax(x)",
   },
   reshape: {
@@ -111,13 +126,15 @@ export const tensorRules: Record<string, Rule> = {
   matmul: {
     arity: 2,
     primal: (args) => rt("matmul", ...args),
-    adjoint: ({ g, args: [a, b], y, i }) => rt(i === 0 ? "matmulGradA" : "matmulGradB", rt("fitGradient", g, y), a!, b!),
+    adjoint: ({ g, args: [a, b], y, i }) =>
+      rt(i === 0 ? "matmulGradA" : "matmulGradB", rt("fitGradient", g, y), a!, b!),
     summary: "da = g·bᵀ, db = aᵀ·g (NumPy's 1-D cases included)",
   },
   dot: {
     arity: 2,
     primal: (args) => rt("dot", ...args),
-    adjoint: ({ g, args: [a, b], y, i }) => rt(i === 0 ? "matmulGradA" : "matmulGradB", rt("fitGradient", g, y), a!, b!),
+    adjoint: ({ g, args: [a, b], y, i }) =>
+      rt(i === 0 ? "matmulGradA" : "matmulGradB", rt("fitGradient", g, y), a!, b!),
     summary: "as matmul",
   },
   where: {
@@ -144,10 +161,34 @@ export const tensorRules: Record<string, Rule> = {
     adjoint: ({ g, args: [x, indices], y }) => rt("gatherGrad", g, x!, y, indices!),
     summary: "g's rows added back into the rows they came from",
   },
-  argmax: { arity: "variadic", primal: (args) => rt("argmax", ...args), differentiable: () => false, adjoint: () => num(0), summary: "zero gradient" },
-  sign: { arity: 1, primal: (args) => rt("sign", ...args), differentiable: () => false, adjoint: () => num(0), summary: "zero gradient" },
-  greater: { arity: 2, primal: (args) => rt("greater", ...args), differentiable: () => false, adjoint: () => num(0), summary: "zero gradient" },
-  equal: { arity: 2, primal: (args) => rt("equal", ...args), differentiable: () => false, adjoint: () => num(0), summary: "zero gradient" },
+  argmax: {
+    arity: "variadic",
+    primal: (args) => rt("argmax", ...args),
+    differentiable: () => false,
+    adjoint: () => num(0),
+    summary: "zero gradient",
+  },
+  sign: {
+    arity: 1,
+    primal: (args) => rt("sign", ...args),
+    differentiable: () => false,
+    adjoint: () => num(0),
+    summary: "zero gradient",
+  },
+  greater: {
+    arity: 2,
+    primal: (args) => rt("greater", ...args),
+    differentiable: () => false,
+    adjoint: () => num(0),
+    summary: "zero gradient",
+  },
+  equal: {
+    arity: 2,
+    primal: (args) => rt("equal", ...args),
+    differentiable: () => false,
+    adjoint: () => num(0),
+    summary: "zero gradient",
+  },
 };
 
 /** The reduction options as written, so the adjoint reduces over the same axes. */

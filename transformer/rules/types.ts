@@ -1,7 +1,7 @@
 // The shape of an adjoint rule. Rules are data: each says how its primal is written and,
 // for each operand, the contribution of the result's adjoint `g` to that operand's
 // adjoint, as an expression over the operands, the result `y` and `g`.
-import type { Expr } from "../expr";
+import type { Expr } from "../js";
 
 export interface RuleContext {
   /**

@@ -66,12 +66,12 @@ function initParams(seed) {
 function features(x, w1, b1, w2, b2) {
   return relu(add(matmul(relu(add(matmul(x, w1), b1)), w2), b2));
 }
-function features_vjp_w1_b1_w2_b2(x, w1, b1, w2, b2, seed1) {
+function features_vjp_w1_b1_w2_b2(x, w1, b1, w2, b2, seed2) {
   const t1 = adjoint.matmul(x, w1);
   const t2 = adjoint.add(t1, b1);
   const t3 = adjoint.relu(t2);
   const t4 = adjoint.matmul(t3, w2);
-  const dt5 = adjoint.mul(seed1, adjoint.greater(adjoint.add(t4, b2), 0));
+  const dt5 = adjoint.mul(seed2, adjoint.greater(adjoint.add(t4, b2), 0));
   const dt4 = adjoint.unbroadcast(dt5, t4, b2);
   const dt2 = adjoint.mul(
     adjoint.matmulGradA(adjoint.fitGradient(dt4, t4), t3, w2),
@@ -91,12 +91,12 @@ function features_vjp_w1_b1_w2_b2(x, w1, b1, w2, b2, seed1) {
 function domainLogits(h, w4, b4, w5, b5) {
   return add(matmul(relu(add(matmul(h, w4), b4)), w5), b5);
 }
-function domainLogits_vjp_h_w4_b4_w5_b5(h, w4, b4, w5, b5, seed1) {
+function domainLogits_vjp_h_w4_b4_w5_b5(h, w4, b4, w5, b5, seed2) {
   const t1 = adjoint.matmul(h, w4);
   const t2 = adjoint.add(t1, b4);
   const t3 = adjoint.relu(t2);
   const t4 = adjoint.matmul(t3, w5);
-  const dt4 = adjoint.unbroadcast(seed1, t4, b5);
+  const dt4 = adjoint.unbroadcast(seed2, t4, b5);
   const dt2 = adjoint.mul(
     adjoint.matmulGradA(adjoint.fitGradient(dt4, t4), t3, w5),
     adjoint.greater(t2, 0),
@@ -106,7 +106,7 @@ function domainLogits_vjp_h_w4_b4_w5_b5(h, w4, b4, w5, b5, seed1) {
   const dw4 = adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), h, w4);
   const db4 = adjoint.unbroadcast(dt2, b4, t1);
   const dw5 = adjoint.matmulGradB(adjoint.fitGradient(dt4, t4), t3, w5);
-  const db5 = adjoint.unbroadcast(seed1, b5, t4);
+  const db5 = adjoint.unbroadcast(seed2, b5, t4);
   return [
     adjoint.fitGradient(dh, h),
     adjoint.fitGradient(dw4, w4),
@@ -119,14 +119,14 @@ function domainLogits_vjp_h_w4_b4_w5_b5(h, w4, b4, w5, b5, seed1) {
 function crossEntropy(logits, targets) {
   return neg(mean(sum(mul(targets, logSoftmax(logits)), 1)));
 }
-function crossEntropy_vjp(logits, targets, seed1) {
+function crossEntropy_vjp(logits, targets, seed2) {
   const t1 = adjoint.logSoftmax(logits);
   const t2 = adjoint.mul(targets, t1);
   const t3 = adjoint.sum(t2, 1);
   const dLogits = adjoint.logSoftmaxGrad(
     adjoint.unbroadcast(
       adjoint.mul(
-        adjoint.sumGrad(adjoint.div(adjoint.neg(seed1), adjoint.reductionSize(t3)), t2, t3, 1),
+        adjoint.sumGrad(adjoint.div(adjoint.neg(seed2), adjoint.reductionSize(t3)), t2, t3, 1),
         targets,
       ),
       t1,
@@ -188,7 +188,7 @@ function loss_valueAndGrad_w1_b1_w2_b2_w3_b3_w4_b4_w5_b5(
   );
   const dLabelLogits = crossEntropy_vjp(labelLogits, sourceLabels, 1);
   const dt2 = adjoint.unbroadcast(dLabelLogits, t2, b3);
-  const [dw1_1, db1_1, dw2_1, db2_1] = features_vjp_w1_b1_w2_b2(
+  const [dw1b, db1b, dw2b, db2b] = features_vjp_w1_b1_w2_b2(
     source,
     w1,
     b1,
@@ -196,19 +196,19 @@ function loss_valueAndGrad_w1_b1_w2_b2_w3_b3_w4_b4_w5_b5(
     b2,
     adjoint.matmulGradA(adjoint.fitGradient(dt2, t2), t1, w3),
   );
-  const dw1_2 = adjoint.add(dw1, dw1_1);
-  const db1_2 = adjoint.add(db1, db1_1);
-  const dw2_2 = adjoint.add(dw2, dw2_1);
-  const db2_2 = adjoint.add(db2, db2_1);
+  const dw1c = adjoint.add(dw1, dw1b);
+  const db1c = adjoint.add(db1, db1b);
+  const dw2c = adjoint.add(dw2, dw2b);
+  const db2c = adjoint.add(db2, db2b);
   const dw3 = adjoint.matmulGradB(adjoint.fitGradient(dt2, t2), t1, w3);
   const db3 = adjoint.unbroadcast(dLabelLogits, b3, t2);
   return {
     value: adjoint.add(crossEntropy(labelLogits, sourceLabels), crossEntropy(t5, domains)),
     grad: [
-      adjoint.fitGradient(dw1_2, w1),
-      adjoint.fitGradient(db1_2, b1),
-      adjoint.fitGradient(dw2_2, w2),
-      adjoint.fitGradient(db2_2, b2),
+      adjoint.fitGradient(dw1c, w1),
+      adjoint.fitGradient(db1c, b1),
+      adjoint.fitGradient(dw2c, w2),
+      adjoint.fitGradient(db2c, b2),
       adjoint.fitGradient(dw3, w3),
       adjoint.fitGradient(db3, b3),
       adjoint.fitGradient(dw4, w4),

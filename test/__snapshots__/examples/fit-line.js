@@ -33,8 +33,8 @@ function pointLoss(w, b, x, y) {
 function pointLoss_valueAndGrad_w_b(w, b, x, y) {
   const t3 = w * x + b - y;
   const dt3 = huber_vjp(t3, 1, 1);
-  const dw1 = dt3 * x;
-  return { value: huber(t3, 1), grad: [dw1, dt3] };
+  const dw2 = dt3 * x;
+  return { value: huber(t3, 1), grad: [dw2, dt3] };
 }
 const step = pointLoss_valueAndGrad_w_b;
 let w = 0;

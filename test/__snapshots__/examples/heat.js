@@ -38,13 +38,13 @@ function misfit_grad(kappa, initial, measured) {
   }
   let step = 0;
   let reads = 0;
-  let trips2 = 0;
+  let trips3 = 0;
   let readsTape = adjoint.numberTape();
   while (step < STEPS) {
-    if (trips2 === readsTape.length) {
+    if (trips3 === readsTape.length) {
       readsTape = adjoint.growTape(readsTape);
     }
-    readsTape[trips2] = reads;
+    readsTape[trips3] = reads;
     const left = u[0];
     if (reads === readLog.length) {
       readLog = adjoint.growTape(readLog);
@@ -73,11 +73,11 @@ function misfit_grad(kappa, initial, measured) {
     }
     step = step + 1;
     reads = reads_1;
-    trips2 = trips2 + 1;
+    trips3 = trips3 + 1;
   }
   let i_3 = 0;
   let reads_2 = reads;
-  let trips3 = 0;
+  let trips4 = 0;
   while (i_3 < CELLS) {
     if (reads_2 === readLog.length) {
       readLog = adjoint.growTape(readLog);
@@ -85,57 +85,57 @@ function misfit_grad(kappa, initial, measured) {
     readLog[reads_2] = u[i_3];
     i_3 = i_3 + 1;
     reads_2 = reads_2 + 1;
-    trips3 = trips3 + 1;
+    trips4 = trips4 + 1;
   }
   const du = adjoint.zerosLikeArray(u);
-  let k = trips3;
-  while (k > 0) {
-    k = k - 1;
-    const d = readLog[reads + k] - measured[k];
-    du[k] += d + d;
+  let trip = trips4;
+  while (trip > 0) {
+    trip = trip - 1;
+    const d = readLog[reads + trip] - measured[trip];
+    du[trip] += d + d;
   }
   let dKappa = 0;
-  let k1 = trips2;
-  while (k1 > 0) {
-    k1 = k1 - 1;
-    const readsThen = readsTape[k1];
+  let trip2 = trips3;
+  while (trip2 > 0) {
+    trip2 = trip2 - 1;
+    const readsThen = readsTape[trip2];
     const left = readLog[readsThen];
     const t2 = readsThen + 1;
     let left_1 = left;
     let i_2 = 1;
     let reads_1 = t2;
-    let trips4 = 0;
-    let left_1Tape1 = adjoint.numberTape();
+    let trips5 = 0;
+    let left_1Tape2 = adjoint.numberTape();
     while (i_2 < CELLS - 1) {
-      if (trips4 === left_1Tape1.length) {
-        left_1Tape1 = adjoint.growTape(left_1Tape1);
+      if (trips5 === left_1Tape2.length) {
+        left_1Tape2 = adjoint.growTape(left_1Tape2);
       }
-      left_1Tape1[trips4] = left_1;
+      left_1Tape2[trips5] = left_1;
       left_1 = readLog[reads_1];
       i_2 = i_2 + 1;
       reads_1 = reads_1 + 1 + 1;
-      trips4 = trips4 + 1;
+      trips5 = trips5 + 1;
     }
     let dLeft_1 = 0;
-    let k2 = trips4;
-    while (k2 > 0) {
-      k2 = k2 - 1;
-      const left_1Then = left_1Tape1[k2];
-      const here = readLog[t2 + 2 * k2];
-      const dt12 = du[1 + k2];
-      du[1 + k2] = 0;
+    let trip3 = trips5;
+    while (trip3 > 0) {
+      trip3 = trip3 - 1;
+      const left_1Then = left_1Tape2[trip3];
+      const here = readLog[t2 + 2 * trip3];
+      const dt12 = du[1 + trip3];
+      du[1 + trip3] = 0;
       const dt10 = dt12 * (kappa * DT);
-      du[1 + k2 + 1] += dt10;
-      du[1 + k2] += dLeft_1 + dt12 - 2 * dt10;
-      dKappa += dt12 * (left_1Then - 2 * here + readLog[t2 + 2 * k2 + 1]) * DT;
+      du[1 + trip3 + 1] += dt10;
+      du[1 + trip3] += dLeft_1 + dt12 - 2 * dt10;
+      dKappa += dt12 * (left_1Then - 2 * here + readLog[t2 + 2 * trip3 + 1]) * DT;
       dLeft_1 = dt10;
     }
     du[0] += dLeft_1;
   }
-  let k3 = trips;
-  while (k3 > 0) {
-    k3 = k3 - 1;
-    du[k3] = 0;
+  let trip4 = trips;
+  while (trip4 > 0) {
+    trip4 = trip4 - 1;
+    du[trip4] = 0;
   }
   return dKappa;
 }

@@ -24,18 +24,18 @@ function polynomial_grad_x_c(x, c) {
     k_1 = k_1 - 1;
     trips = trips + 1;
   }
-  const dc1 = adjoint.zerosLikeArray(c);
-  let dx1 = 0;
+  const dc2 = adjoint.zerosLikeArray(c);
+  let dx2 = 0;
   let dy = 1;
-  let k1 = trips;
-  while (k1 > 0) {
-    k1 = k1 - 1;
-    const yThen = yTape[k1];
-    dc1[k - k1] += dy;
-    dx1 += dy * yThen;
+  let trip = trips;
+  while (trip > 0) {
+    trip = trip - 1;
+    const yThen = yTape[trip];
+    dc2[k - trip] += dy;
+    dx2 += dy * yThen;
     dy = dy * x;
   }
-  return [dx1, dc1];
+  return [dx2, dc2];
 }
 export const dPolynomial = polynomial_grad_x_c;
 if (require.main === module) {

@@ -72,11 +72,11 @@ function range_vjp(angle, speed, seed) {
   let dy = -dt14;
   let dXBefore = seed - dt12;
   let dYBefore = dt14 + dt13 * t12;
-  let k = trips;
-  while (k > 0) {
-    k = k - 1;
-    const vx_1Then = vx_1Tape[k];
-    const vy_1Then = vy_1Tape[k];
+  let trip = trips;
+  while (trip > 0) {
+    trip = trip - 1;
+    const vx_1Then = vx_1Tape[trip];
+    const vy_1Then = vy_1Tape[trip];
     const v = Math.hypot(vx_1Then, vy_1Then);
     const t3 = DT * DRAG;
     const dxNext = dx;

@@ -26,15 +26,15 @@ function rosenbrock_valueAndGrad(x) {
     trips = trips + 1;
   }
   const dx = adjoint.zerosLikeArray(x);
-  let k = trips;
-  while (k > 0) {
-    k = k - 1;
-    const t1 = k + 1;
-    const t3 = x[k];
+  let trip = trips;
+  while (trip > 0) {
+    trip = trip - 1;
+    const t1 = trip + 1;
+    const t3 = x[trip];
     const a = x[t1] - t3 * t3;
     const b = 1 - t3;
     const da = 100 * a + 100 * a;
-    dx[k] += -(b + b) - da * t3 - da * t3;
+    dx[trip] += -(b + b) - da * t3 - da * t3;
     dx[t1] += da;
   }
   return { value: total, grad: dx };

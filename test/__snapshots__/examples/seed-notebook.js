@@ -16,50 +16,50 @@ import {
   tensor,
   valueAndGrad,
 } from "adjoint";
-import * as adjoint1 from "adjoint";
+import * as adjoint2 from "adjoint";
 const f = (x) => mul(x, x);
 function f_grad(x) {
-  const dx1 = adjoint1.add(x, x);
-  return adjoint1.fitGradient(dx1, x);
+  const dx2 = adjoint2.add(x, x);
+  return adjoint2.fitGradient(dx2, x);
 }
 function f_vjp(x, seed) {
-  const dx1 = adjoint1.add(adjoint1.mul(seed, x), adjoint1.mul(seed, x));
-  return adjoint1.fitGradient(dx1, x);
+  const dx2 = adjoint2.add(adjoint2.mul(seed, x), adjoint2.mul(seed, x));
+  return adjoint2.fitGradient(dx2, x);
 }
 const g = (x) => pow(x, 3);
 function g_vjp(x, seed) {
-  const dx1 = adjoint1.mul(seed, adjoint1.mul(3, adjoint1.pow(x, 2)));
-  return adjoint1.fitGradient(dx1, x);
+  const dx2 = adjoint2.mul(seed, adjoint2.mul(3, adjoint2.pow(x, 2)));
+  return adjoint2.fitGradient(dx2, x);
 }
 /** Value f, gradient f' + g'. */
 const modified = (x) => add(f(x), sub(g(x), stopGradient(g(x))));
 function modified_valueAndGrad(x) {
-  const dx1 = adjoint1.add(g_vjp(x, 1), f_vjp(x, 1));
+  const dx2 = adjoint2.add(g_vjp(x, 1), f_vjp(x, 1));
   return {
-    value: adjoint1.add(f(x), adjoint1.sub(g(x), g(x))),
-    grad: adjoint1.fitGradient(dx1, x),
+    value: adjoint2.add(f(x), adjoint2.sub(g(x), g(x))),
+    grad: adjoint2.fitGradient(dx2, x),
   };
 }
 /** Value f, gradient −f'. */
 const reversal = (x) => sub(stopGradient(mul(2, f(x))), f(x));
 function reversal_valueAndGrad(x) {
-  const dx1 = f_vjp(x, -1);
-  return { value: adjoint1.sub(adjoint1.mul(2, f(x)), f(x)), grad: adjoint1.fitGradient(dx1, x) };
+  const dx2 = f_vjp(x, -1);
+  return { value: adjoint2.sub(adjoint2.mul(2, f(x)), f(x)), grad: adjoint2.fitGradient(dx2, x) };
 }
 /** f_X.register_hook(lambda grad: -grad) */
 const hookOnOutput = (x) => gradHook(f(x), (dy) => neg(dy));
 function hookOnOutput_grad(x) {
   const t1 = f(x);
   const hook = (dy) => neg(dy);
-  const dx1 = f_vjp(x, adjoint1.fitGradient(hook(adjoint1.fitGradient(1, t1)), t1));
-  return adjoint1.fitGradient(dx1, x);
+  const dx2 = f_vjp(x, adjoint2.fitGradient(hook(adjoint2.fitGradient(1, t1)), t1));
+  return adjoint2.fitGradient(dx2, x);
 }
 /** torch_X.register_hook(lambda grad: grad + 3*(torch_X*torch_X)), then f. */
 const hookOnInput = (x) => f(gradHook(x, (dx) => add(dx, mul(3, mul(x, x)))));
 function hookOnInput_grad(x) {
   const hook = (dx) => add(dx, mul(3, mul(x, x)));
-  const dx1 = adjoint1.fitGradient(hook(adjoint1.fitGradient(f_vjp(x, 1), x)), x);
-  return adjoint1.fitGradient(dx1, x);
+  const dx2 = adjoint2.fitGradient(hook(adjoint2.fitGradient(f_vjp(x, 1), x)), x);
+  return adjoint2.fitGradient(dx2, x);
 }
 const df = f_grad;
 const modifiedValueAndGrad = modified_valueAndGrad;

@@ -1,4 +1,5 @@
-// Expressions of the generated code, before they become TypeScript nodes. Adjoint rules
+// The generated JavaScript (js.Expr, js.Statement), before it becomes TypeScript nodes;
+// the IR it is generated from is ir.Stmt (ir.ts). Adjoint rules
 // build them with the constructors below, which fold the constants that seeding and
 // literal operands produce (1 * g, x ** (3 - 1), -(-g)), so the emitted code reads like
 // hand-written code. Nothing here folds away a value that could be NaN or infinite.
@@ -110,7 +111,8 @@ export function mathConstant(constant: string): Expr {
  */
 export function rt(fn: string, ...args: Expr[]): Expr {
   const [a, b] = args;
-  const isCall = (e: Expr | undefined, f: string): e is Extract<Expr, { kind: "runtime" }> => e?.kind === "runtime" && e.fn === f;
+  const isCall = (e: Expr | undefined, f: string): e is Extract<Expr, { kind: "runtime" }> =>
+    e?.kind === "runtime" && e.fn === f;
   switch (fn) {
     case "add":
       if (isNum(a!, 0)) return b!;
@@ -163,7 +165,8 @@ export function sum(terms: readonly Expr[]): Expr {
 
 /** A short expression worth repeating rather than naming: a literal, a name, or its negation. */
 export function isTrivial(e: Expr): boolean {
-  if (e.kind === "num" || e.kind === "name" || e.kind === "source" || e.kind === "mathConstant" || e.kind === "member") return true;
+  if (e.kind === "num" || e.kind === "name" || e.kind === "source" || e.kind === "mathConstant" || e.kind === "member")
+    return true;
   if (e.kind === "neg") return e.operand.kind === "name" || e.operand.kind === "num";
   return false;
 }
@@ -287,9 +290,21 @@ export type Statement =
   | { readonly kind: "effect"; readonly expr: Expr }
   | { readonly kind: "throw"; readonly expr: Expr }
   /** `tapeOf`: the statement only maintains that tape (its growth), so it goes with the tape. */
-  | { readonly kind: "if"; readonly cond: Expr; readonly then: Statement[]; readonly else: Statement[]; readonly tapeOf?: string }
+  | {
+      readonly kind: "if";
+      readonly cond: Expr;
+      readonly then: Statement[];
+      readonly else: Statement[];
+      readonly tapeOf?: string;
+    }
   /** array[index] = value; `tapeOf` as for if */
-  | { readonly kind: "storeElement"; readonly array: string; readonly index: Expr; readonly value: Expr; readonly tapeOf?: string }
+  | {
+      readonly kind: "storeElement";
+      readonly array: string;
+      readonly index: Expr;
+      readonly value: Expr;
+      readonly tapeOf?: string;
+    }
   /** while (cond) body, or do body while (cond) when testAfter */
   | { readonly kind: "while"; readonly cond: Expr; readonly body: Statement[]; readonly testAfter: boolean }
   | { readonly kind: "return"; readonly value: Expr }
