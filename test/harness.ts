@@ -19,8 +19,8 @@ export interface CompileResult {
   readonly codes: string[];
   /** Type errors of the source program itself (a test program should have none). */
   readonly typeErrors: string[];
-  /** Runs main.ts and returns its exports. */
-  run(): Record<string, any>;
+  /** Runs main.ts (or the named module) and returns its exports. */
+  run(name?: string): Record<string, any>;
 }
 
 export const compilerOptions: ts.CompilerOptions = {
@@ -82,13 +82,22 @@ export function compile(files: string | Record<string, string>, options: ts.Comp
     return `${code}@${line}`;
   });
 
+  let runnable: Record<string, string> | undefined;
   return {
     js,
     diagnostics,
     codes,
     typeErrors,
-    run: () => load("main.ts", js, new Map()),
+    run: (name = "main.ts") => load(name, (runnable ??= asCommonJS(js, opts)), new Map()),
   };
+}
+
+/** ES module output, converted to CommonJS so that `load` runs exactly the code that was emitted. */
+function asCommonJS(js: Record<string, string>, options: ts.CompilerOptions): Record<string, string> {
+  if (options.module === ts.ModuleKind.CommonJS) return js;
+  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  const convert = (code: string) => ts.transpileModule(code, { fileName: "module.js", compilerOptions }).outputText;
+  return Object.fromEntries(Object.entries(js).map(([name, code]) => [name, convert(code)]));
 }
 
 function load(name: string, js: Record<string, string>, cache: Map<string, Record<string, any>>): Record<string, any> {

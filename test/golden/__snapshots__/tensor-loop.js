@@ -1,0 +1,45 @@
+// A tensor carried through a loop: a recurrent layer applied n times, with weights shared.
+import { add, grad, matmul, sum, tanh, tensor } from "adjoint";
+import * as adjoint from "adjoint";
+export function f(w, h0, n) {
+  let h = h0;
+  for (let i = 0; i < n; i++) h = tanh(add(matmul(h, w), h0));
+  return sum(h);
+}
+function f_grad_w_h0(w, h0, n) {
+  let h = h0;
+  let i = 0;
+  let trips = 0;
+  const hTape = [];
+  while (i < n) {
+    hTape[trips] = h;
+    h = adjoint.tanh(adjoint.add(adjoint.matmul(h, w), h0));
+    i = i + 1;
+    trips = trips + 1;
+  }
+  let dw = 0;
+  let dh0 = 0;
+  let dh = 1;
+  let trip = trips;
+  while (trip > 0) {
+    trip = trip - 1;
+    const hThen = hTape[trip];
+    const t1 = adjoint.matmul(hThen, w);
+    const h_1 = adjoint.tanh(adjoint.add(t1, h0));
+    const dhNext = dh;
+    dh = 0;
+    const dt2 = adjoint.mul(dhNext, adjoint.sub(1, adjoint.square(h_1)));
+    const dt1 = adjoint.unbroadcast(dt2, t1, h0);
+    dh0 = adjoint.add(dh0, adjoint.unbroadcast(dt2, h0, t1));
+    dh = adjoint.add(dh, adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), hThen, w));
+    dw = adjoint.add(dw, adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), hThen, w));
+  }
+  dh0 = adjoint.add(dh0, dh);
+  return [adjoint.fitGradient(dw, w), adjoint.fitGradient(dh0, h0)];
+}
+export const df = f_grad_w_h0;
+const w = tensor([
+  [0.5, -0.3],
+  [0.8, 0.2],
+]);
+export const checks = [{ f, grad: df, wrt: [0, 1], at: [[w, tensor([0.4, -0.9]), 3]] }];
