@@ -95,8 +95,9 @@ export function compile(files: string | Record<string, string>, options: ts.Comp
 /** ES module output, converted to CommonJS so that `load` runs exactly the code that was emitted. */
 function asCommonJS(js: Record<string, string>, options: ts.CompilerOptions): Record<string, string> {
   if (options.module === ts.ModuleKind.CommonJS) return js;
-  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
-  const convert = (code: string) => ts.transpileModule(code, { fileName: "module.js", compilerOptions }).outputText;
+  const commonJS = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  const convert = (code: string) =>
+    ts.transpileModule(code, { fileName: "module.js", compilerOptions: commonJS }).outputText;
   return Object.fromEntries(Object.entries(js).map(([name, code]) => [name, convert(code)]));
 }
 
