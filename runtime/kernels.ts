@@ -1,0 +1,107 @@
+// The kernel table: every elementwise operator as one JS expression of its operands `a` (and
+// `b`). scripts/gen-kernels.mjs turns each entry into specialised loops (array, array·scalar
+// and scalar·array rows, unrolled where it pays) and, unless it says otherwise, the public
+// function with its overloads and `@adjointPrimitive` tag, in runtime/kernels.generated.ts.
+// The expressions are data so that a later fusion pass can compose them into one loop.
+//
+// Adding an elementwise primitive:
+//   1. one entry here, then `npm run gen:kernels` (test/runtime/kernels.test.ts fails while
+//      the generated file is out of date);
+//   2. re-export it from runtime/ops.ts, and from runtime/index.ts if users may call it;
+//   3. its adjoint rule in transformer/rules/tensor.ts (and its shape rule in transformer/shapes.ts);
+//   4. a test case in test/runtime/ops.test.ts.
+//
+// Semantics every expression must keep: operands are JS numbers (float32 data is widened),
+// the result is computed in float64 and rounded once on store; NaN and ±Infinity propagate
+// as IEEE 754 says. An expression may use `Math.*` and the names bound in `let`, nothing else.
+// No imports here: the generator evaluates this file on its own.
+
+export interface KernelSpec {
+  /** 1: the operand is `a`; 2: the operands are `a` and `b`. */
+  readonly arity: 1 | 2;
+  /** The result, as a JS expression of `a` (and `b`) and of the names bound in `let`. */
+  readonly expr: string;
+  /** Names computed once per element before `expr`, in order, each from `a`, `b` and the earlier ones. */
+  readonly let?: Readonly<Record<string, string>>;
+  /** Unroll the array loops by four (worth it for the cheap arithmetic operators). */
+  readonly unroll?: boolean;
+  /** The result is piecewise constant (comparisons, sign): the gradient is zero everywhere. */
+  readonly zeroGradient?: boolean;
+  /** The public function's doc comment (without the `@adjointPrimitive` tag). */
+  readonly doc?: string;
+  /**
+   * Absent: the public function is generated. "handWritten": runtime/ops.ts writes it around
+   * the kernel (pow, for its fast paths). "internal": no public function, other kernels' helper.
+   */
+  readonly api?: "handWritten" | "internal";
+}
+
+export const KERNELS = {
+  // Binary, broadcast. add/sub/mul/div are unrolled by four: about 25% faster on float32 in V8
+  // (fewer bounds-check and loop-back-edge instructions per element); the rarer ops are not.
+  add: { arity: 2, expr: "a + b", unroll: true, doc: "a + b, broadcast." },
+  sub: { arity: 2, expr: "a - b", unroll: true, doc: "a - b, broadcast." },
+  mul: { arity: 2, expr: "a * b", unroll: true, doc: "a * b, broadcast." },
+  div: { arity: 2, expr: "a / b", unroll: true, doc: "a / b, broadcast." },
+  pow: { arity: 2, expr: "Math.pow(a, b)", api: "handWritten" },
+  // Math.max/min propagate NaN and order -0 < +0, as NumPy's maximum/minimum do.
+  maximum: {
+    arity: 2,
+    expr: "Math.max(a, b)",
+    doc: "The elementwise larger of a and b (NaN if either is NaN), broadcast.",
+  },
+  minimum: {
+    arity: 2,
+    expr: "Math.min(a, b)",
+    doc: "The elementwise smaller of a and b (NaN if either is NaN), broadcast.",
+  },
+  greater: {
+    arity: 2,
+    expr: "a > b ? 1 : 0",
+    zeroGradient: true,
+    doc: "1 where a > b, else 0 (so 0 where either is NaN), in the promoted dtype.",
+  },
+  equal: {
+    arity: 2,
+    expr: "a === b ? 1 : 0",
+    zeroGradient: true,
+    doc: "1 where a === b, else 0, in the promoted dtype.",
+  },
+
+  // Unary.
+  neg: { arity: 1, expr: "-a", unroll: true, doc: "-x." },
+  exp: { arity: 1, expr: "Math.exp(a)", doc: "e^x." },
+  log: { arity: 1, expr: "Math.log(a)", doc: "Natural logarithm (NaN below 0, -Infinity at 0)." },
+  log1p: { arity: 1, expr: "Math.log1p(a)", doc: "log(1 + x), accurate near 0." },
+  sin: { arity: 1, expr: "Math.sin(a)" },
+  cos: { arity: 1, expr: "Math.cos(a)" },
+  tanh: { arity: 1, expr: "Math.tanh(a)" },
+  sqrt: { arity: 1, expr: "Math.sqrt(a)" },
+  abs: { arity: 1, expr: "Math.abs(a)" },
+  square: { arity: 1, expr: "a * a", unroll: true, doc: "x * x." },
+  // e is exp of a non-positive number (exp(-a) for a ≥ 0, exp(a) below), so nothing overflows.
+  sigmoid: {
+    arity: 1,
+    let: { e: "Math.exp(-Math.abs(a))" },
+    expr: "a >= 0 ? 1 / (1 + e) : e / (1 + e)",
+    doc: "1 / (1 + e^-x), computed without overflow for any x.",
+  },
+  // `a <= 0 ? 0 : a` rather than `a > 0 ? a : 0` so NaN stays NaN.
+  relu: { arity: 1, expr: "a <= 0 ? 0 : a", doc: "max(x, 0); NaN stays NaN." },
+  // max(a, 0) + log1p(exp(-|a|)): exp never overflows and large a gives a exactly.
+  softplus: {
+    arity: 1,
+    expr: "Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)))",
+    doc: "log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so it never overflows.",
+  },
+  sign: {
+    arity: 1,
+    expr: "Math.sign(a)",
+    zeroGradient: true,
+    doc: "-1, 0 or 1 (Math.sign: -0 stays -0, NaN stays NaN).",
+  },
+
+  // pow's fast paths for small integer exponents: exact, and several times faster than Math.pow.
+  cube: { arity: 1, expr: "a * a * a", unroll: true, api: "internal" },
+  reciprocal: { arity: 1, expr: "1 / a", api: "internal" },
+} as const satisfies Record<string, KernelSpec>;
