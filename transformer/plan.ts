@@ -4,14 +4,14 @@
 // does, and a request that fails (or whose callee fails) leaves its call untouched, so the
 // build reports the diagnostic and loses nothing.
 import ts from "typescript";
-import { analyzeActivity } from "./activity";
+import { analyzeActivity } from "./analysis/activity";
 import { AdjointError, debugInternalError, toDiagnostic } from "./diagnostics";
 import * as js from "./js";
 import { isDifferentiable, type LoweredFunction } from "./ir";
 import { lowerFunction } from "./lower";
 import { identifiersIn, Namer } from "./naming";
 import { buildAdjoint, type AdjointRequest } from "./reverse";
-import { ShapeFacts, type ResultShape } from "./shapes";
+import { ShapeFacts, type ResultShape } from "./analysis/shapes";
 import {
   anchorStatement,
   importOf,

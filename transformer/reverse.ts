@@ -6,7 +6,7 @@
 // then `dx += ...` inside). An adjoint simple enough to repeat (a literal, a name) is
 // never given a name of its own, so seeding with 1 folds away.
 import ts from "typescript";
-import type { Activity } from "./activity";
+import type { Activity } from "./analysis/activity";
 import { AdjointError } from "./diagnostics";
 import * as js from "./js";
 import type * as ir from "./ir";
@@ -14,7 +14,7 @@ import type { Atom, Carried, LoweredFunction, Opaque, VarId } from "./ir";
 import { forEachStmt } from "./ir";
 import type { Namer } from "./naming";
 import { isDifferentiableOperand, ruleFor } from "./rules";
-import { ShapeFacts, type CallShapes } from "./shapes";
+import { ShapeFacts, type CallShapes } from "./analysis/shapes";
 import { containsCall, type DifferentiationKind } from "./sites";
 
 export interface AdjointRequest {

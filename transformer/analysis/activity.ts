@@ -3,7 +3,7 @@
 // depends on it; only variables that are both (active) get adjoint code. stopGradient and
 // piecewise-constant functions cut the dependence, so the paths behind them emit nothing.
 import ts from "typescript";
-import { AdjointError } from "./diagnostics";
+import { AdjointError } from "../diagnostics";
 import {
   atomVars,
   forEachStmt,
@@ -13,8 +13,8 @@ import {
   type LoweredFunction,
   type Stmt,
   type VarId,
-} from "./ir";
-import { isDifferentiableOperand, ruleFor } from "./rules";
+} from "../ir";
+import { isDifferentiableOperand, ruleFor } from "../rules";
 
 export interface Activity {
   readonly active: ReadonlySet<VarId>;

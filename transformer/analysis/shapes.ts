@@ -9,9 +9,9 @@
 // shape or is such a scalar. A wrong fact would be a silently wrong gradient, so the
 // analysis only ever says "same" when it is certain.
 import ts from "typescript";
-import type { Atom, LoweredFunction, Op, VarId } from "./ir";
-import { forEachStmt } from "./ir";
-import { skipOuterExpressions, type FunctionNode } from "./sites";
+import type { Atom, LoweredFunction, Op, VarId } from "../ir";
+import { forEachStmt } from "../ir";
+import { skipOuterExpressions, type FunctionNode } from "../sites";
 
 /** What is known of a function's result: the index of the parameter whose shape it has, or that it is a scalar. */
 export type ResultShape = number | "scalar" | undefined;

@@ -1,0 +1,141 @@
+// The fence (after Tangent's fence.py): every construct refused on its syntax alone, found
+// in one pass over the function before lowering starts. Lowering keeps the refusals that
+// need what it knows (types, symbols, the function's variables and arrays).
+//
+// It visits what lowering would reach: a statement after a return, throw, break or
+// continue (or an if whose branches all end so) never runs, and lowering never sees it.
+import ts from "typescript";
+import { AdjointError } from "./diagnostics";
+import {
+  assignmentTarget,
+  compoundOperator,
+  isPlainAssignment,
+  statementsOf,
+  type LoopStatement,
+} from "./lower/syntax";
+import { skipOuterExpressions, type FunctionNode } from "./sites";
+
+export function fence(fn: FunctionNode): void {
+  if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
+    throw new AdjointError("ADJ106", fn.name ?? fn);
+  }
+  for (const p of fn.parameters) {
+    if (!ts.isIdentifier(p.name) || p.dotDotDotToken) throw new AdjointError("ADJ105", p);
+  }
+  if (!fn.body) throw new AdjointError("ADJ101", fn);
+  if (ts.isBlock(fn.body)) visitList(fn.body.statements, false);
+}
+
+/** Visits a statement list up to its first statement that cannot complete; whether the list can. */
+function visitList(statements: readonly ts.Statement[], inLoop: boolean): boolean {
+  for (const s of statements) if (!visitStatement(s, inLoop)) return false;
+  return true;
+}
+
+/** Refuses what `s` holds that lowering cannot represent; whether it can complete (not by return, throw, break or continue). */
+function visitStatement(s: ts.Statement, inLoop: boolean): boolean {
+  switch (s.kind) {
+    case ts.SyntaxKind.Block:
+      return visitList((s as ts.Block).statements, inLoop);
+    case ts.SyntaxKind.EmptyStatement:
+      return true;
+    case ts.SyntaxKind.VariableStatement:
+      visitDeclarations((s as ts.VariableStatement).declarationList);
+      return true;
+    case ts.SyntaxKind.ExpressionStatement:
+      visitExpressionStatement((s as ts.ExpressionStatement).expression);
+      return true;
+    case ts.SyntaxKind.ReturnStatement:
+      if (!(s as ts.ReturnStatement).expression) throw new AdjointError("ADJ207", s, "Return a number.");
+      return false;
+    case ts.SyntaxKind.ThrowStatement:
+      return false;
+    case ts.SyntaxKind.BreakStatement:
+    case ts.SyntaxKind.ContinueStatement:
+      // Inside a loop, labelled ones were refused with the loop (visitLoop).
+      if (!inLoop) throw unsupported(s);
+      return false;
+    case ts.SyntaxKind.IfStatement: {
+      const { thenStatement, elseStatement } = s as ts.IfStatement;
+      const thenCompletes = visitList(statementsOf(thenStatement), inLoop);
+      const elseCompletes = elseStatement ? visitList(statementsOf(elseStatement), inLoop) : true;
+      return thenCompletes || elseCompletes;
+    }
+    case ts.SyntaxKind.WhileStatement:
+    case ts.SyntaxKind.DoStatement:
+    case ts.SyntaxKind.ForStatement:
+    case ts.SyntaxKind.ForOfStatement:
+      visitLoop(s as LoopStatement);
+      return true;
+    case ts.SyntaxKind.ForInStatement:
+      throw new AdjointError("ADJ202", s, "Use a for...of or an index loop over an array, or a while loop.");
+    case ts.SyntaxKind.FunctionDeclaration:
+      throw new AdjointError("ADJ210", s, "Move the function outside the differentiated function.");
+    default:
+      throw unsupported(s);
+  }
+}
+
+function unsupported(s: ts.Statement): AdjointError {
+  return new AdjointError("ADJ201", s, `(${ts.SyntaxKind[s.kind]})`);
+}
+
+function visitLoop(s: LoopStatement): void {
+  const exit = findLabelledExit(s.statement);
+  if (exit)
+    throw new AdjointError(
+      "ADJ201",
+      exit,
+      "Labelled break and continue are not supported; use a flag in the loop condition.",
+    );
+  if (ts.isForStatement(s)) {
+    if (s.initializer && ts.isVariableDeclarationList(s.initializer)) visitDeclarations(s.initializer);
+    else if (s.initializer) visitExpressionStatement(s.initializer);
+    if (!s.condition)
+      throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
+  }
+  if (ts.isForOfStatement(s)) {
+    const list = s.initializer;
+    const decl =
+      ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0]! : undefined;
+    if (s.awaitModifier || !decl || !ts.isIdentifier(decl.name))
+      throw new AdjointError("ADJ202", s.initializer, "Declare one loop variable: for (const v of xs).");
+    if (!((list as ts.VariableDeclarationList).flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)))
+      throw new AdjointError("ADJ209", list, "Use let or const.");
+  }
+  visitList(statementsOf(s.statement), true);
+  if (ts.isForStatement(s) && s.incrementor) visitExpressionStatement(s.incrementor);
+}
+
+function visitDeclarations(list: ts.VariableDeclarationList): void {
+  if (!(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)))
+    throw new AdjointError("ADJ209", list, "Use let or const.");
+  for (const decl of list.declarations) {
+    if (!ts.isIdentifier(decl.name))
+      throw new AdjointError("ADJ201", decl.name, "Destructuring is not supported; declare each variable on its own.");
+  }
+}
+
+/** An assignment statement writes a variable or an element, with an operator lowering knows. */
+function visitExpressionStatement(expression: ts.Expression): void {
+  const e = skipOuterExpressions(expression);
+  const target = assignmentTarget(e);
+  if (!target) return;
+  // An element is a store when the array is the function's own, which lowering decides.
+  if (!ts.isIdentifier(target) && !ts.isElementAccessExpression(target))
+    throw new AdjointError("ADJ205", target, "Differentiated code may only assign its own local variables.");
+  if (!isPlainAssignment(e) && compoundOperator(e) === undefined)
+    throw new AdjointError("ADJ203", e, "This compound assignment is not supported.");
+}
+
+/** The first labelled break or continue in a loop body (nested functions aside, nested loops included). */
+function findLabelledExit(body: ts.Node): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if ((ts.isBreakStatement(n) || ts.isContinueStatement(n)) && n.label) found = n;
+    else ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}

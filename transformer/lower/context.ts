@@ -1,0 +1,166 @@
+// The state of lowering one function: the variables given out so far, what the function
+// does to its locals and arrays, and the questions about types every part of lowering asks.
+// The environment (which IR value each source variable holds) is not here: it is passed
+// along, copied at each branch.
+import ts from "typescript";
+import { CommonSubexpressions } from "../analysis/cse";
+import { AdjointError } from "../diagnostics";
+import type { Atom, Stmt, ValueKind, Var, VarId } from "../ir";
+import { Namer } from "../naming";
+import { skipOuterExpressions, type FunctionNode } from "../sites";
+import { isNumberType, valueKind } from "./kinds";
+import { assignmentTarget, isDescendant } from "./syntax";
+
+export type Binding = Atom | "uninitialized";
+export type Env = Map<ts.Symbol, Binding>;
+/** How a statement list ends: with a return value, by throwing, or by falling through (undefined). */
+export type Completion = { kind: "return"; value: Atom } | { kind: "throw" } | { kind: "end" } | undefined;
+
+/**
+ * A loop body being lowered: every path of an iteration ends at a `continue`, a `break` or
+ * the end of the body, each with its own values of the carried variables, which meet in
+ * merge variables (the way returns meet in one result).
+ */
+export interface LoopBody {
+  /** `returned`: the value of a return that ended the path (and the loop, and the function). */
+  readonly ends: { env: Env; out: Stmt[]; broke: boolean; returned?: Atom }[];
+  /** The for loop's update (or for...of's next index), run at the end of every path but a break. */
+  readonly update?: (out: Stmt[], env: Env) => void;
+  /** The first if in the body that ends paths: the merges are declared before it. */
+  outermostIf?: Stmt & { kind: "if" };
+}
+/** Statement lists that run after the current one (the rest of each enclosing block), innermost first. */
+export type Continuation = readonly (readonly ts.Statement[])[];
+/** The merge variable shared by every return of the function, created at the first early return. */
+export interface ReturnTarget {
+  id?: VarId;
+}
+
+export class LoweringContext {
+  readonly vars: Var[] = [];
+  /** Temporaries of A-normal form, which the emitter may inline back. */
+  readonly temps = new Set<VarId>();
+  readonly namer: Namer;
+  /** Locals assigned after their declaration: closures may not read them (their value depends on when the closure runs). */
+  readonly reassigned = new Set<ts.Symbol>();
+  /** Locals whose elements the function assigns (a[i] = v). */
+  readonly elementWritten = new Set<ts.Symbol>();
+  /** Arrays the function creates and writes: their symbols, and their variables. */
+  readonly localArraySymbols = new Set<ts.Symbol>();
+  readonly localArrays = new Set<VarId>();
+  /** Local arrays the function stores into: only their reads inside loops need logging. */
+  readonly writtenArrays = new Set<VarId>();
+  /** Variables known to hold integers: array lengths, and sums, differences and products of integers. */
+  readonly integers = new Set<VarId>();
+  readonly commonSubexpressions = new CommonSubexpressions(this.writtenArrays);
+  /** How many loops enclose the statement being lowered. */
+  loopDepth = 0;
+  /**
+   * The environment key of a hidden counter of element reads of local arrays inside loops:
+   * each such read is logged at its index, so that the backward sweep, which recomputes an
+   * iteration after later writes, reads the value the iteration read.
+   */
+  readonly readCounterKey = {} as ts.Symbol;
+
+  constructor(
+    readonly fn: FunctionNode,
+    readonly checker: ts.TypeChecker,
+    reserved: ReadonlySet<string>,
+  ) {
+    this.namer = new Namer(reserved);
+    this.scanBody();
+  }
+
+  /** Reserves the names of outer variables the function reads, and finds reassigned locals. */
+  private scanBody(): void {
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node)) {
+        const symbol = this.checker.getSymbolAtLocation(node);
+        if (symbol && !this.isDeclaredInside(symbol)) this.namer.reserve(node.text);
+      }
+      const target = assignmentTarget(node);
+      if (target && ts.isIdentifier(target)) {
+        const symbol = this.checker.getSymbolAtLocation(target);
+        if (symbol) this.reassigned.add(symbol);
+      }
+      if (target && ts.isElementAccessExpression(target) && ts.isIdentifier(skipOuterExpressions(target.expression))) {
+        const symbol = this.checker.getSymbolAtLocation(skipOuterExpressions(target.expression));
+        if (symbol) this.elementWritten.add(symbol);
+      }
+      ts.forEachChild(node, visit);
+    };
+    if (this.fn.body) visit(this.fn.body);
+  }
+
+  newVar(name: string, kind: ValueKind, isParam = false): VarId {
+    const id = this.vars.length;
+    this.vars.push({ id, name: isParam ? (this.namer.reserve(name), name) : this.namer.claim(name), kind });
+    return id;
+  }
+
+  tempVar(kind: ValueKind, hint?: string): VarId {
+    const id = this.vars.length;
+    this.vars.push({ id, name: hint ? this.namer.claim(hint) : this.namer.temp(), kind });
+    if (!hint) this.temps.add(id);
+    return id;
+  }
+
+  symbolOf(node: ts.Node): ts.Symbol {
+    const symbol = this.checker.getSymbolAtLocation(node);
+    if (!symbol) throw new AdjointError("ADJ203", node, "The compiler could not resolve this name.");
+    return symbol;
+  }
+
+  /** The variable an identifier reads (the value of a shorthand property { x }, not the property). */
+  referencedSymbol(n: ts.Identifier): ts.Symbol | undefined {
+    return ts.isShorthandPropertyAssignment(n.parent)
+      ? this.checker.getShorthandAssignmentValueSymbol(n.parent)
+      : this.checker.getSymbolAtLocation(n);
+  }
+
+  isDeclaredInside(symbol: ts.Symbol, container: ts.Node = this.fn): boolean {
+    return (symbol.declarations ?? []).some((d) => isDescendant(d, container));
+  }
+
+  /** Whether `e` names an array the function tracks (with `written`, one it also stores into). */
+  isLocalArray(e: ts.Expression, written = false): boolean {
+    const inner = skipOuterExpressions(e);
+    const symbol = ts.isIdentifier(inner) ? this.checker.getSymbolAtLocation(inner) : undefined;
+    return symbol !== undefined && this.localArraySymbols.has(symbol) && (!written || this.elementWritten.has(symbol));
+  }
+
+  isInteger(a: Atom): boolean {
+    return a.kind === "number" ? Number.isInteger(a.value) : a.kind === "var" && this.integers.has(a.id);
+  }
+
+  kindOf(node: ts.Node): ValueKind {
+    return valueKind(this.checker.getTypeAtLocation(node));
+  }
+
+  kindOfAtom(atom: Atom): ValueKind {
+    if (atom.kind === "number") return "number";
+    if (atom.kind === "var") return this.vars[atom.id]!.kind;
+    return valueKind(this.checker.getTypeAtLocation(atom.node));
+  }
+
+  returnKind(): ValueKind {
+    const signature = this.checker.getSignatureFromDeclaration(this.fn);
+    return signature ? valueKind(this.checker.getReturnTypeOfSignature(signature)) : "other";
+  }
+
+  isNumber(e: ts.Expression): boolean {
+    return isNumberType(this.checker.getTypeAtLocation(e));
+  }
+
+  isBoolean(e: ts.Expression): boolean {
+    return (this.checker.getTypeAtLocation(e).flags & ts.TypeFlags.BooleanLike) !== 0;
+  }
+}
+
+export function sameBinding(a: Binding, b: Binding): boolean {
+  if (a === b) return true;
+  if (a === "uninitialized" || b === "uninitialized") return false;
+  if (a.kind === "var" && b.kind === "var") return a.id === b.id;
+  if (a.kind === "number" && b.kind === "number") return Object.is(a.value, b.value);
+  return a.kind === "constant" && b.kind === "constant" && a.node === b.node;
+}
