@@ -1,4 +1,5 @@
-// The `adjoint` package: differentiation markers and the tensor runtime, for user code.
+// The `adjoint` package: differentiation markers and the tensor runtime, for user code
+// (API.md). What only generated code calls is in runtime/internal.ts ("adjoint/internal").
 export * from "./markers";
 export { checkGrad, type CheckGradOptions } from "./check";
 export {
@@ -53,22 +54,3 @@ export {
   argmax,
 } from "./ops";
 export type { Operand } from "./ops";
-
-// Called by generated gradient code (through `import * as adjoint from "adjoint"`).
-export {
-  unbroadcast,
-  fitGradient,
-  sumGrad,
-  expandReduced,
-  reshapeGrad,
-  transposeGrad,
-  matmulGradA,
-  matmulGradB,
-  powGradBase,
-  powGradExponent,
-  customGradients,
-  logSoftmaxGrad,
-  gatherGrad,
-} from "./adjoints";
-export { reductionSize } from "./ops";
-export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";
