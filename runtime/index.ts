@@ -1,6 +1,7 @@
 // The `adjoint` package: differentiation markers and the tensor runtime, for user code
 // (API.md). What only generated code calls is in runtime/internal.ts ("adjoint/internal").
-export * from "./markers";
+export { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient } from "./markers";
+export type { AnyFunction, Wrt, GradOptions, Gradient } from "./markers";
 export { checkGrad, type CheckGradOptions } from "./check";
 export {
   Tensor,

@@ -39,6 +39,20 @@ describe("marker types", () => {
 // Generated code calls the runtime through "adjoint/internal"; users import "adjoint".
 describe("the runtime's two entries", () => {
   const HELPERS = ["unbroadcast", "fitGradient", "sumGrad", "matmulGradA", "customGradients", "numberTape", "growTape"];
+  // API.md's operations: generated code calls them too, the only names both entries export.
+  const OPERATIONS = [
+    ...["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "log1p", "sin", "cos", "tanh", "sqrt", "abs"],
+    ...["square", "sigmoid", "relu", "softplus", "maximum", "minimum", "sum", "mean", "logSumExp", "reshape"],
+    ...["transpose", "matmul", "dot", "where", "logSoftmax", "gather", "sign", "greater", "equal", "argmax"],
+  ];
+
+  it("of the internal entry, the user entry exports only API.md's operations", () => {
+    expect(
+      Object.keys(internal)
+        .filter((name) => name in runtime)
+        .sort(),
+    ).toEqual([...OPERATIONS].sort());
+  });
 
   it("the user entry exports none of what only generated code calls; the internal entry has it all", () => {
     for (const name of HELPERS) {
