@@ -1,5 +1,7 @@
-// The `adjoint` package: differentiation markers and the tensor runtime, for user code.
-export * from "./markers";
+// The `adjoint` package: differentiation markers and the tensor runtime, for user code
+// (API.md). What only generated code calls is in runtime/internal.ts ("adjoint/internal").
+export { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient } from "./markers";
+export type { AnyFunction, Wrt, GradOptions, Gradient } from "./markers";
 export { checkGrad, type CheckGradOptions } from "./check";
 export {
   Tensor,
@@ -53,22 +55,3 @@ export {
   argmax,
 } from "./ops";
 export type { Operand } from "./ops";
-
-// Called by generated gradient code (through `import * as adjoint from "adjoint"`).
-export {
-  unbroadcast,
-  fitGradient,
-  sumGrad,
-  expandReduced,
-  reshapeGrad,
-  transposeGrad,
-  matmulGradA,
-  matmulGradB,
-  powGradBase,
-  powGradExponent,
-  customGradients,
-  logSoftmaxGrad,
-  gatherGrad,
-} from "./adjoints";
-export { reductionSize } from "./ops";
-export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";

@@ -4,6 +4,7 @@
 import path from "node:path";
 import ts from "typescript";
 import * as runtime from "../runtime";
+import * as runtimeInternal from "../runtime/internal";
 import adjointTransformer from "../transformer";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -110,6 +111,7 @@ function load(name: string, js: Record<string, string>, cache: Map<string, Recor
   cache.set(name, module.exports);
   const require = (spec: string): unknown => {
     if (spec === "adjoint") return runtime;
+    if (spec === "adjoint/internal") return runtimeInternal;
     if (spec.startsWith("./")) return load(path.posix.normalize(spec.slice(2)) + ".ts", js, cache);
     throw new Error(`unexpected import ${spec}`);
   };

@@ -1,8 +1,12 @@
 // Every rule of the table, checked against central finite differences in float64 at many
 // points of its domain. The test iterates the rule table itself: a rule added without a
 // case here fails the suite.
+import path from "node:path";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { RULES } from "../transformer/rules";
+import { RULES, type Rule } from "../transformer/rules";
+import { arrayRules } from "../transformer/rules/arrays";
+import * as elementwise from "../transformer/rules/elementwise";
 import { markerRules } from "../transformer/rules/markers";
 import { scalarRules } from "../transformer/rules/scalar";
 import { tensorRules } from "../transformer/rules/tensor";
@@ -144,10 +148,11 @@ function sampler(seed: number): () => number {
 }
 
 // Tensor primitives have their own file (tensor-rules.test.ts), which iterates tensorRules.
-const names = Object.keys({ ...scalarRules, ...markerRules });
+const names = Object.keys({ ...scalarRules, ...arrayRules, ...markerRules });
 
-it("the rule table is exactly the scalar, marker and tensor tables, each iterated by a test", () => {
-  expect(Object.keys(RULES).sort()).toEqual(Object.keys({ ...scalarRules, ...markerRules, ...tensorRules }).sort());
+it("the rule table is exactly the scalar, array, marker and tensor tables, each iterated by a test", () => {
+  const tables = [scalarRules, arrayRules, markerRules, tensorRules];
+  expect(Object.keys(RULES).sort()).toEqual(tables.flatMap((t) => Object.keys(t)).sort());
 });
 const fnName = (rule: string, i: number): string => `rule${i}_${rule.replace(/\W/g, "_")}`;
 
@@ -220,5 +225,106 @@ describe("kinks and ties follow PyTorch", () => {
 
   it("x ** 0 has gradient 0 even at 0", () => {
     expect(program.dpow0(0)).toBe(0);
+  });
+});
+
+/** The most parameters any signature of each export of "adjoint" declares (sum(x, axis?, keepDims?) has 3). */
+function declaredParameters(): Map<string, number> {
+  const entry = path.resolve(__dirname, "../dist/runtime/index.d.ts");
+  const program = ts.createProgram([entry], { strict: true, skipLibCheck: true, types: [], noEmit: true });
+  const checker = program.getTypeChecker();
+  const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!);
+  return new Map(
+    exports.map((symbol) => {
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      const type = checker.getTypeOfSymbol(target);
+      return [symbol.name, Math.max(0, ...type.getCallSignatures().map((s) => s.parameters.length))] as const;
+    }),
+  );
+}
+
+describe("the rule table's shape", () => {
+  it("every rule gives exactly one adjoint entry per operand", () => {
+    const parameters = declaredParameters();
+    for (const [name, rule] of Object.entries(RULES)) {
+      const { adjoints } = rule;
+      if (typeof adjoints === "function") {
+        // One function for any number of alike operands: only variadic rules may say so.
+        expect(rule.arity, `${name}: a function of the operand index for a fixed arity`).toBe("variadic");
+        continue;
+      }
+      if (rule.adjointAll) {
+        // customGradient: the function it made, then its operands, all from one call.
+        expect(adjoints, `${name}: the operands before those adjointAll gives`).toHaveLength(1);
+        continue;
+      }
+      if (rule.arity !== "variadic") expect(adjoints, `${name}: one adjoint per operand`).toHaveLength(rule.arity);
+      // A runtime primitive or marker takes exactly the operands its declaration does, options included.
+      if (parameters.has(name))
+        expect(adjoints, `${name}: one adjoint per parameter`).toHaveLength(parameters.get(name)!);
+      else expect(rule.arity, `${name}: not a runtime function, so a fixed arity`).not.toBe("variadic");
+    }
+  });
+
+  it("a Math rule takes as many operands as the Math function declares", () => {
+    for (const [name, rule] of Object.entries(scalarRules)) {
+      if (!name.startsWith("Math.") || rule.arity === "variadic") continue;
+      const fn = (Math as unknown as Record<string, (...args: number[]) => number>)[name.slice(5)]!;
+      expect(rule.arity, name).toBe(fn.length);
+    }
+  });
+
+  // Number rules and the tensor primitive that computes the same function elementwise.
+  const COUNTERPARTS: Record<string, string> = {
+    "+": "add",
+    "-": "sub",
+    "*": "mul",
+    "/": "div",
+    "**": "pow",
+    "Math.pow": "pow",
+    "unary -": "neg",
+    "Math.exp": "exp",
+    "Math.log": "log",
+    "Math.sin": "sin",
+    "Math.cos": "cos",
+    "Math.tanh": "tanh",
+    "Math.sqrt": "sqrt",
+    "Math.abs": "abs",
+    // Written apart: the number rule writes 1 + a, the tensor one x + 1 (the emitted code is kept).
+    "Math.log1p": "log1p",
+    // Written apart: Math.max/min are variadic, tests with conditionals; maximum/minimum use masks.
+    "Math.max": "maximum",
+    "Math.min": "minimum",
+    // No adjoint to share: both carry no gradient.
+    "Math.sign": "sign",
+  };
+  const APART = ["Math.log1p", "Math.max", "Math.min", "Math.sign"];
+
+  it("the number and tensor rules of one operation come from one definition", () => {
+    for (const [number, tensor] of Object.entries(COUNTERPARTS)) {
+      const [a, b] = [scalarRules[number]!, tensorRules[tensor]!];
+      if (APART.includes(number)) {
+        expect([a.elementwise, b.elementwise], `${number} and ${tensor} are listed as written apart`).toEqual([
+          undefined,
+          undefined,
+        ]);
+      } else {
+        expect(a.elementwise, `${number} is made from a shared definition`).toBeDefined();
+        expect(a.elementwise, `${number} and ${tensor} share their definition`).toBe(b.elementwise);
+      }
+    }
+  });
+
+  it("every shared definition makes a tensor rule and a number rule, and every pair of such rules is listed", () => {
+    for (const [key, definition] of Object.entries(elementwise)) {
+      const users = (table: Record<string, Rule>): string[] =>
+        Object.keys(table).filter((name) => table[name]!.elementwise === definition);
+      expect(users(tensorRules), `tensor rules made from elementwise.${key}`).toHaveLength(1);
+      expect(users(scalarRules).length, `number rules made from elementwise.${key}`).toBeGreaterThan(0);
+    }
+    // A Math function with a tensor primitive of the same name must be listed above, so
+    // that a rule written twice is a decision, not an accident.
+    const sameName = Object.keys(scalarRules).filter((n) => n.startsWith("Math.") && n.slice(5) in tensorRules);
+    for (const name of sameName) expect(COUNTERPARTS, `${name} is missing from COUNTERPARTS`).toHaveProperty([name]);
   });
 });

@@ -27,7 +27,6 @@ interface Variant {
 }
 
 const t = (...shape: number[]): Operand => ({ shape });
-const pos = (...shape: number[]): Operand => ({ shape, domain: [0.3, 2.5] });
 const NUM: Operand = { shape: "number" };
 
 const binaryVariants = (fn: string, domain?: readonly [number, number]): Variant[] => {

@@ -103,7 +103,7 @@ function transformFile(
   // Generated code reaches the runtime, and the generated functions of other modules,
   // through namespace imports of its own, placed after the file's imports.
   const imports = [
-    ...(namespace ? [["adjoint", namespace] as const] : []),
+    ...(namespace ? [["adjoint/internal", namespace] as const] : []),
     ...(plan.imports.get(file) ?? new Map<string, string>()),
   ].map(([specifier, name]) =>
     f.createImportDeclaration(

@@ -4,6 +4,10 @@
 // literal operands produce (1 * g, x ** (3 - 1), -(-g)), so the emitted code reads like
 // hand-written code. Nothing here folds away a value that could be NaN or infinite.
 import ts from "typescript";
+import type * as runtimeInternal from "../runtime/internal";
+
+/** A function of the runtime that generated code may call: an export of "adjoint/internal", so a misspelt one fails to compile. */
+export type RuntimeName = keyof typeof runtimeInternal;
 
 export type BinaryOperator = "+" | "-" | "*" | "/" | "**" | "%" | "===" | "!==" | "<" | "<=" | ">" | ">=" | "&&";
 
@@ -29,7 +33,7 @@ export type Expr =
   | { readonly kind: "mathConstant"; readonly name: string }
   | { readonly kind: "call"; readonly callee: Expr; readonly args: readonly Expr[] }
   /** A function of the adjoint runtime, called through the namespace import the emitter adds. */
-  | { readonly kind: "runtime"; readonly fn: string; readonly args: readonly Expr[] }
+  | { readonly kind: "runtime"; readonly fn: RuntimeName; readonly args: readonly Expr[] }
   | { readonly kind: "conditional"; readonly cond: Expr; readonly whenTrue: Expr; readonly whenFalse: Expr }
   | { readonly kind: "array"; readonly elements: readonly Expr[] }
   | { readonly kind: "object"; readonly fields: readonly (readonly [string, Expr])[] };
@@ -109,9 +113,9 @@ export function mathConstant(constant: string): Expr {
  * 1 and dividing by 1 disappear (the runtime never widens a dtype for a plain number, so
  * folding them changes no result), and so does a double negation.
  */
-export function rt(fn: string, ...args: Expr[]): Expr {
+export function rt(fn: RuntimeName, ...args: Expr[]): Expr {
   const [a, b] = args;
-  const isCall = (e: Expr | undefined, f: string): e is Extract<Expr, { kind: "runtime" }> =>
+  const isCall = (e: Expr | undefined, f: RuntimeName): e is Extract<Expr, { kind: "runtime" }> =>
     e?.kind === "runtime" && e.fn === f;
   switch (fn) {
     case "add":

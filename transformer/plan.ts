@@ -49,7 +49,7 @@ export interface Plan {
   /** Generated functions to place after each anchor statement, in a stable order. */
   readonly placements: ReadonlyMap<ts.Statement, readonly Entry[]>;
   readonly diagnostics: readonly ts.Diagnostic[];
-  /** The name each file imports the runtime under (`import * as adjoint from "adjoint"`), when its generated code calls it. */
+  /** The name each file imports the runtime under (`import * as adjoint from "adjoint/internal"`), when its generated code calls it. */
   readonly runtimeNamespaces: ReadonlyMap<ts.SourceFile, string>;
   /** Whether an entry and everything it depends on was generated. */
   isComplete(entry: Entry): boolean;

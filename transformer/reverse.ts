@@ -13,7 +13,7 @@ import type * as ir from "./ir";
 import type { Atom, Carried, LoweredFunction, Opaque, VarId } from "./ir";
 import { forEachStmt } from "./ir";
 import type { Namer } from "./naming";
-import { isDifferentiableOperand, ruleFor } from "./rules";
+import { isDifferentiableOperand, operandAdjoint, ruleFor } from "./rules";
 import { ShapeFacts, type CallShapes } from "./analysis/shapes";
 import { containsCall, type DifferentiationKind } from "./sites";
 
@@ -552,7 +552,7 @@ class Reverse {
             kind: "accumulateElement",
             array: this.arrayAdjoint(array.id),
             index,
-            value: rule.adjoint({ g, args, y, i: 0, tensor, hasResultShape }),
+            value: operandAdjoint(rule, 0)!({ g, args, y, tensor, hasResultShape }),
           });
         }
         return;
@@ -566,8 +566,9 @@ class Reverse {
         return;
       }
       op.args.forEach((a, i) => {
-        if (a.kind === "var" && this.isActive(a.id) && isDifferentiableOperand(rule, i)) {
-          this.contribute(a.id, rule.adjoint({ g, args, y, i, tensor, hasResultShape }), block);
+        const adjoint = operandAdjoint(rule, i);
+        if (adjoint && a.kind === "var" && this.isActive(a.id)) {
+          this.contribute(a.id, adjoint({ g, args, y, tensor, hasResultShape }), block);
         }
       });
     } else if (op.kind === "call") {

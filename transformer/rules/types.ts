@@ -2,6 +2,7 @@
 // for each operand, the contribution of the result's adjoint `g` to that operand's
 // adjoint, as an expression over the operands, the result `y` and `g`.
 import type { Expr } from "../js";
+import type { Elementwise } from "./elementwise";
 
 export interface RuleContext {
   /**
@@ -15,8 +16,6 @@ export interface RuleContext {
   readonly args: readonly Expr[];
   /** The result's primal value. */
   readonly y: Expr;
-  /** Which operand the contribution is for. */
-  readonly i: number;
   /** Whether the result is a tensor (or may be): arithmetic on `g` must then use the runtime. */
   readonly tensor: boolean;
   /**
@@ -26,30 +25,38 @@ export interface RuleContext {
   readonly hasResultShape: (i: number) => boolean;
 }
 
+/** The contribution of `g` to one operand's adjoint. */
+export type Adjoint = (c: RuleContext) => Expr;
+
 export interface Rule {
-  /** Operand count, or "variadic" (Math.max, Math.hypot, ...). */
+  /**
+   * Operand count, or "variadic": any number of alike operands (Math.max, Math.hypot), or
+   * optional trailing ones (sum's axis and keepDims).
+   */
   readonly arity: number | "variadic";
   /** The primal computation. A marker that returns its operand returns args[0] itself. */
   readonly primal: (args: readonly Expr[]) => Expr;
   /**
-   * Operands through which a gradient flows. Empty for functions that are piecewise
-   * constant (Math.floor) and for stopGradient: their results carry no gradient.
-   * Defaults to every operand.
+   * One entry per operand: its adjoint, or null for an operand no gradient flows into (an
+   * option such as an axis, a condition, a hook; every operand of a piecewise-constant
+   * function such as Math.floor, and of stopGradient). A variadic rule lists every operand
+   * it declares (sum: x, axis, keepDims). A rule over any number of alike operands gives
+   * one function of the operand's index instead.
    */
-  readonly differentiable?: (i: number) => boolean;
-  /** Contribution of `g` to operand `i`'s adjoint. */
-  readonly adjoint: (c: RuleContext) => Expr;
+  readonly adjoints: readonly (Adjoint | null)[] | ((c: RuleContext, i: number) => Expr);
   /**
    * For a rule whose contributions come from one call (a user's backward): an array
-   * expression with one contribution per operand after the first, evaluated once and
-   * destructured. Takes precedence over `adjoint`.
+   * expression with one contribution for each operand after those `adjoints` lists,
+   * evaluated once and destructured.
    */
-  readonly adjointAll?: (c: Omit<RuleContext, "i">) => Expr;
+  readonly adjointAll?: (c: RuleContext) => Expr;
   /**
-   * For element reads (x[i]): the contribution of operand 0 is `adjoint(c)` added into its
+   * For element reads (x[i]): the contribution of operand 0 is its adjoint added into its
    * element `args[scatterIndex]`, in place in the array gradient the sweep owns.
    */
   readonly scatterIndex?: number;
+  /** The definition shared by the number and tensor rules of one operation (elementwise.ts), if it has one. */
+  readonly elementwise?: Elementwise;
   /** The rule in one line of math, for readers of the table. */
   readonly summary: string;
 }

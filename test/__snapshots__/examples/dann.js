@@ -27,7 +27,7 @@ import {
   tensor,
   valueAndGrad,
 } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 /** n points on two interleaved half circles with Gaussian noise, rotated by `angle` radians about the centre. */
 export function moons(n, angle, seed) {
   const t = randomUniform([n], { seed, low: 0, high: Math.PI }).data;

@@ -2,7 +2,7 @@
 // overwrites in place. The gradient with respect to the diffusivity recovers it from the
 // final temperature profile by gradient descent.
 import { grad } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 const CELLS = 16;
 const STEPS = 100;
 const DT = 0.1;

@@ -2,7 +2,7 @@
 // coefficient at once: the coefficients are a number[] parameter, so their gradient is a
 // number[] too (d/dc_k p(x) = x^k).
 import { grad } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 /** c[0] + c[1] x + c[2] x² + ... by Horner's rule. */
 export function polynomial(x, c) {
   let y = 0;

@@ -16,7 +16,7 @@ import {
   tensor,
   valueAndGrad,
 } from "adjoint";
-import * as adjoint2 from "adjoint";
+import * as adjoint2 from "adjoint/internal";
 const f = (x) => mul(x, x);
 function f_grad(x) {
   const dx2 = adjoint2.add(x, x);
