@@ -1,7 +1,7 @@
 // checkGrad: the transformer passes it the gradient it generates, which it compares with
 // central finite differences.
 import { add, checkGrad, matmul, mean, tanh, tensor } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 export const loss = (w, b, x) => mean(tanh(add(matmul(x, w), b)));
 function loss_grad_w_b(w, b, x) {
   const t1 = adjoint.matmul(x, w);

@@ -1,6 +1,6 @@
 // customGradient: the backward given replaces the derivative of the forward (here a stable one).
 import { customGradient, grad } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 const log1pexp = customGradient(
   (x) => (x > 30 ? x : Math.log1p(Math.exp(x))),
   (g, x) => g / (1 + Math.exp(-x)),

@@ -1,6 +1,6 @@
 // A Float64Array the function allocates: prefix sums written in one loop, read in another.
 import { grad } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 export function f(x, w) {
   const s = new Float64Array(x.length);
   let acc = 0;

@@ -1,6 +1,6 @@
 // A return inside a loop ends it like a break, leaving its value for after the loop.
 import { grad } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 export function f(x, limit) {
   let y = x;
   for (let i = 0; i < 20; i++) {

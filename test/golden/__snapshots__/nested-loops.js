@@ -1,6 +1,6 @@
 // An inner loop whose trip count depends on the outer counter, with a branch inside.
 import { grad } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 export function f(x, y) {
   let s = 0;
   for (let i = 1; i <= 3; i++) {

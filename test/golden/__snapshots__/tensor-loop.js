@@ -1,6 +1,6 @@
 // A tensor carried through a loop: a recurrent layer applied n times, with weights shared.
 import { add, grad, matmul, sum, tanh, tensor } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 export function f(w, h0, n) {
   let h = h0;
   for (let i = 0; i < n; i++) h = tanh(add(matmul(h, w), h0));

@@ -1,6 +1,6 @@
 // A while loop with a counter incremented in the body: x^n.
 import { grad } from "adjoint";
-import * as adjoint from "adjoint";
+import * as adjoint from "adjoint/internal";
 export function f(x, n) {
   let y = 1;
   let k = 0;
