@@ -68,7 +68,7 @@ export class Namer {
 
   /** The adjoint's name for a primal name: x -> dx, loss -> dLoss, y_1 -> dy_1. */
   adjoint(primal: string): string {
-    const base = /^[A-Za-z](_?\d+)?$/.test(primal) ? `d${primal}` : `d${primal[0]!.toUpperCase()}${primal.slice(1)}`;
+    const base = /^[A-Za-z]\d*(_\d+)?$/.test(primal) ? `d${primal}` : `d${primal[0]!.toUpperCase()}${primal.slice(1)}`;
     return this.fresh(base);
   }
 
@@ -82,11 +82,15 @@ export class Namer {
   }
 }
 
-/** Every identifier text in a file: generated names avoid all of them. */
+/**
+ * Every identifier text in a file that could name a binding: generated names avoid all of
+ * them. A property name (`{ seed: 3 }`, `options.seed`) binds nothing a generated local could
+ * shadow, so it does not take the name.
+ */
 export function identifiersIn(file: ts.SourceFile): Set<string> {
   const names = new Set<string>();
   const visit = (node: ts.Node): void => {
-    if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) names.add(node.text);
+    if ((ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) && !isPropertyName(node)) names.add(node.text);
     ts.forEachChild(node, visit);
   };
   visit(file);
@@ -98,4 +102,17 @@ function letterSuffix(i: number): string {
   const letters = "bcdefghijklmnopqrstuvwxyz";
   const round = Math.floor((i - 2) / letters.length);
   return letters[(i - 2) % letters.length]! + (round === 0 ? "" : String(round + 1));
+}
+
+/** The name of a property, not of a binding: `seed` in `{ seed: 3 }`, `o.seed` and `seed() {}` in a class or object. */
+function isPropertyName(node: ts.Identifier | ts.PrivateIdentifier): boolean {
+  const parent = node.parent;
+  if (!parent) return false;
+  if (ts.isPropertyAccessExpression(parent)) return parent.name === node;
+  if (ts.isPropertyAssignment(parent) || ts.isPropertySignature(parent) || ts.isPropertyDeclaration(parent)) {
+    return parent.name === node;
+  }
+  if (ts.isMethodDeclaration(parent) || ts.isMethodSignature(parent)) return parent.name === node;
+  if (ts.isGetAccessorDeclaration(parent) || ts.isSetAccessorDeclaration(parent)) return parent.name === node;
+  return false;
 }

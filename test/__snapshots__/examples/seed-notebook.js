@@ -16,50 +16,47 @@ import {
   tensor,
   valueAndGrad,
 } from "adjoint";
-import * as adjoint2 from "adjoint/internal";
+import * as adjoint from "adjoint/internal";
 const f = (x) => mul(x, x);
 function f_grad(x) {
-  const dx2 = adjoint2.add(x, x);
-  return adjoint2.fitGradient(dx2, x);
+  const dx2 = adjoint.add(x, x);
+  return adjoint.fitGradient(dx2, x);
 }
 function f_vjp(x, seed) {
-  const dx2 = adjoint2.add(adjoint2.mul(seed, x), adjoint2.mul(seed, x));
-  return adjoint2.fitGradient(dx2, x);
+  const dx2 = adjoint.add(adjoint.mul(seed, x), adjoint.mul(seed, x));
+  return adjoint.fitGradient(dx2, x);
 }
 const g = (x) => pow(x, 3);
 function g_vjp(x, seed) {
-  const dx2 = adjoint2.mul(seed, adjoint2.mul(3, adjoint2.pow(x, 2)));
-  return adjoint2.fitGradient(dx2, x);
+  const dx2 = adjoint.mul(seed, adjoint.mul(3, adjoint.pow(x, 2)));
+  return adjoint.fitGradient(dx2, x);
 }
 /** Value f, gradient f' + g'. */
 const modified = (x) => add(f(x), sub(g(x), stopGradient(g(x))));
 function modified_valueAndGrad(x) {
-  const dx2 = adjoint2.add(g_vjp(x, 1), f_vjp(x, 1));
-  return {
-    value: adjoint2.add(f(x), adjoint2.sub(g(x), g(x))),
-    grad: adjoint2.fitGradient(dx2, x),
-  };
+  const dx2 = adjoint.add(g_vjp(x, 1), f_vjp(x, 1));
+  return { value: adjoint.add(f(x), adjoint.sub(g(x), g(x))), grad: adjoint.fitGradient(dx2, x) };
 }
 /** Value f, gradient −f'. */
 const reversal = (x) => sub(stopGradient(mul(2, f(x))), f(x));
 function reversal_valueAndGrad(x) {
   const dx2 = f_vjp(x, -1);
-  return { value: adjoint2.sub(adjoint2.mul(2, f(x)), f(x)), grad: adjoint2.fitGradient(dx2, x) };
+  return { value: adjoint.sub(adjoint.mul(2, f(x)), f(x)), grad: adjoint.fitGradient(dx2, x) };
 }
 /** f_X.register_hook(lambda grad: -grad) */
 const hookOnOutput = (x) => gradHook(f(x), (dy) => neg(dy));
 function hookOnOutput_grad(x) {
   const t1 = f(x);
   const hook = (dy) => neg(dy);
-  const dx2 = f_vjp(x, adjoint2.fitGradient(hook(adjoint2.fitGradient(1, t1)), t1));
-  return adjoint2.fitGradient(dx2, x);
+  const dx2 = f_vjp(x, adjoint.fitGradient(hook(adjoint.fitGradient(1, t1)), t1));
+  return adjoint.fitGradient(dx2, x);
 }
 /** torch_X.register_hook(lambda grad: grad + 3*(torch_X*torch_X)), then f. */
 const hookOnInput = (x) => f(gradHook(x, (dx) => add(dx, mul(3, mul(x, x)))));
 function hookOnInput_grad(x) {
   const hook = (dx) => add(dx, mul(3, mul(x, x)));
-  const dx2 = adjoint2.fitGradient(hook(adjoint2.fitGradient(f_vjp(x, 1), x)), x);
-  return adjoint2.fitGradient(dx2, x);
+  const dx2 = adjoint.fitGradient(hook(adjoint.fitGradient(f_vjp(x, 1), x)), x);
+  return adjoint.fitGradient(dx2, x);
 }
 const df = f_grad;
 const modifiedValueAndGrad = modified_valueAndGrad;
