@@ -28,7 +28,6 @@ import {
   SIGMOID,
   RELU,
   SOFTPLUS,
-  SOFTSIGN,
   SIGN,
 } from "./kernels.generated";
 
@@ -254,17 +253,6 @@ export function softplus(x: Tensor): Tensor;
 export function softplus(x: Operand): Operand;
 export function softplus(x: Operand): Operand {
   return unary(SOFTPLUS, x);
-}
-
-/**
- * x / (1 + |x|): a smooth sign, in (-1, 1).
- * @adjointPrimitive softsign
- */
-export function softsign(x: number): number;
-export function softsign(x: Tensor): Tensor;
-export function softsign(x: Operand): Operand;
-export function softsign(x: Operand): Operand {
-  return unary(SOFTSIGN, x);
 }
 
 /**

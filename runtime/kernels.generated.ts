@@ -353,17 +353,6 @@ export const SOFTPLUS: UnaryKernel = {
   },
 };
 
-export const SOFTSIGN: UnaryKernel = {
-  name: "softsign",
-  s: (a) => a / (1 + Math.abs(a)),
-  v(o, x, n) {
-    for (let i = 0; i < n; i++) {
-      const a = x[i];
-      o[i] = a / (1 + Math.abs(a));
-    }
-  },
-};
-
 export const SIGN: UnaryKernel = {
   name: "sign",
   s: (a) => Math.sign(a),

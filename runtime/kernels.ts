@@ -103,7 +103,6 @@ export const KERNELS = {
     expr: "Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a)))",
     doc: "log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so it never overflows.",
   },
-  softsign: { arity: 1, expr: "a / (1 + Math.abs(a))", doc: "x / (1 + |x|): a smooth sign, in (-1, 1)." },
   sign: {
     arity: 1,
     expr: "Math.sign(a)",

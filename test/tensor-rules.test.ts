@@ -79,7 +79,6 @@ const CASES: Record<string, Variant[]> = {
   sigmoid: unaryVariants("sigmoid"),
   relu: unaryVariants("relu"),
   softplus: unaryVariants("softplus"),
-  softsign: unaryVariants("softsign"),
   sum: reductionVariants("sum"),
   mean: reductionVariants("mean"),
   logSumExp: reductionVariants("logSumExp"),

@@ -109,7 +109,6 @@ export const tensorRules: Record<string, Rule> = {
   sigmoid: unary("sigmoid", (g, _x, y) => rt("mul", g, rt("mul", y, rt("sub", num(1), y))), "g·y·(1 − y)"),
   relu: unary("relu", (g, x) => rt("mul", g, rt("greater", x, num(0))), "g·[x > 0]"),
   softplus: unary("softplus", (g, x) => rt("mul", g, rt("sigmoid", x)), "g·sigmoid x"),
-  softsign: unary("softsign", (g, x) => rt("div", g, rt("square", rt("add", num(1), rt("abs", x)))), "g/(1 + |x|)²"),
   // Reductions: sum(x, axis?, keepDims?) and the like; no gradient flows into the options.
   sum: {
     arity: "variadic",
