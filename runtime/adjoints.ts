@@ -25,10 +25,8 @@ import {
   shapeSize,
 } from "./tensor";
 import {
-  type Axis,
   type Operand,
   add,
-  broadcastTo,
   equal,
   exp,
   greater,
@@ -38,12 +36,12 @@ import {
   where,
   matmul,
   mul,
-  normalizeAxes,
-  reducedShape,
   reshape,
   sum,
   transpose,
 } from "./ops";
+import { broadcastTo } from "./broadcast";
+import { type Axis, normalizeAxes, reducedShape } from "./reduce";
 
 /**
  * The adjoint of operand `like` of a broadcasting operation whose other operands are

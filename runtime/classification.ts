@@ -1,7 +1,7 @@
 // Classification helpers: logSoftmax, minibatch rows (gather) and argmax.
 import { Tensor, allocData, formatShape } from "./tensor";
 import { type Operand, asTensor } from "./operands";
-import { sub } from "./kernels.generated";
+import { sub } from "./elementwise-ops.generated";
 import { logSumExp, normalizeAxes } from "./reduce";
 
 /**

@@ -1,15 +1,23 @@
 // The kernel table: every elementwise operator as one JS expression of its operands `a` (and
 // `b`). scripts/gen-kernels.mjs turns each entry into specialised loops (array, array·scalar
-// and scalar·array rows, unrolled where it pays) and, unless it says otherwise, the public
-// function with its overloads and `@adjointPrimitive` tag, in runtime/kernels.generated.ts.
-// The expressions are data so that a later fusion pass can compose them into one loop.
+// and scalar·array rows, unrolled where it pays) in runtime/kernels.generated.ts and, unless
+// it says otherwise, into the public function with its overloads and `@adjointPrimitive` tag
+// in runtime/elementwise-ops.generated.ts, which runtime/ops.ts re-exports whole to both
+// entries ("adjoint" and "adjoint/internal"). The expressions are data so that a later
+// fusion pass can compose them into one loop.
 //
-// Adding an elementwise primitive:
+// Adding an elementwise primitive (the tests fail until all three are done):
 //   1. one entry here, then `npm run gen:kernels` (test/runtime/kernels.test.ts fails while
-//      the generated file is out of date);
-//   2. re-export it from runtime/ops.ts, and from runtime/index.ts if users may call it;
-//   3. its adjoint rule in transformer/rules/tensor.ts (and its shape rule in transformer/shapes.ts);
-//   4. a test case in test/runtime/ops.test.ts.
+//      the generated files are out of date);
+//   2. its adjoint rule in transformer/rules/tensor.ts (`shared` with elementwise.ts if numbers
+//      have the same algebra, else `unary` / `binary` / `constant`, which also tell
+//      analysis/shapes.ts that the result has its operands' broadcast shape);
+//      test/tensor-rules.test.ts fails for a public kernel without a rule, and
+//      test/rules.test.ts for one that does not claim that shape;
+//   3. its finite-difference case in CASES of test/tensor-rules.test.ts, which fails for a
+//      rule without one.
+// A Math function of the same name (Math.expm1 for expm1) also needs its pairing decided in
+// COUNTERPARTS of test/rules.test.ts, which says so.
 //
 // Semantics every expression must keep: operands are JS numbers (float32 data is widened),
 // the result is computed in float64 and rounded once on store; NaN and ±Infinity propagate
@@ -30,8 +38,9 @@ export interface KernelSpec {
   /** The public function's doc comment (without the `@adjointPrimitive` tag). */
   readonly doc?: string;
   /**
-   * Absent: the public function is generated. "handWritten": runtime/ops.ts writes it around
-   * the kernel (pow, for its fast paths). "internal": no public function, other kernels' helper.
+   * Absent: the public function is generated, and both entries export it. "handWritten":
+   * runtime/ops.ts writes it around the kernel (pow, for its fast paths). "internal": no
+   * public function, other kernels' helper.
    */
   readonly api?: "handWritten" | "internal";
 }

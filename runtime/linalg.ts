@@ -1,7 +1,7 @@
 // Linear algebra: matmul and dot of 1-D and 2-D tensors, accumulated in float64 rows.
 import { Tensor, type DType, allocData, formatShape, isTensor } from "./tensor";
 import { type Operand, asTensor, describe } from "./operands";
-import { mul } from "./kernels.generated";
+import { mul } from "./elementwise-ops.generated";
 
 function matmulOperand(op: string, x: unknown, index: number, a: unknown, b: unknown): Tensor {
   const show = (v: unknown): string =>

@@ -1,8 +1,10 @@
-// The primitive tensor operations: the module the rest of the runtime and the generated
-// gradient code import them from. Each concern has a module of its own: the elementwise
-// operators come from the kernel table (runtime/kernels.ts, generated into
-// kernels.generated.ts and driven by elementwise.ts), pow is written here around its kernel,
-// and broadcast.ts, reduce.ts, shape-ops.ts, linalg.ts and classification.ts hold the rest.
+// The primitive tensor operations, API.md's and nothing else: both entries re-export this
+// module whole (runtime/index.ts for users, runtime/internal.ts for generated code), so it
+// must not export a helper (broadcastTo, normalizeAxes: import those from their modules).
+// Each concern has a module of its own: the elementwise operators come from the kernel
+// table (runtime/kernels.ts, generated into kernels.generated.ts and
+// elementwise-ops.generated.ts, driven by elementwise.ts), pow is written here around its
+// kernel, and reduce.ts, shape-ops.ts, linalg.ts and classification.ts hold the rest.
 //
 // Return rule: every operation takes `number | Tensor` operands. If every operand is a
 // plain number the result is a plain number (computed with Math.*, i.e. in float64), so
@@ -23,33 +25,10 @@ import { CUBE, POW, RECIPROCAL, SQUARE } from "./kernels.generated";
 import type { Operand } from "./operands";
 
 export type { Operand } from "./operands";
-export {
-  add,
-  sub,
-  mul,
-  div,
-  maximum,
-  minimum,
-  greater,
-  equal,
-  neg,
-  exp,
-  log,
-  log1p,
-  sin,
-  cos,
-  tanh,
-  sqrt,
-  abs,
-  square,
-  sigmoid,
-  relu,
-  softplus,
-  sign,
-} from "./kernels.generated";
+// The generated public functions of the kernel table: a new entry is exported with no edit here.
+export * from "./elementwise-ops.generated";
 export { where } from "./elementwise";
-export { broadcastTo } from "./broadcast";
-export { type Axis, normalizeAxes, reductionSize, reducedShape, sum, mean, logSumExp } from "./reduce";
+export { sum, mean, logSumExp } from "./reduce";
 export { reshape, transpose } from "./shape-ops";
 export { matmul, dot } from "./linalg";
 export { logSoftmax, gather, argmax } from "./classification";

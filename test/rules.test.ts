@@ -4,6 +4,7 @@
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { KERNELS, type KernelSpec } from "../runtime/kernels";
 import { RULES, type Rule } from "../transformer/rules";
 import { arrayRules } from "../transformer/rules/arrays";
 import * as elementwise from "../transformer/rules/elementwise";
@@ -264,6 +265,21 @@ describe("the rule table's shape", () => {
         expect(adjoints, `${name}: one adjoint per parameter`).toHaveLength(parameters.get(name)!);
       else expect(rule.arity, `${name}: not a runtime function, so a fixed arity`).not.toBe("variadic");
     }
+  });
+
+  // shapes.ts believes these claims (a result of the broadcast shape of its operands needs no
+  // reduction of their shares), so the set is pinned: every kernel of the table and where,
+  // all operands; the markers that return their operand, that one; nothing else.
+  it("exactly the kernel table's operations and where claim the broadcast shape; exactly the markers returning operand 0 claim its shape", () => {
+    const claiming = (shape: Rule["shape"]): string[] =>
+      Object.keys(RULES)
+        .filter((name) => RULES[name]!.shape === shape)
+        .sort();
+    const kernels = (Object.entries(KERNELS) as [string, KernelSpec][])
+      .filter(([, spec]) => spec.api !== "internal")
+      .map(([name]) => name);
+    expect(claiming("elementwise")).toEqual([...kernels, "where"].sort());
+    expect(claiming("firstOperand")).toEqual(["gradHook", "reverseGradient", "stopGradient"]);
   });
 
   it("a Math rule takes as many operands as the Math function declares", () => {

@@ -2,10 +2,12 @@
 // finite differences in float64 through the whole pipeline (a program compiled by the
 // transformer and run). Variants cover broadcasting (operands of different shapes, a
 // number operand) and every axis / keepDims form of the reductions. The test iterates the
-// table, so a primitive without a case fails the suite.
+// table, so a primitive without a case fails the suite, and walks the kernel table
+// (runtime/kernels.ts), so a public kernel without a rule fails it too.
 import { describe, expect, it } from "vitest";
 import * as runtime from "../runtime";
 import type { Tensor } from "../runtime";
+import { KERNELS, type KernelSpec } from "../runtime/kernels";
 import { tensorRules } from "../transformer/rules/tensor";
 import { compile } from "./harness";
 
@@ -119,7 +121,8 @@ const names = Object.keys(tensorRules);
 const variants = names.flatMap((rule) => (CASES[rule] ?? []).map((v, k) => ({ rule, v, id: `${rule}_${k}` })));
 
 const source = [
-  `import { grad, Tensor, tensor, randomNormal, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, log1p, sin, cos, tanh, sqrt, abs, square, sigmoid, relu, softplus, sum, mean, logSumExp, reshape, transpose, matmul, dot, where, sign, greater, equal, logSoftmax, gather, argmax } from "adjoint";`,
+  // Every tensor primitive by its rule's name, the name "adjoint" exports it by.
+  `import { grad, Tensor, tensor, randomNormal, ${names.join(", ")} } from "adjoint";`,
   ...variants.flatMap(({ v, id }, n) => {
     const params = v.operands.map((o, i) => `${NAMES[i]}: ${o.shape === "number" ? "number" : "Tensor"}`).join(", ");
     const wrt = v.operands.map((_, i) => i).filter((i) => !v.constant?.includes(i));
@@ -168,6 +171,13 @@ function finiteDifferences(f: (...args: any[]) => number, args: (number | Tensor
   const size = typeof x === "number" ? 1 : x.size;
   return Array.from({ length: size }, (_, k) => (at(k, h) - at(k, -h)) / (2 * h));
 }
+
+it("every public kernel of the kernel table has a tensor rule, so a case here", () => {
+  const kernels = (Object.entries(KERNELS) as [string, KernelSpec][]).filter(([, spec]) => spec.api !== "internal");
+  expect(kernels.length).toBeGreaterThan(0);
+  for (const [name] of kernels)
+    expect(tensorRules, `kernel ${name} has no rule in transformer/rules`).toHaveProperty([name]);
+});
 
 describe("tensor rules against finite differences (float64)", () => {
   const compiled = compile(source);

@@ -1,6 +1,7 @@
 // The kernel table (runtime/kernels.ts) and what scripts/gen-kernels.mjs makes of it: the
-// checked-in runtime/kernels.generated.ts is what the generator gives today, every kernel's
-// array loops agree bit for bit with its scalar function on every path, and the generator
+// checked-in runtime/kernels.generated.ts and runtime/elementwise-ops.generated.ts are what
+// the generator gives today, every kernel's array loops agree bit for bit with its scalar
+// function on every path, every public kernel reaches both entries, and the generator
 // rejects entries it cannot compile.
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -9,13 +10,18 @@ import { describe, expect, it } from "vitest";
 import { KERNELS, type KernelSpec } from "../../runtime/kernels";
 import * as generated from "../../runtime/kernels.generated";
 import type { BinaryKernel, UnaryKernel } from "../../runtime/elementwise";
+import * as runtime from "../../runtime";
+import * as internal from "../../runtime/internal";
 import * as ops from "../../runtime/ops";
 import { tensor } from "../../runtime/tensor";
 
 const root = path.resolve(__dirname, "../..");
-const generatedPath = path.join(root, "runtime/kernels.generated.ts");
+const generatedPaths = {
+  kernels: path.join(root, "runtime/kernels.generated.ts"),
+  functions: path.join(root, "runtime/elementwise-ops.generated.ts"),
+};
 
-type Generate = (table: Record<string, KernelSpec>) => Promise<string>;
+type Generate = (table: Record<string, KernelSpec>) => Promise<Record<keyof typeof generatedPaths, string>>;
 async function generator(): Promise<Generate> {
   const script = pathToFileURL(path.join(root, "scripts/gen-kernels.mjs")).href;
   return ((await import(script)) as { generateKernels: Generate }).generateKernels;
@@ -27,19 +33,27 @@ const kernelObject = (name: string): unknown =>
 const SPECIALS = [0, -0, 1, -1, 0.5, -2.5, 3, 1e-9, -1e-9, 88, -88, 710, -710, 1e300, NaN, Infinity, -Infinity];
 
 describe("kernel table", () => {
-  it("runtime/kernels.generated.ts is up to date with the table (run `npm run gen:kernels`)", async () => {
+  it("the generated files are up to date with the table (run `npm run gen:kernels`)", async () => {
     const generate = await generator();
-    expect(await generate(KERNELS)).toBe(readFileSync(generatedPath, "utf8"));
+    const texts = await generate(KERNELS);
+    for (const [key, file] of Object.entries(generatedPaths) as [keyof typeof generatedPaths, string][])
+      expect(texts[key], path.relative(root, file)).toBe(readFileSync(file, "utf8"));
   });
 
-  it("one entry gives a kernel and its tagged public function", async () => {
+  it("one entry gives a kernel and, in a module of their own, its tagged public function", async () => {
     const generate = await generator();
-    const text = await generate({ ...KERNELS, cbrt: { arity: 1, expr: "Math.cbrt(a)", doc: "The cube root." } });
-    expect(text).toContain("export const CBRT: UnaryKernel = {");
-    expect(text).toContain("for (let i = 0; i < n; i++) o[i] = Math.cbrt(x[i]);");
-    expect(text).toMatch(
+    const { kernels, functions } = await generate({
+      ...KERNELS,
+      cbrt: { arity: 1, expr: "Math.cbrt(a)", doc: "The cube root." },
+    });
+    expect(kernels).toContain("export const CBRT: UnaryKernel = {");
+    expect(kernels).toContain("for (let i = 0; i < n; i++) o[i] = Math.cbrt(x[i]);");
+    expect(kernels).not.toContain("export function");
+    expect(functions).toMatch(
       / \* The cube root\.\n \* @adjointPrimitive cbrt\n \*\/\nexport function cbrt\(x: number\): number;/,
     );
+    // Everything the functions' module exports is a public function: ops.ts re-exports it whole.
+    expect(functions.match(/^export (?!function )/gm)).toBeNull();
   });
 
   it("the generator rejects an entry it cannot compile, naming it", async () => {
@@ -52,13 +66,19 @@ describe("kernel table", () => {
     await expect(generate({ bad: { arity: 1, expr: "a + n", let: { n: "a" } } })).rejects.toThrow(/let n/);
   });
 
-  it("every entry has a kernel object, and a public function in runtime/ops unless hand-written or internal", () => {
-    const text = readFileSync(generatedPath, "utf8");
+  it("every entry has a kernel object, and a public function in both entries unless hand-written or internal", () => {
+    const text = readFileSync(generatedPaths.functions, "utf8");
     for (const [name, spec] of Object.entries(KERNELS) as [string, KernelSpec][]) {
       expect(kernelObject(name), name).toBeTypeOf("object");
-      const exported = (ops as Record<string, unknown>)[name];
-      if (spec.api === "internal") expect(exported, name).toBeUndefined();
-      else expect(exported, name).toBeTypeOf("function");
+      for (const [entry, exports] of Object.entries({ ops, runtime, internal })) {
+        const exported = (exports as Record<string, unknown>)[name];
+        if (spec.api === "internal") expect(exported, `${entry} exports ${name}`).toBeUndefined();
+        else expect(exported, `${entry} exports ${name}`).toBe((ops as Record<string, unknown>)[name]);
+      }
+      for (const exports of [runtime, internal])
+        expect(exports, `a kernel object reaches an entry`).not.toHaveProperty([
+          name.replace(/[A-Z]/g, "_$&").toUpperCase(),
+        ]);
       if (spec.api === undefined) expect(text).toMatch(new RegExp(`@adjointPrimitive ${name}\\b`));
       if (spec.zeroGradient)
         expect(text).toMatch(new RegExp(`Not(\\n \\*)? differentiable\\.\\n \\* @adjointPrimitive ${name}\\n`));

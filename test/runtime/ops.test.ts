@@ -4,7 +4,6 @@ import * as ops from "../../runtime/ops";
 import {
   abs,
   add,
-  broadcastTo,
   cos,
   div,
   dot,
@@ -21,7 +20,6 @@ import {
   mul,
   neg,
   pow,
-  reductionSize,
   relu,
   reshape,
   sigmoid,
@@ -36,6 +34,8 @@ import {
   transpose,
   where,
 } from "../../runtime/ops";
+import { broadcastTo } from "../../runtime/broadcast";
+import { reductionSize } from "../../runtime/reduce";
 import {
   broadcastIndex,
   expectTensor,

@@ -11,24 +11,24 @@
 import ts from "typescript";
 import type { Atom, LoweredFunction, Op, VarId } from "../ir";
 import { forEachStmt } from "../ir";
+import { RULES } from "../rules";
 import { skipOuterExpressions, type FunctionNode } from "../sites";
 
 /** What is known of a function's result: the index of the parameter whose shape it has, or that it is a scalar. */
 export type ResultShape = number | "scalar" | undefined;
 export type CallShapes = (callee: FunctionNode) => ResultShape;
 
-/** Primitives whose result has the broadcast shape of their operands, and which operands take part. */
-const ELEMENTWISE: Readonly<Record<string, (i: number) => boolean>> = (() => {
-  const all = (): boolean => true;
-  const first = (i: number): boolean => i === 0;
-  const table: Record<string, (i: number) => boolean> = {};
-  for (const p of "neg exp log log1p sin cos tanh sqrt abs square sigmoid relu softplus sign".split(" "))
-    table[p] = all;
-  for (const p of "add sub mul div pow maximum minimum greater equal where".split(" ")) table[p] = all;
+/**
+ * For a primitive whose result has the broadcast shape of some of its operands (its rule's
+ * `shape`, rules/types.ts): which operands take part. Undefined for any other primitive.
+ */
+function broadcastOperands(prim: string): ((i: number) => boolean) | undefined {
+  const shape = RULES[prim]?.shape;
+  if (shape === "elementwise") return () => true;
   // Markers return their first operand; the rest are a hook or a factor.
-  for (const p of "stopGradient gradHook reverseGradient".split(" ")) table[p] = first;
-  return table;
-})();
+  if (shape === "firstOperand") return (i) => i === 0;
+  return undefined;
+}
 
 /** The class of plain numbers: a number operand never changes an elementwise result's shape. */
 const NUMBER = 0;
@@ -70,7 +70,7 @@ export class ShapeFacts {
         const arg = typeof known === "number" ? s.op.args[known] : undefined;
         return this.classes.set(s.target, known === "scalar" ? SCALAR : arg ? this.classOf(arg) : this.next++);
       }
-      const takesPart = s.op.kind === "prim" ? ELEMENTWISE[s.op.prim] : undefined;
+      const takesPart = s.op.kind === "prim" ? broadcastOperands(s.op.prim) : undefined;
       if (s.op.kind !== "prim" || !takesPart) return this.classes.set(s.target, this.next++);
       const operands = new Set(s.op.args.filter((_, i) => takesPart(i)).map((a) => this.classOf(a)));
       operands.delete(NUMBER);

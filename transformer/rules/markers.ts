@@ -1,6 +1,6 @@
 // Rules for the markers that may appear inside differentiated code. Each returns its
-// operand unchanged in the forward pass, so the primal is the operand itself and the
-// emitter writes no copy; only the backward pass differs.
+// operand unchanged in the forward pass, so the primal is the operand itself (and its
+// shape, for shapes.ts) and the emitter writes no copy; only the backward pass differs.
 import { call, rt, type Expr } from "../js";
 import { algebraFor } from "./algebra";
 import type { Rule } from "./types";
@@ -13,6 +13,7 @@ export const markerRules: Record<string, Rule> = {
   stopGradient: {
     arity: 1,
     primal: identity,
+    shape: "firstOperand",
     adjoints: [null],
     summary: "no gradient",
   },
@@ -20,6 +21,7 @@ export const markerRules: Record<string, Rule> = {
   gradHook: {
     arity: 2,
     primal: identity,
+    shape: "firstOperand",
     // The hook sees the whole gradient (PyTorch's register_hook), never the scalar that
     // stands for a uniform one inside the sweep; what it returns is fitted back to x, so a
     // hook may return a plain number or a broadcastable tensor.
@@ -44,6 +46,7 @@ export const markerRules: Record<string, Rule> = {
   reverseGradient: {
     arity: "variadic",
     primal: identity,
+    shape: "firstOperand",
     adjoints: [
       ({ g, args: [, lambda], tensor }) => {
         const A = algebraFor(tensor);

@@ -35,6 +35,7 @@ const shared = (fn: RuntimeName, definition: Elementwise): Rule => {
     arity: adjoints.length,
     primal: call(fn),
     adjoints: adjoints.length === 2 ? adjoints.map((adjoint, i) => reducedTo(i, adjoint)) : adjoints,
+    shape: "elementwise",
     elementwise: definition,
     summary: definition.summary,
   };
@@ -45,6 +46,7 @@ const unary = (fn: RuntimeName, adjoint: (g: Expr, x: Expr, y: Expr) => Expr, su
   arity: 1,
   primal: call(fn),
   adjoints: [({ g, args: [x], y }) => adjoint(g, x!, y)],
+  shape: "elementwise",
   summary,
 });
 
@@ -53,14 +55,16 @@ const binary = (fn: RuntimeName, da: Adjoint, db: Adjoint, summary: string): Rul
   arity: 2,
   primal: call(fn),
   adjoints: [reducedTo(0, da), reducedTo(1, db)],
+  shape: "elementwise",
   summary,
 });
 
-/** A function whose result carries no gradient (a sign, a comparison, an index): no operand gets one. */
-const constant = (fn: RuntimeName, operands: number, arity: Rule["arity"] = operands): Rule => ({
-  arity,
+/** An elementwise function whose result carries no gradient (a sign, a comparison): no operand gets one. */
+const constant = (fn: RuntimeName, operands: number): Rule => ({
+  arity: operands,
   primal: call(fn),
   adjoints: Array.from({ length: operands }, () => null),
+  shape: "elementwise",
   summary: "zero gradient",
 });
 
@@ -170,6 +174,7 @@ export const tensorRules: Record<string, Rule> = {
   where: {
     arity: 3,
     primal: call("where"),
+    shape: "elementwise",
     adjoints: [
       null,
       ({ g, args: [cond, a, b], hasResultShape }) => {
@@ -195,7 +200,8 @@ export const tensorRules: Record<string, Rule> = {
     adjoints: [({ g, args: [x, indices], y }) => rt("gatherGrad", g, x!, y, indices!), null],
     summary: "g's rows added back into the rows they came from",
   },
-  argmax: constant("argmax", 2, "variadic"), // argmax(x, axis?)
+  // argmax(x, axis?): an index, and of its own shape.
+  argmax: { arity: "variadic", primal: call("argmax"), adjoints: [null, null], summary: "zero gradient" },
   sign: constant("sign", 1),
   greater: constant("greater", 2),
   equal: constant("equal", 2),

@@ -55,6 +55,15 @@ export interface Rule {
    * element `args[scatterIndex]`, in place in the array gradient the sweep owns.
    */
   readonly scatterIndex?: number;
+  /**
+   * What shapes.ts may assume of the result's shape: "elementwise", the broadcast shape of
+   * all its operands (a tensor operation applied element by element, where's condition
+   * included); "firstOperand", the shape of operand 0 (a marker that returns it). Absent: a
+   * shape of its own. A wrong claim is a silently wrong gradient (a share of the adjoint left
+   * unreduced), so a rule makes it only when it always holds. Number rules make none: their
+   * results are numbers, which shapes.ts knows without them.
+   */
+  readonly shape?: "elementwise" | "firstOperand";
   /** The definition shared by the number and tensor rules of one operation (elementwise.ts), if it has one. */
   readonly elementwise?: Elementwise;
   /** The rule in one line of math, for readers of the table. */
