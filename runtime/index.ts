@@ -1,5 +1,5 @@
 // The `adjoint` package: differentiation markers and the tensor runtime, for user code
-// (API.md). What only generated code calls is in runtime/internal.ts ("adjoint/internal").
+// (API.md). What only generated code calls is in runtime/internal/index.ts ("adjoint/internal").
 export { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient } from "./markers";
 export type { AnyFunction, Wrt, GradOptions, Gradient } from "./markers";
 export { checkGrad, type CheckGradOptions } from "./check";
@@ -17,6 +17,6 @@ export {
 } from "./tensor";
 export type { DType, Shape } from "./tensor";
 // The operations (API.md: elementwise, reductions, shape and linear algebra), every one of
-// runtime/ops.ts, whose exports are exactly those: a kernel table entry is public here with
+// runtime/ops/index.ts, whose exports are exactly those: a kernel table entry is public here with
 // no edit. test/types.test.ts checks that this entry exports nothing internal.
 export * from "./ops";

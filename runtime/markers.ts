@@ -114,7 +114,7 @@ export function customGradient<F extends AnyFunction>(
   backward: (g: ReturnType<F>, ...args: Parameters<F>) => unknown,
 ): F {
   const fn = (...args: Parameters<F>) => forward(...args);
-  // Generated code finds the backward here (customGradients in runtime/adjoints.ts).
+  // Generated code finds the backward here (customGradients in runtime/internal/adjoints.ts).
   Object.defineProperty(fn, CUSTOM_BACKWARD, { value: backward });
   return fn as F;
 }

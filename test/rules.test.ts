@@ -4,7 +4,7 @@
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { KERNELS, type KernelSpec } from "../runtime/kernels";
+import { KERNELS, type KernelSpec } from "../runtime/ops/kernels";
 import { RULES, type Rule } from "../transformer/rules";
 import { arrayRules } from "../transformer/rules/arrays";
 import * as elementwise from "../transformer/rules/elementwise";

@@ -3,11 +3,11 @@
 // transformer and run). Variants cover broadcasting (operands of different shapes, a
 // number operand) and every axis / keepDims form of the reductions. The test iterates the
 // table, so a primitive without a case fails the suite, and walks the kernel table
-// (runtime/kernels.ts), so a public kernel without a rule fails it too.
+// (runtime/ops/kernels.ts), so a public kernel without a rule fails it too.
 import { describe, expect, it } from "vitest";
 import * as runtime from "../runtime";
 import type { Tensor } from "../runtime";
-import { KERNELS, type KernelSpec } from "../runtime/kernels";
+import { KERNELS, type KernelSpec } from "../runtime/ops/kernels";
 import { tensorRules } from "../transformer/rules/tensor";
 import { compile } from "./harness";
 

@@ -181,7 +181,7 @@ describe("the packed tarball", () => {
     const files = packed[0]!.files.map((f) => f.path);
     expect(files).toContain("dist/transformer/index.js");
     expect(files).toContain("dist/runtime/index.d.ts");
-    expect(files).toContain("dist/runtime/internal.js"); // "adjoint/internal", which generated code imports
+    expect(files).toContain("dist/runtime/internal/index.js"); // "adjoint/internal", which generated code imports
     expect(files.some((f) => f.startsWith("test/") || f.startsWith("transformer/"))).toBe(false);
 
     // Installing a tarball with no dependencies is unpacking it into node_modules; the

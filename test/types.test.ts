@@ -7,7 +7,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import * as runtime from "../runtime";
 import * as internal from "../runtime/internal";
-import { KERNELS, type KernelSpec } from "../runtime/kernels";
+import { KERNELS, type KernelSpec } from "../runtime/ops/kernels";
 import { num, rt } from "../transformer/js";
 import { compile } from "./harness";
 
@@ -48,7 +48,7 @@ describe("the runtime's two entries", () => {
   ];
 
   // API.md's list may be extended (it says so): a kernel table entry's public function is an
-  // operation of both entries, with no edit to either (runtime/ops.ts re-exports them whole).
+  // operation of both entries, with no edit to either (runtime/ops/index.ts re-exports them whole).
   const KERNEL_OPERATIONS = (Object.entries(KERNELS) as [string, KernelSpec][])
     .filter(([, spec]) => spec.api === undefined)
     .map(([name]) => name);
@@ -80,7 +80,7 @@ describe("the runtime's two entries", () => {
   });
 
   it("a runtime function the transformer names must be an export of adjoint/internal", () => {
-    // @ts-expect-error: "mull" is not an export of runtime/internal.ts (npm run typecheck fails if it compiles)
+    // @ts-expect-error: "mull" is not an export of runtime/internal/index.ts (npm run typecheck fails if it compiles)
     const misspelt = rt("mull", num(1), num(2));
     // Nothing catches it at run time: the type is the check.
     expect(misspelt).toMatchObject({ kind: "runtime", fn: "mull" });

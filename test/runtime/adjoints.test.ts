@@ -12,7 +12,7 @@ import {
   sumGrad,
   transposeGrad,
   unbroadcast,
-} from "../../runtime/adjoints";
+} from "../../runtime/internal/adjoints";
 import { expectTensor, expectValues, numericGrad, randomTensor } from "./helpers";
 
 // Every check has the form: for a linear map L and a seed s, d/dx sum(s * L(x)) computed by

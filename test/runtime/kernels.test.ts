@@ -1,5 +1,5 @@
-// The kernel table (runtime/kernels.ts) and what scripts/gen-kernels.mjs makes of it: the
-// checked-in runtime/kernels.generated.ts and runtime/elementwise-ops.generated.ts are what
+// The kernel table (runtime/ops/kernels.ts) and what scripts/gen-kernels.mjs makes of it: the
+// checked-in runtime/ops/kernels.generated.ts and runtime/ops/elementwise-ops.generated.ts are what
 // the generator gives today, every kernel's array loops agree bit for bit with its scalar
 // function on every path, every public kernel reaches both entries, and the generator
 // rejects entries it cannot compile.
@@ -7,9 +7,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { KERNELS, type KernelSpec } from "../../runtime/kernels";
-import * as generated from "../../runtime/kernels.generated";
-import type { BinaryKernel, UnaryKernel } from "../../runtime/elementwise";
+import { KERNELS, type KernelSpec } from "../../runtime/ops/kernels";
+import * as generated from "../../runtime/ops/kernels.generated";
+import type { BinaryKernel, UnaryKernel } from "../../runtime/ops/elementwise";
 import * as runtime from "../../runtime";
 import * as internal from "../../runtime/internal";
 import * as ops from "../../runtime/ops";
@@ -17,8 +17,8 @@ import { tensor } from "../../runtime/tensor";
 
 const root = path.resolve(__dirname, "../..");
 const generatedPaths = {
-  kernels: path.join(root, "runtime/kernels.generated.ts"),
-  functions: path.join(root, "runtime/elementwise-ops.generated.ts"),
+  kernels: path.join(root, "runtime/ops/kernels.generated.ts"),
+  functions: path.join(root, "runtime/ops/elementwise-ops.generated.ts"),
 };
 
 type Generate = (table: Record<string, KernelSpec>) => Promise<Record<keyof typeof generatedPaths, string>>;

@@ -34,8 +34,8 @@ import {
   transpose,
   where,
 } from "../../runtime/ops";
-import { broadcastTo } from "../../runtime/broadcast";
-import { reductionSize } from "../../runtime/reduce";
+import { broadcastTo } from "../../runtime/ops/broadcast";
+import { reductionSize } from "../../runtime/ops/reduce";
 import {
   broadcastIndex,
   expectTensor,

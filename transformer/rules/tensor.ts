@@ -3,7 +3,7 @@
 // shape and linear algebra, and the rest are written here. Their operands are numbers or
 // tensors, broadcast as NumPy does; each rule reduces its contribution back to the operand
 // over the result's shape (unbroadcast) and may leave it smaller than the operand when it
-// still broadcasts, as a scalar seed does (the invariant is stated in runtime/adjoints.ts).
+// still broadcasts, as a scalar seed does (the invariant is stated in runtime/internal/adjoints.ts).
 // Kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, ties in maximum and minimum split the
 // gradient evenly.
 import { num, rt, type Expr, type RuntimeName } from "../js";

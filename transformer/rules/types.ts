@@ -8,7 +8,7 @@ export interface RuleContext {
   /**
    * Adjoint of the result. For a tensor it may be smaller than the result (a number, or a
    * tensor that broadcasts to it) and stands for the whole adjoint broadcast to the
-   * result's shape (runtime/adjoints.ts states the invariant): a rule that reduces it must
+   * result's shape (runtime/internal/adjoints.ts states the invariant): a rule that reduces it must
    * reduce over the result's shape (unbroadcast with every operand), never over g's own.
    */
   readonly g: Expr;

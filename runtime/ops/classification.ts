@@ -1,5 +1,5 @@
 // Classification helpers: logSoftmax, minibatch rows (gather) and argmax.
-import { Tensor, allocData, formatShape } from "./tensor";
+import { Tensor, allocData, formatShape } from "../tensor";
 import { type Operand, asTensor } from "./operands";
 import { sub } from "./elementwise-ops.generated";
 import { logSumExp, normalizeAxes } from "./reduce";

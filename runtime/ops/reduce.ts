@@ -1,6 +1,6 @@
 // Reductions: sum, mean and logSumExp over any set of axes, accumulated in float64
 // whatever the dtype, and the axis bookkeeping their adjoints share.
-import { Tensor, type DType, type Shape, type TypedArray, formatShape, shapeSize } from "./tensor";
+import { Tensor, type DType, type Shape, type TypedArray, formatShape, shapeSize } from "../tensor";
 import { advance } from "./broadcast";
 import { type Operand, tensorOf } from "./operands";
 

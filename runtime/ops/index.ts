@@ -1,8 +1,8 @@
 // The primitive tensor operations, API.md's and nothing else: both entries re-export this
-// module whole (runtime/index.ts for users, runtime/internal.ts for generated code), so it
+// module whole (runtime/index.ts for users, runtime/internal/index.ts for generated code), so it
 // must not export a helper (broadcastTo, normalizeAxes: import those from their modules).
 // Each concern has a module of its own: the elementwise operators come from the kernel
-// table (runtime/kernels.ts, generated into kernels.generated.ts and
+// table (runtime/ops/kernels.ts, generated into kernels.generated.ts and
 // elementwise-ops.generated.ts, driven by elementwise.ts), pow is written here around its
 // kernel, and reduce.ts, shape-ops.ts, linalg.ts and classification.ts hold the rest.
 //
@@ -19,7 +19,7 @@
 //
 // Nothing here writes into an input's data. NaN and ±Infinity propagate as IEEE 754 says;
 // nothing is clamped.
-import { Tensor, allocData, isTensor } from "./tensor";
+import { Tensor, allocData, isTensor } from "../tensor";
 import { binary, unaryTensor } from "./elementwise";
 import { CUBE, POW, RECIPROCAL, SQUARE } from "./kernels.generated";
 import type { Operand } from "./operands";

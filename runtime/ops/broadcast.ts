@@ -1,6 +1,6 @@
 // Strided iteration over a broadcast output, shared by the elementwise operations,
 // reductions and transpose, and broadcastTo.
-import { Tensor, type Shape, allocData, broadcastShapes, formatShape, sameShape, shapeSize } from "./tensor";
+import { Tensor, type Shape, allocData, broadcastShapes, formatShape, sameShape, shapeSize } from "../tensor";
 import { type Operand, tensorOf } from "./operands";
 
 /**

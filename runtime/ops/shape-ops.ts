@@ -1,5 +1,5 @@
 // Shape operations: reshape (shares the data) and transpose (copies it in the new order).
-import { Tensor, type Shape, allocData, formatShape, resolveShape } from "./tensor";
+import { Tensor, type Shape, allocData, formatShape, resolveShape } from "../tensor";
 import { advance, stridesOf } from "./broadcast";
 import { type Operand, tensorOf } from "./operands";
 

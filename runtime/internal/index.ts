@@ -3,10 +3,10 @@
 // primitives it computes with, and the helpers of the backward sweep that user code never
 // needs (runtime/index.ts leaves them out). The transformer names these functions by
 // their exports here (js.ts RuntimeName), so a misspelt one fails to type-check.
-// Every operation of runtime/ops.ts (the user's too, so a new kernel needs no edit here), and
+// Every operation of runtime/ops/index.ts (the user's too, so a new kernel needs no edit here), and
 // the reduction size mean's adjoint divides by.
-export * from "./ops";
-export { reductionSize } from "./reduce";
+export * from "../ops";
+export { reductionSize } from "../ops/reduce";
 // The adjoints of the primitives that are more than arithmetic on the result's adjoint.
 export {
   unbroadcast,

@@ -11,7 +11,7 @@
 // fitGradient(g, v). Each parameter's gradient is fitted to the parameter's exact shape
 // and dtype once, at the end.
 
-import { CUSTOM_BACKWARD } from "./markers";
+import { CUSTOM_BACKWARD } from "../markers";
 import {
   Tensor,
   type Shape,
@@ -23,7 +23,7 @@ import {
   isTensor,
   sameShape,
   shapeSize,
-} from "./tensor";
+} from "../tensor";
 import {
   type Operand,
   add,
@@ -39,9 +39,9 @@ import {
   reshape,
   sum,
   transpose,
-} from "./ops";
-import { broadcastTo } from "./broadcast";
-import { type Axis, normalizeAxes, reducedShape } from "./reduce";
+} from "../ops";
+import { broadcastTo } from "../ops/broadcast";
+import { type Axis, normalizeAxes, reducedShape } from "../ops/reduce";
 
 /**
  * The adjoint of operand `like` of a broadcasting operation whose other operands are

@@ -1,8 +1,8 @@
 // The kernel table: every elementwise operator as one JS expression of its operands `a` (and
 // `b`). scripts/gen-kernels.mjs turns each entry into specialised loops (array, array·scalar
-// and scalar·array rows, unrolled where it pays) in runtime/kernels.generated.ts and, unless
+// and scalar·array rows, unrolled where it pays) in runtime/ops/kernels.generated.ts and, unless
 // it says otherwise, into the public function with its overloads and `@adjointPrimitive` tag
-// in runtime/elementwise-ops.generated.ts, which runtime/ops.ts re-exports whole to both
+// in runtime/ops/elementwise-ops.generated.ts, which runtime/ops/index.ts re-exports whole to both
 // entries ("adjoint" and "adjoint/internal"). The expressions are data so that a later
 // fusion pass can compose them into one loop.
 //
@@ -39,7 +39,7 @@ export interface KernelSpec {
   readonly doc?: string;
   /**
    * Absent: the public function is generated, and both entries export it. "handWritten":
-   * runtime/ops.ts writes it around the kernel (pow, for its fast paths). "internal": no
+   * runtime/ops/index.ts writes it around the kernel (pow, for its fast paths). "internal": no
    * public function, other kernels' helper.
    */
   readonly api?: "handWritten" | "internal";

@@ -17,7 +17,7 @@ import {
   resultDType,
   sameShape,
   shapeSize,
-} from "./tensor";
+} from "../tensor";
 import { advance, broadcastTo, planBroadcast } from "./broadcast";
 import { type Operand, asTensor, tensorOf } from "./operands";
 

@@ -1,5 +1,5 @@
 // Linear algebra: matmul and dot of 1-D and 2-D tensors, accumulated in float64 rows.
-import { Tensor, type DType, allocData, formatShape, isTensor } from "./tensor";
+import { Tensor, type DType, allocData, formatShape, isTensor } from "../tensor";
 import { type Operand, asTensor, describe } from "./operands";
 import { mul } from "./elementwise-ops.generated";
 
