@@ -35,7 +35,7 @@ const symbols = new Map<ts.Node, ts.Symbol>();
 
 export function parse(text: string): js.Statement[] {
   const file = ts.createSourceFile("spec.ts", text, ts.ScriptTarget.ES2022, true);
-  const errors = (file as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics;
+  const errors = (file as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics ?? [];
   if (errors.length > 0) throw new Error(`spec does not parse: ${errors[0]!.messageText}\n${text}`);
   return file.statements.map(statement);
 }

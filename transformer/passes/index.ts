@@ -30,14 +30,14 @@ export type Pass = (body: js.Statement[], context: PassContext) => js.Statement[
  * changes something starts over from the first (its passes run one after the other).
  */
 const SIMPLIFY: readonly (readonly Pass[])[] = [
-  // First: every other pass counts reads, and a statement nothing needs still reads.
+  // First: a statement nothing needs still reads what it reads, and every pass after it counts reads.
   [removeDeadCode],
-  // One round: a shuffle dropped leaves a carried adjoint never assigned (a literal one, for an
-  // accumulator), and a literal folded leaves the updates that fed it unneeded.
+  // Together, in this order: a shuffle dropped leaves a carried adjoint never assigned (a
+  // literal, for an accumulator's), and a literal folded leaves the updates that fed it unneeded.
   [dropIdentityShuffles, inlineLiteralVariables, dropDeadUpdates],
-  // Last, one inlining at a time: a use it counts must be one that stays, and the reads it
-  // changes are counted again before the next.
-  [(body, { inlinable }) => inlineOnce(body, inlinable)],
+  // Last, one inlining at a time: it trusts a count of one read, which must not count a read
+  // the passes above remove, and each inlining changes the counts.
+  [inlineOnce],
 ];
 
 function simplify(body: js.Statement[], context: PassContext): js.Statement[] {

@@ -2,10 +2,11 @@
 // `const z = x * y + Math.sin(x)` comes back as written when the backward sweep needs
 // neither product nor sine. One inlining per call: the next one needs the reads again.
 import * as js from "../js";
+import type { PassContext } from "./index";
 import { assignedNames, containsRead, countReads, isPure, mapBlocks, mapExprs } from "./walk";
 
-/** `inlinable`: temporaries of A-normal form and adjoints of intermediates; other names fold only into the merge they feed. */
-export function inlineOnce(body: js.Statement[], inlinable: ReadonlySet<string>): js.Statement[] {
+/** Names not `inlinable` (see PassContext) fold only into the merge they feed. */
+export function inlineOnce(body: js.Statement[], { inlinable }: PassContext): js.Statement[] {
   const go = (list: js.Statement[], reads: ReadonlyMap<string, number>): js.Statement[] => {
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
