@@ -1,0 +1,69 @@
+// The clean-up of the generated statements after the sweeps (reverse.ts): the passes, their
+// order and the fixed point, in one place. The sweeps emit every primal value, every adjoint
+// contribution and every tape; these passes remove what the gradient does not need and fold
+// the rest back into expressions that read like the source.
+//
+// A pass is a file of its own with its tests under test/passes/: adding one is that file,
+// one line below and its test. A pass returns its input itself when it changes nothing
+// (the fixed point stops on that), and never mutates it.
+import type * as js from "../js";
+import { removeDeadCode } from "./dead-code";
+import { dropDeadUpdates } from "./dead-updates";
+import { hoistBranchValues } from "./hoist";
+import { dropIdentityShuffles } from "./identity-shuffles";
+import { inlineOnce } from "./inline";
+import { inlineLiteralVariables } from "./literals";
+import { dropUnusedTapes } from "./tapes";
+
+export interface PassContext {
+  /**
+   * Names that may be inlined into their single use: temporaries of A-normal form, and the
+   * adjoints of intermediates (each read only after every contribution to it was made).
+   */
+  readonly inlinable: ReadonlySet<string>;
+}
+
+export type Pass = (body: js.Statement[], context: PassContext) => js.Statement[];
+
+/**
+ * Simplification, run to a fixed point: the rounds in order, and the first round that
+ * changes something starts over from the first (its passes run one after the other).
+ */
+const SIMPLIFY: readonly (readonly Pass[])[] = [
+  // First: a statement nothing needs still reads what it reads, and every pass after it counts reads.
+  [removeDeadCode],
+  // Together, in this order: a shuffle dropped leaves a carried adjoint never assigned (a
+  // literal, for an accumulator's), and a literal folded leaves the updates that fed it unneeded.
+  [dropIdentityShuffles, inlineLiteralVariables, dropDeadUpdates],
+  // Last, one inlining at a time: it trusts a count of one read, which must not count a read
+  // the passes above remove, and each inlining changes the counts.
+  [inlineOnce],
+];
+
+function simplify(body: js.Statement[], context: PassContext): js.Statement[] {
+  let current = body;
+  for (let round = 0; round < SIMPLIFY.length;) {
+    const next = SIMPLIFY[round]!.reduce((b, pass) => pass(b, context), current);
+    if (next === current) round++;
+    else [current, round] = [next, 0];
+  }
+  return current;
+}
+
+/** The whole clean-up, in order. */
+const CLEAN_UP: readonly Pass[] = [
+  simplify,
+  // Once the dead code is gone: a tape read only by dead code is unused.
+  dropUnusedTapes,
+  // Dropping a tape can leave the primal values only it read dead: simplify again after it.
+  simplify,
+  // Last: it turns branch-local declarations into assignments, which the passes above read
+  // as merges, and hoists what the final code reads after the branch.
+  hoistBranchValues,
+];
+
+/** The generated statements, cleaned up; `inlinable` as in PassContext. */
+export function cleanUp(body: js.Statement[], inlinable: ReadonlySet<string>): js.Statement[] {
+  const context: PassContext = { inlinable };
+  return CLEAN_UP.reduce((b, pass) => pass(b, context), body);
+}
