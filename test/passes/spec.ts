@@ -114,7 +114,7 @@ function expr(e: ts.Expression): js.Expr {
     if (ts.isIdentifier(callee) && callee.text === "opaque") return opaque(e.arguments[0]!);
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
       if (callee.expression.text === "Math") return { kind: "math", fn: callee.name.text, args };
-      if (callee.expression.text === "rt") return { kind: "runtime", fn: callee.name.text, args };
+      if (callee.expression.text === "rt") return { kind: "runtime", fn: callee.name.text as js.RuntimeName, args };
     }
     return { kind: "call", callee: expr(callee), args };
   }
