@@ -1,11 +1,10 @@
 // The `adjoint/internal` entry: what generated gradient code calls, through the namespace
-// import the transformer adds (`import * as adjoint from "adjoint/internal"`). The
-// primitives it computes with, and the helpers of the backward sweep that user code never
-// needs (runtime/index.ts leaves them out). The transformer names these functions by
-// their exports here (js.ts RuntimeName), so a misspelt one fails to type-check.
-// Every operation of runtime/ops/index.ts (the user's too, so a new kernel needs no edit here), and
-// the reduction size mean's adjoint divides by.
+// import the transformer adds (`import * as adjoint from "adjoint/internal"`): every
+// operation (the user's too, so a new kernel needs no edit here) and the helpers of the
+// backward sweep, which runtime/index.ts leaves out. The transformer names these functions
+// by their exports here (js.ts RuntimeName), so a misspelt one fails to type-check.
 export * from "../ops";
+// The element count mean's adjoint divides by.
 export { reductionSize } from "../ops/reduce";
 // The adjoints of the primitives that are more than arithmetic on the result's adjoint.
 export {
