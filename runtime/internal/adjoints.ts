@@ -41,6 +41,7 @@ import {
   transpose,
 } from "../ops";
 import { broadcastTo } from "../ops/broadcast";
+import { matmulTransposed } from "../ops/linalg";
 import { type Axis, normalizeAxes, reducedShape } from "../ops/reduce";
 
 /**
@@ -197,7 +198,7 @@ export function matmulGradA(g: Operand, a: Operand, b: Operand): Operand {
     r = b.shape.length === 1 ? mul(gt, b) : matmul(b, gt);
   } else {
     // (m,k)·(k) → outer(g, b);  (m,k)·(k,n) → g bᵀ
-    r = b.shape.length === 1 ? outer(gt, b) : matmul(gt, transpose(b));
+    r = b.shape.length === 1 ? outer(gt, b) : matmulTransposed(gt, false, b, true, a.dtype);
   }
   return cast(r, a.dtype);
 }
@@ -221,7 +222,7 @@ export function matmulGradB(g: Operand, a: Operand, b: Operand): Operand {
     r = a.shape.length === 1 ? mul(gt, a) : matmul(gt, a);
   } else {
     // (k)·(k,n) → outer(a, g);  (m,k)·(k,n) → aᵀ g
-    r = a.shape.length === 1 ? outer(a, gt) : matmul(transpose(a), gt);
+    r = a.shape.length === 1 ? outer(a, gt) : matmulTransposed(a, true, gt, false, b.dtype);
   }
   return cast(r, b.dtype);
 }

@@ -1,7 +1,9 @@
-// Linear algebra: matmul and dot of 1-D and 2-D tensors, accumulated in float64 rows.
+// Linear algebra: matmul and dot of 1-D and 2-D tensors, summed in float64 (gemm.ts), and
+// the products their adjoints need: g·bᵀ and aᵀ·g, read through strides without a transpose.
 import { Tensor, type DType, allocData, formatShape, isTensor } from "../tensor";
 import { type Operand, asTensor, describe } from "./operands";
 import { mul } from "./elementwise-ops.generated";
+import { gemm, view } from "./gemm";
 
 function matmulOperand(op: string, x: unknown, index: number, a: unknown, b: unknown): Tensor {
   const show = (v: unknown): string =>
@@ -39,30 +41,7 @@ function matmulTensors(op: string, at: Tensor, bt: Tensor): Tensor {
   const shape = a2 ? (b2 ? [m, n] : [m]) : b2 ? [n] : [];
   const dtype: DType = at.dtype === "float64" || bt.dtype === "float64" ? "float64" : "float32";
   const out = allocData(dtype, m * n);
-  const A = at.data;
-  const B = bt.data;
-  if (n === 1) {
-    // Matrix (or vector) times vector: contiguous dot products.
-    for (let i = 0; i < m; i++) {
-      let s = 0;
-      const base = i * k;
-      for (let p = 0; p < k; p++) s += A[base + p] * B[p];
-      out[i] = s;
-    }
-  } else {
-    // i-p-j order streams rows of B; a float64 row accumulator keeps float32 sums accurate.
-    const acc = new Float64Array(n);
-    for (let i = 0; i < m; i++) {
-      acc.fill(0);
-      const base = i * k;
-      for (let p = 0; p < k; p++) {
-        const aip = A[base + p];
-        const row = p * n;
-        for (let j = 0; j < n; j++) acc[j] += aip * B[row + j];
-      }
-      out.set(acc, i * n);
-    }
-  }
+  gemm(view(at.data, k), view(bt.data, n), out, m, k, n);
   return new Tensor(out, shape);
 }
 
@@ -81,4 +60,23 @@ export function dot(a: Operand, b: Operand): Operand {
   const bt = asTensor("dot", b, 1);
   if (at.shape.length === 0 || bt.shape.length === 0) return mul(at, bt);
   return matmulTensors("dot", matmulOperand("dot", at, 0, at, bt), matmulOperand("dot", bt, 1, at, bt));
+}
+
+/**
+ * op(a) · op(b) of two 2-D tensors, where op transposes when asked, in the dtype given: the
+ * 2-D·2-D adjoints of matmul (g·bᵀ for a, aᵀ·g for b) without materialising a transpose.
+ */
+export function matmulTransposed(a: Tensor, transposeA: boolean, b: Tensor, transposeB: boolean, dtype: DType): Tensor {
+  const [ar, ac] = a.shape as [number, number];
+  const [br, bc] = b.shape as [number, number];
+  const [m, k] = transposeA ? [ac, ar] : [ar, ac];
+  const [kb, n] = transposeB ? [bc, br] : [br, bc];
+  if (k !== kb) {
+    throw new Error(
+      `matmul: shapes ${formatShape(a.shape)}${transposeA ? "ᵀ" : ""} and ${formatShape(b.shape)}${transposeB ? "ᵀ" : ""} are not aligned: ${k} != ${kb}`,
+    );
+  }
+  const out = allocData(dtype, m * n);
+  gemm(view(a.data, ac, transposeA), view(b.data, bc, transposeB), out, m, k, n);
+  return new Tensor(out, [m, n]);
 }
