@@ -52,7 +52,9 @@ export function checkGradient(
     return `the generated program does not type-check: ${compiled.typeErrors.join("; ")}`;
   if (compiled.codes.length > 0) return `the transformer refused a supported program: ${compiled.codes.join(", ")}`;
   const again = compile(source).js["main.ts"];
-  if (again !== compiled.js["main.ts"]) return "the emitted code differs between two compilations";
+  if (again !== compiled.js["main.ts"]) {
+    return `the emitted code differs between two compilations\n${firstDifference(compiled.js["main.ts"] ?? "", again ?? "")}`;
+  }
   let program: Record<string, any>;
   try {
     program = compiled.run();
@@ -171,4 +173,14 @@ export function checkTensorGradient(
     }
   }
   return undefined;
+}
+
+/** Where two emitted texts first differ, with a few lines of each around it (for a determinism failure). */
+function firstDifference(a: string, b: string): string {
+  const la = a.split("\n");
+  const lb = b.split("\n");
+  let i = 0;
+  while (i < la.length && i < lb.length && la[i] === lb[i]) i++;
+  const around = (lines: string[]): string => lines.slice(Math.max(0, i - 3), i + 4).join("\n");
+  return `first difference at line ${i + 1}\n--- first compilation ---\n${around(la)}\n--- second compilation ---\n${around(lb)}`;
 }
