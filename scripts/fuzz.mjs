@@ -2,7 +2,8 @@
 // runs as asked and a random seed (printed, so a failure can be replayed with --seed). The
 // four properties run in processes of their own, J at a time (default: one per core, at
 // most three). Failures are saved under test/fuzz/regressions/, which `npm test` replays.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -26,13 +27,23 @@ console.log(`fuzz: ${runs} runs per property, seed ${seed} (replay with --seed $
 const root = path.join(import.meta.dirname, "..");
 const vitest = path.join(root, "node_modules/vitest/vitest.mjs");
 
+// dist/ is built once, here: each vitest process would otherwise rebuild it in its global
+// setup, from scratch, while the others compile programs against its declarations (a
+// property that started late emptied dist/ under one still running, whose emitted code
+// then changed between two compilations).
+rmSync(path.join(root, "dist"), { recursive: true, force: true });
+execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+  cwd: root,
+  stdio: "inherit",
+});
+
 /** Runs one property in its own vitest process; resolves to its exit code, printing its output when it ends. */
 function runProperty(name) {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [vitest, "run", "test/fuzz/fuzz.test.ts", "-t", name], {
       cwd: root,
-      env: { ...process.env, FUZZ_RUNS: String(runs), FUZZ_SEED: String(seed), NO_COLOR: "1" },
+      env: { ...process.env, FUZZ_RUNS: String(runs), FUZZ_SEED: String(seed), NO_COLOR: "1", ADJOINT_DIST_BUILT: "1" },
     });
     let output = "";
     child.stdout.on("data", (d) => (output += d));

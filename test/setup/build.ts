@@ -6,6 +6,8 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 
 export default function setup(): void {
+  // Set by scripts/fuzz.mjs, which builds dist/ once for the vitest processes it runs side by side.
+  if (process.env.ADJOINT_DIST_BUILT === "1") return;
   const root = path.resolve(__dirname, "../..");
   // From scratch: a module left in dist/ by an earlier layout (dist/runtime/ops.js beside
   // dist/runtime/ops/) would still be found first and tested instead of the sources.
