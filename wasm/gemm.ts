@@ -78,8 +78,6 @@ export function gemm64(
   gemm<f64>(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, work);
 }
 
-// @ts-ignore: decorator
-@inline
 function gemm<T>(
   a: usize,
   ars: i32,
@@ -130,8 +128,6 @@ function gemm<T>(
   }
 }
 
-// @ts-ignore: decorator
-@inline
 function kernel<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
   if (sizeof<T>() == 4) kernel32(kc, pa, pb, c, ldc, accumulate);
   else kernel64(kc, pa, pb, c, ldc, accumulate);
@@ -142,12 +138,23 @@ function kernel<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate
  * each step p of the depth, the values of rows r·width … r·width + width − 1 (zeros past `rows`).
  * For B the "rows" are its columns (the strides swapped by the caller).
  */
-// @ts-ignore: decorator
-@inline
 function pack<T>(src: usize, rowStride: i32, depthStride: i32, rows: i32, depth: i32, width: i32, dst: usize): void {
   const size = <usize>sizeof<T>();
+  const bytes = <usize>width * size;
   for (let r0 = 0; r0 < rows; r0 += width) {
     const h = min(width, rows - r0);
+    if (rowStride == 1 && h == width && (bytes == 16 || bytes == 32)) {
+      // A whole panel step is contiguous (B as stored, Aᵀ): one or two vectors.
+      let s = src + <usize>(r0 * rowStride) * size;
+      const step = <usize>depthStride * size;
+      for (let p = 0; p < depth; p++) {
+        v128.store(dst, v128.load(s));
+        if (bytes == 32) v128.store(dst, v128.load(s, 16), 16);
+        s += step;
+        dst += bytes;
+      }
+      continue;
+    }
     for (let p = 0; p < depth; p++) {
       const s = src + <usize>(r0 * rowStride + p * depthStride) * size;
       let r = 0;
@@ -159,8 +166,6 @@ function pack<T>(src: usize, rowStride: i32, depthStride: i32, rows: i32, depth:
 }
 
 /** Copies rows × cols values between two row-major blocks. */
-// @ts-ignore: decorator
-@inline
 function copyBlock<T>(src: usize, srcStride: i32, dst: usize, dstStride: i32, rows: i32, cols: i32): void {
   const size = <usize>sizeof<T>();
   for (let i = 0; i < rows; i++) {
@@ -172,7 +177,7 @@ function copyBlock<T>(src: usize, srcStride: i32, dst: usize, dstStride: i32, ro
 
 /** C[0:4][0:8] (+)= the product of a packed 4-row panel of A and a packed 8-column panel of B. */
 function kernel32(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
-  const row = <usize>ldc << 2;
+  const row = (<usize>ldc) << 2;
   const c0 = c;
   const c1 = c0 + row;
   const c2 = c1 + row;
@@ -225,7 +230,7 @@ function kernel32(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate:
 
 /** C[0:4][0:4] (+)= the product of a packed 4-row panel of A and a packed 4-column panel of B, in float64. */
 function kernel64(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
-  const row = <usize>ldc << 3;
+  const row = (<usize>ldc) << 3;
   const c0 = c;
   const c1 = c0 + row;
   const c2 = c1 + row;

@@ -158,10 +158,10 @@ export function wasmGemm(): WasmGemm | null {
 
 /**
  * Forgets the loaded kernel and loads it again through `api` (tests: a WebAssembly whose synchronous
- * compile throws, as on a browser's main thread, or none at all). Resolves when loading has ended,
- * to the kernel or null.
+ * compile throws, as on a browser's main thread, or null for none at all). Resolves when loading
+ * has ended, to the kernel or null.
  */
-export function reloadWasmGemm(api: WasmApi | undefined = globalWebAssembly()): Promise<WasmGemm | null> {
+export function reloadWasmGemm(api: WasmApi | null = globalWebAssembly() ?? null): Promise<WasmGemm | null> {
   if (state.kind === "ready") state.gemm.close();
   load(api);
   return loaded;
@@ -171,7 +171,7 @@ function globalWebAssembly(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
-function load(api: WasmApi | undefined): void {
+function load(api: WasmApi | null | undefined): void {
   const attempt = {};
   currentAttempt = attempt;
   const settle = (gemm: WasmGemm | null): WasmGemm | null => {
@@ -182,7 +182,7 @@ function load(api: WasmApi | undefined): void {
   // which needs no cross-origin isolation.
   const shared = nodeBuiltin("node:worker_threads") !== undefined;
   const bytes = decodeBase64(shared ? GEMM_WASM_SHARED : GEMM_WASM);
-  if (api === undefined || !api.validate(bytes)) {
+  if (api === undefined || api === null || !api.validate(bytes)) {
     loaded = Promise.resolve(settle(null));
     return;
   }
