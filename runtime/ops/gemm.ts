@@ -10,13 +10,12 @@
 // float64 gives (and what this runtime gave before).
 //
 // Above a size (WASM_MIN_WORK) the product goes to the WebAssembly SIMD kernel instead
-// (wasm/kernel.ts; its source is wasm/gemm.ts), on several threads above another
-// (THREAD_MIN_WORK, Node only); the JS kernel below serves small products, and every product
-// where WebAssembly SIMD is missing or not yet compiled. The WASM kernel sums float64 in the
+// (./wasm/kernel.ts, compiled from wasm/gemm.ts at the root), optionally on worker threads (Node only, off by
+// default); the JS kernel below serves small products, and every product where WebAssembly SIMD
+// is missing or not yet compiled. The WASM kernel sums float64 in the
 // same order (the same bits) and float32 in float32 lanes (within rounding of the JS kernel).
 import type { TypedArray } from "../tensor";
 import { wasmGemm } from "./wasm/kernel";
-import { nodeBuiltin } from "./wasm/threads";
 
 /** op(X)[r][c] is data[r * rowStride + c * colStride]: (k, 1) for X as stored, (1, rows) for Xᵀ. */
 export interface MatrixView {
@@ -45,19 +44,18 @@ export interface MatmulSettings {
 }
 
 /**
- * m·k·n from which the WASM kernel beats the JS one, copies in and out included: measured with
- * bench/matmul.ts's size sweep (square products; at 32³ the two are level).
+ * m·k·n from which the WASM kernel beats the JS one, copies in and out included (measured on
+ * square products: level at 12³, WASM 1.4× faster at 16³ and 3× at 32³).
  */
-const WASM_MIN_WORK = 32 ** 3;
-/** m·k·n from which a second thread pays for waking it and for its copy of the packing. */
+const WASM_MIN_WORK = 16 ** 3;
+/** m·k·n below which a product stays on one thread even when more are allowed. */
 const THREAD_MIN_WORK = 256 ** 3;
 
-let settings: MatmulSettings = { kernel: "auto", threads: defaultThreads() };
-
-function defaultThreads(): number {
-  const os = nodeBuiltin("node:os") as { availableParallelism?: () => number } | undefined;
-  return Math.max(1, os?.availableParallelism?.() ?? 1);
-}
+/**
+ * One thread by default: on the 2-core machine this was measured on, shared with other work, a
+ * second thread did not pay (bench/matmul.ts; README, "Matrix product kernels").
+ */
+let settings: MatmulSettings = { kernel: "auto", threads: 1 };
 
 /**
  * Chooses the matrix product's kernel and threads (tests and benchmarks; adjoint/internal, not the
