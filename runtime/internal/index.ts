@@ -24,3 +24,5 @@ export {
 } from "./adjoints";
 // Loops and arrays: tapes of carried numbers, and array gradients.
 export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";
+// The matrix product's kernel and threads, for tests and benchmarks.
+export { configureMatmul, type MatmulSettings } from "../ops/gemm";

@@ -8,7 +8,14 @@
 // accumulator. Each element is still summed in float64, in order of the shared index from
 // zero, and rounded once on store, so the result is bit for bit what a plain triple loop in
 // float64 gives (and what this runtime gave before).
+//
+// Above a size (WASM_MIN_WORK) the product goes to the WebAssembly SIMD kernel instead
+// (./wasm/kernel.ts, compiled from wasm/gemm.ts at the root), optionally on worker threads (Node only, off by
+// default); the JS kernel below serves small products, and every product where WebAssembly SIMD
+// is missing or not yet compiled. The WASM kernel sums float64 in the
+// same order (the same bits) and float32 in float32 lanes (within rounding of the JS kernel).
 import type { TypedArray } from "../tensor";
+import { wasmGemm } from "./wasm/kernel";
 
 /** op(X)[r][c] is data[r * rowStride + c * colStride]: (k, 1) for X as stored, (1, rows) for Xᵀ. */
 export interface MatrixView {
@@ -29,8 +36,51 @@ export function view(data: TypedArray, cols: number, transposed = false): Matrix
  */
 const CHUNK = 256;
 
+export interface MatmulSettings {
+  /** "auto": WASM above WASM_MIN_WORK; "wasm": WASM (and threads) whatever the size, where it loaded; "js": never. */
+  readonly kernel: "auto" | "js" | "wasm";
+  /** Threads a large product may use (1: the calling thread only). */
+  readonly threads: number;
+}
+
+/**
+ * m·k·n from which the WASM kernel beats the JS one, copies in and out included (measured on
+ * square products: level at 12³, WASM 1.4× faster at 16³ and 3× at 32³).
+ */
+const WASM_MIN_WORK = 16 ** 3;
+/** m·k·n below which a product stays on one thread even when more are allowed. */
+const THREAD_MIN_WORK = 256 ** 3;
+
+/**
+ * One thread by default: on the 2-core machine this was measured on, shared with other work, a
+ * second thread did not pay (bench/matmul.ts; README, "Matrix product kernels").
+ */
+let settings: MatmulSettings = { kernel: "auto", threads: 1 };
+
+/**
+ * Chooses the matrix product's kernel and threads (tests and benchmarks; adjoint/internal, not the
+ * public API). Returns the settings as they were, to restore.
+ */
+export function configureMatmul(changes: Partial<MatmulSettings>): MatmulSettings {
+  const previous = settings;
+  settings = { ...settings, ...changes };
+  return previous;
+}
+
 /** out (m×n, row-major, zero-filled as allocated) = a (m×k) · b (k×n). */
 export function gemm(a: MatrixView, b: MatrixView, out: TypedArray, m: number, k: number, n: number): void {
+  const work = m * k * n;
+  const { kernel, threads } = settings;
+  if (work > 0 && (kernel === "wasm" || (kernel === "auto" && work >= WASM_MIN_WORK))) {
+    const wasm = wasmGemm();
+    const parts = kernel === "wasm" || work >= THREAD_MIN_WORK ? threads : 1;
+    if (wasm !== null && wasm.run(a, b, out, m, k, n, parts) > 0) return;
+  }
+  gemmJs(a, b, out, m, k, n);
+}
+
+/** The plain-JS kernel: the same bits as a triple loop summing in float64. */
+function gemmJs(a: MatrixView, b: MatrixView, out: TypedArray, m: number, k: number, n: number): void {
   if (k <= CHUNK) {
     gemmChunk(a, b, out, m, n, 0, k);
     return;

@@ -1,9 +1,10 @@
-// The matrix product kernel (runtime/ops/gemm.ts) against a plain triple loop that sums in
-// float64 in the same order: the 4×4 blocks, the edges and the transposed reads must give
+// The plain-JS matrix product kernel (runtime/ops/gemm.ts, forced with configureMatmul: larger
+// products go to the WASM kernel, tested in gemm-wasm.test.ts) against a plain triple loop that
+// sums in float64 in the same order: the 4×4 blocks, the edges and the transposed reads must give
 // the same bits, for every size around the block's, both dtypes, every transposition.
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matmul, randomNormal, tensor, transpose, type Tensor } from "../../runtime";
-import { matmulGradA, matmulGradB } from "../../runtime/internal";
+import { configureMatmul, matmulGradA, matmulGradB, type MatmulSettings } from "../../runtime/internal";
 import { gemm, view } from "../../runtime/ops/gemm";
 import { matmulTransposed } from "../../runtime/ops/linalg";
 
@@ -28,6 +29,14 @@ function reference(a: Tensor, ta: boolean, b: Tensor, tb: boolean): number[] {
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13];
 // Past the chunk of the shared dimension (256), where partial sums are carried in float64.
 const LONG = [255, 256, 257, 600];
+
+let settings: MatmulSettings;
+beforeAll(() => {
+  settings = configureMatmul({ kernel: "js" });
+});
+afterAll(() => {
+  configureMatmul(settings);
+});
 
 describe("gemm", () => {
   for (const dtype of ["float64", "float32"] as const) {
