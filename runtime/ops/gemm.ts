@@ -10,7 +10,7 @@
 // float64 gives (and what this runtime gave before).
 //
 // Above a size (WASM_MIN_WORK) the product goes to the WebAssembly SIMD kernel instead
-// (./wasm/kernel.ts, compiled from wasm/gemm.ts at the root), optionally on worker threads (Node only, off by
+// (./wasm/kernel.ts, compiled from runtime/ops/wasm/gemm.as.ts), optionally on worker threads (Node only, off by
 // default); the JS kernel below serves small products, and every product where WebAssembly SIMD
 // is missing or not yet compiled. The WASM kernel sums float64 in the
 // same order (the same bits) and float32 in float32 lanes (within rounding of the JS kernel).

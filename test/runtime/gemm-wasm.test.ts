@@ -1,4 +1,4 @@
-// The WebAssembly SIMD matrix product (wasm/gemm.ts, loaded by runtime/ops/wasm/kernel.ts) against
+// The WebAssembly SIMD matrix product (gemm.as.ts, loaded by runtime/ops/wasm/kernel.ts) against
 // the JS kernel and a float64 reference: float64 gives the JS kernel's bits (the same sums in the
 // same order), float32 stays within the rounding of a float32 sum of k products; every tile edge,
 // every transposition, chunks of the shared dimension, subarray views, the fallback to the JS
@@ -262,7 +262,7 @@ describe("worker threads", () => {
 });
 
 describe("the generated module", () => {
-  it("runtime/ops/wasm/gemm-module.generated.ts is what wasm/gemm.ts compiles to (run `npm run gen:wasm`)", async () => {
+  it("runtime/ops/wasm/gemm-module.generated.ts is what gemm.as.ts compiles to (run `npm run gen:wasm`)", async () => {
     const script = pathToFileURL(path.join(root, "scripts/gen-wasm.mjs")).href;
     const { generateWasmModule } = (await import(script)) as { generateWasmModule: () => Promise<string> };
     const file = path.join(root, "runtime/ops/wasm/gemm-module.generated.ts");

@@ -1,4 +1,4 @@
-// Loads the WebAssembly SIMD matrix product (wasm/gemm.ts, bytes in gemm-module.generated.ts) and
+// Loads the WebAssembly SIMD matrix product (gemm.as.ts, bytes in gemm-module.generated.ts) and
 // runs it on MatrixViews: copy op(A)'s and op(B)'s elements into the module's memory, multiply
 // there (packing absorbs the strides), copy C out.
 //
@@ -29,7 +29,7 @@ export interface WasmMemory {
   grow(pages: number): number;
 }
 
-/** gemm32 / gemm64 of wasm/gemm.ts: (a, ars, acs, b, brs, bcs, c, ldc, m, k, n, work). */
+/** gemm32 / gemm64 of gemm.as.ts: (a, ars, acs, b, brs, bcs, c, ldc, m, k, n, work). */
 type Product = (...args: number[]) => void;
 
 interface Exports {
