@@ -95,6 +95,13 @@ const CASES: Record<string, Variant[]> = {
     { operands: [t(2, 3), t(3)], call: "matmul(a, b)", out: [2] },
     { operands: [t(3), t(3, 4)], call: "matmul(a, b)", out: [4] },
     { operands: [t(3), t(3)], call: "matmul(a, b)", out: [] },
+    // A leading batch dimension, on both sides or broadcast from one (a shared weight).
+    { operands: [t(2, 3, 4), t(2, 4, 2)], call: "matmul(a, b)", out: [2, 3, 2] },
+    { operands: [t(2, 3, 4), t(4, 2)], call: "matmul(a, b)", out: [2, 3, 2] },
+    { operands: [t(3, 4), t(2, 4, 2)], call: "matmul(a, b)", out: [2, 3, 2] },
+    { operands: [t(1, 3, 4), t(2, 4, 2)], call: "matmul(a, b)", out: [2, 3, 2] },
+    { operands: [t(2, 3, 4), t(4)], call: "matmul(a, b)", out: [2, 3] },
+    { operands: [t(4), t(2, 4, 3)], call: "matmul(a, b)", out: [2, 3] },
   ],
   dot: [
     { operands: [t(3), t(3)], call: "dot(a, b)", out: [] },

@@ -24,24 +24,9 @@ import {
   sameShape,
   shapeSize,
 } from "../tensor";
-import {
-  type Operand,
-  add,
-  equal,
-  exp,
-  greater,
-  log,
-  pow,
-  sub,
-  where,
-  matmul,
-  mul,
-  reshape,
-  sum,
-  transpose,
-} from "../ops";
+import { type Operand, add, equal, exp, greater, log, pow, sub, where, mul, reshape, sum, transpose } from "../ops";
 import { broadcastTo } from "../ops/broadcast";
-import { matmulTransposed } from "../ops/linalg";
+import { matmulTransposed, productShape } from "../ops/linalg";
 import { type Axis, normalizeAxes, reducedShape } from "../ops/reduce";
 
 /**
@@ -155,10 +140,6 @@ export function expandReduced(g: Operand, like: Operand, axis?: Axis | null, kee
   return cast(sameShape(r.shape, like.shape) ? r : broadcastTo(r, like.shape), like.dtype);
 }
 
-function outer(u: Tensor, v: Tensor): Tensor {
-  return matmul(reshape(u, [u.size, 1]), reshape(v, [1, v.size]));
-}
-
 function asGrad(g: Operand, a: Tensor, b: Tensor): Tensor {
   if (isTensor(g)) return g;
   // A number seed only fits the vector·vector case, whose result is 0-d.
@@ -168,20 +149,36 @@ function asGrad(g: Operand, a: Tensor, b: Tensor): Tensor {
   );
 }
 
-function checkGrad(g: Tensor, a: Tensor, b: Tensor): void {
-  const m = a.shape.length === 2 ? [a.shape[0]] : [];
-  const n = b.shape.length === 2 ? [b.shape[1]] : [];
-  const expected: Shape = [...m, ...n];
-  if (!sameShape(g.shape, expected)) {
+/**
+ * The operands of matmul as 2-D or 3-D tensors sharing their data, as NumPy reads them (a
+ * 1-D `a` is the row (1,k), a 1-D `b` the column (k,1)), and the whole gradient `g` with the
+ * dimensions of size 1 that the result lost; and whether each operand was shared by every
+ * product of a batch (it has none of its own, or a batch of 1), so that its gradient sums
+ * over the batch.
+ */
+function matrices(g: Operand, a: Tensor, b: Tensor) {
+  const gt = asGrad(g, a, b);
+  const { shape, batch, m, k, n } = productShape("matmul", a.shape, b.shape);
+  if (!sameShape(gt.shape, shape)) {
     throw new Error(
-      `matmul gradient: a gradient of shape ${formatShape(g.shape)} does not match the result ${formatShape(expected)} of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+      `matmul gradient: a gradient of shape ${formatShape(gt.shape)} does not match the result ${formatShape(shape)} of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
     );
   }
+  const lead = batch === undefined ? [] : [batch];
+  const shared = (x: Tensor): boolean => batch !== undefined && (x.shape.length < 3 || x.shape[0] !== batch);
+  return {
+    a2: a.shape.length === 1 ? reshape(a, [1, k]) : a,
+    b2: b.shape.length === 1 ? reshape(b, [k, 1]) : b,
+    g2: reshape(gt, [...lead, m, n]),
+    sharedA: shared(a),
+    sharedB: shared(b),
+  };
 }
 
 /**
- * The gradient of sum(g * matmul(a, b)) with respect to `a`, for the NumPy 1-D/2-D cases
- * (a 0-d or number operand, as in dot, is treated as multiplication). Has a's shape and dtype.
+ * The gradient of sum(g * matmul(a, b)) with respect to `a`: g·bᵀ for each product of the
+ * batch, summed over it where `a` was shared, for NumPy's cases (1-D operands included; a 0-d
+ * or number operand, as in dot, is treated as multiplication). Has a's shape and dtype.
  */
 export function matmulGradA(g: Operand, a: Tensor, b: Operand): Tensor;
 export function matmulGradA(g: Operand, a: number, b: Operand): number;
@@ -190,22 +187,14 @@ export function matmulGradA(g: Operand, a: Operand, b: Operand): Operand {
   if (typeof a === "number" || typeof b === "number" || a.shape.length === 0 || b.shape.length === 0) {
     return unbroadcast(mul(g, b), a, b);
   }
-  const gt = asGrad(g, a, b);
-  checkGrad(gt, a, b);
-  let r: Tensor;
-  if (a.shape.length === 1) {
-    // (k)·(k) → g·b;  (k)·(k,n) → b g
-    r = b.shape.length === 1 ? mul(gt, b) : matmul(b, gt);
-  } else {
-    // (m,k)·(k) → outer(g, b);  (m,k)·(k,n) → g bᵀ
-    r = b.shape.length === 1 ? outer(gt, b) : matmulTransposed(gt, false, b, true, a.dtype);
-  }
-  return cast(r, a.dtype);
+  const { g2, b2, sharedA } = matrices(g, a, b);
+  return reshape(matmulTransposed(g2, false, b2, true, a.dtype, sharedA), a.shape);
 }
 
 /**
- * The gradient of sum(g * matmul(a, b)) with respect to `b`, for the NumPy 1-D/2-D cases
- * (a 0-d or number operand, as in dot, is treated as multiplication). Has b's shape and dtype.
+ * The gradient of sum(g * matmul(a, b)) with respect to `b`: aᵀ·g for each product of the
+ * batch, summed over it where `b` was shared, for NumPy's cases (1-D operands included; a 0-d
+ * or number operand, as in dot, is treated as multiplication). Has b's shape and dtype.
  */
 export function matmulGradB(g: Operand, a: Operand, b: Tensor): Tensor;
 export function matmulGradB(g: Operand, a: Operand, b: number): number;
@@ -214,17 +203,8 @@ export function matmulGradB(g: Operand, a: Operand, b: Operand): Operand {
   if (typeof a === "number" || typeof b === "number" || a.shape.length === 0 || b.shape.length === 0) {
     return unbroadcast(mul(g, a), b, a);
   }
-  const gt = asGrad(g, a, b);
-  checkGrad(gt, a, b);
-  let r: Tensor;
-  if (b.shape.length === 1) {
-    // (k)·(k) → g·a;  (m,k)·(k) → g a (= aᵀ g)
-    r = a.shape.length === 1 ? mul(gt, a) : matmul(gt, a);
-  } else {
-    // (k)·(k,n) → outer(a, g);  (m,k)·(k,n) → aᵀ g
-    r = a.shape.length === 1 ? outer(a, gt) : matmulTransposed(a, true, gt, false, b.dtype);
-  }
-  return cast(r, b.dtype);
+  const { g2, a2, sharedB } = matrices(g, a, b);
+  return reshape(matmulTransposed(a2, true, g2, false, b.dtype, sharedB), b.shape);
 }
 
 /** The permutation q with q[perm[i]] = i, so transpose(transpose(x, perm), q) is x. */

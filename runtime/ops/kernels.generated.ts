@@ -9,34 +9,13 @@ export const ADD: BinaryKernel = {
   name: "add",
   s: (a, b) => a + b,
   vv(o, oi, x, xi, y, yi, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = x[xi + j] + y[yi + j];
-      o[oi + j + 1] = x[xi + j + 1] + y[yi + j + 1];
-      o[oi + j + 2] = x[xi + j + 2] + y[yi + j + 2];
-      o[oi + j + 3] = x[xi + j + 3] + y[yi + j + 3];
-    }
-    for (; j < n; j++) o[oi + j] = x[xi + j] + y[yi + j];
+    for (let j = 0; j < n; j++) o[oi + j] = x[xi + j] + y[yi + j];
   },
   vs(o, oi, x, xi, s, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = x[xi + j] + s;
-      o[oi + j + 1] = x[xi + j + 1] + s;
-      o[oi + j + 2] = x[xi + j + 2] + s;
-      o[oi + j + 3] = x[xi + j + 3] + s;
-    }
-    for (; j < n; j++) o[oi + j] = x[xi + j] + s;
+    for (let j = 0; j < n; j++) o[oi + j] = x[xi + j] + s;
   },
   sv(o, oi, s, y, yi, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = s + y[yi + j];
-      o[oi + j + 1] = s + y[yi + j + 1];
-      o[oi + j + 2] = s + y[yi + j + 2];
-      o[oi + j + 3] = s + y[yi + j + 3];
-    }
-    for (; j < n; j++) o[oi + j] = s + y[yi + j];
+    for (let j = 0; j < n; j++) o[oi + j] = s + y[yi + j];
   },
 };
 
@@ -44,34 +23,13 @@ export const SUB: BinaryKernel = {
   name: "sub",
   s: (a, b) => a - b,
   vv(o, oi, x, xi, y, yi, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = x[xi + j] - y[yi + j];
-      o[oi + j + 1] = x[xi + j + 1] - y[yi + j + 1];
-      o[oi + j + 2] = x[xi + j + 2] - y[yi + j + 2];
-      o[oi + j + 3] = x[xi + j + 3] - y[yi + j + 3];
-    }
-    for (; j < n; j++) o[oi + j] = x[xi + j] - y[yi + j];
+    for (let j = 0; j < n; j++) o[oi + j] = x[xi + j] - y[yi + j];
   },
   vs(o, oi, x, xi, s, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = x[xi + j] - s;
-      o[oi + j + 1] = x[xi + j + 1] - s;
-      o[oi + j + 2] = x[xi + j + 2] - s;
-      o[oi + j + 3] = x[xi + j + 3] - s;
-    }
-    for (; j < n; j++) o[oi + j] = x[xi + j] - s;
+    for (let j = 0; j < n; j++) o[oi + j] = x[xi + j] - s;
   },
   sv(o, oi, s, y, yi, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = s - y[yi + j];
-      o[oi + j + 1] = s - y[yi + j + 1];
-      o[oi + j + 2] = s - y[yi + j + 2];
-      o[oi + j + 3] = s - y[yi + j + 3];
-    }
-    for (; j < n; j++) o[oi + j] = s - y[yi + j];
+    for (let j = 0; j < n; j++) o[oi + j] = s - y[yi + j];
   },
 };
 
@@ -79,34 +37,13 @@ export const MUL: BinaryKernel = {
   name: "mul",
   s: (a, b) => a * b,
   vv(o, oi, x, xi, y, yi, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = x[xi + j] * y[yi + j];
-      o[oi + j + 1] = x[xi + j + 1] * y[yi + j + 1];
-      o[oi + j + 2] = x[xi + j + 2] * y[yi + j + 2];
-      o[oi + j + 3] = x[xi + j + 3] * y[yi + j + 3];
-    }
-    for (; j < n; j++) o[oi + j] = x[xi + j] * y[yi + j];
+    for (let j = 0; j < n; j++) o[oi + j] = x[xi + j] * y[yi + j];
   },
   vs(o, oi, x, xi, s, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = x[xi + j] * s;
-      o[oi + j + 1] = x[xi + j + 1] * s;
-      o[oi + j + 2] = x[xi + j + 2] * s;
-      o[oi + j + 3] = x[xi + j + 3] * s;
-    }
-    for (; j < n; j++) o[oi + j] = x[xi + j] * s;
+    for (let j = 0; j < n; j++) o[oi + j] = x[xi + j] * s;
   },
   sv(o, oi, s, y, yi, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = s * y[yi + j];
-      o[oi + j + 1] = s * y[yi + j + 1];
-      o[oi + j + 2] = s * y[yi + j + 2];
-      o[oi + j + 3] = s * y[yi + j + 3];
-    }
-    for (; j < n; j++) o[oi + j] = s * y[yi + j];
+    for (let j = 0; j < n; j++) o[oi + j] = s * y[yi + j];
   },
 };
 
@@ -114,34 +51,13 @@ export const DIV: BinaryKernel = {
   name: "div",
   s: (a, b) => a / b,
   vv(o, oi, x, xi, y, yi, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = x[xi + j] / y[yi + j];
-      o[oi + j + 1] = x[xi + j + 1] / y[yi + j + 1];
-      o[oi + j + 2] = x[xi + j + 2] / y[yi + j + 2];
-      o[oi + j + 3] = x[xi + j + 3] / y[yi + j + 3];
-    }
-    for (; j < n; j++) o[oi + j] = x[xi + j] / y[yi + j];
+    for (let j = 0; j < n; j++) o[oi + j] = x[xi + j] / y[yi + j];
   },
   vs(o, oi, x, xi, s, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = x[xi + j] / s;
-      o[oi + j + 1] = x[xi + j + 1] / s;
-      o[oi + j + 2] = x[xi + j + 2] / s;
-      o[oi + j + 3] = x[xi + j + 3] / s;
-    }
-    for (; j < n; j++) o[oi + j] = x[xi + j] / s;
+    for (let j = 0; j < n; j++) o[oi + j] = x[xi + j] / s;
   },
   sv(o, oi, s, y, yi, n) {
-    let j = 0;
-    for (; j + 3 < n; j += 4) {
-      o[oi + j] = s / y[yi + j];
-      o[oi + j + 1] = s / y[yi + j + 1];
-      o[oi + j + 2] = s / y[yi + j + 2];
-      o[oi + j + 3] = s / y[yi + j + 3];
-    }
-    for (; j < n; j++) o[oi + j] = s / y[yi + j];
+    for (let j = 0; j < n; j++) o[oi + j] = s / y[yi + j];
   },
 };
 
@@ -219,14 +135,7 @@ export const NEG: UnaryKernel = {
   name: "neg",
   s: (a) => -a,
   v(o, x, n) {
-    let i = 0;
-    for (; i + 3 < n; i += 4) {
-      o[i] = -x[i];
-      o[i + 1] = -x[i + 1];
-      o[i + 2] = -x[i + 2];
-      o[i + 3] = -x[i + 3];
-    }
-    for (; i < n; i++) o[i] = -x[i];
+    for (let i = 0; i < n; i++) o[i] = -x[i];
   },
 };
 
@@ -298,18 +207,7 @@ export const SQUARE: UnaryKernel = {
   name: "square",
   s: (a) => a * a,
   v(o, x, n) {
-    let i = 0;
-    for (; i + 3 < n; i += 4) {
-      const a0 = x[i];
-      const a1 = x[i + 1];
-      const a2 = x[i + 2];
-      const a3 = x[i + 3];
-      o[i] = a0 * a0;
-      o[i + 1] = a1 * a1;
-      o[i + 2] = a2 * a2;
-      o[i + 3] = a3 * a3;
-    }
-    for (; i < n; i++) {
+    for (let i = 0; i < n; i++) {
       const a = x[i];
       o[i] = a * a;
     }
@@ -365,18 +263,7 @@ export const CUBE: UnaryKernel = {
   name: "cube",
   s: (a) => a * a * a,
   v(o, x, n) {
-    let i = 0;
-    for (; i + 3 < n; i += 4) {
-      const a0 = x[i];
-      const a1 = x[i + 1];
-      const a2 = x[i + 2];
-      const a3 = x[i + 3];
-      o[i] = a0 * a0 * a0;
-      o[i + 1] = a1 * a1 * a1;
-      o[i + 2] = a2 * a2 * a2;
-      o[i + 3] = a3 * a3 * a3;
-    }
-    for (; i < n; i++) {
+    for (let i = 0; i < n; i++) {
       const a = x[i];
       o[i] = a * a * a;
     }

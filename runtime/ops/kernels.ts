@@ -1,10 +1,11 @@
 // The kernel table: every elementwise operator as one JS expression of its operands `a` (and
 // `b`). scripts/gen-kernels.mjs turns each entry into specialised loops (array, array·scalar
-// and scalar·array rows, unrolled where it pays) in runtime/ops/kernels.generated.ts and, unless
-// it says otherwise, into the public function with its overloads and `@adjointPrimitive` tag
-// in runtime/ops/elementwise-ops.generated.ts, which runtime/ops/index.ts re-exports whole to both
-// entries ("adjoint" and "adjoint/internal"). The expressions are data so that a later
-// fusion pass can compose them into one loop.
+// and scalar·array rows, plain loops that V8 keeps optimised) in
+// runtime/ops/kernels.generated.ts and, unless it says otherwise, into the public function
+// with its overloads and `@adjointPrimitive` tag in runtime/ops/elementwise-ops.generated.ts,
+// which runtime/ops/index.ts re-exports whole to both entries ("adjoint" and
+// "adjoint/internal"). The expressions are data so that a later fusion pass can compose them
+// into one loop.
 //
 // Adding an elementwise primitive (the tests fail until all three are done):
 //   1. one entry here, then `npm run gen:kernels` (test/runtime/kernels.test.ts fails while
@@ -31,8 +32,6 @@ export interface KernelSpec {
   readonly expr: string;
   /** Names computed once per element before `expr`, in order, each from `a`, `b` and the earlier ones. */
   readonly let?: Readonly<Record<string, string>>;
-  /** Unroll the array loops by four (worth it for the cheap arithmetic operators). */
-  readonly unroll?: boolean;
   /** The result is piecewise constant (comparisons, sign): the gradient is zero everywhere. */
   readonly zeroGradient?: boolean;
   /** The public function's doc comment (without the `@adjointPrimitive` tag). */
@@ -46,12 +45,11 @@ export interface KernelSpec {
 }
 
 export const KERNELS = {
-  // Binary, broadcast. add/sub/mul/div are unrolled by four: about 25% faster on float32 in V8
-  // (fewer bounds-check and loop-back-edge instructions per element); the rarer ops are not.
-  add: { arity: 2, expr: "a + b", unroll: true, doc: "a + b, broadcast." },
-  sub: { arity: 2, expr: "a - b", unroll: true, doc: "a - b, broadcast." },
-  mul: { arity: 2, expr: "a * b", unroll: true, doc: "a * b, broadcast." },
-  div: { arity: 2, expr: "a / b", unroll: true, doc: "a / b, broadcast." },
+  // Binary, broadcast.
+  add: { arity: 2, expr: "a + b", doc: "a + b, broadcast." },
+  sub: { arity: 2, expr: "a - b", doc: "a - b, broadcast." },
+  mul: { arity: 2, expr: "a * b", doc: "a * b, broadcast." },
+  div: { arity: 2, expr: "a / b", doc: "a / b, broadcast." },
   pow: { arity: 2, expr: "Math.pow(a, b)", api: "handWritten" },
   // Math.max/min propagate NaN and order -0 < +0, as NumPy's maximum/minimum do.
   maximum: {
@@ -78,7 +76,7 @@ export const KERNELS = {
   },
 
   // Unary.
-  neg: { arity: 1, expr: "-a", unroll: true, doc: "-x." },
+  neg: { arity: 1, expr: "-a", doc: "-x." },
   exp: { arity: 1, expr: "Math.exp(a)", doc: "e^x." },
   log: { arity: 1, expr: "Math.log(a)", doc: "Natural logarithm (NaN below 0, -Infinity at 0)." },
   log1p: { arity: 1, expr: "Math.log1p(a)", doc: "log(1 + x), accurate near 0." },
@@ -87,7 +85,7 @@ export const KERNELS = {
   tanh: { arity: 1, expr: "Math.tanh(a)" },
   sqrt: { arity: 1, expr: "Math.sqrt(a)" },
   abs: { arity: 1, expr: "Math.abs(a)" },
-  square: { arity: 1, expr: "a * a", unroll: true, doc: "x * x." },
+  square: { arity: 1, expr: "a * a", doc: "x * x." },
   // e is exp of a non-positive number (exp(-a) for a ≥ 0, exp(a) below), so nothing overflows.
   sigmoid: {
     arity: 1,
@@ -111,6 +109,6 @@ export const KERNELS = {
   },
 
   // pow's fast paths for small integer exponents: exact, and several times faster than Math.pow.
-  cube: { arity: 1, expr: "a * a * a", unroll: true, api: "internal" },
+  cube: { arity: 1, expr: "a * a * a", api: "internal" },
   reciprocal: { arity: 1, expr: "1 / a", api: "internal" },
 } as const satisfies Record<string, KernelSpec>;

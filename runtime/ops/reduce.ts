@@ -61,6 +61,11 @@ type Mode = typeof SUM | typeof MAX | typeof SUM_EXP;
  * Reduces `x` over a set of axes into a float64 accumulator (one slot per output element).
  * SUM_EXP adds exp(x - shift[o]). Dims are merged into runs of reduced/kept axes so
  * the inner loop is as long as possible.
+ *
+ * Each mode has its two loops (inner run reduced, or kept) of its own, chosen before any
+ * loop starts: a branch inside a hot loop that this call never takes has no type feedback,
+ * and V8 would deoptimise the loop's optimised code when a later call took it (its on-stack
+ * replacement code, again on every call; test/runtime/deopt.test.ts).
  */
 function reduceInto(
   mode: Mode,
@@ -95,40 +100,63 @@ function reduceInto(
     if (!red[d]) s *= dims[d];
   }
   const inner = dims[nd - 1];
-  const innerReduced = red[nd - 1];
   const nOuter = nd - 1;
   const idx = new Int32Array(Math.max(nOuter, 1));
   const pos = [0];
   const strides = [ostr];
-  for (let i = 0; i < n; i += inner) {
-    const o = pos[0];
-    if (innerReduced) {
-      if (mode === SUM) {
-        let s = 0;
-        for (let j = 0; j < inner; j++) s += x[i + j];
-        acc[o] += s;
-      } else if (mode === MAX) {
-        let m = acc[o];
-        for (let j = 0; j < inner; j++) if (x[i + j] > m) m = x[i + j];
-        acc[o] = m;
-      } else {
-        const sh = shift![o];
-        let s = 0;
-        for (let j = 0; j < inner; j++) s += Math.exp(x[i + j] - sh);
-        acc[o] += s;
-      }
-    } else if (mode === SUM) {
-      for (let j = 0; j < inner; j++) acc[o + j] += x[i + j];
-    } else if (mode === MAX) {
-      for (let j = 0; j < inner; j++) if (x[i + j] > acc[o + j]) acc[o + j] = x[i + j];
-    } else {
-      for (let j = 0; j < inner; j++) acc[o + j] += Math.exp(x[i + j] - shift![o + j]);
+  // Reduced inner runs give one output element each; kept ones add into a run of outputs.
+  if (red[nd - 1] && mode === SUM) {
+    for (let i = 0; i < n; i += inner) {
+      let s = 0;
+      for (let j = 0; j < inner; j++) s += x[i + j];
+      acc[pos[0]] += s;
+      advance(idx, dims, strides, pos, nOuter);
     }
-    advance(idx, dims, strides, pos, nOuter);
+  } else if (red[nd - 1] && mode === MAX) {
+    for (let i = 0; i < n; i += inner) {
+      const o = pos[0];
+      let m = acc[o];
+      for (let j = 0; j < inner; j++) if (x[i + j] > m) m = x[i + j];
+      acc[o] = m;
+      advance(idx, dims, strides, pos, nOuter);
+    }
+  } else if (red[nd - 1]) {
+    for (let i = 0; i < n; i += inner) {
+      const o = pos[0];
+      const sh = shift![o];
+      let s = 0;
+      for (let j = 0; j < inner; j++) s += Math.exp(x[i + j] - sh);
+      acc[o] += s;
+      advance(idx, dims, strides, pos, nOuter);
+    }
+  } else if (mode === SUM) {
+    for (let i = 0; i < n; i += inner) {
+      const o = pos[0];
+      for (let j = 0; j < inner; j++) acc[o + j] += x[i + j];
+      advance(idx, dims, strides, pos, nOuter);
+    }
+  } else if (mode === MAX) {
+    for (let i = 0; i < n; i += inner) {
+      const o = pos[0];
+      for (let j = 0; j < inner; j++) if (x[i + j] > acc[o + j]) acc[o + j] = x[i + j];
+      advance(idx, dims, strides, pos, nOuter);
+    }
+  } else {
+    for (let i = 0; i < n; i += inner) {
+      const o = pos[0];
+      for (let j = 0; j < inner; j++) acc[o + j] += Math.exp(x[i + j] - shift![o + j]);
+      advance(idx, dims, strides, pos, nOuter);
+    }
   }
 }
 
-/** Sum of every element, four accumulators to break the add dependency chain. */
+/**
+ * Sum of every element, four accumulators to break the add dependency chain. The four-wide
+ * loop stops one step early, so the loop after it runs one to four times for every length:
+ * a remainder loop that multiples of four never ran would have no type feedback, and V8
+ * would deoptimise the optimised sum the first time a length reached it (on every call, for
+ * its on-stack replacement code: three times slower than a plain loop).
+ */
 function sumAll(x: TypedArray): number {
   const n = x.length;
   let s0 = 0;
@@ -136,7 +164,7 @@ function sumAll(x: TypedArray): number {
   let s2 = 0;
   let s3 = 0;
   let i = 0;
-  for (; i + 3 < n; i += 4) {
+  for (; i + 4 < n; i += 4) {
     s0 += x[i];
     s1 += x[i + 1];
     s2 += x[i + 2];

@@ -81,7 +81,11 @@ const extremum = (fn: "maximum" | "minimum", larger: boolean): Rule =>
     `gradient to the ${larger ? "larger" : "smaller"} operand, half each on a tie`,
   );
 
-/** matmul and dot: da = g·bᵀ, db = aᵀ·g, on the whole gradient. */
+/**
+ * matmul and dot: da = g·bᵀ, db = aᵀ·g, on the whole gradient. matmul's result has a shape
+ * of its own (no `shape` claim: a batch broadcasts), and matmulGradA/B sum the products over
+ * the batch for an operand every product shared.
+ */
 const matmulAdjoints: readonly Adjoint[] = [
   ({ g, args: [a, b], y }) => rt("matmulGradA", rt("fitGradient", g, y), a!, b!),
   ({ g, args: [a, b], y }) => rt("matmulGradB", rt("fitGradient", g, y), a!, b!),
@@ -167,7 +171,8 @@ export const tensorRules: Record<string, Rule> = {
     arity: 2,
     primal: call("matmul"),
     adjoints: matmulAdjoints,
-    summary: "da = g·bᵀ, db = aᵀ·g (NumPy's 1-D cases included)",
+    summary:
+      "da = g·bᵀ, db = aᵀ·g per product of the batch, summed over it for a shared operand (NumPy's 1-D cases included)",
   },
   dot: { arity: 2, primal: call("dot"), adjoints: matmulAdjoints, summary: "as matmul" },
   // where(cond, a, b): each branch's share is reduced over the shape of all three operands.
