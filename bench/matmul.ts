@@ -8,6 +8,9 @@ import { performance } from "node:perf_hooks";
 import { matmul, randomNormal, type Tensor } from "adjoint";
 import { matmulGradA, matmulGradB } from "adjoint/internal";
 import { activate, tf } from "./tfjs";
+import { matmulWorkload } from "./matmul-record";
+import { jsonArgument, type WorkloadRecord } from "./harness";
+import { writeFileSync } from "node:fs";
 
 const [M, K, N] = [256, 784, 256];
 const FLOP = 2 * M * K * N;
@@ -66,6 +69,7 @@ function timeInterleaved(cases: readonly Case[]): number[][] {
 
 async function main(): Promise<void> {
   const lines: string[] = [];
+  const record: WorkloadRecord[] = []; // for --json (bench/harness.ts)
   const wasm = await activate("wasm");
   for (const dtype of ["float32", "float64"] as const) {
     const a = randomNormal([M, K], { seed: 1, dtype });
@@ -96,6 +100,14 @@ async function main(): Promise<void> {
       );
     }
     const times = timeInterleaved(cases);
+    record.push(
+      matmulWorkload(
+        dtype,
+        [M, K, N],
+        cases.map((c) => c.name),
+        times,
+      ),
+    );
     lines.push(`### ${dtype}, ${M}×${K} @ ${K}×${N} (${(FLOP / 1e9).toFixed(3)} GFLOP a product)`, "");
     lines.push("| implementation | median ms | min ms | GFLOP/s (median) |", "|---|--:|--:|--:|");
     cases.forEach((c, i) => {
@@ -111,6 +123,9 @@ async function main(): Promise<void> {
   );
   if (wasm !== null) console.log(`TF.js WASM unavailable: ${wasm}\n`);
   console.log(lines.join("\n"));
+  const json = jsonArgument();
+  if (json)
+    writeFileSync(json, JSON.stringify({ script: "matmul", seconds: performance.now() / 1000, workloads: record }));
 }
 
 void main();
