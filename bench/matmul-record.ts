@@ -1,7 +1,8 @@
 // The record of bench/matmul.ts (whose timing belongs to that script): turns its cases' names
 // and interleaved times into a WorkloadRecord, so that `--json` carries matmul's rows to the
 // orchestrator like every other workload's. A row's kind comes from its name: "adjoint …",
-// "former …" (the plain i-p-j loop, the hand-written version), "TF.js WASM …", "TF.js CPU …".
+// "former …" (the plain i-p-j loop, the hand-written version), "TF.js WASM …", "TF.js CPU …";
+// a row on more than one thread says so in its name ("2 threads", "all cores").
 import { median, type Kind, type RowRecord, type WorkloadRecord } from "./harness";
 
 export function kindOfName(name: string): Kind {
@@ -32,9 +33,12 @@ export function matmulWorkload(
   const gradB = adjoint.find((r) => /GradB|aᵀ·g/.test(r.name));
   const notes = [
     "Every row is one product of the same size; the first row of each kind is the forward product a·b, the one " +
-      "the chart and the targets use. The former i-p-j kernel (the runtime's loop before the blocked kernel) " +
-      "stands for a hand-written product.",
+      "the chart and the targets use (for adjoint, the first row on one thread).",
   ];
+  if (rows.some((r) => r.kind === "hand"))
+    notes.push(
+      "The former i-p-j kernel (the runtime's loop before the blocked kernel) stands for a hand-written product.",
+    );
   let gradientOverPrimal: number | undefined;
   if (product?.stats && gradA?.stats && gradB?.stats) {
     gradientOverPrimal = (gradA.stats.medianMs + gradB.stats.medianMs) / product.stats.medianMs;
@@ -47,7 +51,12 @@ export function matmulWorkload(
     title: `Matmul ${size}, ${dtype} (${(flop / 1e9).toFixed(3)} GFLOP a product)`,
     label: `matmul ${m}×${k}×${n}, ${dtype}`,
     dtype,
-    baseline: "hand",
+    // The former i-p-j loop where the script still times it; else TF.js WASM, else the first row.
+    baseline: rows.some((r) => r.kind === "hand")
+      ? "hand"
+      : rows.some((r) => r.kind === "tfjs-wasm")
+        ? "tfjs-wasm"
+        : rows[0]!.kind,
     rows,
     notes,
     gradientOverPrimal,

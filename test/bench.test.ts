@@ -157,6 +157,23 @@ describe("bench/report.ts", () => {
     expect(workloadTable(w)).toContain("| former i-p-j kernel, a·b | 40.0 | 40.0 | 1 | 1.00× / 1.00× | 2.57 |");
   });
 
+  it("compares matmul on one thread, and falls back to TF.js WASM as baseline without a hand-written row", () => {
+    const w = matmulWorkload(
+      "float32",
+      [256, 784, 256],
+      [
+        "adjoint `matmul(a, b)`, WASM, 2 threads",
+        "adjoint `matmul(a, b)`, WASM, 1 thread",
+        "TF.js WASM `tf.matMul(a, b)`",
+      ],
+      [[1], [4], [5]],
+    );
+    expect(w.baseline).toBe("tfjs-wasm");
+    expect(targets([w], undefined)[1]!.measured).toMatch(
+      /^25\.69 vs 20\.55 GFLOP\/s \(adjoint `matmul\(a, b\)`, WASM, 1 thread vs/,
+    );
+  });
+
   it("draws each bar's length as the log of its ratio to the baseline", () => {
     const svg = chartSvg([record("a", { adjoint: 100, hand: 10 }), record("b", { adjoint: 1, "tfjs-wasm": 10 })], "");
     const widths = [...svg.matchAll(/<rect x="\d+" y="[\d.]+" width="([\d.]+)" height="15"/g)].map((m) => Number(m[1]));
