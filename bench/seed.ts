@@ -13,7 +13,7 @@ import { dModifiedTf, modifiedTf, tf, tfImpl, type Unavailable } from "./tfjs";
 const N = 1_000_000;
 const TOLERANCE = { float32: 1e-5, float64: 1e-12 } as const;
 const TOLERANCE_TEXT = { float32: "1e-5", float64: "1e-12" } as const;
-const TIMING = { warmup: 5, rounds: 21, minRounds: 5, budgetMs: 3_000 };
+const TIMING = { warmup: 5, rounds: 21, minRounds: 3, budgetMs: 2_500 };
 
 type DType = "float32" | "float64";
 type UserCode = { dModified: (x: Tensor) => Tensor; modified: (x: Tensor) => Tensor };
