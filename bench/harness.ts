@@ -34,7 +34,6 @@ export interface RowRecord {
   maxError?: number;
   /** Why the row has no numbers. */
   unavailable?: string;
-  note?: string;
 }
 
 export interface WorkloadRecord {
@@ -76,8 +75,6 @@ export interface Impl {
   readonly release?: (result: unknown) => void;
   /** Frees what the implementation holds, after the last round. */
   readonly dispose?: () => void;
-  readonly flop?: number;
-  readonly note?: string;
 }
 
 export interface Timing {
@@ -147,7 +144,7 @@ export async function runWorkload(
       rows.push({ name: impl.name, kind: impl.kind, unavailable: impl.unavailable });
       continue;
     }
-    const row: RowRecord = { name: impl.name, kind: impl.kind, flop: impl.flop, note: impl.note };
+    const row: RowRecord = { name: impl.name, kind: impl.kind };
     rows.push(row);
     const failure = await impl.prepare?.();
     if (failure) {
