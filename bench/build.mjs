@@ -1,10 +1,11 @@
 // Builds the benchmark with tspc (bench/tsconfig.json, the adjoint transformer as a plugin)
 // into bench/dist/.
 //
-// workloads.ts is user code for the transformer; while the transformer cannot compile it,
-// the benchmark still runs: its diagnostics are written to bench/dist/workloads.unavailable.txt,
-// the emitted (untransformed) workloads.js is removed, and run.js reports the generated row
-// as unavailable with that reason. An error in any other file fails the build.
+// workloads.ts, mlp-loss.ts and dann-loss.ts are user code for the transformer; while the
+// transformer cannot compile one, the benchmark still runs: its diagnostics are written to
+// bench/dist/<name>.unavailable.txt, the emitted (untransformed) <name>.js is removed, and
+// the workload reports its generated row as unavailable with that reason (loadUserCode in
+// bench/harness.ts). An error in any other file fails the build.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -43,23 +44,23 @@ for (const line of output.split(/\r?\n/)) {
   byFile.get(current).push(line);
 }
 
-const workloads = path.join(root, "bench", "workloads.ts");
-const others = [...byFile].filter(([file]) => file !== workloads);
+const userCode = ["workloads", "mlp-loss", "dann-loss"];
+const isUserCode = (file) => userCode.some((name) => file === path.join(root, "bench", `${name}.ts`));
+const others = [...byFile].filter(([file]) => !isUserCode(file));
 if (others.length > 0 || (failed && byFile.size === 0)) {
   process.stderr.write(output || "tspc failed without output\n");
   process.stderr.write("bench/build.mjs: the benchmark harness did not compile (errors above)\n");
   process.exit(1);
 }
-if (byFile.has(workloads)) {
-  const lines = byFile.get(workloads);
+for (const name of userCode) {
+  const lines = byFile.get(path.join(root, "bench", `${name}.ts`));
+  if (!lines) continue;
   const errors = lines.filter((l) => /\): error /.test(l));
   if (errors.length > 0) {
-    const emitted = path.join(dist, "workloads.js");
+    const emitted = path.join(dist, `${name}.js`);
     if (existsSync(emitted)) rmSync(emitted);
-    writeFileSync(path.join(dist, "workloads.unavailable.txt"), lines.join("\n") + "\n");
-    process.stderr.write(
-      `bench/build.mjs: bench/workloads.ts did not compile; the generated row will be unavailable:\n`,
-    );
+    writeFileSync(path.join(dist, `${name}.unavailable.txt`), lines.join("\n") + "\n");
+    process.stderr.write(`bench/build.mjs: bench/${name}.ts did not compile; its generated row will be unavailable:\n`);
     process.stderr.write(lines.map((l) => `  ${l}`).join("\n") + "\n");
   } else {
     process.stderr.write(lines.join("\n") + "\n");

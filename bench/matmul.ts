@@ -7,7 +7,10 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { matmul, randomNormal } from "adjoint";
 import { configureMatmul, matmulGradA, matmulGradB, type MatmulSettings } from "adjoint/internal";
+import { writeFileSync } from "node:fs";
 import { activate, tf } from "./tfjs";
+import { matmulWorkload } from "./matmul-record";
+import { jsonArgument, type WorkloadRecord } from "./harness";
 
 const CORES = os.availableParallelism();
 const ONE_THREAD: Partial<MatmulSettings> = { kernel: "auto", threads: 1 };
@@ -49,8 +52,27 @@ function timeInterleaved(cases: readonly Case[], warmup: number, rounds: number)
   return times;
 }
 
-function table(title: string, flop: number, cases: readonly Case[], warmup: number, rounds: number): string[] {
+/** Rows for `--json` (bench/harness.ts), one workload per table. */
+const record: WorkloadRecord[] = [];
+
+function table(
+  dtype: string,
+  [m, k, n]: readonly [number, number, number],
+  cases: readonly Case[],
+  warmup: number,
+  rounds: number,
+): string[] {
+  const title = `${dtype}, ${m}×${k} @ ${k}×${n}`;
+  const flop = 2 * m * k * n;
   const times = timeInterleaved(cases, warmup, rounds);
+  record.push(
+    matmulWorkload(
+      dtype,
+      [m, k, n],
+      cases.map((c) => c.name),
+      times,
+    ),
+  );
   const lines = [`### ${title} (${(flop / 1e9).toFixed(3)} GFLOP a product, ${rounds} rounds)`, ""];
   lines.push("| implementation | median ms | min ms | GFLOP/s (median) | GFLOP/s (min) |", "|---|--:|--:|--:|--:|");
   cases.forEach((c, i) => {
@@ -102,7 +124,7 @@ async function main(): Promise<void> {
         tfCase("TF.js WASM `tf.matMul(a, g, true, false)`", () => tf.matMul(ta!, tg!, true, false)),
       );
     }
-    lines.push(...table(`${dtype}, ${M}×${K} @ ${K}×${N}`, 2 * M * K * N, cases, 3, 15));
+    lines.push(...table(dtype, [M, K, N], cases, 3, 15));
   }
   const S = 1024;
   for (const dtype of ["float32", "float64"] as const) {
@@ -119,7 +141,7 @@ async function main(): Promise<void> {
       const [ta, tb] = [a, b].map(tf2d);
       cases.push(tfCase("TF.js WASM `tf.matMul(a, b)`", () => tf.matMul(ta!, tb!)));
     }
-    lines.push(...table(`${dtype}, ${S}×${S} @ ${S}×${S}`, 2 * S ** 3, cases, 1, 3));
+    lines.push(...table(dtype, [S, S, S], cases, 1, 3));
   }
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   const load = os
@@ -131,6 +153,9 @@ async function main(): Promise<void> {
   );
   if (wasm !== null) console.log(`TF.js WASM unavailable: ${wasm}\n`);
   console.log(lines.join("\n"));
+  const json = jsonArgument();
+  if (json)
+    writeFileSync(json, JSON.stringify({ script: "matmul", seconds: performance.now() / 1000, workloads: record }));
 }
 
 void main();

@@ -1,7 +1,12 @@
-// The same gradient in TensorFlow.js (float32 only: TF.js has no float64), with tf.grad.
-// TF.js has no stop-gradient op, so stopGradient is a tf.customGrad whose gradient is zero.
+// TensorFlow.js in the benchmark (float32 only: TF.js has no float64): its setup, offline
+// (activate), the row every workload builds on it (tfImpl), and the seed workload's gradient
+// with tf.grad. TF.js has no stop-gradient op, so stopGradient is a tf.customGrad whose
+// gradient is zero.
 import * as tf from "@tensorflow/tfjs";
 import path from "node:path";
+import type { Impl, Kind } from "./harness";
+
+export type Unavailable = { name: string; kind: Kind; unavailable: string };
 
 export { tf };
 
@@ -50,4 +55,42 @@ export async function wasmFlavour(): Promise<string> {
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
   const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
   return `${simd ? "SIMD" : "no SIMD"}, ${threads ? "multi-threaded" : "single-threaded"}`;
+}
+
+/** modified(x) alone: the primal of the seed workload in TF.js. */
+export const modifiedTf = modified;
+
+/** A row of a workload run on a TF.js backend (float32), or why it cannot run. */
+export async function tfImpl<S extends tf.Tensor[]>(
+  backend: "cpu" | "wasm",
+  what: string,
+  inputs: () => S,
+  grad: (...held: S) => tf.Tensor | tf.Tensor[],
+  primal?: (...held: S) => tf.Tensor,
+): Promise<Impl | Unavailable> {
+  const kind = backend === "cpu" ? "tfjs-cpu" : "tfjs-wasm";
+  const backendName = `TF.js ${tf.version.tfjs} ${backend === "cpu" ? "CPU" : "WASM"}`;
+  const failed = await activate(backend);
+  if (failed !== null) return { name: `${backendName}, ${what}`, kind, unavailable: `unavailable: ${failed}` };
+  const flavour = backend === "wasm" ? ` (${await wasmFlavour()})` : "";
+  // Created while this backend is active, so they live on it: a tensor used on two backends
+  // would be moved between them inside the timed calls.
+  const held = inputs();
+  // Timed calls read their results back (dataSync), as the other rows return typed arrays.
+  const run = (f: (...held: S) => tf.Tensor | tf.Tensor[]) => () => {
+    const r = tf.tidy(() => f(...held));
+    const list = Array.isArray(r) ? r : [r];
+    for (const t of list) t.dataSync();
+    return list;
+  };
+  return {
+    name: `${backendName}${flavour}, ${what}`,
+    kind,
+    prepare: () => activate(backend),
+    grad: run(grad),
+    primal: primal && run(primal),
+    read: (r) => (r as tf.Tensor[]).map((t) => t.dataSync() as Float32Array),
+    release: (r) => (r as tf.Tensor[]).forEach((t) => t.dispose()),
+    dispose: () => held.forEach((t) => t.dispose()),
+  };
 }

@@ -3,6 +3,6 @@
 // f' + g' = 2x + 3x². The adjoint transformer rewrites grad(modified) at compile time.
 import { grad, stopGradient, add, sub, mul, pow, sum, type Tensor } from "adjoint";
 
-const modified = (x: Tensor) => sum(sub(add(mul(x, x), pow(x, 3)), stopGradient(pow(x, 3))));
+export const modified = (x: Tensor) => sum(sub(add(mul(x, x), pow(x, 3)), stopGradient(pow(x, 3))));
 
 export const dModified = grad(modified);
