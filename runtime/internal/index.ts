@@ -24,3 +24,5 @@ export {
 } from "./adjoints";
 // Loops and arrays: tapes of carried numbers, and array gradients.
 export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";
+// The guard and the results of fused elementwise loops (transformer/passes/fuse.ts).
+export { sameShapes, fusedResult, fusedTotal } from "./fusion";

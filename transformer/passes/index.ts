@@ -10,6 +10,7 @@ import type * as js from "../js";
 import { removeDeadCode } from "./dead-code";
 import { dropDeadUpdates } from "./dead-updates";
 import { hoistBranchValues } from "./hoist";
+import { fuseElementwise } from "./fuse";
 import { dropIdentityShuffles } from "./identity-shuffles";
 import { inlineOnce } from "./inline";
 import { inlineLiteralVariables } from "./literals";
@@ -21,6 +22,10 @@ export interface PassContext {
    * adjoints of intermediates (each read only after every contribution to it was made).
    */
   readonly inlinable: ReadonlySet<string>;
+  /** What the types say each primal value is: a number, or a tensor (or may be one). */
+  readonly kinds?: ReadonlyMap<string, "number" | "tensor">;
+  /** A name no other binding of the function or file takes; absent, the passes that need one do nothing. */
+  readonly fresh?: (base: string) => string;
 }
 
 export type Pass = (body: js.Statement[], context: PassContext) => js.Statement[];
@@ -60,10 +65,17 @@ const CLEAN_UP: readonly Pass[] = [
   // Last: it turns branch-local declarations into assignments, which the passes above read
   // as merges, and hoists what the final code reads after the branch.
   hoistBranchValues,
+  // After everything that reads a statement as one value: it turns a chain into a loop.
+  fuseElementwise,
 ];
 
-/** The generated statements, cleaned up; `inlinable` as in PassContext. */
-export function cleanUp(body: js.Statement[], inlinable: ReadonlySet<string>): js.Statement[] {
-  const context: PassContext = { inlinable };
+/** The generated statements, cleaned up; the rest as in PassContext. */
+export function cleanUp(
+  body: js.Statement[],
+  inlinable: ReadonlySet<string>,
+  kinds: ReadonlyMap<string, "number" | "tensor"> = new Map(),
+  fresh?: (base: string) => string,
+): js.Statement[] {
+  const context: PassContext = { inlinable, kinds, fresh };
   return CLEAN_UP.reduce((b, pass) => pass(b, context), body);
 }
