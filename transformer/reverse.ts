@@ -129,8 +129,11 @@ class Reverse {
           }
         : gradient;
     body.push({ kind: "return", value: returned });
-    const fresh = (base: string): string => this.namer.fresh(base);
-    return { body: cleanUp(body, this.inlinableNames(), this.valueKinds(), fresh), extraParams };
+    const names = (): ((base: string) => string) => {
+      const scope = this.namer.clone();
+      return (base) => scope.fresh(base);
+    };
+    return { body: cleanUp(body, this.inlinableNames(), this.valueKinds(), names), extraParams };
   }
 
   /** Each primal name's kind, for the fusion pass: the adjoints' kinds it reads from their definitions. */

@@ -51,13 +51,14 @@ interface Chain {
 const REDUCTIONS = new Set(["sum", "mean"]);
 
 export function fuseElementwise(body: js.Statement[], context: PassContext): js.Statement[] {
-  const { fresh } = context;
-  if (!fresh) return body;
+  const { names } = context;
+  if (!names) return body;
   const numbers = numberNames(body, context.kinds ?? new Map());
   return rewriteBlocks(body, (block) => {
     let changed = false;
     const out = block.flatMap((s) => {
-      const fused = fuseStatement(s, numbers, fresh);
+      // Each loop's names are its own: they live in the block of its if, and read nothing of another loop.
+      const fused = fuseStatement(s, numbers, names());
       if (fused) changed = true;
       return fused ?? [s];
     });

@@ -24,8 +24,12 @@ export interface PassContext {
   readonly inlinable: ReadonlySet<string>;
   /** What the types say each primal value is: a number, or a tensor (or may be one). */
   readonly kinds?: ReadonlyMap<string, "number" | "tensor">;
-  /** A name no other binding of the function or file takes; absent, the passes that need one do nothing. */
-  readonly fresh?: (base: string) => string;
+  /**
+   * A new naming scope (for the statements of one new block): each name it gives is one
+   * no binding of the function or the file takes, nor an earlier name of the same scope.
+   * Absent, the passes that need names do nothing.
+   */
+  readonly names?: () => (base: string) => string;
 }
 
 export type Pass = (body: js.Statement[], context: PassContext) => js.Statement[];
@@ -74,8 +78,8 @@ export function cleanUp(
   body: js.Statement[],
   inlinable: ReadonlySet<string>,
   kinds: ReadonlyMap<string, "number" | "tensor"> = new Map(),
-  fresh?: (base: string) => string,
+  names?: () => (base: string) => string,
 ): js.Statement[] {
-  const context: PassContext = { inlinable, kinds, fresh };
+  const context: PassContext = { inlinable, kinds, names };
   return CLEAN_UP.reduce((b, pass) => pass(b, context), body);
 }

@@ -19,7 +19,22 @@ function f_grad(x) {
   const dt7 = adjoint.unbroadcast(1, t7, t8);
   const dt5 = adjoint.div(dt7, adjoint.reductionSize(t5));
   const dLogProbabilities = adjoint.sumGrad(adjoint.unbroadcast(1, t8, t7), logProbabilities, t8, [0, 1]);
-  const dCentered = adjoint.add(adjoint.mul(dt5, centered), adjoint.mul(dt5, centered));
+  let dCentered;
+  if (adjoint.sameShapes(dt5, centered)) {
+    const dt5s = dt5.data;
+    const centereds = centered.data;
+    dCentered = adjoint.fusedResult(dt5, centered);
+    const dCentereds = dCentered.data;
+    for (let i = 0; i < dCentereds.length; i++) {
+      const dt5i = dt5s[i];
+      const centeredi = centereds[i];
+      const muli = dt5i * centeredi;
+      const muli2 = dt5i * centeredi;
+      dCentereds[i] = muli + muli2;
+    }
+  } else {
+    dCentered = adjoint.add(adjoint.mul(dt5, centered), adjoint.mul(dt5, centered));
+  }
   const dx = adjoint.add(
     adjoint.add(
       adjoint.add(
