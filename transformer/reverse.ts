@@ -129,11 +129,7 @@ class Reverse {
           }
         : gradient;
     body.push({ kind: "return", value: returned });
-    const names = (): ((base: string) => string) => {
-      const scope = this.namer.clone();
-      return (base) => scope.fresh(base);
-    };
-    return { body: cleanUp(body, this.inlinableNames(), this.valueKinds(), names), extraParams };
+    return { body: cleanUp(body, this.inlinableNames(), this.valueKinds(), this.namer), extraParams };
   }
 
   /** Each primal name's kind, for the fusion pass: the adjoints' kinds it reads from their definitions. */

@@ -27,7 +27,8 @@
 import * as js from "../js";
 import { elementFormula, isElementwisePrimitive, type KernelName } from "../rules/formulas";
 import type { PassContext } from "./index";
-import { declaredNames, forEachStatement, rewriteBlocks } from "./walk";
+import type { Namer } from "../naming";
+import { declaredNames, forEachStatement, mapExprs, rewriteBlocks } from "./walk";
 
 /** A node of a chain: a number (computed once, outside the loop if it is not a name or literal), a tensor read element by element, or a primitive. */
 type Node =
@@ -51,19 +52,75 @@ interface Chain {
 const REDUCTIONS = new Set(["sum", "mean"]);
 
 export function fuseElementwise(body: js.Statement[], context: PassContext): js.Statement[] {
-  const { names } = context;
-  if (!names) return body;
+  if (!context.namer) return body;
+  // Names declared where the statements are (a reduction taken out of an expression) are the function's own.
+  const outer = context.namer.clone();
   const numbers = numberNames(body, context.kinds ?? new Map());
   return rewriteBlocks(body, (block) => {
     let changed = false;
     const out = block.flatMap((s) => {
-      // Each loop's names are its own: they live in the block of its if, and read nothing of another loop.
-      const fused = fuseStatement(s, numbers, names());
-      if (fused) changed = true;
-      return fused ?? [s];
+      const statements = [...takeOutReductions(s, numbers, outer)];
+      if (statements.length > 1) changed = true;
+      return statements.flatMap((x) => {
+        // Each loop's names are its own, in the block of its if: they shadow nothing the loop reads.
+        const scope = outer.clone();
+        const fused = fuseStatement(x, numbers, (base) => scope.fresh(base));
+        if (fused) changed = true;
+        return fused ?? [x];
+      });
     });
     return changed ? out : block;
   });
+}
+
+/** A whole sum or mean of a chain inside a larger expression becomes a constant of its own before the statement, to be fused. */
+function takeOutReductions(s: js.Statement, numbers: ReadonlySet<string>, namer: Namer): js.Statement[] {
+  if (s.kind === "if" || s.kind === "while" || s.kind === "for") return [s];
+  const before: js.Statement[] = [];
+  const visit = (e: js.Expr, whole: boolean): js.Expr => {
+    if (!whole && isReduction(e) && worthALoop(chainOf(e.args[0]!, numbers), true)) {
+      const name = namer.fresh(e.fn === "sum" ? "total" : "average");
+      before.push({ kind: "const", name, init: e });
+      return js.name(name);
+    }
+    return mapChildren(e, (c) => visit(c, false));
+  };
+  const whole = s.kind === "const" || s.kind === "let" || s.kind === "assign";
+  const rewritten = mapExprs(s, (e) => visit(e, whole));
+  return before.length === 0 ? [s] : [...before, rewritten];
+}
+
+function isReduction(e: js.Expr): e is Extract<js.Expr, { kind: "runtime" }> {
+  return e.kind === "runtime" && REDUCTIONS.has(e.fn) && e.args.length === 1;
+}
+
+/** One primitive alone is the runtime's own loop already; a reduction of one saves its buffer. */
+function worthALoop(chain: Chain | undefined, reduction: boolean): chain is Chain {
+  return chain !== undefined && chain.ops >= (reduction ? 1 : 2);
+}
+
+/** The expression with each direct sub-expression replaced by f of it (those substitution reaches). */
+function mapChildren(e: js.Expr, f: (c: js.Expr) => js.Expr): js.Expr {
+  switch (e.kind) {
+    case "binary":
+      return { ...e, left: f(e.left), right: f(e.right) };
+    case "neg":
+    case "not":
+      return { ...e, operand: f(e.operand) };
+    case "math":
+    case "runtime":
+      return { ...e, args: e.args.map(f) };
+    case "call":
+      return { ...e, callee: f(e.callee), args: e.args.map(f) };
+    case "conditional":
+      return { ...e, cond: f(e.cond), whenTrue: f(e.whenTrue), whenFalse: f(e.whenFalse) };
+    case "array":
+      return { ...e, elements: e.elements.map(f) };
+    case "object":
+      return { ...e, fields: e.fields.map(([k, v]) => [k, f(v)] as const) };
+    default:
+      return e;
+  }
 }
 
 /**
@@ -99,8 +156,10 @@ function isNumberExpr(e: js.Expr, numbers: ReadonlySet<string>): boolean {
     case "math":
       return e.args.every((a) => isNumberExpr(a, numbers));
     case "runtime":
-      // reductionSize counts elements; the elementwise primitives give a number for numbers.
+      // reductionSize counts elements; the elementwise primitives give a number for numbers,
+      // and so do unbroadcast and sumGrad for a number adjoint (the seed, a literal).
       if (e.fn === "reductionSize") return true;
+      if (e.fn === "unbroadcast" || e.fn === "sumGrad") return isNumberExpr(e.args[0]!, numbers);
       return isElementwisePrimitive(e.fn) && e.args.every((a) => isNumberExpr(a, numbers));
     default:
       return false;
@@ -171,10 +230,9 @@ function fuseStatement(
   if ((s.kind === "const" || s.kind === "let") && s.init) [target, value] = [s.name, s.init];
   else if (s.kind === "assign") [target, value] = [s.name, s.value];
   else return undefined;
-  const reduction = value.kind === "runtime" && REDUCTIONS.has(value.fn) && value.args.length === 1 ? value : undefined;
+  const reduction = isReduction(value) ? value : undefined;
   const chain = chainOf(reduction ? reduction.args[0]! : value, numbers);
-  // One primitive alone is the runtime's own loop already; a reduction of one saves its buffer.
-  if (!chain || chain.ops < (reduction ? 1 : 2)) return undefined;
+  if (!worthALoop(chain, reduction !== undefined)) return undefined;
 
   const then: js.Statement[] = [];
   const data = new Map<string, string>();

@@ -7,6 +7,7 @@
 // one line below and its test. A pass returns its input itself when it changes nothing
 // (the fixed point stops on that), and never mutates it.
 import type * as js from "../js";
+import type { Namer } from "../naming";
 import { removeDeadCode } from "./dead-code";
 import { dropDeadUpdates } from "./dead-updates";
 import { hoistBranchValues } from "./hoist";
@@ -24,12 +25,8 @@ export interface PassContext {
   readonly inlinable: ReadonlySet<string>;
   /** What the types say each primal value is: a number, or a tensor (or may be one). */
   readonly kinds?: ReadonlyMap<string, "number" | "tensor">;
-  /**
-   * A new naming scope (for the statements of one new block): each name it gives is one
-   * no binding of the function or the file takes, nor an earlier name of the same scope.
-   * Absent, the passes that need names do nothing.
-   */
-  readonly names?: () => (base: string) => string;
+  /** The function's names so far (a pass clones it to name new bindings); absent, the passes that need names do nothing. */
+  readonly namer?: Namer;
 }
 
 export type Pass = (body: js.Statement[], context: PassContext) => js.Statement[];
@@ -78,8 +75,8 @@ export function cleanUp(
   body: js.Statement[],
   inlinable: ReadonlySet<string>,
   kinds: ReadonlyMap<string, "number" | "tensor"> = new Map(),
-  names?: () => (base: string) => string,
+  namer?: Namer,
 ): js.Statement[] {
-  const context: PassContext = { inlinable, kinds, names };
+  const context: PassContext = { inlinable, kinds, namer };
   return CLEAN_UP.reduce((b, pass) => pass(b, context), body);
 }

@@ -44,15 +44,16 @@ function f_grad_x_y(x, y) {
   const t13 = adjoint.mul(t10, t12);
   const dt13 = adjoint.unbroadcast(-1, t13, t6);
   let da;
-  if (adjoint.sameShapes(t6, t13)) {
+  if (adjoint.sameShapes(t6)) {
     const t6s = t6.data;
     da = adjoint.fusedResult(t6);
     const das = da.data;
+    const c = adjoint.unbroadcast(1, t6, t13);
     for (let i = 0; i < das.length; i++) {
       const t6i = t6s[i];
       const squarei = t6i * t6i;
       const subi = 1 - squarei;
-      das[i] = 1 * subi;
+      das[i] = c * subi;
     }
   } else {
     da = adjoint.mul(adjoint.unbroadcast(1, t6, t13), adjoint.sub(1, adjoint.square(t6)));
@@ -60,8 +61,7 @@ function f_grad_x_y(x, y) {
   const dt5 = adjoint.unbroadcast(da, t5, t1);
   const dt1 = adjoint.unbroadcast(da, t1, t5);
   let dx;
-  if (adjoint.sameShapes(dt13, t12, t9, x, dt5, t4, t2, dt1, y, t10)) {
-    const dt13s = dt13.data;
+  if (adjoint.sameShapes(t12, t9, x, dt5, t4, t2, dt1, y, t10)) {
     const t12s = t12.data;
     const t9s = t9.data;
     const xs = x.data;
@@ -70,10 +70,9 @@ function f_grad_x_y(x, y) {
     const t2s = t2.data;
     const dt1s = dt1.data;
     const ys = y.data;
-    dx = adjoint.fusedResult(dt13, t12, t9, x, dt5, t4, t2, dt1, y);
+    dx = adjoint.fusedResult(t12, t9, x, dt5, t4, t2, dt1, y);
     const dxs = dx.data;
     for (let i = 0; i < dxs.length; i++) {
-      const dt13i = dt13s[i];
       const t12i = t12s[i];
       const t9i = t9s[i];
       const xi = xs[i];
@@ -82,7 +81,7 @@ function f_grad_x_y(x, y) {
       const t2i = t2s[i];
       const dt1i = dt1s[i];
       const yi = ys[i];
-      const muli = dt13i * t12i;
+      const muli = dt13 * t12i;
       const divi = muli / t9i;
       const muli2 = 2 * t9i;
       const divi2 = divi / muli2;
@@ -107,8 +106,7 @@ function f_grad_x_y(x, y) {
     );
   }
   let dy;
-  if (adjoint.sameShapes(dt13, t10, t11, dt5, t5, t4, y, dt1, x, t12, t2)) {
-    const dt13s = dt13.data;
+  if (adjoint.sameShapes(t10, t11, dt5, t5, t4, y, dt1, x, t12, t2)) {
     const t10s = t10.data;
     const t11s = t11.data;
     const dt5s = dt5.data;
@@ -117,10 +115,9 @@ function f_grad_x_y(x, y) {
     const ys = y.data;
     const dt1s = dt1.data;
     const xs = x.data;
-    dy = adjoint.fusedResult(dt13, t10, t11, dt5, t5, t4, y, dt1, x);
+    dy = adjoint.fusedResult(t10, t11, dt5, t5, t4, y, dt1, x);
     const dys = dy.data;
     for (let i = 0; i < dys.length; i++) {
-      const dt13i = dt13s[i];
       const t10i = t10s[i];
       const t11i = t11s[i];
       const dt5i = dt5s[i];
@@ -129,7 +126,7 @@ function f_grad_x_y(x, y) {
       const yi = ys[i];
       const dt1i = dt1s[i];
       const xi = xs[i];
-      const muli = dt13i * t10i;
+      const muli = dt13 * t10i;
       const negi = -muli;
       const subi = 1 - t11i;
       const muli2 = t11i * subi;
