@@ -100,7 +100,7 @@ export class Emitter {
       list.forEach((s) => {
         if (s.kind === "assign" || s.kind === "accumulate") reassigned.add(s.name);
         if (s.kind === "if") (scan(s.then), scan(s.else));
-        if (s.kind === "while") scan(s.body);
+        if (s.kind === "while" || s.kind === "for") scan(s.body);
       });
     scan(body);
     return this.f.createBlock(this.statements(body, reassigned), true);
@@ -165,6 +165,18 @@ export class Emitter {
           return s.testAfter
             ? f.createDoStatement(body, this.expr(s.cond))
             : f.createWhileStatement(this.expr(s.cond), body);
+        }
+        case "for": {
+          const i = f.createIdentifier(s.index);
+          return f.createForStatement(
+            f.createVariableDeclarationList(
+              [f.createVariableDeclaration(s.index, undefined, undefined, this.number(0))],
+              ts.NodeFlags.Let,
+            ),
+            f.createLessThan(i, this.expr(s.count)),
+            f.createPostfixIncrement(i),
+            f.createBlock(this.statements(s.body, reassigned), true),
+          );
         }
         case "if": {
           // else { if ... } reads better as else if ...

@@ -311,6 +311,8 @@ export type Statement =
     }
   /** while (cond) body, or do body while (cond) when testAfter */
   | { readonly kind: "while"; readonly cond: Expr; readonly body: Statement[]; readonly testAfter: boolean }
+  /** for (let index = 0; index < count; index++) body: the loop of a fused elementwise chain (passes/fuse.ts) */
+  | { readonly kind: "for"; readonly index: string; readonly count: Expr; readonly body: Statement[] }
   | { readonly kind: "return"; readonly value: Expr }
   /** A one-line comment that marks a section (forward sweep, backward sweep). */
   | { readonly kind: "comment"; readonly text: string };
@@ -345,6 +347,8 @@ export function statementExprs(s: Statement): Expr[] {
     case "if":
     case "while":
       return [s.cond];
+    case "for":
+      return [s.count];
     case "comment":
       return [];
   }

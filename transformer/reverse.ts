@@ -129,7 +129,14 @@ class Reverse {
           }
         : gradient;
     body.push({ kind: "return", value: returned });
-    return { body: cleanUp(body, this.inlinableNames()), extraParams };
+    return { body: cleanUp(body, this.inlinableNames(), this.valueKinds(), this.namer), extraParams };
+  }
+
+  /** Each primal name's kind, for the fusion pass: the adjoints' kinds it reads from their definitions. */
+  private valueKinds(): Map<string, "number" | "tensor"> {
+    const kinds = new Map<string, "number" | "tensor">();
+    for (const v of this.fn.vars) if (v.kind === "number" || v.kind === "tensor") kinds.set(v.name, v.kind);
+    return kinds;
   }
 
   private isTensor(id: VarId): boolean {

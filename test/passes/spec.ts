@@ -2,7 +2,8 @@
 // `parse` builds js.Statement lists from a small JS-like text, `print` turns them back into
 // JavaScript through the transformer's own Emitter, the way emitted code looks.
 //
-// The text is plain JavaScript with three conventions:
+// The text is plain JavaScript (a `for` loop only as `for (let i = 0; i < count; i++)`) with
+// three conventions:
 // - `opaque(expr)`: an expression kept as written (js "opaque"); the names it reads are
 //   its identifiers, except those called (outer functions);
 // - a label marks a statement that only maintains a tape (tapeOf): `xTape: xTape[k] = x;`;
@@ -78,6 +79,12 @@ function statement(s: ts.Statement): js.Statement {
     return { kind: "while", cond: expr(s.expression), body: block(s.statement), testAfter: false };
   if (ts.isDoStatement(s))
     return { kind: "while", cond: expr(s.expression), body: block(s.statement), testAfter: true };
+  // for (let i = 0; i < count; i++) body: a fused loop (passes/fuse.ts)
+  if (ts.isForStatement(s) && s.initializer && ts.isVariableDeclarationList(s.initializer)) {
+    const index = s.initializer.declarations[0]!.name.getText();
+    const count = (s.condition as ts.BinaryExpression).right;
+    return { kind: "for", index, count: expr(count), body: block(s.statement) };
+  }
   if (ts.isReturnStatement(s)) return { kind: "return", value: expr(s.expression!) };
   if (ts.isThrowStatement(s)) return { kind: "throw", expr: expr(s.expression) };
   if (ts.isLabeledStatement(s)) {

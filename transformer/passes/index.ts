@@ -7,9 +7,11 @@
 // one line below and its test. A pass returns its input itself when it changes nothing
 // (the fixed point stops on that), and never mutates it.
 import type * as js from "../js";
+import type { Namer } from "../naming";
 import { removeDeadCode } from "./dead-code";
 import { dropDeadUpdates } from "./dead-updates";
 import { hoistBranchValues } from "./hoist";
+import { fuseElementwise } from "./fuse";
 import { dropIdentityShuffles } from "./identity-shuffles";
 import { inlineOnce } from "./inline";
 import { inlineLiteralVariables } from "./literals";
@@ -21,6 +23,10 @@ export interface PassContext {
    * adjoints of intermediates (each read only after every contribution to it was made).
    */
   readonly inlinable: ReadonlySet<string>;
+  /** What the types say each primal value is: a number, or a tensor (or may be one). */
+  readonly kinds?: ReadonlyMap<string, "number" | "tensor">;
+  /** The function's names so far (a pass clones it to name new bindings); absent, the passes that need names do nothing. */
+  readonly namer?: Namer;
 }
 
 export type Pass = (body: js.Statement[], context: PassContext) => js.Statement[];
@@ -60,10 +66,17 @@ const CLEAN_UP: readonly Pass[] = [
   // Last: it turns branch-local declarations into assignments, which the passes above read
   // as merges, and hoists what the final code reads after the branch.
   hoistBranchValues,
+  // After everything that reads a statement as one value: it turns a chain into a loop.
+  fuseElementwise,
 ];
 
-/** The generated statements, cleaned up; `inlinable` as in PassContext. */
-export function cleanUp(body: js.Statement[], inlinable: ReadonlySet<string>): js.Statement[] {
-  const context: PassContext = { inlinable };
+/** The generated statements, cleaned up; the rest as in PassContext. */
+export function cleanUp(
+  body: js.Statement[],
+  inlinable: ReadonlySet<string>,
+  kinds: ReadonlyMap<string, "number" | "tensor"> = new Map(),
+  namer?: Namer,
+): js.Statement[] {
+  const context: PassContext = { inlinable, kinds, namer };
   return CLEAN_UP.reduce((b, pass) => pass(b, context), body);
 }

@@ -20,7 +20,7 @@ export type Enter = "all" | "branches";
 /** The blocks nested in a statement: an if's two branches, a loop's body. */
 export function blocksOf(s: Statement, enter: Enter = "all"): readonly Statement[][] {
   if (s.kind === "if") return [s.then, s.else];
-  if (s.kind === "while" && enter === "all") return [s.body];
+  if ((s.kind === "while" || s.kind === "for") && enter === "all") return [s.body];
   return [];
 }
 
@@ -31,7 +31,7 @@ export function mapBlocks(s: Statement, f: (block: Statement[]) => Statement[], 
     const otherwise = f(s.else);
     return then === s.then && otherwise === s.else ? s : { ...s, then, else: otherwise };
   }
-  if (s.kind === "while" && enter === "all") {
+  if ((s.kind === "while" || s.kind === "for") && enter === "all") {
     const body = f(s.body);
     return body === s.body ? s : { ...s, body };
   }
@@ -115,6 +115,8 @@ export function mapExprs(s: Statement, f: (e: js.Expr) => js.Expr): Statement {
     case "if":
     case "while":
       return { ...s, cond: f(s.cond) };
+    case "for":
+      return { ...s, count: f(s.count) };
     case "comment":
       return s;
   }

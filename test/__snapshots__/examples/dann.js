@@ -71,7 +71,24 @@ function features_vjp_w1_b1_w2_b2(x, w1, b1, w2, b2, seed2) {
   const t2 = adjoint.add(t1, b1);
   const t3 = adjoint.relu(t2);
   const t4 = adjoint.matmul(t3, w2);
-  const dt5 = adjoint.mul(seed2, adjoint.greater(adjoint.add(t4, b2), 0));
+  let dt5;
+  if (adjoint.sameShapes(seed2, t4, b2)) {
+    const seed2s = seed2.data;
+    const t4s = t4.data;
+    const b2s = b2.data;
+    dt5 = adjoint.fusedResult(seed2, t4, b2);
+    const dt5s = dt5.data;
+    for (let i2 = 0; i2 < dt5s.length; i2++) {
+      const seed2i = seed2s[i2];
+      const t4i = t4s[i2];
+      const b2i = b2s[i2];
+      const addi = t4i + b2i;
+      const greateri = addi > 0 ? 1 : 0;
+      dt5s[i2] = seed2i * greateri;
+    }
+  } else {
+    dt5 = adjoint.mul(seed2, adjoint.greater(adjoint.add(t4, b2), 0));
+  }
   const dt4 = adjoint.unbroadcast(dt5, t4, b2);
   const dt2 = adjoint.mul(
     adjoint.matmulGradA(adjoint.fitGradient(dt4, t4), t3, w2),

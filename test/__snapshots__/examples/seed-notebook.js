@@ -23,12 +23,42 @@ function f_grad(x) {
   return adjoint.fitGradient(dx2, x);
 }
 function f_vjp(x, seed) {
-  const dx2 = adjoint.add(adjoint.mul(seed, x), adjoint.mul(seed, x));
+  let dx2;
+  if (adjoint.sameShapes(seed, x)) {
+    const seeds = seed.data;
+    const xs = x.data;
+    dx2 = adjoint.fusedResult(seed, x);
+    const dx2s = dx2.data;
+    for (let i2 = 0; i2 < dx2s.length; i2++) {
+      const seedi = seeds[i2];
+      const xi = xs[i2];
+      const muli = seedi * xi;
+      const muli2 = seedi * xi;
+      dx2s[i2] = muli + muli2;
+    }
+  } else {
+    dx2 = adjoint.add(adjoint.mul(seed, x), adjoint.mul(seed, x));
+  }
   return adjoint.fitGradient(dx2, x);
 }
 const g = (x) => pow(x, 3);
 function g_vjp(x, seed) {
-  const dx2 = adjoint.mul(seed, adjoint.mul(3, adjoint.pow(x, 2)));
+  let dx2;
+  if (adjoint.sameShapes(seed, x)) {
+    const seeds = seed.data;
+    const xs = x.data;
+    dx2 = adjoint.fusedResult(seed, x);
+    const dx2s = dx2.data;
+    for (let i2 = 0; i2 < dx2s.length; i2++) {
+      const seedi = seeds[i2];
+      const xi = xs[i2];
+      const squarei = xi * xi;
+      const muli = 3 * squarei;
+      dx2s[i2] = seedi * muli;
+    }
+  } else {
+    dx2 = adjoint.mul(seed, adjoint.mul(3, adjoint.pow(x, 2)));
+  }
   return adjoint.fitGradient(dx2, x);
 }
 /** Value f, gradient f' + g'. */

@@ -10,7 +10,22 @@ function f_grad_x_bias_column_scale(x, bias, column, scale) {
   const t1 = adjoint.add(x, bias);
   const h = adjoint.relu(t1);
   const t2 = adjoint.mul(h, column);
-  const dt1 = adjoint.mul(adjoint.unbroadcast(adjoint.mul(scale, column), h, column), adjoint.greater(t1, 0));
+  let dt1;
+  if (adjoint.sameShapes(column, t1, h)) {
+    const columns = column.data;
+    const t1s = t1.data;
+    dt1 = adjoint.fusedResult(column, t1);
+    const dt1s = dt1.data;
+    for (let i = 0; i < dt1s.length; i++) {
+      const columni = columns[i];
+      const t1i = t1s[i];
+      const muli = scale * columni;
+      const greateri = t1i > 0 ? 1 : 0;
+      dt1s[i] = muli * greateri;
+    }
+  } else {
+    dt1 = adjoint.mul(adjoint.unbroadcast(adjoint.mul(scale, column), h, column), adjoint.greater(t1, 0));
+  }
   const dx = adjoint.unbroadcast(dt1, x, bias);
   const dBias = adjoint.unbroadcast(dt1, bias, x);
   const dColumn = adjoint.unbroadcast(adjoint.mul(scale, h), column, h);

@@ -25,10 +25,39 @@ function f_grad_w_h0(w, h0, n) {
     trip = trip - 1;
     const hThen = hTape[trip];
     const t1 = adjoint.matmul(hThen, w);
-    const h_1 = adjoint.tanh(adjoint.add(t1, h0));
+    let h_1;
+    if (adjoint.sameShapes(t1, h0)) {
+      const t1s = t1.data;
+      const h0s = h0.data;
+      h_1 = adjoint.fusedResult(t1, h0);
+      const h_1s = h_1.data;
+      for (let i2 = 0; i2 < h_1s.length; i2++) {
+        const t1i = t1s[i2];
+        const h0i = h0s[i2];
+        const addi = t1i + h0i;
+        h_1s[i2] = Math.tanh(addi);
+      }
+    } else {
+      h_1 = adjoint.tanh(adjoint.add(t1, h0));
+    }
     const dhNext = dh;
     dh = 0;
-    const dt2 = adjoint.mul(dhNext, adjoint.sub(1, adjoint.square(h_1)));
+    let dt2;
+    if (adjoint.sameShapes(dhNext, h_1)) {
+      const dhNexts = dhNext.data;
+      const h_1s = h_1.data;
+      dt2 = adjoint.fusedResult(dhNext, h_1);
+      const dt2s = dt2.data;
+      for (let i2 = 0; i2 < dt2s.length; i2++) {
+        const dhNexti = dhNexts[i2];
+        const h_1i = h_1s[i2];
+        const squarei = h_1i * h_1i;
+        const subi = 1 - squarei;
+        dt2s[i2] = dhNexti * subi;
+      }
+    } else {
+      dt2 = adjoint.mul(dhNext, adjoint.sub(1, adjoint.square(h_1)));
+    }
     const dt1 = adjoint.unbroadcast(dt2, t1, h0);
     dh0 = adjoint.add(dh0, adjoint.unbroadcast(dt2, h0, t1));
     dh = adjoint.add(dh, adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), hThen, w));

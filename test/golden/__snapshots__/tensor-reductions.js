@@ -14,12 +14,37 @@ function f_grad(x) {
   const t2 = adjoint.logSumExp(x, 1, true);
   const logProbabilities = adjoint.sub(x, t2);
   const t5 = adjoint.mul(centered, centered);
-  const t7 = adjoint.add(adjoint.sum(adjoint.mul(rows, rows)), adjoint.mean(t5));
+  let total;
+  if (adjoint.sameShapes(rows)) {
+    const rowss = rows.data;
+    let total2 = 0;
+    for (let i = 0; i < rowss.length; i++) {
+      const rowsi = rowss[i];
+      total2 += rowsi * rowsi;
+    }
+    total = adjoint.fusedTotal(total2, rows);
+  } else {
+    total = adjoint.sum(adjoint.mul(rows, rows));
+  }
+  const t7 = adjoint.add(total, adjoint.mean(t5));
   const t8 = adjoint.sum(logProbabilities, [0, 1]);
   const dt7 = adjoint.unbroadcast(1, t7, t8);
   const dt5 = adjoint.div(dt7, adjoint.reductionSize(t5));
   const dLogProbabilities = adjoint.sumGrad(adjoint.unbroadcast(1, t8, t7), logProbabilities, t8, [0, 1]);
-  const dCentered = adjoint.add(adjoint.mul(dt5, centered), adjoint.mul(dt5, centered));
+  let dCentered;
+  if (adjoint.sameShapes(centered)) {
+    const centereds = centered.data;
+    dCentered = adjoint.fusedResult(centered);
+    const dCentereds = dCentered.data;
+    for (let i = 0; i < dCentereds.length; i++) {
+      const centeredi = centereds[i];
+      const muli = dt5 * centeredi;
+      const muli2 = dt5 * centeredi;
+      dCentereds[i] = muli + muli2;
+    }
+  } else {
+    dCentered = adjoint.add(adjoint.mul(dt5, centered), adjoint.mul(dt5, centered));
+  }
   const dx = adjoint.add(
     adjoint.add(
       adjoint.add(

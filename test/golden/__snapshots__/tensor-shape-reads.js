@@ -15,7 +15,20 @@ function f_grad(x) {
   while (i < x.shape[0]) {
     acc_1Tape[trips] = acc_1;
     const t1 = i + 1;
-    acc_1 = adjoint.add(acc_1, adjoint.mul(x, t1));
+    if (adjoint.sameShapes(acc_1, x)) {
+      const acc_1s = acc_1.data;
+      const xs = x.data;
+      acc_1 = adjoint.fusedResult(acc_1, x);
+      const acc_1s2 = acc_1.data;
+      for (let i2 = 0; i2 < acc_1s2.length; i2++) {
+        const acc_1i = acc_1s[i2];
+        const xi = xs[i2];
+        const muli = xi * t1;
+        acc_1s2[i2] = acc_1i + muli;
+      }
+    } else {
+      acc_1 = adjoint.add(acc_1, adjoint.mul(x, t1));
+    }
     i = t1;
     trips = trips + 1;
   }
@@ -33,7 +46,20 @@ function f_grad(x) {
     const dAcc_1Next = dAcc_1;
     dAcc_1 = 0;
     dAcc_1 = adjoint.add(dAcc_1, adjoint.unbroadcast(dAcc_1Next, acc_1Then, t2));
-    dx = adjoint.add(dx, adjoint.mul(adjoint.unbroadcast(dAcc_1Next, t2, acc_1Then), t1));
+    if (adjoint.sameShapes(dx, dAcc_1Next, t2, acc_1Then)) {
+      const dxs = dx.data;
+      const dAcc_1Nexts = dAcc_1Next.data;
+      dx = adjoint.fusedResult(dx, dAcc_1Next);
+      const dxs2 = dx.data;
+      for (let i2 = 0; i2 < dxs2.length; i2++) {
+        const dxi = dxs[i2];
+        const dAcc_1Nexti = dAcc_1Nexts[i2];
+        const muli = dAcc_1Nexti * t1;
+        dxs2[i2] = dxi + muli;
+      }
+    } else {
+      dx = adjoint.add(dx, adjoint.mul(adjoint.unbroadcast(dAcc_1Next, t2, acc_1Then), t1));
+    }
   }
   return adjoint.fitGradient(dx, x);
 }

@@ -10,7 +10,25 @@ function f_vjp(x, seed) {
 export const tensorF = (x) => mul(exp(x), x);
 function tensorF_vjp(x, seed) {
   const t1 = adjoint.exp(x);
-  const dx = adjoint.add(adjoint.mul(seed, t1), adjoint.mul(adjoint.mul(seed, x), t1));
+  let dx;
+  if (adjoint.sameShapes(seed, t1, x)) {
+    const seeds = seed.data;
+    const t1s = t1.data;
+    const xs = x.data;
+    dx = adjoint.fusedResult(seed, t1, x);
+    const dxs = dx.data;
+    for (let i = 0; i < dxs.length; i++) {
+      const seedi = seeds[i];
+      const t1i = t1s[i];
+      const xi = xs[i];
+      const muli = seedi * t1i;
+      const muli2 = seedi * xi;
+      const muli3 = muli2 * t1i;
+      dxs[i] = muli + muli3;
+    }
+  } else {
+    dx = adjoint.add(adjoint.mul(seed, t1), adjoint.mul(adjoint.mul(seed, x), t1));
+  }
   return adjoint.fitGradient(dx, x);
 }
 export const pullback = f_vjp;
