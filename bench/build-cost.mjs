@@ -16,7 +16,7 @@
 //
 // Prints markdown tables on stdout; --json writes the numbers. Needs `npm run build` first.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Session } from "node:inspector";
 import os from "node:os";
@@ -27,6 +27,10 @@ const ROOT = path.join(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
 const TSPC = path.join(path.dirname(require.resolve("ts-patch/package.json")), "bin", "tspc.js");
 const PLUGIN = path.join(ROOT, "dist", "transformer", "index.js");
+/** Preloaded into each tspc process (from a file in the temp directory): writes its CPU time when it exits. */
+const CPU_REPORTER = `require("node:process").on("exit", () =>
+  require("node:fs").writeFileSync(process.env.BUILD_COST_CPU, JSON.stringify(process.cpuUsage())));
+`;
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -416,12 +420,23 @@ function project(parent, name, source) {
   return dir;
 }
 
+/**
+ * A tspc build of the project: its wall time, and the CPU time of its process (user and
+ * system, reported by a module preloaded into it), which other work on a busy machine
+ * disturbs much less.
+ */
 function build(dir) {
+  const cpuFile = path.join(dir, "cpu.json");
+  const reporter = path.join(dir, "..", "cpu-reporter.cjs");
   const start = performance.now();
-  const result = spawnSync(process.execPath, [TSPC, "-p", dir, "--pretty", "false"], { encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["--require", reporter, TSPC, "-p", dir, "--pretty", "false"], {
+    encoding: "utf8",
+    env: { ...process.env, BUILD_COST_CPU: cpuFile },
+  });
   const ms = performance.now() - start;
   if (result.status !== 0) throw new Error(`tspc -p ${dir} failed:\n${result.stdout}${result.stderr}`);
-  return ms;
+  const { user, system } = JSON.parse(readFileSync(cpuFile, "utf8"));
+  return { ms, cpuMs: (user + system) / 1000 };
 }
 
 const median = (xs) => {
@@ -435,7 +450,11 @@ const fmt = (x, digits = 0) => x.toFixed(digits);
 async function inProcess(dir) {
   const ts = (await import("typescript")).default;
   const plugin = (await import(PLUGIN)).default.default;
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(dir, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(dir, "tsconfig.json"),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+  );
   const program = ts.createProgram(config.fileNames, config.options);
   // The checker's work is the build's, not the plugin's: done once before timing.
   ts.getPreEmitDiagnostics(program);
@@ -445,12 +464,14 @@ async function inProcess(dir) {
   return { plan, emit, diagnostics };
 }
 
+/** The CPU time (user and system, ms) of each of `runs` calls of f: on a busy machine, steadier than the wall time. */
 function timeIt(f, runs) {
   const times = [];
   for (let r = 0; r < runs; r++) {
-    const start = performance.now();
+    const start = process.cpuUsage();
     f();
-    times.push(performance.now() - start);
+    const { user, system } = process.cpuUsage(start);
+    times.push((user + system) / 1000);
   }
   return times;
 }
@@ -476,7 +497,9 @@ async function profile(f) {
   const transformerDir = path.join(ROOT, "dist", "transformer") + path.sep;
   const label = (frame) => {
     const file = frame.url.replace(/^file:\/\//, "");
-    const where = file.startsWith(transformerDir) ? file.slice(transformerDir.length).replace(/\.js$/, "") : path.basename(file);
+    const where = file.startsWith(transformerDir)
+      ? file.slice(transformerDir.length).replace(/\.js$/, "")
+      : path.basename(file);
     return `${frame.functionName || "(anonymous)"} (${where}:${frame.lineNumber + 1})`;
   };
   // Time outside the transformer's own code (the checker, arrays, GC) goes to the nearest transformer frame that called it.
@@ -510,6 +533,7 @@ async function main() {
   if (!existsSync(PLUGIN)) throw new Error("dist/transformer/index.js is missing: run `npm run build` first");
   const parent = mkdtempSync(path.join(os.tmpdir(), "adjoint-build-cost-"));
   symlinkSync(path.join(ROOT, "node_modules"), path.join(parent, "node_modules"), "dir");
+  writeFileSync(path.join(parent, "cpu-reporter.cjs"), CPU_REPORTER);
   try {
     const withSource = program(50, true);
     const withDir = project(parent, "with-grad", withSource);
@@ -525,11 +549,17 @@ async function main() {
       const t = {};
       for (const which of order) t[which] = build(which === "with" ? withDir : withoutDir);
       rounds.push(t);
-      process.stderr.write(`round ${r + 1}/${ROUNDS}: with ${fmt(t.with)} ms, without ${fmt(t.without)} ms\n`);
+      process.stderr.write(
+        `round ${r + 1}/${ROUNDS}: with ${fmt(t.with.ms)} ms (CPU ${fmt(t.with.cpuMs)}), without ${fmt(t.without.ms)} ms (CPU ${fmt(t.without.cpuMs)})\n`,
+      );
     }
-    const withMs = median(rounds.map((t) => t.with));
-    const withoutMs = median(rounds.map((t) => t.without));
-    const addedMs = median(rounds.map((t) => t.with - t.without));
+    const summary = (key) => ({
+      withMs: median(rounds.map((t) => t.with[key])),
+      withoutMs: median(rounds.map((t) => t.without[key])),
+      addedMs: median(rounds.map((t) => t.with[key] - t.without[key])),
+    });
+    const wall = summary("ms");
+    const cpu = summary("cpuMs");
 
     // ---- in process: planning and the per-file rewrite, then a profile ----
     const p = await inProcess(withDir);
@@ -553,7 +583,8 @@ async function main() {
       const dir = project(parent, `long-${blocks}`, longFunction(blocks));
       const q = await inProcess(dir);
       q.plan();
-      if (q.diagnostics.length > 0) throw new Error(`long function (${blocks} blocks): ${q.diagnostics.length} diagnostic(s)`);
+      if (q.diagnostics.length > 0)
+        throw new Error(`long function (${blocks} blocks): ${q.diagnostics.length} diagnostic(s)`);
       // A slow size (several seconds) is timed fewer times.
       const first = timeIt(q.plan, 1)[0];
       const ms = first > 2000 ? first : median([first, ...timeIt(q.plan, 6)]);
@@ -568,15 +599,21 @@ async function main() {
     const out = [];
     out.push(`Build cost of the transform: ${lines}-line file, ${calls} grad/valueAndGrad calls (${machine})`);
     out.push("");
-    out.push("| measure | median | per grad call |");
-    out.push("|---|--:|--:|");
-    out.push(`| \`tspc\` build, with the grad calls | ${fmt(withMs)} ms | |`);
-    out.push(`| \`tspc\` build, markers replaced by identities | ${fmt(withoutMs)} ms | |`);
-    out.push(`| **added by the transform** (median of ${ROUNDS} paired rounds) | **${fmt(addedMs)} ms** | ${fmt(addedMs / calls, 1)} ms |`);
-    out.push(`| planning, in process (median of 5) | ${fmt(planMs)} ms | ${fmt(planMs / calls, 1)} ms |`);
-    out.push(`| per-file rewrite and printing, in process | ${fmt(rewriteMs)} ms | ${fmt(rewriteMs / calls, 1)} ms |`);
+    out.push(`| measure | wall time | CPU time | CPU per grad call |`);
+    out.push("|---|--:|--:|--:|");
+    out.push(`| \`tspc\` build, with the grad calls | ${fmt(wall.withMs)} ms | ${fmt(cpu.withMs)} ms | |`);
+    out.push(
+      `| \`tspc\` build, markers replaced by identities | ${fmt(wall.withoutMs)} ms | ${fmt(cpu.withoutMs)} ms | |`,
+    );
+    out.push(
+      `| **added by the transform** (median of ${ROUNDS} paired rounds) | **${fmt(wall.addedMs)} ms** | **${fmt(cpu.addedMs)} ms** | ${fmt(cpu.addedMs / calls, 1)} ms |`,
+    );
+    out.push(`| planning, in process (median of 5) | | ${fmt(planMs)} ms | ${fmt(planMs / calls, 1)} ms |`);
+    out.push(
+      `| per-file rewrite and printing, in process | | ${fmt(rewriteMs)} ms | ${fmt(rewriteMs / calls, 1)} ms |`,
+    );
     out.push("");
-    out.push("Planning one differentiated function of growing length (in process, median of 7):");
+    out.push("Planning one differentiated function of growing length (in process, CPU time, median of 7):");
     out.push("");
     out.push("| blocks | source lines | planning | ÷ 1× |");
     out.push("|--:|--:|--:|--:|");
@@ -600,7 +637,7 @@ async function main() {
             lines,
             calls,
             rounds: ROUNDS,
-            build: { withMs, withoutMs, addedMs, addedPerCallMs: addedMs / calls, rounds },
+            build: { wall, cpu, addedPerCallCpuMs: cpu.addedMs / calls, rounds },
             inProcess: { planMs, planPerCallMs: planMs / calls, rewriteMs },
             scaling,
             profile: prof,

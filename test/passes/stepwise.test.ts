@@ -13,6 +13,7 @@ import { compile } from "../harness";
 import { printProgram, printTensorProgram, programArb, tensorProgramArb } from "../fuzz/programs";
 import { robustnessArb } from "../fuzz/statements";
 import { generateCase, printProgram as printShapedProgram } from "../fuzz/tensor-shapes";
+import { parse, print } from "./spec";
 
 /** Every body the sweeps handed to cleanUp, with its inlinable names. */
 const recorded: { body: js.Statement[]; inlinable: ReadonlySet<string> }[] = [];
@@ -112,4 +113,36 @@ export const dLong = grad(long, { wrt: [0, 1] });
 `;
     expect(await checkAll([1, 3, 6].map((n) => ({ "main.ts": source(n) })))).toBe(3);
   }, 120_000);
+});
+
+describe("inlining in batches stops where a pass between two inlinings has work", () => {
+  // Each body has an inlining after which the passes inlineOnce runs between two calls have
+  // something to do (inlineWhileSettled's `unsettles`); the result must be the stepwise one.
+  const cases: Record<string, [string, string[]]> = {
+    "a loop body left with only updates (an idle loop)": [
+      `let k = 3; let s = 0; while (k > 0) { const t = k - 1; k = t; } const a = x * 2; const b = a + 1; return b;`,
+      ["t", "a"],
+    ],
+    "a use that becomes a literal": [
+      `let m; const z = 0; if (c) { const t = z; m = t; } else { m = x; } return m * y;`,
+      ["t"],
+    ],
+    "a copy made adjacent to a reset (an identity shuffle)": [
+      `let dy = 1; let dx = 0; let trip = 3; while (trip > 0) { trip = trip - 1; const dyNext = dy; const t = 2; dy = 0; dx += dyNext * t; dy += dyNext; } return dx;`,
+      ["t"],
+    ],
+    "an update of a shuffled variable": [
+      `let dy = 1; let trip = 3; while (trip > 0) { trip = trip - 1; const dyNext = dy; dy = 0; const t = dyNext * w; dy += t; } return dy;`,
+      ["t"],
+    ],
+    "a name declared twice (a loop recomputed by the backward sweep)": [
+      `let k = 0; while (k < 3) { const t = x * k; const u = t + 1; s = s + u; k = k + 1; } let j = 3; while (j > 0) { j = j - 1; const t = x * j; const u = t + 1; dx += u; } return dx + s;`,
+      ["t", "u"],
+    ],
+  };
+  it.each(Object.entries(cases))("%s", async (_name, [text, inlinable]) => {
+    const { cleanUp, cleanUpStepwise } = await passes();
+    const body = parse(text);
+    expect(print(cleanUp(body, new Set(inlinable)))).toBe(print(cleanUpStepwise(body, new Set(inlinable))));
+  });
 });
