@@ -20,6 +20,7 @@ export type DifferentiationKind = "grad" | "vjp" | "valueAndGrad";
 const MARKER_TAG = /@adjointMarker\s+(\w+)/;
 const PRIMITIVE_TAG = /@adjointPrimitive\s+(\w+)/;
 const CONSTANT_TAG = /@adjointConstant\b([ \t\d,]*)/;
+const TENSOR_TAG = /@adjoint(Tensor)\b/;
 
 export function markerKind(call: ts.CallExpression, checker: ts.TypeChecker): MarkerKind | undefined {
   const kind = calleeTag(call, checker, MARKER_TAG);
@@ -62,18 +63,30 @@ function calleeTag(call: ts.CallExpression, checker: ts.TypeChecker, tag: RegExp
 
 /** Reads a tag from the raw leading comment, which works whether or not the compiler parsed JSDoc. */
 function tagOf(decl: ts.Node, tag: RegExp): string | undefined {
+  // Asked for every call and every type the lowering meets, of the same few declarations.
+  let known = tags.get(decl);
+  if (!known) tags.set(decl, (known = new Map()));
+  if (known.has(tag)) return known.get(tag);
+  let value: string | undefined;
   const file = decl.getSourceFile();
   for (const range of ts.getLeadingCommentRanges(file.text, decl.getFullStart()) ?? []) {
     const match = tag.exec(file.text.slice(range.pos, range.end));
-    if (match) return match[1] ?? "";
+    if (match) {
+      value = match[1] ?? "";
+      break;
+    }
   }
-  return undefined;
+  known.set(tag, value);
+  return value;
 }
+
+/** tagOf's answers, by declaration and tag (each tag a constant of this module). */
+const tags = new WeakMap<ts.Node, Map<RegExp, string | undefined>>();
 
 /** Whether a type is the runtime's Tensor class (tagged `@adjointTensor`). */
 export function isTensorType(type: ts.Type): boolean {
   const decls = type.getSymbol()?.declarations ?? [];
-  return decls.some((d) => ts.isClassDeclaration(d) && tagOf(d, /@adjoint(Tensor)\b/) !== undefined);
+  return decls.some((d) => ts.isClassDeclaration(d) && tagOf(d, TENSOR_TAG) !== undefined);
 }
 
 export function isDifferentiationKind(kind: MarkerKind | undefined): kind is DifferentiationKind {

@@ -91,6 +91,21 @@ describe("what statements read and write", () => {
     expect(Object.fromEntries(reads)).toEqual({ s: 1, x: 4, c: 1 });
   });
 
+  it("counts reads of statements met before (counted once and kept) as it counts new ones", () => {
+    const [first, loop, last] = parse(
+      `const t = x * y; while (k < 3) { if (c) { s = s + t; } k = k + 1; } return t + s;`,
+    );
+    expect(Object.fromEntries(countReads([first!, loop!, last!]))).toEqual({ x: 1, y: 1, k: 2, c: 1, s: 2, t: 2 });
+    // The same statements again, in other lists and orders, with a new one: the counts are those of each list.
+    expect(Object.fromEntries(countReads([loop!]))).toEqual({ k: 2, c: 1, s: 1, t: 1 });
+    expect(Object.fromEntries(countReads([last!, loop!, last!]))).toEqual({ k: 2, c: 1, s: 3, t: 3 });
+    const [changed] = parse(`while (k < 3) { k = k + 2; }`);
+    expect(Object.fromEntries(countReads([changed!, last!]))).toEqual({ k: 2, s: 1, t: 1 });
+    // The map returned is the caller's own.
+    countReads([loop!]).set("k", 99);
+    expect(countReads([loop!]).get("k")).toBe(2);
+  });
+
   it("counts an array written element by element as read, by a store and by an accumulation", () => {
     expect(countReads(parse(`u[0] = x;`)).get("u")).toBe(1);
     expect(countReads(parse(`u[0] += x;`)).get("u")).toBe(1);
@@ -122,5 +137,9 @@ describe("what statements read and write", () => {
     expect(isPure(value(withoutCall))).toBe(true);
     // Differentiated functions and the runtime are pure by contract.
     expect(isPure(value(runtime))).toBe(true);
+    // Asked again (the answer is kept), and of an expression that holds one already asked about.
+    expect(isPure(value(withCall))).toBe(false);
+    expect(isPure(js.add(js.name("z"), value(withCall)))).toBe(false);
+    expect(isPure(js.add(js.name("z"), value(withoutCall)))).toBe(true);
   });
 });

@@ -104,7 +104,7 @@ function mathFunction(cx: LoweringContext, callee: ts.Expression): string | unde
     callee.expression.text !== "Math"
   )
     return undefined;
-  const symbol = cx.checker.getSymbolAtLocation(callee.expression);
+  const symbol = cx.symbolAt(callee.expression);
   const fromLib = symbol?.declarations?.every(
     (d) => d.getSourceFile().hasNoDefaultLib || /lib\.[\w.]*\.d\.ts$/.test(d.getSourceFile().fileName),
   );

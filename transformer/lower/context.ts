@@ -75,16 +75,16 @@ export class LoweringContext {
   private scanBody(): void {
     const visit = (node: ts.Node): void => {
       if (ts.isIdentifier(node)) {
-        const symbol = this.checker.getSymbolAtLocation(node);
+        const symbol = this.symbolAt(node);
         if (symbol && !this.isDeclaredInside(symbol)) this.namer.reserve(node.text);
       }
       const target = assignmentTarget(node);
       if (target && ts.isIdentifier(target)) {
-        const symbol = this.checker.getSymbolAtLocation(target);
+        const symbol = this.symbolAt(target);
         if (symbol) this.reassigned.add(symbol);
       }
       if (target && ts.isElementAccessExpression(target) && ts.isIdentifier(skipOuterExpressions(target.expression))) {
-        const symbol = this.checker.getSymbolAtLocation(skipOuterExpressions(target.expression));
+        const symbol = this.symbolAt(skipOuterExpressions(target.expression));
         if (symbol) this.elementWritten.add(symbol);
       }
       ts.forEachChild(node, visit);
@@ -106,7 +106,7 @@ export class LoweringContext {
   }
 
   symbolOf(node: ts.Node): ts.Symbol {
-    const symbol = this.checker.getSymbolAtLocation(node);
+    const symbol = this.symbolAt(node);
     if (!symbol) throw new AdjointError("ADJ203", node, "The compiler could not resolve this name.");
     return symbol;
   }
@@ -115,7 +115,7 @@ export class LoweringContext {
   referencedSymbol(n: ts.Identifier): ts.Symbol | undefined {
     return ts.isShorthandPropertyAssignment(n.parent)
       ? this.checker.getShorthandAssignmentValueSymbol(n.parent)
-      : this.checker.getSymbolAtLocation(n);
+      : this.symbolAt(n);
   }
 
   isDeclaredInside(symbol: ts.Symbol, container: ts.Node = this.fn): boolean {
@@ -125,7 +125,7 @@ export class LoweringContext {
   /** Whether `e` names an array the function tracks (with `written`, one it also stores into). */
   isLocalArray(e: ts.Expression, written = false): boolean {
     const inner = skipOuterExpressions(e);
-    const symbol = ts.isIdentifier(inner) ? this.checker.getSymbolAtLocation(inner) : undefined;
+    const symbol = ts.isIdentifier(inner) ? this.symbolAt(inner) : undefined;
     return symbol !== undefined && this.localArraySymbols.has(symbol) && (!written || this.elementWritten.has(symbol));
   }
 
@@ -134,14 +134,37 @@ export class LoweringContext {
   }
 
   kindOf(node: ts.Node): ValueKind {
-    return valueKind(this.checker.getTypeAtLocation(node));
+    return valueKind(this.typeAt(node));
   }
 
   kindOfAtom(atom: Atom): ValueKind {
     if (atom.kind === "number") return "number";
     if (atom.kind === "var") return this.vars[atom.id]!.kind;
-    return valueKind(this.checker.getTypeAtLocation(atom.node));
+    return valueKind(this.typeAt(atom.node));
   }
+
+  /**
+   * The checker's type of a node, asked once: the lowering asks for the same nodes again and
+   * again (an operand, then its operator), and the checker works each one out anew, flow
+   * analysis included.
+   */
+  private typeAt(node: ts.Node): ts.Type {
+    let type = this.types.get(node);
+    if (!type) this.types.set(node, (type = this.checker.getTypeAtLocation(node)));
+    return type;
+  }
+
+  private readonly types = new Map<ts.Node, ts.Type>();
+
+  /** The checker's symbol at a node, asked once (every identifier is asked for when the body is scanned, and again when lowered). */
+  symbolAt(node: ts.Node): ts.Symbol | undefined {
+    if (this.symbols.has(node)) return this.symbols.get(node);
+    const symbol = this.checker.getSymbolAtLocation(node);
+    this.symbols.set(node, symbol);
+    return symbol;
+  }
+
+  private readonly symbols = new Map<ts.Node, ts.Symbol | undefined>();
 
   returnKind(): ValueKind {
     const signature = this.checker.getSignatureFromDeclaration(this.fn);
@@ -149,11 +172,11 @@ export class LoweringContext {
   }
 
   isNumber(e: ts.Expression): boolean {
-    return isNumberType(this.checker.getTypeAtLocation(e));
+    return isNumberType(this.typeAt(e));
   }
 
   isBoolean(e: ts.Expression): boolean {
-    return (this.checker.getTypeAtLocation(e).flags & ts.TypeFlags.BooleanLike) !== 0;
+    return (this.typeAt(e).flags & ts.TypeFlags.BooleanLike) !== 0;
   }
 }
 

@@ -110,7 +110,7 @@ export function isTensorMetadata(cx: LoweringContext, e: ts.Expression): boolean
 }
 
 function lowerIdentifier(cx: LoweringContext, e: ts.Identifier, env: Env): Atom {
-  const symbol = cx.checker.getSymbolAtLocation(e);
+  const symbol = cx.symbolAt(e);
   if (
     symbol &&
     cx.localArraySymbols.has(symbol) &&

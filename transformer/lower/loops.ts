@@ -206,7 +206,7 @@ function assignedIn(cx: LoweringContext, nodes: readonly ts.Node[]): ts.Symbol[]
   const visit = (n: ts.Node): void => {
     if (ts.isFunctionLike(n)) return;
     const target = assignmentTarget(n);
-    const symbol = target && ts.isIdentifier(target) ? cx.checker.getSymbolAtLocation(target) : undefined;
+    const symbol = target && ts.isIdentifier(target) ? cx.symbolAt(target) : undefined;
     if (symbol && !found.includes(symbol)) found.push(symbol);
     ts.forEachChild(n, visit);
   };

@@ -14,7 +14,7 @@ export function opaque(cx: LoweringContext, node: ts.Expression, env: Env): Opaq
   const visit = (n: ts.Node, inClosure: boolean): void => {
     const target = assignmentTarget(n);
     if (target) {
-      const symbol = ts.isIdentifier(target) ? cx.checker.getSymbolAtLocation(target) : undefined;
+      const symbol = ts.isIdentifier(target) ? cx.symbolAt(target) : undefined;
       if (symbol && cx.isDeclaredInside(symbol) && !cx.isDeclaredInside(symbol, node)) {
         throw new AdjointError("ADJ201", n, "Assign local variables in statements of their own.");
       }

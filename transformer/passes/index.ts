@@ -13,7 +13,7 @@ import { dropDeadUpdates } from "./dead-updates";
 import { hoistBranchValues } from "./hoist";
 import { fuseElementwise } from "./fuse";
 import { dropIdentityShuffles } from "./identity-shuffles";
-import { inlineOnce } from "./inline";
+import { inlineOnce, inlineWhileSettled } from "./inline";
 import { inlineLiteralVariables } from "./literals";
 import { dropUnusedTapes } from "./tapes";
 
@@ -42,18 +42,38 @@ const SIMPLIFY: readonly (readonly Pass[])[] = [
   // literal, for an accumulator's), and a literal folded leaves the updates that fed it unneeded.
   [dropIdentityShuffles, inlineLiteralVariables, dropDeadUpdates],
   // Last, one inlining at a time: it trusts a count of one read, which must not count a read
-  // the passes above remove, and each inlining changes the counts.
-  [inlineOnce],
+  // the passes above remove, and each inlining changes the counts. inlineWhileSettled makes
+  // the inlinings inlineOnce would make in turn, as long as the passes above would have
+  // nothing to do in between (it knows what they look for: a pass added above must be
+  // added to its `unsettles` as well).
+  [inlineWhileSettled],
 ];
 
 function simplify(body: js.Statement[], context: PassContext): js.Statement[] {
+  return fixedPoint(SIMPLIFY, body, context);
+}
+
+function fixedPoint(rounds: readonly (readonly Pass[])[], body: js.Statement[], context: PassContext): js.Statement[] {
   let current = body;
-  for (let round = 0; round < SIMPLIFY.length;) {
-    const next = SIMPLIFY[round]!.reduce((b, pass) => pass(b, context), current);
+  for (let round = 0; round < rounds.length;) {
+    const next = rounds[round]!.reduce((b, pass) => pass(b, context), current);
     if (next === current) round++;
     else [current, round] = [next, 0];
   }
   return current;
+}
+
+/**
+ * The clean-up's definition, with one inlineOnce per round: slow (a walk of the whole body
+ * per inlining), but what cleanUp must give, statement for statement; the tests compare them.
+ */
+export function cleanUpStepwise(body: js.Statement[], inlinable: ReadonlySet<string>): js.Statement[] {
+  const context: PassContext = { inlinable };
+  const stepwise = SIMPLIFY.map((round) => round.map((pass) => (pass === inlineWhileSettled ? inlineOnce : pass)));
+  const passes = CLEAN_UP.map((pass) =>
+    pass === simplify ? (b: js.Statement[]) => fixedPoint(stepwise, b, context) : pass,
+  );
+  return passes.reduce((b, pass) => pass(b, context), body);
 }
 
 /** The whole clean-up, in order. */

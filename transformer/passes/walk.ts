@@ -131,7 +131,8 @@ export function mapExprsDeep(list: Statement[], f: (e: js.Expr) => js.Expr): Sta
 
 /** The names a statement reads itself (not in its nested blocks), once per read. */
 export function namesRead(s: Statement): string[] {
-  const names = js.statementExprs(s).flatMap((e) => js.namesIn(e));
+  const names: string[] = [];
+  for (const e of js.statementExprs(s)) js.namesIn(e, names);
   // An array written element by element is in use while anything writes it.
   if (s.kind === "storeElement") names.push(s.array);
   return names;
@@ -140,10 +141,30 @@ export function namesRead(s: Statement): string[] {
 /** How many times each name is read, at any depth. An update (x = ..., x += ...) is no read of x. */
 export function countReads(list: readonly Statement[]): Map<string, number> {
   const reads = new Map<string, number>();
-  forEachStatement(list, (s) => {
-    for (const n of namesRead(s)) reads.set(n, (reads.get(n) ?? 0) + 1);
-  });
+  for (const s of list) addCounts(reads, readsAtAnyDepth(s));
   return reads;
+}
+
+/**
+ * The read counts of one statement and the blocks nested in it, kept for as long as the
+ * statement lives: passes never mutate a statement (they make a new one), and the rounds of
+ * the fixed point count the reads of the same unchanged statements again and again.
+ */
+const statementReads = new WeakMap<Statement, ReadonlyMap<string, number>>();
+
+function readsAtAnyDepth(s: Statement): ReadonlyMap<string, number> {
+  let reads = statementReads.get(s);
+  if (!reads) {
+    const counts = new Map<string, number>();
+    for (const n of namesRead(s)) counts.set(n, (counts.get(n) ?? 0) + 1);
+    for (const block of blocksOf(s)) for (const x of block) addCounts(counts, readsAtAnyDepth(x));
+    statementReads.set(s, (reads = counts));
+  }
+  return reads;
+}
+
+function addCounts(into: Map<string, number>, counts: ReadonlyMap<string, number>): void {
+  for (const [n, c] of counts) into.set(n, (into.get(n) ?? 0) + c);
 }
 
 export function containsRead(list: readonly Statement[], name: string): boolean {
@@ -178,6 +199,13 @@ export function readsInOpaque(list: readonly Statement[], name: string): boolean
  * calls something.
  */
 export function isPure(e: js.Expr): boolean {
-  if (e.kind === "opaque" && containsCall(e.node)) return false;
-  return js.children(e).every(isPure);
+  let pure = purity.get(e);
+  if (pure === undefined) {
+    pure = !(e.kind === "opaque" && containsCall(e.node)) && js.children(e).every(isPure);
+    purity.set(e, pure);
+  }
+  return pure;
 }
+
+/** isPure of each expression met, which every pass asks of the same expressions in every round (never mutated either). */
+const purity = new WeakMap<js.Expr, boolean>();
