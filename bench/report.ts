@@ -98,17 +98,10 @@ export interface BuildCost {
   readonly json: unknown;
 }
 
-/** The first number under a key that names the time the plugin adds, in seconds (the key says ms or s). */
+/** The wall time the transform adds to the build, in seconds: `build.wall.addedMs` of bench/build-cost.mjs's `--json`. */
 export function addedBuildSeconds(json: unknown): number | undefined {
-  if (json === null || typeof json !== "object") return undefined;
-  for (const [key, value] of Object.entries(json)) {
-    if (typeof value === "number" && /added/i.test(key)) return /ms$/i.test(key) ? value / 1000 : value;
-  }
-  for (const value of Object.values(json)) {
-    const found = addedBuildSeconds(value);
-    if (found !== undefined) return found;
-  }
-  return undefined;
+  const added = (json as { build?: { wall?: { addedMs?: unknown } } } | null)?.build?.wall?.addedMs;
+  return typeof added === "number" ? added / 1000 : undefined;
 }
 
 export function targets(workloads: readonly WorkloadRecord[], buildCost: BuildCost | undefined): Target[] {

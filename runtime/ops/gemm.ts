@@ -10,12 +10,13 @@
 // float64 gives (and what this runtime gave before).
 //
 // Above a size (WASM_MIN_WORK) the product goes to the WebAssembly SIMD kernel instead
-// (./wasm/kernel.ts, compiled from runtime/ops/wasm/gemm.as.ts), optionally on worker threads (Node only, off by
-// default); the JS kernel below serves small products, and every product where WebAssembly SIMD
+// (./wasm/kernel.ts, compiled from runtime/ops/wasm/gemm.as.ts), on worker threads for large products (Node
+// only); the JS kernel below serves small products, and every product where WebAssembly SIMD
 // is missing or not yet compiled. The WASM kernel sums float64 in the
 // same order (the same bits) and float32 in float32 lanes (within rounding of the JS kernel).
 import type { TypedArray } from "../tensor";
 import { wasmGemm } from "./wasm/kernel";
+import { nodeBuiltin } from "./wasm/threads";
 
 /** op(X)[r][c] is data[r * rowStride + c * colStride]: (k, 1) for X as stored, (1, rows) for Xᵀ. */
 export interface MatrixView {
@@ -48,14 +49,21 @@ export interface MatmulSettings {
  * square products: level at 12³, WASM 1.4× faster at 16³ and 3× at 32³).
  */
 const WASM_MIN_WORK = 16 ** 3;
-/** m·k·n below which a product stays on one thread even when more are allowed. */
-const THREAD_MIN_WORK = 256 ** 3;
-
 /**
- * One thread by default: on the 2-core machine this was measured on, shared with other work, a
- * second thread did not pay (bench/matmul.ts; README, "Matrix product kernels").
+ * m·k·n each thread's share must reach: a 256³ product is cut in two, 1024³ in as many shares as
+ * there are threads. On the idle 2-core machine two threads gave 1.45× at 256×784×256 and 1.8× at
+ * 1024³ in float64; below about 256³ the wake-up and the second packing of the shared operand
+ * cost more than they save (bench/matmul.ts; BENCHMARKS.md).
  */
-let settings: MatmulSettings = { kernel: "auto", threads: 1 };
+const THREAD_MIN_SHARE = 256 ** 3 / 2;
+
+/** The machine's cores in Node (at most 8: the shares are cut from C's longer side), else 1. */
+function defaultThreads(): number {
+  const os = nodeBuiltin("node:os") as { availableParallelism?: () => number } | undefined;
+  return Math.max(1, Math.min(8, os?.availableParallelism?.() ?? 1));
+}
+
+let settings: MatmulSettings = { kernel: "auto", threads: defaultThreads() };
 
 /**
  * Chooses the matrix product's kernel and threads (tests and benchmarks; adjoint/internal, not the
@@ -67,13 +75,18 @@ export function configureMatmul(changes: Partial<MatmulSettings>): MatmulSetting
   return previous;
 }
 
+/** The threads a WASM product of m·k·n multiply-adds is cut for ("wasm" forced: all those allowed). */
+export function threadsFor(work: number, { kernel, threads }: MatmulSettings = settings): number {
+  return kernel === "wasm" ? threads : Math.max(1, Math.min(threads, Math.floor(work / THREAD_MIN_SHARE)));
+}
+
 /** out (m×n, row-major, zero-filled as allocated) = a (m×k) · b (k×n). */
 export function gemm(a: MatrixView, b: MatrixView, out: TypedArray, m: number, k: number, n: number): void {
   const work = m * k * n;
-  const { kernel, threads } = settings;
+  const { kernel } = settings;
   if (work > 0 && (kernel === "wasm" || (kernel === "auto" && work >= WASM_MIN_WORK))) {
     const wasm = wasmGemm();
-    const parts = kernel === "wasm" || work >= THREAD_MIN_WORK ? threads : 1;
+    const parts = threadsFor(work, settings);
     if (wasm !== null && wasm.run(a, b, out, m, k, n, parts) > 0) return;
   }
   gemmJs(a, b, out, m, k, n);

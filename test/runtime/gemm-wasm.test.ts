@@ -6,12 +6,13 @@
 // generated module's freshness.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomNormal } from "../../runtime";
 import { configureMatmul, type MatmulSettings } from "../../runtime/internal";
-import { gemm, view, type MatrixView } from "../../runtime/ops/gemm";
+import { gemm, threadsFor, view, type MatrixView } from "../../runtime/ops/gemm";
 import { reloadWasmGemm, wasmGemm, type WasmApi } from "../../runtime/ops/wasm/kernel";
 import type { TypedArray } from "../../runtime/tensor";
 
@@ -225,6 +226,18 @@ describe("loading and the JS fallback", () => {
 });
 
 describe("worker threads", () => {
+  it("by default a product is cut for the machine's cores (at most 8) once each share reaches half of 256³", () => {
+    const defaults = configureMatmul({});
+    configureMatmul(defaults);
+    expect(defaults.threads).toBe(Math.min(8, os.availableParallelism()));
+    const allowed = { kernel: "auto", threads: 4 } as const;
+    expect(threadsFor(100 ** 3, allowed)).toBe(1);
+    expect(threadsFor(256 * 784 * 256, allowed)).toBe(4);
+    expect(threadsFor(256 ** 3, allowed)).toBe(2);
+    expect(threadsFor(1024 ** 3, { kernel: "auto", threads: 1 })).toBe(1);
+    expect(threadsFor(2 ** 3, { kernel: "wasm", threads: 3 })).toBe(3);
+  });
+
   for (const dtype of ["float32", "float64"] as const) {
     it(`${dtype}: two threads give the one-thread result bit for bit, split by rows or by columns`, async () => {
       const gemmWasm = (await reloadWasmGemm())!;
