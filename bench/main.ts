@@ -94,9 +94,20 @@ function run(only: readonly string[]): Record {
   const workloads: WorkloadRecord[] = [];
   try {
     for (const script of SCRIPTS.filter((s) => only.length === 0 || only.includes(s))) {
-      const r = runWithJson(script, ["--expose-gc", path.join(root, "bench", "dist", `${script}.js`)], dir);
-      scripts.push({ script, seconds: r.seconds, ...(r.error ? { error: r.error } : {}) });
-      if (r.json) workloads.push(...(r.json as ScriptRecord).workloads);
+      // The seed workload runs each dtype in a process of its own (bench/seed.ts says why).
+      const runs =
+        script === "seed"
+          ? [
+              ["--dtype", "float32"],
+              ["--dtype", "float64"],
+            ]
+          : [[]];
+      for (const extra of runs) {
+        const label = [script, ...extra.slice(1)].join("-");
+        const r = runWithJson(label, ["--expose-gc", path.join(root, "bench", "dist", `${script}.js`), ...extra], dir);
+        scripts.push({ script: label, seconds: r.seconds, ...(r.error ? { error: r.error } : {}) });
+        if (r.json) workloads.push(...(r.json as ScriptRecord).workloads);
+      }
     }
     let buildCost: BuildCost | undefined;
     let buildCostMissing: string | undefined;
