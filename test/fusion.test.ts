@@ -188,4 +188,47 @@ describe("fused elementwise loops", () => {
     expectClose(scalar(value), scalar(rt.mean(t)) + scalar(rt.sum(rt.square(rt.sub(x, 1)))), 1e-15);
     numericGradient((v) => scalar(exports.f(v)), x).forEach((d, i) => expectClose(grad.data[i], d, 1e-6));
   });
+
+  it("a whole reduction read by a chain (centring, scaling) is a 0-d operand, read once before the loop", () => {
+    const { exports, js } = build(`
+      export const f = (x: Tensor, y: Tensor) =>
+        sum(square(div(sub(x, mean(y)), add(sum(square(sub(x, mean(x)))), 1))));
+      export const vg = valueAndGrad(f, { wrt: [0, 1] });
+      export const g = (x: Tensor) => {
+        const m = mean(x);
+        return sum(mul(exp(sub(x, m)), add(mul(x, 2), m)));
+      };
+      export const dg = grad(g);
+    `);
+    // g's exp(sub(x, m)) is a loop reading m once; an unbroadcast to a 0-d value is a sum, never fused.
+    expect(js).toContain("if (adjoint.sameShapes(x) && adjoint.allScalars(m)) {");
+    expect(js).toContain("const mv = m.data[0];");
+    const x1 = tensor([0.3, -1.2, 0.8, 2.5, -0.1]);
+    numericGradient((v) => scalar(exports.g(v)), x1).forEach((d, i) => expectClose(exports.dg(x1).data[i], d, 1e-6));
+    const values = [0.3, -1.2, 0.8, 2.5, -0.1];
+    for (const [dx, dy] of [
+      ["float64", "float64"],
+      ["float32", "float32"],
+      ["float32", "float64"],
+    ] as const) {
+      const x = tensor(values, { dtype: dx });
+      const y = tensor(
+        values.map((v) => 2 * v - 0.4),
+        { dtype: dy },
+      );
+      const unfused: Tensor = exports.f(x, y);
+      const { value, grad } = exports.vg(x, y);
+      expect(value.dtype).toBe(unfused.dtype);
+      expectClose(scalar(value), scalar(unfused), unfused.dtype === "float32" ? 1e-6 : 1e-14);
+      const f64 = (t: Tensor): Tensor => tensor(Array.from(t.data));
+      const [x64, y64] = [f64(x), f64(y)];
+      const tolerance = dx === "float64" && dy === "float64" ? 1e-6 : 1e-4;
+      numericGradient((v) => scalar(exports.f(v, y64)), x64).forEach((d, i) =>
+        expectClose(grad[0].data[i], d, tolerance),
+      );
+      numericGradient((v) => scalar(exports.f(x64, v)), y64).forEach((d, i) =>
+        expectClose(grad[1].data[i], d, tolerance),
+      );
+    }
+  });
 });

@@ -8,7 +8,7 @@
 import ts from "typescript";
 import type { Activity } from "./analysis/activity";
 import { AdjointError } from "./diagnostics";
-import { cleanUp } from "./passes";
+import { cleanUp, type ValueKind } from "./passes";
 import * as js from "./js";
 import type * as ir from "./ir";
 import type { Atom, Carried, LoweredFunction, Opaque, VarId } from "./ir";
@@ -132,10 +132,18 @@ class Reverse {
     return { body: cleanUp(body, this.inlinableNames(), this.valueKinds(), this.namer), extraParams };
   }
 
-  /** Each primal name's kind, for the fusion pass: the adjoints' kinds it reads from their definitions. */
-  private valueKinds(): Map<string, "number" | "tensor"> {
-    const kinds = new Map<string, "number" | "tensor">();
-    for (const v of this.fn.vars) if (v.kind === "number" || v.kind === "tensor") kinds.set(v.name, v.kind);
+  /**
+   * Each primal name's kind, for the fusion pass (the adjoints' kinds it reads from their
+   * definitions): "scalar" for a tensor every variable of that name holds a whole reduction in.
+   */
+  private valueKinds(): Map<string, ValueKind> {
+    const kinds = new Map<string, ValueKind>();
+    this.fn.vars.forEach((v, id) => {
+      if (v.kind !== "number" && v.kind !== "tensor") return;
+      const kind: ValueKind = v.kind === "tensor" && this.shapes.isScalar(id) ? "scalar" : v.kind;
+      const before = kinds.get(v.name);
+      kinds.set(v.name, before === undefined || before === kind ? kind : "tensor");
+    });
     return kinds;
   }
 

@@ -19,11 +19,16 @@ export function sameShapes(first: unknown, ...rest: unknown[]): boolean {
   return true;
 }
 
+/** Whether every operand is a 0-d Tensor: a fused loop reads each once, before it, and broadcasts it. */
+export function allScalars(...operands: unknown[]): boolean {
+  return operands.every((t) => isTensor(t) && t.shape.length === 0);
+}
+
 function promoted(operands: readonly Tensor[]): DType {
   return operands.some((t) => t.dtype === "float64") ? "float64" : "float32";
 }
 
-/** A fused loop's output: the operands' shape (sameShapes checked they share it), in their promoted dtype. */
+/** A fused loop's output: the first operand's shape (sameShapes checked the others share it, or are 0-d), in the operands' promoted dtype. */
 export function fusedResult(...operands: Tensor[]): Tensor {
   return new Tensor(allocData(promoted(operands), operands[0]!.size), operands[0]!.shape);
 }

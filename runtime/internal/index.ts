@@ -27,4 +27,4 @@ export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";
 // The matrix product's kernel and threads, for tests and benchmarks.
 export { configureMatmul, type MatmulSettings } from "../ops/gemm";
 // The guard and the results of fused elementwise loops (transformer/passes/fuse.ts).
-export { sameShapes, fusedResult, fusedTotal } from "./fusion";
+export { sameShapes, allScalars, fusedResult, fusedTotal } from "./fusion";

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { fuseElementwise } from "../../transformer/passes/fuse";
 import { Namer } from "../../transformer/naming";
+import type { ValueKind } from "../../transformer/passes";
 import { code, parse, print } from "./spec";
 
 /** The pass on a spec, with these kinds from the types; names avoid every identifier of the spec. */
-function run(text: string, kinds: Record<string, "number" | "tensor"> = {}): string {
+function run(text: string, kinds: Record<string, ValueKind> = {}): string {
   const reserved = new Set(text.match(/[A-Za-z_$][\w$]*/g));
   const namer = new Namer(reserved);
   return print(fuseElementwise(parse(text), { inlinable: new Set(), kinds: new Map(Object.entries(kinds)), namer }));
@@ -54,6 +55,31 @@ describe("fuseElementwise", () => {
           y = rt.mul(rt.div(1, rt.reductionSize(t)), rt.sub(t, rt.mul(u, c)));
         }`),
     );
+  });
+
+  it("reads a 0-d tensor (a whole reduction) once before the loop; an unbroadcast to one is a sum, left alone", () => {
+    expect(run(`const y = rt.mul(rt.exp(rt.sub(x, m)), rt.unbroadcast(g, x, m));`, { m: "scalar" })).toBe(
+      code(`
+        let y;
+        if (rt.sameShapes(x, g) && rt.allScalars(m)) {
+          const xs = x.data;
+          const gs = g.data;
+          const mv = m.data[0];
+          y = rt.fusedResult(x, g, m);
+          const ys = y.data;
+          for (let i = 0; i < ys.length; i++) {
+            const xi = xs[i];
+            const gi = gs[i];
+            const subi = xi - mv;
+            const expi = Math.exp(subi);
+            ys[i] = expi * gi;
+          }
+        } else {
+          y = rt.mul(rt.exp(rt.sub(x, m)), rt.unbroadcast(g, x, m));
+        }`),
+    );
+    const summed = `const dm = rt.mul(rt.unbroadcast(rt.neg(g), m, x), rt.exp(x));`;
+    expect(run(summed, { m: "scalar" })).toBe(code(summed));
   });
 
   it("uses the kernel's formula with its let bindings (sigmoid), and the kernels' conventions (relu)", () => {

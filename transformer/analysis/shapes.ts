@@ -85,6 +85,11 @@ export class ShapeFacts {
     return this.classOf(operand) === this.classOf({ kind: "var", id: result });
   }
 
+  /** Whether the variable is a whole reduction (a 0-d tensor), or a value of its shape. */
+  isScalar(id: VarId): boolean {
+    return this.classOf({ kind: "var", id }) === SCALAR;
+  }
+
   /** What is certain of the function's result: a parameter's shape, or a scalar. */
   resultShape(): ResultShape {
     const result = this.fn.result;

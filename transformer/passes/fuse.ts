@@ -26,14 +26,18 @@
 // the guard checks, so a value that is a number at run time takes the per-operation path.
 import * as js from "../js";
 import { elementFormula, isElementwisePrimitive, type KernelName } from "../rules/formulas";
-import type { PassContext } from "./index";
+import type { PassContext, ValueKind } from "./index";
 import type { Namer } from "../naming";
 import { declaredNames, forEachStatement, mapExprs, rewriteBlocks } from "./walk";
 
-/** A node of a chain: a number (computed once, outside the loop if it is not a name or literal), a tensor read element by element, or a primitive. */
+/**
+ * A node of a chain: a number (computed once, outside the loop if it is not a name or literal),
+ * a tensor read element by element, a 0-d tensor read once before the loop, or a primitive.
+ */
 type Node =
   | { readonly kind: "number"; readonly expr: js.Expr }
   | { readonly kind: "tensor"; readonly name: string }
+  | { readonly kind: "scalar"; readonly name: string }
   | {
       readonly kind: "op";
       readonly kernel: KernelName | "copy";
@@ -41,11 +45,16 @@ type Node =
       readonly tensor: boolean;
     };
 
-/** A chain found in an expression: its tree, the tensors it reads, those only its guard reads (unbroadcast's operands). */
+/**
+ * A chain found in an expression: its tree, the tensors it reads, its 0-d tensors, and those
+ * only its guard reads (unbroadcast's operands): of the same shape, or 0-d.
+ */
 interface Chain {
   readonly root: Node;
   readonly tensors: string[];
+  readonly scalars: string[];
   readonly shapeOnly: string[];
+  readonly scalarOnly: string[];
   ops: number;
 }
 
@@ -55,16 +64,18 @@ export function fuseElementwise(body: js.Statement[], context: PassContext): js.
   if (!context.namer) return body;
   // Names declared where the statements are (a reduction taken out of an expression) are the function's own.
   const outer = context.namer.clone();
-  const numbers = numberNames(body, context.kinds ?? new Map());
+  const kinds = context.kinds ?? new Map<string, ValueKind>();
+  const numbers = numberNames(body, kinds);
+  const scalars = new Set([...kinds].filter(([, k]) => k === "scalar").map(([n]) => n));
   return rewriteBlocks(body, (block) => {
     let changed = false;
     const out = block.flatMap((s) => {
-      const statements = [...takeOutReductions(s, numbers, outer)];
+      const statements = [...takeOutReductions(s, numbers, scalars, outer)];
       if (statements.length > 1) changed = true;
       return statements.flatMap((x) => {
         // Each loop's names are its own, in the block of its if: they shadow nothing the loop reads.
         const scope = outer.clone();
-        const fused = fuseStatement(x, numbers, (base) => scope.fresh(base));
+        const fused = fuseStatement(x, numbers, scalars, (base) => scope.fresh(base));
         if (fused) changed = true;
         return fused ?? [x];
       });
@@ -74,11 +85,16 @@ export function fuseElementwise(body: js.Statement[], context: PassContext): js.
 }
 
 /** A whole sum or mean of a chain inside a larger expression becomes a constant of its own before the statement, to be fused. */
-function takeOutReductions(s: js.Statement, numbers: ReadonlySet<string>, namer: Namer): js.Statement[] {
+function takeOutReductions(
+  s: js.Statement,
+  numbers: ReadonlySet<string>,
+  scalars: ReadonlySet<string>,
+  namer: Namer,
+): js.Statement[] {
   if (s.kind === "if" || s.kind === "while" || s.kind === "for") return [s];
   const before: js.Statement[] = [];
   const visit = (e: js.Expr, whole: boolean): js.Expr => {
-    if (!whole && isReduction(e) && worthALoop(chainOf(e.args[0]!, numbers), true)) {
+    if (!whole && isReduction(e) && worthALoop(chainOf(e.args[0]!, numbers, scalars), true)) {
       const name = namer.fresh(e.fn === "sum" ? "total" : "average");
       before.push({ kind: "const", name, init: e });
       return js.name(name);
@@ -127,7 +143,7 @@ function mapChildren(e: js.Expr, f: (c: js.Expr) => js.Expr): js.Expr {
  * The names certainly holding numbers: those the types say are numbers, and constants
  * computed from numbers only (an adjoint's name has no type: its definition tells).
  */
-function numberNames(body: readonly js.Statement[], kinds: ReadonlyMap<string, "number" | "tensor">): Set<string> {
+function numberNames(body: readonly js.Statement[], kinds: ReadonlyMap<string, ValueKind>): Set<string> {
   const numbers = new Set([...kinds].filter(([, k]) => k === "number").map(([n]) => n));
   const declarations = new Map<string, number>();
   forEachStatement(body, (s) => declaredNames(s).forEach((n) => declarations.set(n, (declarations.get(n) ?? 0) + 1)));
@@ -167,22 +183,40 @@ function isNumberExpr(e: js.Expr, numbers: ReadonlySet<string>): boolean {
 }
 
 /** The chain of an expression, if it is one worth a loop of its own. */
-function chainOf(e: js.Expr, numbers: ReadonlySet<string>): Chain | undefined {
-  const chain: Chain = { root: { kind: "number", expr: e }, tensors: [], shapeOnly: [], ops: 0 };
+function chainOf(e: js.Expr, numbers: ReadonlySet<string>, scalars: ReadonlySet<string>): Chain | undefined {
+  const chain: Chain = {
+    root: { kind: "number", expr: e },
+    tensors: [],
+    scalars: [],
+    shapeOnly: [],
+    scalarOnly: [],
+    ops: 0,
+  };
   const visit = (x: js.Expr): Node | undefined => {
     if (isNumberExpr(x, numbers)) return { kind: "number", expr: x };
+    if (x.kind === "name" && scalars.has(x.name)) {
+      if (!chain.scalars.includes(x.name)) chain.scalars.push(x.name);
+      return { kind: "scalar", name: x.name };
+    }
     if (x.kind === "name") {
       if (!chain.tensors.includes(x.name)) chain.tensors.push(x.name);
       return { kind: "tensor", name: x.name };
     }
     if (x.kind !== "runtime") return undefined;
     // unbroadcast(g, like, ...others) gives g itself when like and others have g's shape: the guard checks them.
+    // A 0-d `like` makes it a sum (not fused); a 0-d other operand widens nothing (the guard checks it is 0-d).
     if (x.fn === "unbroadcast") {
       const [g, ...operands] = x.args;
       if (!operands.every((o) => o.kind === "name" && !numbers.has(o.name))) return undefined;
-      for (const o of operands as { name: string }[])
-        if (!chain.shapeOnly.includes(o.name)) chain.shapeOnly.push(o.name);
-      return visit(g!);
+      const [like, ...others] = operands as { name: string }[];
+      if (scalars.has(like!.name)) return undefined;
+      for (const o of [like!, ...others]) {
+        const list = scalars.has(o.name) ? chain.scalarOnly : chain.shapeOnly;
+        if (!list.includes(o.name)) list.push(o.name);
+      }
+      // g itself only when it has like's shape: it must read a tensor the guard checks, not only 0-d ones.
+      const node = visit(g!);
+      return node && readsTensor(node) ? node : undefined;
     }
     if (!isElementwisePrimitive(x.fn)) return undefined;
     const args: Node[] = [];
@@ -198,12 +232,18 @@ function chainOf(e: js.Expr, numbers: ReadonlySet<string>): Chain | undefined {
     return { kind: "op", kernel, args: kernel === "copy" ? [args[0]!] : kernel === x.fn ? args : [args[0]!], tensor };
   };
   const root = visit(e);
-  if (!root || !isTensorNode(root)) return undefined;
+  if (!root || !readsTensor(root)) return undefined;
   return { ...chain, root };
 }
 
+/** Whether a node's value is a tensor (0-d ones included), not a number. */
 function isTensorNode(n: Node): boolean {
-  return n.kind === "tensor" || (n.kind === "op" && n.tensor);
+  return n.kind === "tensor" || n.kind === "scalar" || (n.kind === "op" && n.tensor);
+}
+
+/** Whether a node reads a tensor element by element: then its value has that tensor's shape (0-d ones broadcast). */
+function readsTensor(n: Node): boolean {
+  return n.kind === "tensor" || (n.kind === "op" && n.args.some(readsTensor));
 }
 
 /**
@@ -223,6 +263,7 @@ function kernelOf(fn: KernelName, args: readonly Node[]): KernelName | "copy" | 
 function fuseStatement(
   s: js.Statement,
   numbers: ReadonlySet<string>,
+  scalars: ReadonlySet<string>,
   fresh: (base: string) => string,
 ): js.Statement[] | undefined {
   let target: string;
@@ -231,7 +272,7 @@ function fuseStatement(
   else if (s.kind === "assign") [target, value] = [s.name, s.value];
   else return undefined;
   const reduction = isReduction(value) ? value : undefined;
-  const chain = chainOf(reduction ? reduction.args[0]! : value, numbers);
+  const chain = chainOf(reduction ? reduction.args[0]! : value, numbers, scalars);
   if (!worthALoop(chain, reduction !== undefined)) return undefined;
 
   const then: js.Statement[] = [];
@@ -241,7 +282,15 @@ function fuseStatement(
     data.set(t, name);
     then.push({ kind: "const", name, init: { kind: "member", object: t, name: "data" } });
   }
-  const operands = chain.tensors.map((t) => js.name(t));
+  // 0-d tensors are read once; they take part in the result's dtype, not its shape (the first operand's).
+  const scalarValues = new Map<string, string>();
+  for (const t of chain.scalars) {
+    const name = fresh(`${t}v`);
+    scalarValues.set(t, name);
+    const data: js.Expr = { kind: "member", object: t, name: "data" };
+    then.push({ kind: "const", name, init: { kind: "element", array: data, index: js.num(0) } });
+  }
+  const operands = [...chain.tensors, ...chain.scalars].map((t) => js.name(t));
   const first = data.get(chain.tensors[0]!)!;
   let output: string | undefined;
   let total: string | undefined;
@@ -275,6 +324,7 @@ function fuseStatement(
       return js.name(name);
     };
     if (n.kind === "tensor") return named(js.name(elements.get(n.name)!), "");
+    if (n.kind === "scalar") return named(js.name(scalarValues.get(n.name)!), "");
     if (n.kind === "number") {
       if (js.isTrivial(n.expr) || store) return named(n.expr, "");
       // Computed once, before the loop.
@@ -300,10 +350,13 @@ function fuseStatement(
         : js.name(total!);
     then.push({ kind: "assign", name: target, value: js.rt("fusedTotal", result, ...operands) });
   }
-  const guard = js.rt(
+  const sameShapes = js.rt(
     "sameShapes",
     ...[...chain.tensors, ...chain.shapeOnly.filter((n) => !chain.tensors.includes(n))].map((n) => js.name(n)),
   );
+  const zeroD = [...chain.scalars, ...chain.scalarOnly.filter((n) => !chain.scalars.includes(n))];
+  const guard =
+    zeroD.length === 0 ? sameShapes : js.binary("&&", sameShapes, js.rt("allScalars", ...zeroD.map((n) => js.name(n))));
   const fused: js.Statement = { kind: "if", cond: guard, then, else: [{ kind: "assign", name: target, value }] };
   return s.kind === "assign" ? [fused] : [{ kind: "let", name: target }, fused];
 }

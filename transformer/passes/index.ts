@@ -23,11 +23,13 @@ export interface PassContext {
    * adjoints of intermediates (each read only after every contribution to it was made).
    */
   readonly inlinable: ReadonlySet<string>;
-  /** What the types say each primal value is: a number, or a tensor (or may be one). */
-  readonly kinds?: ReadonlyMap<string, "number" | "tensor">;
+  /** What each primal value is: a number, a tensor (or may be one), or a tensor the shape analysis says is 0-d. */
+  readonly kinds?: ReadonlyMap<string, ValueKind>;
   /** The function's names so far (a pass clones it to name new bindings); absent, the passes that need names do nothing. */
   readonly namer?: Namer;
 }
+
+export type ValueKind = "number" | "tensor" | "scalar";
 
 export type Pass = (body: js.Statement[], context: PassContext) => js.Statement[];
 
@@ -94,7 +96,7 @@ const CLEAN_UP: readonly Pass[] = [
 export function cleanUp(
   body: js.Statement[],
   inlinable: ReadonlySet<string>,
-  kinds: ReadonlyMap<string, "number" | "tensor"> = new Map(),
+  kinds: ReadonlyMap<string, ValueKind> = new Map(),
   namer?: Namer,
 ): js.Statement[] {
   const context: PassContext = { inlinable, kinds, namer };
