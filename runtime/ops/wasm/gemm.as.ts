@@ -200,7 +200,9 @@ function kernel32(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate:
     x30 = v128.load(c3);
     x31 = v128.load(c3, 16);
   }
-  for (let p = 0; p < kc; p++) {
+  // The end of the packed B panel bounds the loop (kc ≥ 1): no step counter beside the two pointers.
+  const end = pb + ((<usize>kc) << 5);
+  do {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
@@ -217,7 +219,7 @@ function kernel32(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate:
     x31 = f32x4.add(x31, f32x4.mul(a, b1));
     pa += 16;
     pb += 32;
-  }
+  } while (pb < end);
   v128.store(c0, x00);
   v128.store(c0, x01, 16);
   v128.store(c1, x10);
@@ -253,7 +255,9 @@ function kernel64(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate:
     x30 = v128.load(c3);
     x31 = v128.load(c3, 16);
   }
-  for (let p = 0; p < kc; p++) {
+  // The end of the packed B panel bounds the loop (kc ≥ 1): no step counter beside the two pointers.
+  const end = pb + ((<usize>kc) << 5);
+  do {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load64_splat(pa);
@@ -270,7 +274,7 @@ function kernel64(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate:
     x31 = f64x2.add(x31, f64x2.mul(a, b1));
     pa += 32;
     pb += 32;
-  }
+  } while (pb < end);
   v128.store(c0, x00);
   v128.store(c0, x01, 16);
   v128.store(c1, x10);
