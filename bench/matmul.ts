@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       const [ta, tb] = [a, b].map(tf2d);
       cases.push(tfCase("TF.js WASM `tf.matMul(a, b)`", () => tf.matMul(ta!, tb!)));
     }
-    lines.push(...table(dtype, [S, S, S], cases, 1, 3));
+    lines.push(...table(dtype, [S, S, S], cases, 1, 7));
   }
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   const load = os
