@@ -205,13 +205,28 @@ export function children(e: Expr): readonly Expr[] {
   }
 }
 
-/** Names an expression reads (for dead-code elimination and inlining). */
-export function namesIn(e: Expr, out: string[] = []): string[] {
-  if (e.kind === "name") out.push(e.name);
-  if (e.kind === "member") out.push(e.object);
-  for (const c of children(e)) namesIn(c, out);
+/** Names an expression reads (for dead-code elimination and inlining); with `out`, pushed onto it. */
+export function namesIn(e: Expr): readonly string[];
+export function namesIn(e: Expr, out: string[]): string[];
+export function namesIn(e: Expr, out?: string[]): readonly string[] {
+  let names = readNames.get(e);
+  if (!names) {
+    const found: string[] = [];
+    const go = (x: Expr): void => {
+      if (x.kind === "name") found.push(x.name);
+      if (x.kind === "member") found.push(x.object);
+      for (const c of children(x)) go(c);
+    };
+    go(e);
+    readNames.set(e, (names = found));
+  }
+  if (!out) return names;
+  for (const n of names) out.push(n);
   return out;
 }
+
+/** namesIn of each expression met: every clean-up pass asks it of the same (never mutated) expressions in every round. */
+const readNames = new WeakMap<Expr, readonly string[]>();
 
 /** Whether `name` is read inside an opaque expression, where it cannot be substituted. */
 export function readsInOpaque(e: Expr, n: string): boolean {

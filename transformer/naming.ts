@@ -11,6 +11,11 @@ import ts from "typescript";
 
 export class Namer {
   private readonly taken = new Set<string>();
+  /**
+   * Per numbered family (t, y_, dt12, ...), the first index that may still be free: names are
+   * only ever taken, so an index found taken stays taken, and the search resumes there.
+   */
+  private readonly firstFree = new Map<string, number>();
 
   /** `reserved`: names that fresh names must avoid (every identifier of the file). */
   constructor(private readonly reserved: ReadonlySet<string>) {}
@@ -19,6 +24,7 @@ export class Namer {
   clone(): Namer {
     const copy = new Namer(this.reserved);
     this.taken.forEach((n) => copy.taken.add(n));
+    this.firstFree.forEach((i, family) => copy.firstFree.set(family, i));
     return copy;
   }
 
@@ -38,10 +44,7 @@ export class Namer {
 
   /** A new version of a reassigned variable: y_1, y_2, ... */
   version(name: string): string {
-    for (let i = 1; ; i++) {
-      const candidate = `${name}_${i}`;
-      if (this.isFree(candidate)) return this.take(candidate);
-    }
+    return this.firstFreeOf(`${name}_`, 1, (i) => `${name}_${i}`);
   }
 
   /**
@@ -52,24 +55,29 @@ export class Namer {
   fresh(base: string): string {
     if (this.isFree(base)) return this.take(base);
     const endsInDigit = /\d$/.test(base);
-    for (let i = 2; ; i++) {
-      const candidate = endsInDigit ? `${base}${letterSuffix(i)}` : `${base}${i}`;
-      if (this.isFree(candidate)) return this.take(candidate);
-    }
+    return this.firstFreeOf(`${base}|fresh`, 2, (i) => (endsInDigit ? `${base}${letterSuffix(i)}` : `${base}${i}`));
   }
 
   /** A fresh temporary: t1, t2, ... */
   temp(): string {
-    for (let i = 1; ; i++) {
-      const candidate = `t${i}`;
-      if (this.isFree(candidate)) return this.take(candidate);
-    }
+    return this.firstFreeOf("t|temp", 1, (i) => `t${i}`);
   }
 
   /** The adjoint's name for a primal name: x -> dx, loss -> dLoss, y_1 -> dy_1. */
   adjoint(primal: string): string {
     const base = /^[A-Za-z]\d*(_\d+)?$/.test(primal) ? `d${primal}` : `d${primal[0]!.toUpperCase()}${primal.slice(1)}`;
     return this.fresh(base);
+  }
+
+  /** Takes the first free name of a numbered family, from index `start` on. */
+  private firstFreeOf(family: string, start: number, nameAt: (i: number) => string): string {
+    for (let i = this.firstFree.get(family) ?? start; ; i++) {
+      const candidate = nameAt(i);
+      if (this.isFree(candidate)) {
+        this.firstFree.set(family, i + 1);
+        return this.take(candidate);
+      }
+    }
   }
 
   private isFree(name: string): boolean {

@@ -49,17 +49,31 @@ export function primitiveName(call: ts.CallExpression, checker: ts.TypeChecker):
 }
 
 function calleeTag(call: ts.CallExpression, checker: ts.TypeChecker, tag: RegExp): string | undefined {
-  let symbol = checker.getSymbolAtLocation(
-    ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression,
-  );
-  if (!symbol) return undefined;
-  if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-  for (const decl of symbol.declarations ?? []) {
+  for (const decl of calleeDeclarations(call, checker)) {
     const value = tagOf(decl, tag);
     if (value !== undefined) return value;
   }
   return undefined;
 }
+
+/** The declarations a call's callee resolves to (through aliases), asked of the checker once per call. */
+function calleeDeclarations(call: ts.CallExpression, checker: ts.TypeChecker): readonly ts.Declaration[] {
+  // Each call is asked about several tags (marker, custom gradient, primitive, constant), by planning and lowering.
+  let byCall = callees.get(checker);
+  if (!byCall) callees.set(checker, (byCall = new WeakMap()));
+  let decls = byCall.get(call);
+  if (!decls) {
+    let symbol = checker.getSymbolAtLocation(
+      ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression,
+    );
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    byCall.set(call, (decls = symbol?.declarations ?? []));
+  }
+  return decls;
+}
+
+/** calleeDeclarations' answers, by checker (a program's files may be reused by the next program, its checker not). */
+const callees = new WeakMap<ts.TypeChecker, WeakMap<ts.CallExpression, readonly ts.Declaration[]>>();
 
 /** Reads a tag from the raw leading comment, which works whether or not the compiler parsed JSDoc. */
 function tagOf(decl: ts.Node, tag: RegExp): string | undefined {

@@ -13,6 +13,11 @@ const libraries = new Map<string, ts.SourceFile | undefined>();
 
 /** Lowers the function declaration `name` of `source` (which may import from "adjoint"). */
 export function lower(source: string, name = "f"): LoweredFunction {
+  return lowerWithChecker(source, name).fn;
+}
+
+/** lower, with the checker of its program. */
+export function lowerWithChecker(source: string, name = "f"): { fn: LoweredFunction; checker: ts.TypeChecker } {
   const host = ts.createCompilerHost(compilerOptions);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError) => {
@@ -32,7 +37,8 @@ export function lower(source: string, name = "f"): LoweredFunction {
     (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === name,
   );
   if (!fn) throw new Error(`no function ${name} in ${path.basename(MAIN)}`);
-  return lowerFunction(fn, program.getTypeChecker(), identifiersIn(file));
+  const checker = program.getTypeChecker();
+  return { fn: lowerFunction(fn, checker, identifiersIn(file)), checker };
 }
 
 /** The variable lowering named `name` (a parameter, a local or one of its SSA versions: y, y_1). */

@@ -150,8 +150,26 @@ export class LoweringContext {
    */
   private typeAt(node: ts.Node): ts.Type {
     let type = this.types.get(node);
-    if (!type) this.types.set(node, (type = this.checker.getTypeAtLocation(node)));
+    if (!type) this.types.set(node, (type = this.derivedType(node) ?? this.checker.getTypeAtLocation(node)));
     return type;
+  }
+
+  /**
+   * The type the checker gives, where it follows from the operands' types already asked for:
+   * asking for an arithmetic expression makes the checker check its operands again, down to
+   * every identifier's flow analysis, once for each enclosing expression the lowering asks about.
+   */
+  private derivedType(node: ts.Node): ts.Type | undefined {
+    if (ts.isParenthesizedExpression(node)) return this.typeAt(node.expression);
+    if (!ts.isBinaryExpression(node) || !NUMBER_OPERATORS.has(node.operatorToken.kind)) return undefined;
+    // Two numbers (not enums, not any) make a number, as the checker says (checkBinaryLikeExpression).
+    const isPlainNumber = (type: ts.Type): boolean =>
+      type.isUnion()
+        ? type.types.every(isPlainNumber)
+        : (type.flags & (ts.TypeFlags.Number | ts.TypeFlags.NumberLiteral)) !== 0;
+    return isPlainNumber(this.typeAt(node.left)) && isPlainNumber(this.typeAt(node.right))
+      ? this.checker.getNumberType()
+      : undefined;
   }
 
   private readonly types = new Map<ts.Node, ts.Type>();
@@ -179,6 +197,16 @@ export class LoweringContext {
     return (this.typeAt(e).flags & ts.TypeFlags.BooleanLike) !== 0;
   }
 }
+
+/** Operators whose result is a number when both operands are. */
+const NUMBER_OPERATORS = new Set<ts.SyntaxKind>([
+  ts.SyntaxKind.PlusToken,
+  ts.SyntaxKind.MinusToken,
+  ts.SyntaxKind.AsteriskToken,
+  ts.SyntaxKind.SlashToken,
+  ts.SyntaxKind.AsteriskAsteriskToken,
+  ts.SyntaxKind.PercentToken,
+]);
 
 export function sameBinding(a: Binding, b: Binding): boolean {
   if (a === b) return true;

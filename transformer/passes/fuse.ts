@@ -74,8 +74,9 @@ export function fuseElementwise(body: js.Statement[], context: PassContext): js.
       if (statements.length > 1) changed = true;
       return statements.flatMap((x) => {
         // Each loop's names are its own, in the block of its if: they shadow nothing the loop reads.
-        const scope = outer.clone();
-        const fused = fuseStatement(x, numbers, scalars, (base) => scope.fresh(base));
+        // Cloned when the loop takes its first name: most statements fuse nothing.
+        let scope: Namer | undefined;
+        const fused = fuseStatement(x, numbers, scalars, (base) => (scope ??= outer.clone()).fresh(base));
         if (fused) changed = true;
         return fused ?? [x];
       });

@@ -13,7 +13,7 @@ import { dropDeadUpdates } from "./dead-updates";
 import { hoistBranchValues } from "./hoist";
 import { fuseElementwise } from "./fuse";
 import { dropIdentityShuffles } from "./identity-shuffles";
-import { inlineOnce, inlineWhileSettled } from "./inline";
+import { endedSettled, inlineOnce, inlineWhileSettled } from "./inline";
 import { inlineLiteralVariables } from "./literals";
 import { dropUnusedTapes } from "./tapes";
 
@@ -52,14 +52,23 @@ const SIMPLIFY: readonly (readonly Pass[])[] = [
 ];
 
 function simplify(body: js.Statement[], context: PassContext): js.Statement[] {
-  return fixedPoint(SIMPLIFY, body, context);
+  // Simplifying again what nothing changed since (dropUnusedTapes dropped no tape) would only confirm it.
+  if (simplified.has(body)) return body;
+  const result = fixedPoint(SIMPLIFY, body, context);
+  simplified.add(result);
+  return result;
 }
+
+/** Results of simplify: its fixed points. */
+const simplified = new WeakSet<readonly js.Statement[]>();
 
 function fixedPoint(rounds: readonly (readonly Pass[])[], body: js.Statement[], context: PassContext): js.Statement[] {
   let current = body;
   for (let round = 0; round < rounds.length;) {
     const next = rounds[round]!.reduce((b, pass) => pass(b, context), current);
     if (next === current) round++;
+    // A settled inlining that ran out left nothing for any round: starting over would only confirm it.
+    else if (endedSettled(next)) return next;
     else [current, round] = [next, 0];
   }
   return current;

@@ -129,9 +129,25 @@ export function inlineWhileSettled(body: js.Statement[], { inlinable }: PassCont
   let current = body;
   for (;;) {
     const next = step(current, root);
-    if (next === current || !settled) return next;
+    if (!settled) return next;
+    if (next === current) {
+      if (current !== body) settledResults.add(current);
+      return current;
+    }
     current = next;
   }
+}
+
+/** Results of inlineWhileSettled that it ended settled, with nothing left to inline. */
+const settledResults = new WeakSet<readonly js.Statement[]>();
+
+/**
+ * Whether `body` came out of inlineWhileSettled settled, with nothing left to inline: the
+ * passes before it in the fixed point would find nothing to do (that is what settled means),
+ * nor would it, so the body is already simplify's fixed point.
+ */
+export function endedSettled(body: readonly js.Statement[]): boolean {
+  return settledResults.has(body);
 }
 
 /**
