@@ -51,9 +51,10 @@ export interface MatmulSettings {
 const WASM_MIN_WORK = 16 ** 3;
 /**
  * m·k·n each thread's share must reach: a 256³ product is cut in two, 1024³ in as many shares as
- * there are threads. On the idle 2-core machine two threads gave 1.45× at 256×784×256 and 1.8× at
- * 1024³ in float64; below about 256³ the wake-up and the second packing of the shared operand
- * cost more than they save (bench/matmul.ts; BENCHMARKS.md).
+ * there are threads. On the 2-core machine at load 2–3, two threads took 0.98× one thread's time
+ * at 96³, 0.82× at 128³, 0.72× at 203³, 0.69× at 256×784×256 and 0.6× at 1024³; the floor sits
+ * above where they start to pay because on a busy machine a second thread made medians worse
+ * (bench/matmul.ts; BENCHMARKS.md).
  */
 const THREAD_MIN_SHARE = 256 ** 3 / 2;
 
