@@ -127,6 +127,8 @@ export class WorkerPool {
       Atomics.notify(control, base + SEQ);
     });
     own();
+    // A worker that died in the middle of a share (a trap is caught and reported, not this) would
+    // leave this wait unanswered for good; workers run only the module over memory already grown.
     let failed = false;
     jobs.forEach((_, w) => {
       const base = w * SLOT;
