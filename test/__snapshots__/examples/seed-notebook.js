@@ -33,8 +33,7 @@ function f_vjp(x, seed) {
       const seedi = seeds[i2];
       const xi = xs[i2];
       const muli = seedi * xi;
-      const muli2 = seedi * xi;
-      dx2s[i2] = muli + muli2;
+      dx2s[i2] = muli + muli;
     }
   } else {
     dx2 = adjoint.add(adjoint.mul(seed, x), adjoint.mul(seed, x));

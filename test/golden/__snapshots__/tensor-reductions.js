@@ -39,8 +39,7 @@ function f_grad(x) {
     for (let i = 0; i < dCentereds.length; i++) {
       const centeredi = centereds[i];
       const muli = dt5 * centeredi;
-      const muli2 = dt5 * centeredi;
-      dCentereds[i] = muli + muli2;
+      dCentereds[i] = muli + muli;
     }
   } else {
     dCentered = adjoint.add(adjoint.mul(dt5, centered), adjoint.mul(dt5, centered));
