@@ -313,7 +313,7 @@ function fuseStatement(
     loop.push({ kind: "const", name, init: { kind: "element", array: js.name(data.get(t)!), index: js.name(i) } });
   }
   /** The operand expression of a node: a literal or a name, its formula's statements emitted first. */
-  /** What the loop (or the statements before it) already computed, by primitive and operands. */
+  /** What the loop already computed, by primitive and operands. */
   const computed = new Map<string, js.Expr>();
   const emit = (n: Node, store?: (value: js.Expr) => js.Statement): js.Expr => {
     const named = (value: js.Expr, base: string): js.Expr => {
@@ -330,26 +330,22 @@ function fuseStatement(
     if (n.kind === "scalar") return named(js.name(scalarValues.get(n.name)!), "");
     if (n.kind === "number") {
       if (js.isTrivial(n.expr) || store) return named(n.expr, "");
-      // Computed once, before the loop (and once however often the chain reads it).
-      const key = JSON.stringify(n.expr);
-      const seen = computed.get(key);
-      if (seen) return seen;
+      // Computed once, before the loop.
       const name = fresh("c");
       then.push({ kind: "const", name, init: n.expr });
-      computed.set(key, js.name(name));
       return js.name(name);
     }
     const args = n.args.map((a) => emit(a));
     if (n.kernel === "copy") return named(args[0]!, "");
     // A primitive the chain applies twice to the same operands (mul(seed, x) in both terms of
     // x·x's adjoint) is computed once per element.
-    const key = JSON.stringify([n.kernel, args]);
-    const seen = computed.get(key);
+    const key = operandsKey(n.kernel, args);
+    const seen = key === undefined ? undefined : computed.get(key);
     if (seen) return store ? named(seen, "") : seen;
     const formula = elementFormula(n.kernel, args, (letName) => fresh(letName));
     for (const [name, init] of formula.lets) loop.push({ kind: "const", name, init });
     const value = named(formula.value, `${n.kernel}i`);
-    if (!store) computed.set(key, value);
+    if (!store && key !== undefined) computed.set(key, value);
     return value;
   };
   if (output) emit(chain.root, (v) => ({ kind: "storeElement", array: output, index: js.name(i), value: v }));
@@ -373,4 +369,15 @@ function fuseStatement(
     zeroD.length === 0 ? sameShapes : js.binary("&&", sameShapes, js.rt("allScalars", ...zeroD.map((n) => js.name(n))));
   const fused: js.Statement = { kind: "if", cond: guard, then, else: [{ kind: "assign", name: target, value }] };
   return s.kind === "assign" ? [fused] : [{ kind: "let", name: target }, fused];
+}
+
+/** A primitive applied to names and literals, as a key; undefined for any other operand. */
+function operandsKey(kernel: string, args: readonly js.Expr[]): string | undefined {
+  const parts: string[] = [kernel];
+  for (const a of args) {
+    if (a.kind === "name") parts.push(`n:${a.name}`);
+    else if (a.kind === "num") parts.push(`v:${a.value}`);
+    else return undefined;
+  }
+  return parts.join(" ");
 }
