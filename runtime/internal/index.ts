@@ -24,6 +24,8 @@ export {
 } from "./adjoints";
 // Loops and arrays: tapes of carried numbers, and array gradients.
 export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";
+// A loop's running sum of tensors, added into in place (transformer/passes/accumulate.ts).
+export { accumulator, type Accumulator } from "./accumulator";
 // The matrix product's kernel and threads, for tests and benchmarks.
 export { configureMatmul, type MatmulSettings } from "../ops/gemm";
 // The guard and the results of fused elementwise loops (transformer/passes/fuse.ts).

@@ -179,4 +179,34 @@ describe("fuseElementwise", () => {
     expect(fused).toContain("if (rt.sameShapes(acc, x))");
     expect(fused).toContain("acc = rt.add(acc, rt.mul(x, x));");
   });
+
+  it("adds a chain into an accumulator's buffer when it fits, one primitive included; 0-d operands and reductions do not", () => {
+    expect(
+      run(`const dwSum = rt.accumulator(dw); while (k > 0) { dwSum.add(rt.unbroadcast(rt.mul(g, x), w, x)); }`),
+    ).toBe(
+      code(`
+        const dwSum = rt.accumulator(dw);
+        while (k > 0) {
+          if (dwSum.fits(g, x, w)) {
+            const gs = g.data;
+            const xs = x.data;
+            const dwSums = dwSum.buffer();
+            for (let i = 0; i < dwSums.length; i++) {
+              const gi = gs[i];
+              const xi = xs[i];
+              dwSums[i] += gi * xi;
+            }
+          } else {
+            dwSum.add(rt.unbroadcast(rt.mul(g, x), w, x));
+          }
+        }`),
+    );
+    const untouched = [
+      `const dwSum = rt.accumulator(dw); dwSum.add(rt.mul(g, s));`,
+      `const dwSum = rt.accumulator(dw); dwSum.add(rt.sum(rt.mul(g, x)));`,
+      `const dwSum = rt.accumulator(dw); dwSum.add(g);`,
+      `other.add(rt.mul(g, x));`,
+    ];
+    for (const text of untouched) expect(run(text, { s: "scalar" })).not.toContain("fits");
+  });
 });

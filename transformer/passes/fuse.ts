@@ -67,6 +67,10 @@ export function fuseElementwise(body: js.Statement[], context: PassContext): js.
   const kinds = context.kinds ?? new Map<string, ValueKind>();
   const numbers = numberNames(body, kinds);
   const scalars = new Set([...kinds].filter(([, k]) => k === "scalar").map(([n]) => n));
+  const accumulators = new Set<string>();
+  forEachStatement(body, (s) => {
+    if (s.kind === "const" && s.init?.kind === "runtime" && s.init.fn === "accumulator") accumulators.add(s.name);
+  });
   return rewriteBlocks(body, (block) => {
     let changed = false;
     const out = block.flatMap((s) => {
@@ -76,7 +80,7 @@ export function fuseElementwise(body: js.Statement[], context: PassContext): js.
         // Each loop's names are its own, in the block of its if: they shadow nothing the loop reads.
         // Cloned when the loop takes its first name: most statements fuse nothing.
         let scope: Namer | undefined;
-        const fused = fuseStatement(x, numbers, scalars, (base) => (scope ??= outer.clone()).fresh(base));
+        const fused = fuseStatement(x, numbers, scalars, accumulators, (base) => (scope ??= outer.clone()).fresh(base));
         if (fused) changed = true;
         return fused ?? [x];
       });
@@ -111,7 +115,7 @@ function isReduction(e: js.Expr): e is Extract<js.Expr, { kind: "runtime" }> {
   return e.kind === "runtime" && REDUCTIONS.has(e.fn) && e.args.length === 1;
 }
 
-/** One primitive alone is the runtime's own loop already; a reduction of one saves its buffer. */
+/** One primitive alone is the runtime's own loop already; a reduction of one (or a sum into a buffer) saves its buffer. */
 function worthALoop(chain: Chain | undefined, reduction: boolean): chain is Chain {
   return chain !== undefined && chain.ops >= (reduction ? 1 : 2);
 }
@@ -265,16 +269,25 @@ function fuseStatement(
   s: js.Statement,
   numbers: ReadonlySet<string>,
   scalars: ReadonlySet<string>,
+  accumulators: ReadonlySet<string>,
   fresh: (base: string) => string,
 ): js.Statement[] | undefined {
   let target: string;
   let value: js.Expr;
+  /** The accumulator of a running sum the chain is added into (passes/accumulate.ts). */
+  let into: string | undefined;
   if ((s.kind === "const" || s.kind === "let") && s.init) [target, value] = [s.name, s.init];
   else if (s.kind === "assign") [target, value] = [s.name, s.value];
-  else return undefined;
+  else if (s.kind === "effect" && accumulatorAdd(s.expr, accumulators)) {
+    [into, value] = accumulatorAdd(s.expr, accumulators)!;
+    target = into;
+  } else return undefined;
   const reduction = isReduction(value) ? value : undefined;
   const chain = chainOf(reduction ? reduction.args[0]! : value, numbers, scalars);
-  if (!worthALoop(chain, reduction !== undefined)) return undefined;
+  // Added into a sum's own buffer, one primitive is worth a loop, as for a reduction: no buffer for it.
+  if (!worthALoop(chain, reduction !== undefined || into !== undefined)) return undefined;
+  // A 0-d operand could widen the sum's dtype, and a reduction's 0-d result is not the sum's shape.
+  if (into && (reduction || chain.scalars.length > 0 || chain.scalarOnly.length > 0)) return undefined;
 
   const then: js.Statement[] = [];
   const data = new Map<string, string>();
@@ -295,7 +308,10 @@ function fuseStatement(
   const first = data.get(chain.tensors[0]!)!;
   let output: string | undefined;
   let total: string | undefined;
-  if (reduction) {
+  if (into) {
+    output = fresh(`${into}s`);
+    then.push({ kind: "const", name: output, init: js.call({ kind: "member", object: into, name: "buffer" }) });
+  } else if (reduction) {
     total = fresh("total");
     then.push({ kind: "let", name: total, init: js.num(0) });
   } else {
@@ -348,7 +364,8 @@ function fuseStatement(
     if (!store && key !== undefined) computed.set(key, value);
     return value;
   };
-  if (output) emit(chain.root, (v) => ({ kind: "storeElement", array: output, index: js.name(i), value: v }));
+  if (into) emit(chain.root, (v) => ({ kind: "accumulateElement", array: output!, index: js.name(i), value: v }));
+  else if (output) emit(chain.root, (v) => ({ kind: "storeElement", array: output, index: js.name(i), value: v }));
   else emit(chain.root, (v) => ({ kind: "accumulate", name: total!, value: v }));
 
   const count: js.Expr = { kind: "length", array: js.name(output ?? first) };
@@ -360,15 +377,26 @@ function fuseStatement(
         : js.name(total!);
     then.push({ kind: "assign", name: target, value: js.rt("fusedTotal", result, ...operands) });
   }
-  const sameShapes = js.rt(
-    "sameShapes",
-    ...[...chain.tensors, ...chain.shapeOnly.filter((n) => !chain.tensors.includes(n))].map((n) => js.name(n)),
+  const shaped = [...chain.tensors, ...chain.shapeOnly.filter((n) => !chain.tensors.includes(n))].map((n) =>
+    js.name(n),
   );
+  if (into) {
+    const fits = js.call({ kind: "member", object: into, name: "fits" }, ...shaped);
+    return [{ kind: "if", cond: fits, then, else: [s] }];
+  }
+  const sameShapes = js.rt("sameShapes", ...shaped);
   const zeroD = [...chain.scalars, ...chain.scalarOnly.filter((n) => !chain.scalars.includes(n))];
   const guard =
     zeroD.length === 0 ? sameShapes : js.binary("&&", sameShapes, js.rt("allScalars", ...zeroD.map((n) => js.name(n))));
   const fused: js.Statement = { kind: "if", cond: guard, then, else: [{ kind: "assign", name: target, value }] };
   return s.kind === "assign" ? [fused] : [{ kind: "let", name: target }, fused];
+}
+
+/** `sum.add(value)` on an accumulator of passes/accumulate.ts: the accumulator and the value. */
+function accumulatorAdd(e: js.Expr, accumulators: ReadonlySet<string>): [string, js.Expr] | undefined {
+  if (e.kind !== "call" || e.callee.kind !== "member" || e.callee.name !== "add" || e.args.length !== 1)
+    return undefined;
+  return accumulators.has(e.callee.object) ? [e.callee.object, e.args[0]!] : undefined;
 }
 
 /** A primitive applied to names and literals, as a key; undefined for any other operand. */

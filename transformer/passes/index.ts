@@ -8,6 +8,7 @@
 // (the fixed point stops on that), and never mutates it.
 import type * as js from "../js";
 import type { Namer } from "../naming";
+import { accumulateInPlace } from "./accumulate";
 import { removeDeadCode } from "./dead-code";
 import { dropDeadUpdates } from "./dead-updates";
 import { hoistBranchValues } from "./hoist";
@@ -97,7 +98,10 @@ const CLEAN_UP: readonly Pass[] = [
   // Last: it turns branch-local declarations into assignments, which the passes above read
   // as merges, and hoists what the final code reads after the branch.
   hoistBranchValues,
-  // After everything that reads a statement as one value: it turns a chain into a loop.
+  // After everything that reads a statement as one value: a running sum it hands to an
+  // accumulator is no longer a value the passes above can read.
+  accumulateInPlace,
+  // Last: it turns a chain into a loop, one added into an accumulator's buffer included.
   fuseElementwise,
 ];
 

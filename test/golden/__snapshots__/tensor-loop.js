@@ -21,6 +21,8 @@ function f_grad_w_h0(w, h0, n) {
   let dh0 = 0;
   let dh = 1;
   let trip = trips;
+  const dh0Sum = adjoint.accumulator(dh0);
+  const dwSum = adjoint.accumulator(dw);
   while (trip > 0) {
     trip = trip - 1;
     const hThen = hTape[trip];
@@ -59,10 +61,12 @@ function f_grad_w_h0(w, h0, n) {
       dt2 = adjoint.mul(dhNext, adjoint.sub(1, adjoint.square(h_1)));
     }
     const dt1 = adjoint.unbroadcast(dt2, t1, h0);
-    dh0 = adjoint.add(dh0, adjoint.unbroadcast(dt2, h0, t1));
+    dh0Sum.add(adjoint.unbroadcast(dt2, h0, t1));
     dh = adjoint.add(dh, adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), hThen, w));
-    dw = adjoint.add(dw, adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), hThen, w));
+    dwSum.add(adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), hThen, w));
   }
+  dh0 = dh0Sum.value();
+  dw = dwSum.value();
   dh0 = adjoint.add(dh0, dh);
   return [adjoint.fitGradient(dw, w), adjoint.fitGradient(dh0, h0)];
 }

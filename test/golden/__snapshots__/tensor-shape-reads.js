@@ -38,6 +38,7 @@ function f_grad(x) {
   let dx = adjoint.unbroadcast(adjoint.unbroadcast(adjoint.mul(dt6, acc_1), t4, acc_1), x, t3);
   let dAcc_1 = adjoint.unbroadcast(adjoint.mul(dt6, t4), acc_1, t4);
   let trip = trips;
+  const dxSum = adjoint.accumulator(dx);
   while (trip > 0) {
     trip = trip - 1;
     const acc_1Then = acc_1Tape[trip];
@@ -46,21 +47,18 @@ function f_grad(x) {
     const dAcc_1Next = dAcc_1;
     dAcc_1 = 0;
     dAcc_1 = adjoint.add(dAcc_1, adjoint.unbroadcast(dAcc_1Next, acc_1Then, t2));
-    if (adjoint.sameShapes(dx, dAcc_1Next, t2, acc_1Then)) {
-      const dxs = dx.data;
+    if (dxSum.fits(dAcc_1Next, t2, acc_1Then)) {
       const dAcc_1Nexts = dAcc_1Next.data;
-      dx = adjoint.fusedResult(dx, dAcc_1Next);
-      const dxs2 = dx.data;
-      for (let i2 = 0; i2 < dxs2.length; i2++) {
-        const dxi = dxs[i2];
+      const dxSums = dxSum.buffer();
+      for (let i2 = 0; i2 < dxSums.length; i2++) {
         const dAcc_1Nexti = dAcc_1Nexts[i2];
-        const muli = dAcc_1Nexti * t1;
-        dxs2[i2] = dxi + muli;
+        dxSums[i2] += dAcc_1Nexti * t1;
       }
     } else {
-      dx = adjoint.add(dx, adjoint.mul(adjoint.unbroadcast(dAcc_1Next, t2, acc_1Then), t1));
+      dxSum.add(adjoint.mul(adjoint.unbroadcast(dAcc_1Next, t2, acc_1Then), t1));
     }
   }
+  dx = dxSum.value();
   return adjoint.fitGradient(dx, x);
 }
 export const df = f_grad;
