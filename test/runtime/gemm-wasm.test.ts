@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomNormal } from "../../runtime";
 import { configureMatmul, type MatmulSettings } from "../../runtime/internal";
 import { gemm, threadsFor, view, type MatrixView } from "../../runtime/ops/gemm";
-import { reloadWasmGemm, wasmGemm, type WasmApi } from "../../runtime/ops/wasm/kernel";
+import { reloadWasmGemm, shareTimeoutMs, wasmGemm, type WasmApi } from "../../runtime/ops/wasm/kernel";
+import type { WorkerPool } from "../../runtime/ops/wasm/threads";
 import type { TypedArray } from "../../runtime/tensor";
 
 const root = path.resolve(__dirname, "../..");
@@ -260,6 +261,30 @@ describe("worker threads", () => {
       }
     });
   }
+
+  it("a worker that stops answering: the wait ends, the module retires and the JS kernel computes the product", async () => {
+    const gemmWasm = (await reloadWasmGemm())!;
+    const p = problem("float64", 64, 40, 48, false, false);
+    const out = new Float64Array(64 * 48);
+    expect(gemmWasm.run(p.a, p.b, out, 64, 40, 48, 2)).toBe(2);
+    const pool = (gemmWasm as unknown as { pool: { workers: { terminate(): Promise<number> }[] } }).pool;
+    await pool.workers[0]!.terminate();
+    // The dead worker's share is never done: the pool reports it after the timeout instead of waiting for good.
+    const job = Array.from({ length: 12 }, () => 0);
+    const ownShare = (): void => {};
+    expect((pool as unknown as WorkerPool).run(64, [job], ownShare, 50)).toBe(false);
+    // The module then gives up for good (a worker that only slowed down could still write into its memory).
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      (gemmWasm as unknown as { retire(): void }).retire();
+    } finally {
+      console.warn = warn;
+    }
+    expect(gemmWasm.run(p.a, p.b, out, 64, 40, 48, 2)).toBe(0);
+    expect(shareTimeoutMs(4096 ** 3 / 2)).toBeGreaterThan(300_000);
+    await reloadWasmGemm();
+  });
 
   it("idle workers do not keep a process alive", () => {
     const script = [

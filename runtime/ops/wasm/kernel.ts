@@ -39,12 +39,23 @@ interface Exports {
 }
 
 const PAGE = 65536;
+
+/**
+ * How long a product waits for a worker's share of `work` multiply-adds after finishing its own:
+ * a minute, plus the share at 0.1 GFLOP/s (a hundred times slower than the kernel's worst): only
+ * a worker that died misses it.
+ */
+export function shareTimeoutMs(work: number): number {
+  return 60_000 + work / 1e5;
+}
 /** Rows (or columns) of C a thread's share is cut at: a multiple of the micro-kernel's MR and NR. */
 const SHARE_GRAIN = 8;
 
 /** The module instantiated on its memory, with the workers that share it (Node only). */
 export class WasmGemm {
   private pool: WorkerPool | null = null;
+  /** Set when a worker stopped answering: it may still write into the memory, so nothing runs here again. */
+  private retired = false;
 
   constructor(
     private readonly module: object,
@@ -58,9 +69,11 @@ export class WasmGemm {
    * out (m×n, row-major) = a (m×k) · b (k×n), with m, k, n ≥ 1, split into at most `threads`
    * shares of C's rows or columns. float32 when out and both operands are float32 (summed in
    * float32 lanes); otherwise in float64 (the operands widened exactly, out rounded once).
-   * Returns how many threads took part, or 0 when memory for the product could not be had.
+   * Returns how many threads took part, or 0 when memory for the product could not be had or
+   * this module is retired (the JS kernel then computes it).
    */
   run(a: MatrixView, b: MatrixView, out: TypedArray, m: number, k: number, n: number, threads: number): number {
+    if (this.retired) return 0;
     const f32 = out instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array;
     const size = f32 ? 4 : 8;
     const pool = threads > 1 ? this.workers(threads - 1) : null;
@@ -99,9 +112,25 @@ export class WasmGemm {
     const shares = cut(rows ? m : n, parts);
     const jobs = shares.map(([s0, s1], part) => (rows ? args(s0, s1, 0, n, part) : args(0, m, s0, s1, part)));
     if (jobs.length === 1) product(...jobs[0]!);
-    else pool!.run(f32 ? 32 : 64, jobs.slice(1), () => product(...jobs[0]!));
+    else if (
+      !pool!.run(f32 ? 32 : 64, jobs.slice(1), () => product(...jobs[0]!), shareTimeoutMs((m * k * n) / parts))
+    ) {
+      this.retire();
+      return 0;
+    }
     out.set(at(cPtr, m * n));
     return jobs.length;
+  }
+
+  /** Gives the module up for good after a worker stopped answering: the JS kernel serves from now on. */
+  private retire(): void {
+    this.retired = true;
+    this.close();
+    // The runtime is built without DOM or Node types: console is reached like WebAssembly.
+    const console = (globalThis as { console?: { warn(message: string): void } }).console;
+    console?.warn(
+      "adjoint: a matmul worker thread stopped answering; matrix products run on the JavaScript kernel from now on",
+    );
   }
 
   /** Ends the workers. */

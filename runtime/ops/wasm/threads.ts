@@ -114,9 +114,13 @@ export class WorkerPool {
 
   /**
    * Runs `jobs[w]` (the product's arguments; fn 32 or 64 picks gemm32 or gemm64) on worker w and
-   * `own` on this thread, and returns when all are done.
+   * `own` on this thread, and returns true when all are done, or false when a worker has not
+   * answered `timeoutMs` after this thread finished its own share. A worker that died in the
+   * middle of a share (an out-of-memory kill; a trap is caught and reported, not this) would
+   * otherwise leave the wait unanswered for good, and its 'exit' event cannot reach a thread
+   * blocked in Atomics.wait. After false the pool must not be used again, nor the memory.
    */
-  run(fn: 32 | 64, jobs: readonly number[][], own: () => void): void {
+  run(fn: 32 | 64, jobs: readonly number[][], own: () => void, timeoutMs: number): boolean {
     const control = this.control;
     const sequence = (this.sequence = (this.sequence + 1) | 0);
     jobs.forEach((args, w) => {
@@ -127,16 +131,23 @@ export class WorkerPool {
       Atomics.notify(control, base + SEQ);
     });
     own();
-    // A worker that died in the middle of a share (a trap is caught and reported, not this) would
-    // leave this wait unanswered for good; workers run only the module over memory already grown.
+    const deadline = Date.now() + timeoutMs;
     let failed = false;
-    jobs.forEach((_, w) => {
+    for (let w = 0; w < jobs.length; w++) {
       const base = w * SLOT;
-      for (let done = Atomics.load(control, base + DONE); done !== sequence; done = Atomics.load(control, base + DONE))
-        Atomics.wait(control, base + DONE, done);
+      for (
+        let done = Atomics.load(control, base + DONE);
+        done !== sequence;
+        done = Atomics.load(control, base + DONE)
+      ) {
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        Atomics.wait(control, base + DONE, done, left);
+      }
       failed ||= control[base + STATUS] !== 1;
-    });
+    }
     if (failed) throw new Error("matmul: a worker thread's share of the WebAssembly product failed");
+    return true;
   }
 
   close(): void {
