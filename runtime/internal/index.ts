@@ -22,6 +22,8 @@ export {
   logSoftmaxGrad,
   gatherGrad,
 } from "./adjoints";
+// Structured values: a zero gradient shaped like a parameter, and the sum of two gradients.
+export { zerosLikeTree, addTrees } from "../tree";
 // Loops and arrays: tapes of carried numbers, and array gradients.
 export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";
 // The matrix product's kernel and threads, for tests and benchmarks.
