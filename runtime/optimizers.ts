@@ -66,12 +66,19 @@ interface States<P> {
   adam: AdamState<P>;
 }
 
-/** An optimizer: `init` once, then `({ params, state } = opt.step(params, grads, state))` per step. */
-export interface Optimizer<Kind extends keyof States<unknown>> {
+/**
+ * An optimizer: `init` once, then `({ params, state } = opt.step(params, grads, state))` per
+ * step. `Optimizer` alone (any kind) types one chosen at run time (`useAdam ? adam(o) : sgd(o)`).
+ */
+export interface Optimizer<Kind extends keyof States<unknown> = keyof States<unknown>> {
   /** The state before the first step: step 0 and zeros shaped like each leaf of `params`. */
   init<P>(params: P): States<P>[Kind];
   /** New parameters (carried values and objects' prototypes kept) and the next state; the inputs are unchanged. */
-  step<P>(params: P, grads: Gradient<P>, state: States<P>[Kind]): { params: P; state: States<P>[Kind] };
+  step<P>(
+    params: P,
+    grads: NoInfer<Gradient<P>>,
+    state: NoInfer<States<P>[Kind]>,
+  ): { params: P; state: States<P>[Kind] };
 }
 
 /**
