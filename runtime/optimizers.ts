@@ -15,6 +15,7 @@ import {
   mapTree,
   wrapLike,
   zerosLikeTree,
+  type Buffer,
   type Gradient,
   type Leaf,
 } from "./tree";
@@ -107,7 +108,7 @@ export function sgd(options: SgdOptions): Optimizer<"sgd"> {
             const pd = elements(p!);
             const gd = elements(g!);
             const po = emptyLike(p!);
-            for (let i = 0; i < po.length; i++) po[i] = pd[i]! - rate * gd[i]!;
+            sgdLoop(pd, gd, po, rate);
             return wrapLike(p!, po);
           },
           SAME_STRUCTURE,
@@ -128,12 +129,7 @@ export function sgd(options: SgdOptions): Optimizer<"sgd"> {
           const td = elements(t!);
           const po = emptyLike(p!);
           const to = emptyLike(t!);
-          for (let i = 0; i < po.length; i++) {
-            const gi = gd[i]!;
-            to[i] = gi + momentum * td[i]!;
-            const ti = to[i]!; // as stored, so a float32 trace steps as it is kept
-            po[i] = pd[i]! - rate * (nesterov ? gi + momentum * ti : ti);
-          }
+          momentumLoop(pd, gd, td, po, to, rate, momentum, nesterov);
           traces.push(wrapLike(t!, to));
           return wrapLike(p!, po);
         },
@@ -205,15 +201,7 @@ function adamFamily(who: string, options: AdamOptions, weightDecay: number): Opt
           const po = emptyLike(p!);
           const mo = emptyLike(m!);
           const vo = emptyLike(v!);
-          for (let i = 0; i < po.length; i++) {
-            const gi = gd[i]!;
-            const pi = pd[i]!;
-            mo[i] = b1 * md[i]! + (1 - b1) * gi;
-            vo[i] = b2 * vd[i]! + (1 - b2) * gi * gi;
-            const mHat = mo[i]! / correction1;
-            const vHat = vo[i]! / correction2;
-            po[i] = pi - rate * (mHat / (Math.sqrt(vHat) + eps) + weightDecay * pi);
-          }
+          adamLoop(pd, gd, md, vd, po, mo, vo, b1, b2, eps, correction1, correction2, rate, weightDecay);
           mus.push(wrapLike(m!, mo));
           nus.push(wrapLike(v!, vo));
           return wrapLike(p!, po);
@@ -227,6 +215,58 @@ function adamFamily(who: string, options: AdamOptions, weightDecay: number): Opt
   };
 }
 
+// The loops, at module level with their constants in arguments: one small function per
+// update, which V8 optimizes once for the kinds of arrays a model has (Adam's loop inside the
+// step's closure measured 1.5× slower than the same loop written by hand; here they are even).
+function sgdLoop(pd: ArrayLike<number>, gd: ArrayLike<number>, po: Buffer, rate: number): void {
+  for (let i = 0; i < po.length; i++) po[i] = pd[i]! - rate * gd[i]!;
+}
+
+function momentumLoop(
+  pd: ArrayLike<number>,
+  gd: ArrayLike<number>,
+  td: ArrayLike<number>,
+  po: Buffer,
+  to: Buffer,
+  rate: number,
+  momentum: number,
+  nesterov: boolean,
+): void {
+  for (let i = 0; i < po.length; i++) {
+    const gi = gd[i]!;
+    to[i] = gi + momentum * td[i]!;
+    const ti = to[i]!; // as stored, so a float32 trace steps as it is kept
+    po[i] = pd[i]! - rate * (nesterov ? gi + momentum * ti : ti);
+  }
+}
+
+function adamLoop(
+  pd: ArrayLike<number>,
+  gd: ArrayLike<number>,
+  md: ArrayLike<number>,
+  vd: ArrayLike<number>,
+  po: Buffer,
+  mo: Buffer,
+  vo: Buffer,
+  b1: number,
+  b2: number,
+  eps: number,
+  correction1: number,
+  correction2: number,
+  rate: number,
+  weightDecay: number,
+): void {
+  for (let i = 0; i < po.length; i++) {
+    const gi = gd[i]!;
+    const pi = pd[i]!;
+    mo[i] = b1 * md[i]! + (1 - b1) * gi;
+    vo[i] = b2 * vd[i]! + (1 - b2) * gi * gi;
+    const mHat = mo[i]! / correction1;
+    const vHat = vo[i]! / correction2;
+    po[i] = pi - rate * (mHat / (Math.sqrt(vHat) + eps) + weightDecay * pi);
+  }
+}
+
 /**
  * `grads` scaled by maxNorm / ‖grads‖ when their global norm ‖grads‖ (the root of the sum of
  * every element's square, over all leaves) exceeds `maxNorm`; otherwise `grads` itself
@@ -235,10 +275,7 @@ function adamFamily(who: string, options: AdamOptions, weightDecay: number): Opt
 export function clipByGlobalNorm<G>(grads: G, maxNorm: number): G {
   if (!(maxNorm >= 0)) throw new Error(`clipByGlobalNorm: maxNorm must be a number ≥ 0, got ${maxNorm}`);
   let squares = 0;
-  for (const leaf of leaves(grads)) {
-    const xs = elements(leaf);
-    for (let i = 0; i < xs.length; i++) squares += xs[i]! * xs[i]!;
-  }
+  for (const leaf of leaves(grads)) squares += sumOfSquares(elements(leaf));
   const norm = Math.sqrt(squares);
   if (norm <= maxNorm) return grads;
   const scale = maxNorm / norm;
@@ -247,13 +284,22 @@ export function clipByGlobalNorm<G>(grads: G, maxNorm: number): G {
     ["grads"],
     "clipByGlobalNorm",
     ([g]) => {
-      const xs = elements(g!);
       const out = emptyLike(g!);
-      for (let i = 0; i < out.length; i++) out[i] = xs[i]! * scale;
+      scaleLoop(elements(g!), out, scale);
       return wrapLike(g!, out);
     },
     SAME_STRUCTURE,
   ) as G;
+}
+
+function sumOfSquares(xs: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i]! * xs[i]!;
+  return sum;
+}
+
+function scaleLoop(xs: ArrayLike<number>, out: Buffer, scale: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = xs[i]! * scale;
 }
 
 /**
