@@ -1,7 +1,21 @@
 // The `adjoint` package: differentiation markers and the tensor runtime, for user code
 // (API.md). What only generated code calls is in runtime/internal/index.ts ("adjoint/internal").
 export { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient } from "./markers";
-export type { AnyFunction, Wrt, GradOptions, Gradient } from "./markers";
+export type { AnyFunction, Wrt, GradOptions, GradientOf } from "./markers";
+// Parameter structures (API.md "Structured values"): the gradient's type, and, beyond API.md,
+// the two walks a training loop may want (JAX's tree_map and tree_leaves).
+export { mapLeaves, leaves, type Gradient, type Leaf, type MappedLeaves } from "./tree";
+export { sgd, adam, adamw, clipByGlobalNorm, cosineDecay } from "./optimizers";
+export type {
+  Optimizer,
+  SgdOptions,
+  AdamOptions,
+  AdamWOptions,
+  SgdState,
+  AdamState,
+  Schedule,
+  LearningRate,
+} from "./optimizers";
 export { checkGrad, type CheckGradOptions } from "./check";
 export {
   Tensor,

@@ -7,6 +7,8 @@
 // markers that may appear inside differentiated code are identities at run time, so a
 // function that uses them still runs normally when called directly.
 
+import type { Gradient } from "./tree";
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFunction = (...args: any[]) => any;
 
@@ -18,10 +20,10 @@ export interface GradOptions<W extends Wrt = Wrt> {
   readonly wrt?: W;
 }
 
-type ParamAt<F extends AnyFunction, I> = I extends number ? Parameters<F>[I] : never;
+type ParamAt<F extends AnyFunction, I> = I extends number ? Gradient<Parameters<F>[I]> : never;
 
-/** The gradient's type: the parameter's own type, or a tuple of them for an array `wrt`. */
-export type Gradient<F extends AnyFunction, W> = W extends readonly number[]
+/** The type of `f`'s gradient for `wrt`: its parameter's `Gradient`, or a tuple of them for an array `wrt`. */
+export type GradientOf<F extends AnyFunction, W> = W extends readonly number[]
   ? { -readonly [K in keyof W]: ParamAt<F, W[K]> }
   : ParamAt<F, W>;
 
@@ -43,7 +45,7 @@ function untransformed(name: string): Error {
 export function grad<F extends AnyFunction, const W extends Wrt = 0>(
   f: F,
   options?: GradOptions<W>,
-): (...args: Parameters<F>) => Gradient<F, W> {
+): (...args: Parameters<F>) => GradientOf<F, W> {
   void f;
   void options;
   throw untransformed("grad");
@@ -56,7 +58,7 @@ export function grad<F extends AnyFunction, const W extends Wrt = 0>(
 export function vjp<F extends AnyFunction, const W extends Wrt = 0>(
   f: F,
   options?: GradOptions<W>,
-): (...argsAndSeed: [...Parameters<F>, ReturnType<F>]) => Gradient<F, W> {
+): (...argsAndSeed: [...Parameters<F>, ReturnType<F>]) => GradientOf<F, W> {
   void f;
   void options;
   throw untransformed("vjp");
@@ -69,7 +71,7 @@ export function vjp<F extends AnyFunction, const W extends Wrt = 0>(
 export function valueAndGrad<F extends AnyFunction, const W extends Wrt = 0>(
   f: F,
   options?: GradOptions<W>,
-): (...args: Parameters<F>) => { value: ReturnType<F>; grad: Gradient<F, W> } {
+): (...args: Parameters<F>) => { value: ReturnType<F>; grad: GradientOf<F, W> } {
   void f;
   void options;
   throw untransformed("valueAndGrad");

@@ -40,6 +40,7 @@ describe("marker types", () => {
 // Generated code calls the runtime through "adjoint/internal"; users import "adjoint".
 describe("the runtime's two entries", () => {
   const HELPERS = ["unbroadcast", "fitGradient", "sumGrad", "matmulGradA", "customGradients", "numberTape", "growTape"];
+  HELPERS.push("zerosLikeTree", "addTrees");
   // API.md's operations: generated code calls them too, the only names both entries export.
   const OPERATIONS = [
     ...["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "log1p", "sin", "cos", "tanh", "sqrt", "abs"],
@@ -62,10 +63,13 @@ describe("the runtime's two entries", () => {
     ).toEqual(ALL_OPERATIONS);
   });
 
-  it("the user entry exports exactly the markers, checkGrad, the Tensor class and creation functions, and the operations", () => {
+  it("the user entry exports exactly the markers, checkGrad, the Tensor class and creation functions, the operations, the optimizers and the structure walks", () => {
     const MARKERS = ["grad", "vjp", "valueAndGrad", "stopGradient", "gradHook", "reverseGradient", "customGradient"];
     const TENSORS = ["Tensor", "tensor", "zeros", "ones", "full", "zerosLike", "onesLike", "randomNormal"];
+    const OPTIMIZERS = ["sgd", "adam", "adamw", "clipByGlobalNorm", "cosineDecay"];
+    const TREES = ["mapLeaves", "leaves"];
     const expected = [...MARKERS, "checkGrad", ...TENSORS, "randomUniform", "isTensor", ...ALL_OPERATIONS];
+    expected.push(...OPTIMIZERS, ...TREES);
     // No kernel object (ADD), no helper (broadcastTo, reductionSize), nothing of the sweep.
     expect(Object.keys(runtime).sort()).toEqual(expected.sort());
   });
