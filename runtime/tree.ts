@@ -93,6 +93,39 @@ export function zerosLikeTree<T>(tree: T): Gradient<T> {
   return mapTree([tree], ["tree"], "zerosLikeTree", ([x]) => zerosLikeLeaf(x!), GRADIENT) as Gradient<T>;
 }
 
+/**
+ * The gradient of `tree` given the gradients of some of its leaves: `known` is a partial
+ * structure of plain objects keyed like `tree` (tuple positions by index), holding at each
+ * leaf it names that leaf's gradient, of the leaf's kind and shape. Every other leaf gets
+ * zeros. Generated code builds a structure parameter's gradient with it (transformer/reverse.ts).
+ */
+export function structureGradient<T>(tree: T, known: object): Gradient<T> {
+  const ancestors = new Set<object>();
+  const visit = (x: unknown, given: unknown): unknown => {
+    if (isLeaf(x)) return given ?? zerosLikeLeaf(x);
+    if (!isContainer(x)) return undefined;
+    if (ancestors.has(x)) throw new Error("structureGradient: the parameter contains itself");
+    ancestors.add(x);
+    const at = (key: string | number): unknown => (given as Record<string | number, unknown> | undefined)?.[key];
+    let out: unknown;
+    if (Array.isArray(x)) out = x.map((e, i) => visit(e, at(i)));
+    else {
+      const result: Record<string, unknown> = {};
+      for (const key of Object.keys(x)) {
+        const value = (x as Record<string, unknown>)[key];
+        if (!isLeaf(value) && !isContainer(value)) continue;
+        const g = visit(value, at(key));
+        if (key === "__proto__") Object.defineProperty(result, key, { value: g, enumerable: true, writable: true });
+        else result[key] = g;
+      }
+      out = result;
+    }
+    ancestors.delete(x);
+    return out;
+  };
+  return visit(tree, known) as Gradient<T>;
+}
+
 /** The sum of two gradients of the same structure, leaf by leaf (new leaves; the inputs are unchanged). */
 export function addTrees<T>(a: T, b: T): T {
   return mapTree(

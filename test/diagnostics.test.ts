@@ -102,6 +102,15 @@ const CASES: Record<string, string> = {
       return z;
     }
     export const df = grad(f);`,
+  ADJ214: `
+    interface Params { w: number; b: number }
+    function affine(p: Params, x: number) {
+      return p.w * x + p.b;
+    }
+    function f(p: Params, x: number) {
+      return affine(p, x) * 2; // <-
+    }
+    export const df = grad(f);`,
 };
 
 const HEADER = `import { grad, gradHook, customGradient } from "adjoint";`;

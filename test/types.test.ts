@@ -40,7 +40,7 @@ describe("marker types", () => {
 // Generated code calls the runtime through "adjoint/internal"; users import "adjoint".
 describe("the runtime's two entries", () => {
   const HELPERS = ["unbroadcast", "fitGradient", "sumGrad", "matmulGradA", "customGradients", "numberTape", "growTape"];
-  HELPERS.push("zerosLikeTree", "addTrees");
+  HELPERS.push("zerosLikeTree", "addTrees", "structureGradient");
   // API.md's operations: generated code calls them too, the only names both entries export.
   const OPERATIONS = [
     ...["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "log1p", "sin", "cos", "tanh", "sqrt", "abs"],

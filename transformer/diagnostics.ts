@@ -9,7 +9,8 @@ export const DIAGNOSTICS = {
   ADJ101:
     "The function to differentiate must be one the compiler can see: a function declaration, a const-bound arrow or function expression, or an inline arrow.",
   ADJ102: "`wrt` must be a number literal or an array literal of number literals naming parameters of the function.",
-  ADJ103: "Only number and Tensor parameters can be differentiated.",
+  ADJ103:
+    "Only number, Tensor and number-array parameters, and structures (objects, tuples) of them, can be differentiated.",
   ADJ104: "Only numbers and tensors can carry a gradient.",
   ADJ105: "Parameters of a differentiated function must be plain identifiers (no destructuring or rest parameters).",
   ADJ106: "Generators and async functions cannot be differentiated.",
@@ -26,6 +27,8 @@ export const DIAGNOSTICS = {
   ADJ211:
     "A function from another module can only be differentiated when it is imported directly from the module that declares it.",
   ADJ213: "Increment and decrement operators are only supported as statements.",
+  ADJ214:
+    "A structure that carries gradients (an object or tuple parameter, or a field of one that is a structure) can only be read field by field: p.w, p.enc.b, pair[0], or destructured.",
   ADJ900:
     "Internal error in the adjoint transformer; the call was left untransformed. Please report it with this function.",
 } as const;

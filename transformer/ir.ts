@@ -131,6 +131,22 @@ export interface Param {
   readonly decl: ts.ParameterDeclaration;
 }
 
+/**
+ * A field of a structure parameter the function reads (p.w, p.enc.b, pair[0]): a variable
+ * defined at the top of the function from its parent (the parameter, or the projection of
+ * an enclosing field) by one property name or tuple index. The type guarantees the field
+ * exists. A projection of a structure (p.enc) is a view with no gradient of its own; one of
+ * a number, tensor or number array is a leaf, whose gradient goes into the parameter's.
+ */
+export interface Projection {
+  readonly id: VarId;
+  readonly parent: VarId;
+  readonly key: string | number;
+  /** The structure parameter it is read from, and the keys from there. */
+  readonly root: VarId;
+  readonly path: readonly (string | number)[];
+}
+
 export interface LoweredFunction {
   readonly decl: ts.SignatureDeclaration;
   /** The names lowering gave out; generated functions continue from a clone of it. */
@@ -143,6 +159,10 @@ export interface LoweredFunction {
   readonly result: Atom;
   /** Arrays the function creates (arrayOf, or an allocation kept as written) and tracks element by element; stores write them. */
   readonly localArrays: ReadonlySet<VarId>;
+  /** Parameters whose type is a structure (an object or a tuple), and projections that are structures themselves. */
+  readonly structures: ReadonlySet<VarId>;
+  /** The fields of structure parameters the function reads, parents before children. */
+  readonly projections: readonly Projection[];
 }
 
 export function varAtom(id: VarId): Atom {

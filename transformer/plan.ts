@@ -291,7 +291,7 @@ class Planner {
       const lowered = this.lower(entry.fn);
       for (const i of entry.request.wrt) {
         const p = lowered.params[i]!;
-        if (!isDifferentiable(lowered.vars[p.id]!)) {
+        if (!isDifferentiable(lowered.vars[p.id]!) && !lowered.structures.has(p.id)) {
           throw new AdjointError(
             "ADJ103",
             p.decl,

@@ -12,7 +12,7 @@ import { cleanUp, type ValueKind } from "./passes";
 import * as js from "./js";
 import type * as ir from "./ir";
 import type { Atom, Carried, LoweredFunction, Opaque, VarId } from "./ir";
-import { forEachStmt } from "./ir";
+import { forEachStmt, isDifferentiable } from "./ir";
 import type { Namer } from "./naming";
 import { isDifferentiableOperand, operandAdjoint, ruleFor } from "./rules";
 import { ShapeFacts, type CallShapes } from "./analysis/shapes";
@@ -87,17 +87,24 @@ class Reverse {
     const { fn, request } = this;
     this.recordBlocks(fn.body);
     for (const p of fn.params) this.defBlock.set(p.id, fn.body);
+    for (const p of fn.projections) this.defBlock.set(p.id, fn.body);
 
-    const body = this.forward(fn.body);
+    // The fields read from structure parameters first, each from its parent (reading them cannot throw).
+    const body = fn.projections.map((p): js.Statement => ({
+      kind: "const",
+      name: this.varName(p.id),
+      init: this.field(p),
+    }));
+    body.push(...this.forward(fn.body));
     if (this.readLog) body.unshift({ kind: "let", name: this.readLog, init: js.rt("numberTape") });
     const seedName = request.kind === "vjp" ? this.namer.fresh("seed") : undefined;
     const extraParams = seedName ? [seedName] : [];
     const value = this.value(fn.result);
 
     const backward: js.Statement[] = [];
-    // Array parameters' gradients are allocated first and added into in place.
-    for (const p of fn.params) {
-      if (this.fn.vars[p.id]!.kind === "array" && this.isActive(p.id)) this.allocateArrayAdjoint(p.id, backward);
+    // Array parameters' (and array fields') gradients are allocated first and added into in place.
+    for (const { id } of [...fn.params, ...fn.projections]) {
+      if (this.fn.vars[id]!.kind === "array" && this.isActive(id)) this.allocateArrayAdjoint(id, backward);
     }
     if (fn.result.kind === "var" && this.isActive(fn.result.id)) {
       this.contribute(fn.result.id, seedName ? js.name(seedName) : js.num(1), fn.body);
@@ -105,15 +112,8 @@ class Reverse {
     this.backward(fn.body, backward);
     const grads = request.wrt.map((i) => {
       const p = fn.params[i]!;
-      if (this.fn.vars[p.id]!.kind === "array") {
-        return this.isActive(p.id)
-          ? js.name(this.state(p.id).name!)
-          : js.rt("zerosLikeArray", js.name(this.varName(p.id)));
-      }
-      const g = this.isActive(p.id) ? this.finalize(p.id, backward) : js.num(0);
-      // A tensor parameter's gradient gets the parameter's exact shape and dtype (a zero
-      // gradient included); inside the sweep adjoints may stay smaller and broadcast.
-      return this.isTensor(p.id) ? js.rt("fitGradient", g, this.value({ kind: "var", id: p.id })) : g;
+      if (fn.structures.has(p.id)) return this.structureGradient(p.id, backward);
+      return this.gradientOf(p.id, backward);
     });
     body.push(...backward);
 
@@ -145,6 +145,43 @@ class Reverse {
       kinds.set(v.name, before === undefined || before === kind ? kind : "tensor");
     });
     return kinds;
+  }
+
+  /** The gradient of a parameter or a field of one, once the sweep is over. */
+  private gradientOf(id: VarId, out: js.Statement[]): js.Expr {
+    if (this.fn.vars[id]!.kind === "array") {
+      return this.isActive(id) ? js.name(this.state(id).name!) : js.rt("zerosLikeArray", js.name(this.varName(id)));
+    }
+    const g = this.isActive(id) ? this.finalize(id, out) : js.num(0);
+    // A tensor's gradient gets the value's exact shape and dtype (a zero gradient included);
+    // inside the sweep adjoints may stay smaller and broadcast.
+    return this.isTensor(id) ? js.rt("fitGradient", g, this.value({ kind: "var", id })) : g;
+  }
+
+  /**
+   * A structure parameter's gradient: the runtime builds it in the parameter's shape, with the
+   * gradients of the leaves the function read in their places and zeros for the others.
+   */
+  private structureGradient(param: VarId, out: js.Statement[]): js.Expr {
+    const tree = (parent: VarId): js.Expr => ({
+      kind: "object",
+      fields: this.fn.projections
+        .filter((p) => p.parent === parent)
+        .flatMap((p): [string, js.Expr][] => {
+          if (this.fn.structures.has(p.id)) return [[String(p.key), tree(p.id)]];
+          if (!isDifferentiable(this.fn.vars[p.id]!) || !this.isActive(p.id)) return [];
+          return [[String(p.key), this.gradientOf(p.id, out)]];
+        }),
+    });
+    return js.rt("structureGradient", js.name(this.varName(param)), tree(param));
+  }
+
+  /** The primal value of a field: its parent's property or tuple element. */
+  private field(p: ir.Projection): js.Expr {
+    const parent = this.varName(p.parent);
+    return typeof p.key === "number"
+      ? { kind: "element", array: js.name(parent), index: js.num(p.key) }
+      : { kind: "member", object: parent, name: p.key };
   }
 
   private isTensor(id: VarId): boolean {
@@ -588,6 +625,14 @@ class Reverse {
     } else if (op.kind === "call") {
       const active = op.args.flatMap((a, i) => (a.kind === "var" && this.isActive(a.id) ? [i] : []));
       if (active.length === 0) return;
+      const structure = active.find((i) => this.fn.structures.has((op.args[i] as { id: VarId }).id));
+      if (structure !== undefined) {
+        throw new AdjointError(
+          "ADJ214",
+          (s.node as ts.CallExpression).arguments?.[structure] ?? s.node,
+          "Pass the fields the function needs (layer(p.w, p.b, x)); a called function cannot take a structure that carries gradients yet.",
+        );
+      }
       // The seed goes after every parameter: omitted optional arguments are passed as undefined.
       const args = op.args.map((a) => this.value(a));
       while (args.length < op.callee.parameters.length) args.push(js.name("undefined"));

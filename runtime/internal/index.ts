@@ -23,7 +23,7 @@ export {
   gatherGrad,
 } from "./adjoints";
 // Structured values: a zero gradient shaped like a parameter, and the sum of two gradients.
-export { zerosLikeTree, addTrees } from "../tree";
+export { zerosLikeTree, addTrees, structureGradient } from "../tree";
 // Loops and arrays: tapes of carried numbers, and array gradients.
 export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";
 // A loop's running sum of tensors, added into in place (transformer/passes/accumulate.ts).

@@ -23,6 +23,8 @@ export interface Activity {
 export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Activity {
   const varied = new Set<VarId>();
   for (const i of wrt) varied.add(fn.params[i]!.id);
+  // Every field read from a differentiated structure varies with it.
+  for (const p of fn.projections) if (varied.has(p.root)) varied.add(p.id);
 
   const statements: Stmt[] = [];
   forEachStmt(fn.body, (s) => statements.push(s));

@@ -5,10 +5,11 @@
 import ts from "typescript";
 import { CommonSubexpressions } from "../analysis/cse";
 import { AdjointError } from "../diagnostics";
-import type { Atom, Stmt, ValueKind, Var, VarId } from "../ir";
+import type { Atom, Projection, Stmt, ValueKind, Var, VarId } from "../ir";
 import { Namer } from "../naming";
-import { skipOuterExpressions, type FunctionNode } from "../sites";
+import { isPropertyName, skipOuterExpressions, type FunctionNode } from "../sites";
 import { isNumberType, valueKind } from "./kinds";
+import { projectionName } from "./structures";
 import { assignmentTarget, isDescendant } from "./syntax";
 
 export type Binding = Atom | "uninitialized";
@@ -50,6 +51,11 @@ export class LoweringContext {
   readonly localArrays = new Set<VarId>();
   /** Local arrays the function stores into: only their reads inside loops need logging. */
   readonly writtenArrays = new Set<VarId>();
+  /** Structure parameters and the projections that are structures themselves (lower/structures.ts). */
+  readonly structures = new Set<VarId>();
+  /** The fields of structure parameters read so far, each once, parents first. */
+  readonly projections: Projection[] = [];
+  private readonly projected = new Map<VarId, Map<string | number, VarId>>();
   /** Variables known to hold integers: array lengths, and sums, differences and products of integers. */
   readonly integers = new Set<VarId>();
   readonly commonSubexpressions = new CommonSubexpressions(this.writtenArrays);
@@ -74,7 +80,8 @@ export class LoweringContext {
   /** Reserves the names of outer variables the function reads, and finds reassigned locals. */
   private scanBody(): void {
     const visit = (node: ts.Node): void => {
-      if (ts.isIdentifier(node)) {
+      // A property's name (p.w) shadows nothing: it is free for a local.
+      if (ts.isIdentifier(node) && !isPropertyName(node)) {
         const symbol = this.symbolAt(node);
         if (symbol && !this.isDeclaredInside(symbol)) this.namer.reserve(node.text);
       }
@@ -95,6 +102,21 @@ export class LoweringContext {
   newVar(name: string, kind: ValueKind, isParam = false): VarId {
     const id = this.vars.length;
     this.vars.push({ id, name: isParam ? (this.namer.reserve(name), name) : this.namer.claim(name), kind });
+    return id;
+  }
+
+  /** The projection of field `key` of `parent` (a structure parameter or view), created on first use. */
+  project(parent: VarId, key: string | number, describe: () => { kind: ValueKind; structure: boolean }): VarId {
+    let fields = this.projected.get(parent);
+    if (!fields) this.projected.set(parent, (fields = new Map()));
+    const known = fields.get(key);
+    if (known !== undefined) return known;
+    const up = this.projections.find((p) => p.id === parent);
+    const { kind, structure } = describe();
+    const id = this.newVar(projectionName(this.vars[parent]!.name, key, up === undefined), kind);
+    fields.set(key, id);
+    if (structure) this.structures.add(id);
+    this.projections.push({ id, parent, key, root: up?.root ?? parent, path: [...(up?.path ?? []), key] });
     return id;
   }
 

@@ -8,6 +8,7 @@
 //   control.ts      ifs, merges, early-return continuations, the ends of loop iterations
 //   loops.ts        while, do...while, for, for...of and their carried variables
 //   arrays.ts       arrays the function creates and writes element by element
+//   structures.ts   fields read from structure parameters (p.w, p.enc.b, pair[0])
 //   expressions.ts  operators, conditionals, primitives (calls.ts: calls; opaque.ts: values kept as written)
 import ts from "typescript";
 import { AdjointError } from "../diagnostics";
@@ -19,6 +20,7 @@ import { LoweringContext } from "./context";
 import { lowerExpr } from "./expressions";
 import { valueKind } from "./kinds";
 import { lowerList } from "./statements";
+import { isStructureType } from "./structures";
 export { isNumberType, valueKind } from "./kinds";
 
 export function lowerFunction(
@@ -32,7 +34,10 @@ export function lowerFunction(
   const params: Param[] = fn.parameters.map((p) => {
     // The fence refused destructured and rest parameters.
     const name = p.name as ts.Identifier;
-    const id = cx.newVar(name.text, valueKind(checker.getTypeAtLocation(p)), true);
+    const type = checker.getTypeAtLocation(p);
+    const structure = isStructureType(type, checker);
+    const id = cx.newVar(name.text, structure ? "other" : valueKind(type), true);
+    if (structure) cx.structures.add(id);
     env.set(cx.symbolOf(name), varAtom(id));
     return { id, decl: p };
   });
@@ -58,5 +63,7 @@ export function lowerFunction(
     body,
     result: completion.value,
     localArrays: cx.localArrays,
+    structures: cx.structures,
+    projections: cx.projections,
   };
 }
