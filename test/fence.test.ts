@@ -118,14 +118,6 @@ const CASES: [name: string, code: string, source: string][] = [
     }`,
   ],
   [
-    "destructuring",
-    "ADJ201",
-    `function f(x: number) {
-      const [a, b] = [x, x * 2]; // <-
-      return a * b;
-    }`,
-  ],
-  [
     "a function declared inside",
     "ADJ210",
     `function f(x: number) {

@@ -110,8 +110,9 @@ function visitLoop(s: LoopStatement): void {
 function visitDeclarations(list: ts.VariableDeclarationList): void {
   if (!(list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)))
     throw new AdjointError("ADJ209", list, "Use let or const.");
+  // A pattern is lowered field by field when it destructures a structure parameter (lower/structures.ts).
   for (const decl of list.declarations) {
-    if (!ts.isIdentifier(decl.name))
+    if (!ts.isIdentifier(decl.name) && !decl.initializer)
       throw new AdjointError("ADJ201", decl.name, "Destructuring is not supported; declare each variable on its own.");
   }
 }

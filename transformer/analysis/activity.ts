@@ -103,6 +103,13 @@ function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: Lowered
     return;
   }
   const node = s.op.expr.node;
+  if ([...s.op.expr.renames.values()].some((a) => a.kind === "var" && fn.structures.has(a.id))) {
+    throw new AdjointError(
+      "ADJ214",
+      node,
+      "Computed indexes and loops over arrays of structures (p.layers[i].w, for...of p.layers) are not supported yet: give each layer a field of its own (p.layer1.w) or pass its tensors as parameters.",
+    );
+  }
   if (s.op.valueReads) {
     throw new AdjointError(
       "ADJ203",

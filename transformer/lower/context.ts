@@ -105,15 +105,20 @@ export class LoweringContext {
     return id;
   }
 
-  /** The projection of field `key` of `parent` (a structure parameter or view), created on first use. */
-  project(parent: VarId, key: string | number, describe: () => { kind: ValueKind; structure: boolean }): VarId {
+  /** The projection of field `key` of `parent` (a structure parameter or view), created on first use (named `hint`: the variable a declaration binds it to). */
+  project(
+    parent: VarId,
+    key: string | number,
+    describe: () => { kind: ValueKind; structure: boolean },
+    hint?: string,
+  ): VarId {
     let fields = this.projected.get(parent);
     if (!fields) this.projected.set(parent, (fields = new Map()));
     const known = fields.get(key);
     if (known !== undefined) return known;
     const up = this.projections.find((p) => p.id === parent);
     const { kind, structure } = describe();
-    const id = this.newVar(projectionName(this.vars[parent]!.name, key, up === undefined), kind);
+    const id = this.newVar(hint ?? projectionName(this.vars[parent]!.name, key, up === undefined), kind);
     fields.set(key, id);
     if (structure) this.structures.add(id);
     this.projections.push({ id, parent, key, root: up?.root ?? parent, path: [...(up?.path ?? []), key] });

@@ -99,7 +99,7 @@ export function lowerExpr(cx: LoweringContext, expr: ts.Expression, out: Stmt[],
     return length;
   }
   // p.w, p.enc.b, pair[0] of a structure parameter: a variable of its own, read at the top.
-  const field = lowerProjection(cx, e, env);
+  const field = lowerProjection(cx, e, env, hint);
   if (field) return field;
   return lowerOpaque(cx, e, out, env, cx.isBoolean(e), hint);
 }

@@ -4,6 +4,7 @@ import ts from "typescript";
 import { AdjointError } from "../diagnostics";
 import type { Atom, Stmt } from "../ir";
 import { skipOuterExpressions } from "../sites";
+import { lowerDestructuring } from "./structures";
 import { lowerArrayDeclaration, lowerElementAssignment } from "./arrays";
 import type { Completion, Continuation, Env, LoopBody, LoweringContext, ReturnTarget } from "./context";
 import {
@@ -99,7 +100,10 @@ export function lowerList(
 
 export function lowerDeclarations(cx: LoweringContext, list: ts.VariableDeclarationList, out: Stmt[], env: Env): void {
   for (const decl of list.declarations) {
-    // The fence refused destructuring.
+    if (!ts.isIdentifier(decl.name)) {
+      lowerDestructuring(cx, decl.name, lowerExpr(cx, decl.initializer!, out, env), env);
+      continue;
+    }
     const named = decl as ts.VariableDeclaration & { name: ts.Identifier };
     const symbol = cx.symbolOf(named.name);
     const array = lowerArrayDeclaration(cx, named, symbol, list, out, env);

@@ -10,6 +10,7 @@
 // parameter is differentiated, activity analysis refuses it wherever a gradient would have
 // to flow through it, and the backward sweep refuses a call that takes one.
 import ts from "typescript";
+import { AdjointError } from "../diagnostics";
 import type { Atom, Projection, ValueKind, VarId } from "../ir";
 import { isTensorType, skipOuterExpressions } from "../sites";
 import type { Env, LoweringContext } from "./context";
@@ -40,7 +41,7 @@ function fieldKind(type: ts.Type, checker: ts.TypeChecker, structures = true): V
  * The projection `e` reads (p.w, p.enc.w, pair[1]), created on first use; undefined when `e`
  * is not a chain of guaranteed fields from a structure parameter.
  */
-export function lowerProjection(cx: LoweringContext, e: ts.Expression, env: Env): Atom | undefined {
+export function lowerProjection(cx: LoweringContext, e: ts.Expression, env: Env, hint?: string): Atom | undefined {
   if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
   const key = fieldKey(cx, e);
   if (key === undefined) return undefined;
@@ -48,10 +49,7 @@ export function lowerProjection(cx: LoweringContext, e: ts.Expression, env: Env)
   const parent = ts.isIdentifier(object) ? env.get(cx.symbolAt(object)!) : lowerProjection(cx, object, env);
   if (parent === undefined || parent === "uninitialized" || parent.kind !== "var") return undefined;
   if (!cx.structures.has(parent.id)) return undefined;
-  const id = cx.project(parent.id, key, () => {
-    const type = cx.checker.getTypeAtLocation(e);
-    return { kind: fieldKind(type, cx.checker), structure: isStructureType(type, cx.checker) };
-  });
+  const id = cx.project(parent.id, key, () => describeField(cx, cx.checker.getTypeAtLocation(e)), hint);
   return { kind: "var", id };
 }
 
@@ -61,19 +59,78 @@ function fieldKey(
   e: ts.PropertyAccessExpression | ts.ElementAccessExpression,
 ): string | number | undefined {
   const objectType = cx.checker.getTypeAtLocation(e.expression);
+  if (e.questionDotToken) return undefined;
   if (ts.isPropertyAccessExpression(e)) {
-    if (!ts.isIdentifier(e.name) || e.questionDotToken) return undefined;
-    const property = objectType.getProperty(e.name.text);
-    if (!property || property.flags & ts.SymbolFlags.Optional || property.flags & ts.SymbolFlags.Method)
-      return undefined;
-    return e.name.text;
+    if (!ts.isIdentifier(e.name)) return undefined;
+    return isGuaranteed(cx, objectType, e.name.text) ? e.name.text : undefined;
   }
   const index = skipOuterExpressions(e.argumentExpression);
-  if (!ts.isNumericLiteral(index) || !cx.checker.isTupleType(objectType)) return undefined;
-  const i = Number(index.text);
-  const target = (objectType as ts.TypeReference).target as ts.TupleType;
-  return Number.isInteger(i) && i < target.minLength ? i : undefined;
+  if (!ts.isNumericLiteral(index)) return undefined;
+  return isGuaranteed(cx, objectType, Number(index.text)) ? Number(index.text) : undefined;
 }
+
+/**
+ * const { w, b } = p, const { enc: { w } } = p, const [a, b] = pair: each name bound to the
+ * projection of its field. The value destructured must be a structure parameter or a view.
+ */
+export function lowerDestructuring(cx: LoweringContext, pattern: ts.BindingName, value: Atom, env: Env): void {
+  if (ts.isIdentifier(pattern)) {
+    env.set(cx.symbolOf(pattern), value);
+    return;
+  }
+  if (value.kind !== "var" || !cx.structures.has(value.id)) {
+    throw new AdjointError(
+      "ADJ201",
+      pattern,
+      "Destructure a structure parameter or a field of one (const { w, b } = p.enc); declare other variables one by one.",
+    );
+  }
+  const objectType = cx.checker.getTypeAtLocation(pattern);
+  pattern.elements.forEach((element, i) => {
+    if (ts.isOmittedExpression(element)) return;
+    if (element.dotDotDotToken || element.initializer) {
+      throw new AdjointError("ADJ201", element, "Destructure fields without defaults or a rest element.");
+    }
+    const key = ts.isObjectBindingPattern(pattern) ? bindingKey(element) : i;
+    if (key === undefined || !isGuaranteed(cx, objectType, key)) {
+      throw new AdjointError(
+        "ADJ201",
+        element,
+        "Destructure fields the type guarantees: required properties by name, tuple elements within the tuple.",
+      );
+    }
+    const hint = ts.isIdentifier(element.name) ? element.name.text : undefined;
+    const id = cx.project(value.id, key, () => describeField(cx, cx.checker.getTypeAtLocation(element.name)), hint);
+    lowerDestructuring(cx, element.name, { kind: "var", id }, env);
+  });
+}
+
+function describeField(cx: LoweringContext, type: ts.Type): { kind: ValueKind; structure: boolean } {
+  return { kind: fieldKind(type, cx.checker), structure: isStructureType(type, cx.checker) };
+}
+
+/** The property an object pattern's element reads: `w` in { w } and in { w: weight }. */
+function bindingKey(element: ts.BindingElement): string | undefined {
+  const name = element.propertyName ?? element.name;
+  return ts.isIdentifier(name) ? name.text : undefined;
+}
+
+/** Whether a value of `type` certainly has field `key`: a required data property, or a tuple element within its length. */
+function isGuaranteed(cx: LoweringContext, type: ts.Type, key: string | number): boolean {
+  if (typeof key === "number") {
+    if (!cx.checker.isTupleType(type)) return false;
+    const target = (type as ts.TypeReference).target as ts.TupleType;
+    return Number.isInteger(key) && key < target.minLength;
+  }
+  const property = type.getProperty(key);
+  return property !== undefined && (property.flags & NOT_A_FIELD) === 0;
+}
+
+/**
+ * What a read of p.key may not be: optional (absent at run time), a method, or an accessor
+ * (its value is no own field the gradient has a place for: a getter's gradient would be lost).
+ */
+const NOT_A_FIELD = ts.SymbolFlags.Optional | ts.SymbolFlags.Method | ts.SymbolFlags.Accessor;
 
 /** A name for a projection: the key itself when it is free, else the path joined in camel case (encW, pair1). */
 export function projectionName(parentName: string, key: string | number, isRootParent: boolean): string {

@@ -1,0 +1,241 @@
+// Structure parameters (API.md "Structured values", lower/structures.ts): a model's
+// parameters as an interface, nested objects, tuples, class instances, number arrays and
+// carried strings, read by name or destructured. Each gradient is checked leaf by leaf
+// against central differences, its shape and types against the parameter's, and each
+// construct that cannot be followed yet is refused at its node.
+import { describe, expect, it } from "vitest";
+import { isTensor, mapLeaves, tensor, Tensor, type Leaf } from "../runtime";
+import { compile, expectClose } from "./harness";
+
+const HEADER = `import { grad, valueAndGrad, vjp, Tensor, tensor, add, sub, mul, sum, tanh, exp, matmul, type Gradient } from "adjoint";\n`;
+
+function build(source: string): { exports: Record<string, any>; js: string } {
+  const compiled = compile(HEADER + source);
+  expect(compiled.codes, "transformer diagnostics").toEqual([]);
+  expect(compiled.typeErrors, "type errors in the test program").toEqual([]);
+  return { exports: compiled.run(), js: compiled.js["main.ts"]! };
+}
+
+function codes(source: string): string[] {
+  return compile(HEADER + source).codes;
+}
+
+const toNumber = (v: number | Tensor): number => (typeof v === "number" ? v : v.item());
+
+/** A copy of `tree` with element `j` of its `k`-th leaf moved by `delta` (leaves in mapLeaves order). */
+function moved<T>(tree: T, k: number, j: number, delta: number): T {
+  let leaf = -1;
+  return mapLeaves((x: Leaf) => {
+    leaf++;
+    if (typeof x === "number") return leaf === k ? x + delta : x;
+    const copy = isTensor(x) ? new Tensor(Float64Array.from(x.data), x.shape) : Array.isArray(x) ? [...x] : x.slice();
+    if (leaf === k) (isTensor(copy) ? copy.data : copy)[j]! += delta;
+    return copy;
+  }, tree) as T;
+}
+
+/** Central differences of f(tree) with respect to every element of every leaf, in the tree's shape. */
+function numericGradient<T>(f: (tree: T) => number | Tensor, tree: T, h = 1e-6): unknown {
+  let k = -1;
+  return mapLeaves((x: Leaf) => {
+    k++;
+    const n = typeof x === "number" ? 1 : isTensor(x) ? x.size : x.length;
+    const d = Array.from({ length: n }, (_, j) => {
+      const up = toNumber(f(moved(tree, k, j, h)));
+      const down = toNumber(f(moved(tree, k, j, -h)));
+      return (up - down) / (2 * h);
+    });
+    return typeof x === "number" ? d[0]! : d;
+  }, tree);
+}
+
+/** The generated gradient against central differences, leaf by leaf, kinds and shapes included. */
+function expectGradient<T>(f: (tree: T) => number | Tensor, tree: T, gradient: unknown): void {
+  const numeric = numericGradient(f, tree);
+  mapLeaves(
+    (x: Leaf, g: Leaf, n: Leaf) => {
+      if (typeof x === "number") {
+        expect(typeof g).toBe("number");
+        expectClose(g as number, n as number, 1e-6);
+      } else {
+        if (isTensor(x)) {
+          expect(isTensor(g)).toBe(true);
+          expect((g as Tensor).shape).toEqual(x.shape);
+          expect((g as Tensor).dtype).toBe(x.dtype);
+        } else expect(Object.getPrototypeOf(g)).toBe(Object.getPrototypeOf(x));
+        const values = Array.from(isTensor(g) ? g.data : (g as ArrayLike<number>));
+        values.forEach((v, j) => expectClose(v, (n as number[])[j]!, 1e-6));
+      }
+      return 0;
+    },
+    tree,
+    gradient,
+    numeric,
+  );
+}
+
+const MODEL = `
+  interface Layer { w: Tensor; b: Tensor }
+  interface Params {
+    model: { enc: Layer; dec: Layer };
+    scale: number;
+    name: string;
+    coeffs: number[];
+    pair: [Tensor, number];
+    unused: Tensor;
+  }
+  export function loss(p: Params, x: Tensor) {
+    const { enc, dec } = p.model;
+    const h = tanh(add(matmul(x, enc.w), enc.b));
+    const y = add(matmul(h, dec.w), p.model.dec.b);
+    const [t, s] = p.pair;
+    let c = 0;
+    for (let i = 0; i < p.coeffs.length; i++) c = c + p.coeffs[i] * (i + 1);
+    return mul(sum(mul(y, t)), p.scale * c + s * p.scale);
+  }
+  export const params: Params = {
+    model: {
+      enc: { w: tensor([[0.5, -0.2, 0.3], [0.1, 0.3, -0.4]]), b: tensor([0.1, -0.1, 0.05]) },
+      dec: { w: tensor([[0.2, -0.3], [0.6, 0.1], [-0.5, 0.4]]), b: tensor([0.3, -0.2]) },
+    },
+    scale: 1.5,
+    name: "model",
+    coeffs: [0.2, 0.4, -0.3],
+    pair: [tensor([1, 2]), 0.7],
+    unused: tensor([1, 2, 3]),
+  };
+  export const x = tensor([[1, 2], [-0.5, 0.25]]);
+`;
+
+describe("structure parameters", () => {
+  it("a nested Params interface: every leaf's gradient against central differences, zeros for unused ones, no entry for strings", () => {
+    const { exports, js } = build(`${MODEL}
+      export const df = grad(loss);
+      const typed: Gradient<Params> = df(params, x);
+      // @ts-expect-error a string carries no gradient
+      typed.name;
+    `);
+    const g = exports.df(exports.params, exports.x);
+    expect(Object.keys(g).sort()).toEqual(["coeffs", "model", "pair", "scale", "unused"]);
+    expect([...g.unused.data]).toEqual([0, 0, 0]);
+    expectGradient((p) => exports.loss(p, exports.x), exports.params, g);
+    // Fields are read once, at the top, each from its parent; the gradient is built in the parameter's shape.
+    // A destructured field takes the name it is bound to.
+    expect(js).toContain("const model = p.model;");
+    expect(js).toContain("const enc = model.enc;");
+    expect(js).toContain("const encW = enc.w;");
+    expect(js).toContain("const t = pair[0];");
+    expect(js).toContain("adjoint.structureGradient(p, {");
+    // The parameter itself is left as it was.
+    expect([...exports.params.model.enc.w.data]).toEqual([0.5, -0.2, 0.3, 0.1, 0.3, -0.4]);
+  });
+
+  it("a field read twice, a structure with a tensor beside it (wrt both), valueAndGrad and vjp", () => {
+    const { exports } = build(`
+      interface P { a: Tensor; k: number }
+      export function f(p: P, x: Tensor) {
+        return sum(mul(add(mul(p.a, x), p.a), p.k * p.k));
+      }
+      export const both = grad(f, { wrt: [0, 1] });
+      export const vg = valueAndGrad(f);
+      export const pull = vjp(f);
+      export const p: P = { a: tensor([0.5, -1, 2]), k: 0.7 };
+      export const x = tensor([1, 2, 3]);
+    `);
+    const [gp, gx] = exports.both(exports.p, exports.x);
+    expectGradient((p) => exports.f(p, exports.x), exports.p, gp);
+    expectGradient((x) => exports.f(exports.p, x), exports.x, gx);
+    const { value, grad: g } = exports.vg(exports.p, exports.x);
+    expectClose(toNumber(value), toNumber(exports.f(exports.p, exports.x)), 1e-12);
+    expectGradient((p) => exports.f(p, exports.x), exports.p, g);
+    const pulled = exports.pull(exports.p, exports.x, 2);
+    expectClose(pulled.k, 2 * g.k, 1e-12);
+  });
+
+  it("a class instance's own fields, a tuple parameter and numbers only", () => {
+    const { exports } = build(`
+      class Affine {
+        constructor(public w: number, public b: number, public label: string) {}
+      }
+      export function f(m: Affine, pair: [number, Affine], x: number) {
+        const [u, inner] = pair;
+        return Math.tanh(m.w * x + m.b) * u + inner.w * inner.b;
+      }
+      export const df = grad(f, { wrt: [0, 1] });
+      export const m = new Affine(0.3, -0.2, "first");
+      export const pair: [number, Affine] = [1.5, new Affine(2, 0.5, "inner")];
+    `);
+    const [gm, gpair] = exports.df(exports.m, exports.pair, 0.8);
+    expect(gm).toEqual({ w: expect.any(Number), b: expect.any(Number) });
+    expectGradient((m) => exports.f(m, exports.pair, 0.8), exports.m, gm);
+    expectGradient((pair) => exports.f(exports.m, pair, 0.8), exports.pair, gpair);
+  });
+
+  it("a structure that is not differentiated is read as constants", () => {
+    const { exports } = build(`
+      interface Data { x: Tensor; y: Tensor; weight: number }
+      export function f(w: Tensor, data: Data) {
+        const { x, y } = data;
+        const r = sub(mul(x, w), y);
+        return mul(sum(mul(r, r)), data.weight);
+      }
+      export const df = grad(f);
+      export const data: Data = { x: tensor([1, 2]), y: tensor([0.5, 1]), weight: 0.5 };
+    `);
+    const w = tensor([0.3, -0.1]);
+    expectGradient((w) => exports.f(w, exports.data), w, exports.df(w, exports.data));
+  });
+
+  it("refuses at the node what it cannot follow yet: a structure passed to a helper, a field by a computed index, a loop over layers", () => {
+    const base = `
+      interface Layer { w: Tensor; b: Tensor }
+      interface Params { layers: Layer[]; first: Layer }
+      function dense(layer: Layer, x: Tensor) { return add(matmul(x, layer.w), layer.b); }
+    `;
+    expect(
+      codes(`${base}
+      export const df = grad((p: Params, x: Tensor) => sum(dense(p.first, x)));`).map((c) => c.split("@")[0]),
+    ).toEqual(["ADJ214"]);
+    expect(
+      codes(`${base}
+      function f(p: Params, x: Tensor) {
+        let h = x;
+        for (let i = 0; i < p.layers.length; i++) h = tanh(add(matmul(h, p.layers[i].w), p.layers[i].b));
+        return sum(h);
+      }
+      export const df = grad(f);`).map((c) => c.split("@")[0]),
+    ).toEqual(["ADJ214"]);
+    expect(
+      codes(`${base}
+      export const df = grad((p: Params, x: Tensor) => sum(Object.values(p.first)[0] as Tensor));`).map(
+        (c) => c.split("@")[0],
+      ),
+    ).toEqual(["ADJ214"]);
+    expect(
+      codes(`${base}
+      function f(p: Params, x: Tensor) {
+        let h = x;
+        for (const layer of p.layers) h = tanh(add(matmul(h, layer.w), layer.b));
+        return sum(h);
+      }
+      export const df = grad(f);`).map((c) => c.split("@")[0]),
+    ).toEqual(["ADJ202"]);
+    expect(
+      codes(`${base}
+      function f(p: Params, x: Tensor) {
+        const { w, ...rest } = p.first;
+        return sum(matmul(x, w));
+      }
+      export const df = grad(f);`).map((c) => c.split("@")[0]),
+    ).toEqual(["ADJ201"]);
+    // Only structures are destructured: the lowering refuses the rest at the pattern.
+    expect(
+      codes(`
+      function f(x: number) {
+        const [a, b] = [x, x * 2];
+        return a * b;
+      }
+      export const df = grad(f);`),
+    ).toEqual(["ADJ201@4"]);
+  });
+});
