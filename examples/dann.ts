@@ -8,9 +8,9 @@
 // into the features) is the baseline. Prints per-epoch accuracies and writes an SVG plot
 // of both runs to examples/out/dann.svg.
 import {
+  adam,
   add,
   argmax,
-  div,
   gather,
   logSoftmax,
   matmul,
@@ -21,8 +21,6 @@ import {
   randomUniform,
   relu,
   reverseGradient,
-  sqrt,
-  sub,
   sum,
   tensor,
   valueAndGrad,
@@ -58,17 +56,31 @@ function oneHot(labels: readonly number[]): Tensor {
 
 // ---- the network ----
 
-/** Feature extractor (2 → 32 → 16), label classifier (16 → 2), domain classifier (16 → 16 → 2). */
-export type Params = [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-
-function initParams(seed: number): Params {
-  const layer = (fanIn: number, fanOut: number, k: number): [Tensor, Tensor] => [
-    mul(randomNormal([fanIn, fanOut], { seed: seed + k }), Math.sqrt(2 / fanIn)),
-    tensor(new Float64Array(fanOut)),
-  ];
-  return [...layer(2, 32, 1), ...layer(32, 16, 2), ...layer(16, 2, 3), ...layer(16, 16, 4), ...layer(16, 2, 5)];
+export interface Dense {
+  readonly w: Tensor;
+  readonly b: Tensor;
 }
 
+/** Feature extractor (2 → 32 → 16), label classifier (16 → 2), domain classifier (16 → 16 → 2). */
+export interface Params {
+  readonly extractor: { readonly hidden: Dense; readonly out: Dense };
+  readonly label: Dense;
+  readonly domain: { readonly hidden: Dense; readonly out: Dense };
+}
+
+function initParams(seed: number): Params {
+  const dense = (fanIn: number, fanOut: number, k: number): Dense => ({
+    w: mul(randomNormal([fanIn, fanOut], { seed: seed + k }), Math.sqrt(2 / fanIn)),
+    b: tensor(new Float64Array(fanOut)),
+  });
+  return {
+    extractor: { hidden: dense(2, 32, 1), out: dense(32, 16, 2) },
+    label: dense(16, 2, 3),
+    domain: { hidden: dense(16, 16, 4), out: dense(16, 2, 5) },
+  };
+}
+
+// The helpers take the layers' tensors: a called function cannot take a structure that carries gradients yet.
 function features(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor): Tensor {
   return relu(add(matmul(relu(add(matmul(x, w1), b1)), w2), b2));
 }
@@ -86,58 +98,17 @@ function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
  * The label loss on a labelled source batch plus the domain loss on a batch of both
  * domains, whose features reach the domain classifier through reverseGradient(h, lambda).
  */
-function loss(
-  w1: Tensor,
-  b1: Tensor,
-  w2: Tensor,
-  b2: Tensor,
-  w3: Tensor,
-  b3: Tensor,
-  w4: Tensor,
-  b4: Tensor,
-  w5: Tensor,
-  b5: Tensor,
-  source: Tensor,
-  sourceLabels: Tensor,
-  both: Tensor,
-  domains: Tensor,
-  lambda: number,
-): Tensor {
-  const labelLogits = add(matmul(features(source, w1, b1, w2, b2), w3), b3);
-  const h = reverseGradient(features(both, w1, b1, w2, b2), lambda);
-  return add(crossEntropy(labelLogits, sourceLabels), crossEntropy(domainLogits(h, w4, b4, w5, b5), domains));
+function loss(p: Params, source: Tensor, sourceLabels: Tensor, both: Tensor, domains: Tensor, lambda: number): Tensor {
+  const { hidden, out } = p.extractor;
+  const labelLogits = add(matmul(features(source, hidden.w, hidden.b, out.w, out.b), p.label.w), p.label.b);
+  const h = reverseGradient(features(both, hidden.w, hidden.b, out.w, out.b), lambda);
+  const { domain } = p;
+  const domainScores = domainLogits(h, domain.hidden.w, domain.hidden.b, domain.out.w, domain.out.b);
+  return add(crossEntropy(labelLogits, sourceLabels), crossEntropy(domainScores, domains));
 }
 
-const lossAndGrad = valueAndGrad(loss, { wrt: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
-
-// ---- the optimizer: Adam, written on the runtime ----
-
-class Adam {
-  private readonly m: Tensor[];
-  private readonly v: Tensor[];
-  private t = 0;
-  constructor(
-    params: readonly Tensor[],
-    private readonly lr: number,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-  ) {
-    this.m = params.map((p) => mul(p, 0));
-    this.v = params.map((p) => mul(p, 0));
-  }
-  step(params: Params, grads: readonly Tensor[]): Params {
-    this.t++;
-    const correction1 = 1 - this.beta1 ** this.t;
-    const correction2 = 1 - this.beta2 ** this.t;
-    return params.map((p, i) => {
-      const g = grads[i]!;
-      this.m[i] = add(mul(this.m[i]!, this.beta1), mul(g, 1 - this.beta1));
-      this.v[i] = add(mul(this.v[i]!, this.beta2), mul(mul(g, g), 1 - this.beta2));
-      const update = div(div(this.m[i]!, correction1), add(sqrt(div(this.v[i]!, correction2)), 1e-8));
-      return sub(p, mul(update, this.lr));
-    }) as Params;
-  }
-}
+// The gradient has the parameters' structure: Gradient<Params>, which the optimizer takes as it is.
+const lossAndGrad = valueAndGrad(loss);
 
 // ---- training ----
 
@@ -187,7 +158,8 @@ export function train(config: Config): Epoch[] {
   const target = moons(points, rotation, seed + 100);
   const sourceLabels = oneHot(source.labels);
   let params = initParams(seed + 200);
-  const adam = new Adam(params, 0.01);
+  const optimizer = adam({ lr: 0.01 });
+  let state = optimizer.init(params);
   const history: Epoch[] = [];
   const batches = Math.floor(points / batch);
 
@@ -204,12 +176,14 @@ export function train(config: Config): Epoch[] {
       const ys = gather(sourceLabels, s);
       const both = tensor([...rows(xs), ...rows(gather(target.x, t))]);
       const domains = oneHot([...s.map(() => 0), ...t.map(() => 1)]);
-      const { value, grad } = lossAndGrad(...params, xs, ys, both, domains, lambda);
+      const { value, grad } = lossAndGrad(params, xs, ys, both, domains, lambda);
       total += value.item();
-      params = adam.step(params, grad);
+      ({ params, state } = optimizer.step(params, grad, state));
     }
-    const [w1, b1, w2, b2, w3, b3, w4, b4, w5, b5] = params;
-    const predict = (x: Tensor) => add(matmul(features(x, w1, b1, w2, b2), w3), b3);
+    const { extractor, label, domain } = params;
+    const featuresOf = (x: Tensor) =>
+      features(x, extractor.hidden.w, extractor.hidden.b, extractor.out.w, extractor.out.b);
+    const predict = (x: Tensor) => add(matmul(featuresOf(x), label.w), label.b);
     const allPoints = tensor([...rows(source.x), ...rows(target.x)]);
     history.push({
       epoch: epoch + 1,
@@ -217,10 +191,10 @@ export function train(config: Config): Epoch[] {
       loss: total / batches,
       sourceAccuracy: accuracy(predict(source.x), source.labels),
       targetAccuracy: accuracy(predict(target.x), target.labels),
-      domainAccuracy: accuracy(domainLogits(features(allPoints, w1, b1, w2, b2), w4, b4, w5, b5), [
-        ...source.labels.map(() => 0),
-        ...target.labels.map(() => 1),
-      ]),
+      domainAccuracy: accuracy(
+        domainLogits(featuresOf(allPoints), domain.hidden.w, domain.hidden.b, domain.out.w, domain.out.b),
+        [...source.labels.map(() => 0), ...target.labels.map(() => 1)],
+      ),
     });
   }
   return history;

@@ -8,9 +8,9 @@
 // into the features) is the baseline. Prints per-epoch accuracies and writes an SVG plot
 // of both runs to examples/out/dann.svg.
 import {
+  adam,
   add,
   argmax,
-  div,
   gather,
   logSoftmax,
   matmul,
@@ -21,8 +21,6 @@ import {
   randomUniform,
   relu,
   reverseGradient,
-  sqrt,
-  sub,
   sum,
   tensor,
   valueAndGrad,
@@ -51,18 +49,17 @@ function oneHot(labels) {
   return tensor(labels.map((l) => [l === 0 ? 1 : 0, l === 1 ? 1 : 0]));
 }
 function initParams(seed) {
-  const layer = (fanIn, fanOut, k) => [
-    mul(randomNormal([fanIn, fanOut], { seed: seed + k }), Math.sqrt(2 / fanIn)),
-    tensor(new Float64Array(fanOut)),
-  ];
-  return [
-    ...layer(2, 32, 1),
-    ...layer(32, 16, 2),
-    ...layer(16, 2, 3),
-    ...layer(16, 16, 4),
-    ...layer(16, 2, 5),
-  ];
+  const dense = (fanIn, fanOut, k) => ({
+    w: mul(randomNormal([fanIn, fanOut], { seed: seed + k }), Math.sqrt(2 / fanIn)),
+    b: tensor(new Float64Array(fanOut)),
+  });
+  return {
+    extractor: { hidden: dense(2, 32, 1), out: dense(32, 16, 2) },
+    label: dense(16, 2, 3),
+    domain: { hidden: dense(16, 16, 4), out: dense(16, 2, 5) },
+  };
 }
+// The helpers take the layers' tensors: a called function cannot take a structure that carries gradients yet.
 function features(x, w1, b1, w2, b2) {
   return relu(add(matmul(relu(add(matmul(x, w1), b1)), w2), b2));
 }
@@ -157,113 +154,111 @@ function crossEntropy_vjp(logits, targets, seed2) {
  * The label loss on a labelled source batch plus the domain loss on a batch of both
  * domains, whose features reach the domain classifier through reverseGradient(h, lambda).
  */
-function loss(w1, b1, w2, b2, w3, b3, w4, b4, w5, b5, source, sourceLabels, both, domains, lambda) {
-  const labelLogits = add(matmul(features(source, w1, b1, w2, b2), w3), b3);
-  const h = reverseGradient(features(both, w1, b1, w2, b2), lambda);
-  return add(
-    crossEntropy(labelLogits, sourceLabels),
-    crossEntropy(domainLogits(h, w4, b4, w5, b5), domains),
+function loss(p, source, sourceLabels, both, domains, lambda) {
+  const { hidden, out } = p.extractor;
+  const labelLogits = add(
+    matmul(features(source, hidden.w, hidden.b, out.w, out.b), p.label.w),
+    p.label.b,
   );
+  const h = reverseGradient(features(both, hidden.w, hidden.b, out.w, out.b), lambda);
+  const { domain } = p;
+  const domainScores = domainLogits(
+    h,
+    domain.hidden.w,
+    domain.hidden.b,
+    domain.out.w,
+    domain.out.b,
+  );
+  return add(crossEntropy(labelLogits, sourceLabels), crossEntropy(domainScores, domains));
 }
-function loss_valueAndGrad_w1_b1_w2_b2_w3_b3_w4_b4_w5_b5(
-  w1,
-  b1,
-  w2,
-  b2,
-  w3,
-  b3,
-  w4,
-  b4,
-  w5,
-  b5,
-  source,
-  sourceLabels,
-  both,
-  domains,
-  lambda,
-) {
-  const t1 = features(source, w1, b1, w2, b2);
-  const t2 = adjoint.matmul(t1, w3);
-  const labelLogits = adjoint.add(t2, b3);
-  const t3 = features(both, w1, b1, w2, b2);
-  const t5 = domainLogits(t3, w4, b4, w5, b5);
-  const [dh, dw4, db4, dw5, db5] = domainLogits_vjp_h_w4_b4_w5_b5(
-    t3,
-    w4,
-    b4,
-    w5,
-    b5,
-    crossEntropy_vjp(t5, domains, 1),
-  );
-  const [dw1, db1, dw2, db2] = features_vjp_w1_b1_w2_b2(
+function loss_valueAndGrad(p, source, sourceLabels, both, domains, lambda) {
+  const extractor = p.extractor;
+  const hidden = extractor.hidden;
+  const out = extractor.out;
+  const hiddenW = hidden.w;
+  const hiddenB = hidden.b;
+  const outW = out.w;
+  const outB = out.b;
+  const label = p.label;
+  const labelW = label.w;
+  const labelB = label.b;
+  const domain = p.domain;
+  const domainHidden = domain.hidden;
+  const domainHiddenW = domainHidden.w;
+  const domainHiddenB = domainHidden.b;
+  const domainOut = domain.out;
+  const domainOutW = domainOut.w;
+  const domainOutB = domainOut.b;
+  const t1 = features(source, hiddenW, hiddenB, outW, outB);
+  const t2 = adjoint.matmul(t1, labelW);
+  const labelLogits = adjoint.add(t2, labelB);
+  const t3 = features(both, hiddenW, hiddenB, outW, outB);
+  const domainScores = domainLogits(t3, domainHiddenW, domainHiddenB, domainOutW, domainOutB);
+  const [dh, dDomainHiddenW, dDomainHiddenB, dDomainOutW, dDomainOutB] =
+    domainLogits_vjp_h_w4_b4_w5_b5(
+      t3,
+      domainHiddenW,
+      domainHiddenB,
+      domainOutW,
+      domainOutB,
+      crossEntropy_vjp(domainScores, domains, 1),
+    );
+  const [dHiddenW, dHiddenB, dOutW, dOutB] = features_vjp_w1_b1_w2_b2(
     both,
-    w1,
-    b1,
-    w2,
-    b2,
+    hiddenW,
+    hiddenB,
+    outW,
+    outB,
     adjoint.neg(adjoint.mul(lambda, dh)),
   );
   const dLabelLogits = crossEntropy_vjp(labelLogits, sourceLabels, 1);
-  const dt2 = adjoint.unbroadcast(dLabelLogits, t2, b3);
-  const [dw1b, db1b, dw2b, db2b] = features_vjp_w1_b1_w2_b2(
+  const dt2 = adjoint.unbroadcast(dLabelLogits, t2, labelB);
+  const [dHiddenW2, dHiddenB2, dOutW2, dOutB2] = features_vjp_w1_b1_w2_b2(
     source,
-    w1,
-    b1,
-    w2,
-    b2,
-    adjoint.matmulGradA(adjoint.fitGradient(dt2, t2), t1, w3),
+    hiddenW,
+    hiddenB,
+    outW,
+    outB,
+    adjoint.matmulGradA(adjoint.fitGradient(dt2, t2), t1, labelW),
   );
-  const dw1c = adjoint.add(dw1, dw1b);
-  const db1c = adjoint.add(db1, db1b);
-  const dw2c = adjoint.add(dw2, dw2b);
-  const db2c = adjoint.add(db2, db2b);
-  const dw3 = adjoint.matmulGradB(adjoint.fitGradient(dt2, t2), t1, w3);
-  const db3 = adjoint.unbroadcast(dLabelLogits, b3, t2);
   return {
-    value: adjoint.add(crossEntropy(labelLogits, sourceLabels), crossEntropy(t5, domains)),
-    grad: [
-      adjoint.fitGradient(dw1c, w1),
-      adjoint.fitGradient(db1c, b1),
-      adjoint.fitGradient(dw2c, w2),
-      adjoint.fitGradient(db2c, b2),
-      adjoint.fitGradient(dw3, w3),
-      adjoint.fitGradient(db3, b3),
-      adjoint.fitGradient(dw4, w4),
-      adjoint.fitGradient(db4, b4),
-      adjoint.fitGradient(dw5, w5),
-      adjoint.fitGradient(db5, b5),
-    ],
+    value: adjoint.add(
+      crossEntropy(labelLogits, sourceLabels),
+      crossEntropy(domainScores, domains),
+    ),
+    grad: adjoint.structureGradient(p, {
+      extractor: {
+        hidden: {
+          w: adjoint.fitGradient(adjoint.add(dHiddenW, dHiddenW2), hiddenW),
+          b: adjoint.fitGradient(adjoint.add(dHiddenB, dHiddenB2), hiddenB),
+        },
+        out: {
+          w: adjoint.fitGradient(adjoint.add(dOutW, dOutW2), outW),
+          b: adjoint.fitGradient(adjoint.add(dOutB, dOutB2), outB),
+        },
+      },
+      label: {
+        w: adjoint.fitGradient(
+          adjoint.matmulGradB(adjoint.fitGradient(dt2, t2), t1, labelW),
+          labelW,
+        ),
+        b: adjoint.fitGradient(adjoint.unbroadcast(dLabelLogits, labelB, t2), labelB),
+      },
+      domain: {
+        hidden: {
+          w: adjoint.fitGradient(dDomainHiddenW, domainHiddenW),
+          b: adjoint.fitGradient(dDomainHiddenB, domainHiddenB),
+        },
+        out: {
+          w: adjoint.fitGradient(dDomainOutW, domainOutW),
+          b: adjoint.fitGradient(dDomainOutB, domainOutB),
+        },
+      },
+    }),
   };
 }
-const lossAndGrad = loss_valueAndGrad_w1_b1_w2_b2_w3_b3_w4_b4_w5_b5;
-// ---- the optimizer: Adam, written on the runtime ----
-class Adam {
-  lr;
-  beta1;
-  beta2;
-  m;
-  v;
-  t = 0;
-  constructor(params, lr, beta1 = 0.9, beta2 = 0.999) {
-    this.lr = lr;
-    this.beta1 = beta1;
-    this.beta2 = beta2;
-    this.m = params.map((p) => mul(p, 0));
-    this.v = params.map((p) => mul(p, 0));
-  }
-  step(params, grads) {
-    this.t++;
-    const correction1 = 1 - this.beta1 ** this.t;
-    const correction2 = 1 - this.beta2 ** this.t;
-    return params.map((p, i) => {
-      const g = grads[i];
-      this.m[i] = add(mul(this.m[i], this.beta1), mul(g, 1 - this.beta1));
-      this.v[i] = add(mul(this.v[i], this.beta2), mul(mul(g, g), 1 - this.beta2));
-      const update = div(div(this.m[i], correction1), add(sqrt(div(this.v[i], correction2)), 1e-8));
-      return sub(p, mul(update, this.lr));
-    });
-  }
-}
+// The gradient has the parameters' structure: Gradient<Params>, which the optimizer takes as it is.
+const lossAndGrad = loss_valueAndGrad;
 function rows(x) {
   return x.toArray();
 }
@@ -294,7 +289,8 @@ export function train(config) {
   const target = moons(points, rotation, seed + 100);
   const sourceLabels = oneHot(source.labels);
   let params = initParams(seed + 200);
-  const adam = new Adam(params, 0.01);
+  const optimizer = adam({ lr: 0.01 });
+  let state = optimizer.init(params);
   const history = [];
   const batches = Math.floor(points / batch);
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -310,12 +306,14 @@ export function train(config) {
       const ys = gather(sourceLabels, s);
       const both = tensor([...rows(xs), ...rows(gather(target.x, t))]);
       const domains = oneHot([...s.map(() => 0), ...t.map(() => 1)]);
-      const { value, grad } = lossAndGrad(...params, xs, ys, both, domains, lambda);
+      const { value, grad } = lossAndGrad(params, xs, ys, both, domains, lambda);
       total += value.item();
-      params = adam.step(params, grad);
+      ({ params, state } = optimizer.step(params, grad, state));
     }
-    const [w1, b1, w2, b2, w3, b3, w4, b4, w5, b5] = params;
-    const predict = (x) => add(matmul(features(x, w1, b1, w2, b2), w3), b3);
+    const { extractor, label, domain } = params;
+    const featuresOf = (x) =>
+      features(x, extractor.hidden.w, extractor.hidden.b, extractor.out.w, extractor.out.b);
+    const predict = (x) => add(matmul(featuresOf(x), label.w), label.b);
     const allPoints = tensor([...rows(source.x), ...rows(target.x)]);
     history.push({
       epoch: epoch + 1,
@@ -323,10 +321,16 @@ export function train(config) {
       loss: total / batches,
       sourceAccuracy: accuracy(predict(source.x), source.labels),
       targetAccuracy: accuracy(predict(target.x), target.labels),
-      domainAccuracy: accuracy(domainLogits(features(allPoints, w1, b1, w2, b2), w4, b4, w5, b5), [
-        ...source.labels.map(() => 0),
-        ...target.labels.map(() => 1),
-      ]),
+      domainAccuracy: accuracy(
+        domainLogits(
+          featuresOf(allPoints),
+          domain.hidden.w,
+          domain.hidden.b,
+          domain.out.w,
+          domain.out.b,
+        ),
+        [...source.labels.map(() => 0), ...target.labels.map(() => 1)],
+      ),
     });
   }
   return history;
