@@ -64,14 +64,30 @@ export function vjp<F extends AnyFunction, const W extends Wrt = 0>(
   throw untransformed("vjp");
 }
 
+/** valueAndGrad's options: with `hasAux: true`, `f` returns `[value, aux]` and only the value is differentiated (JAX's has_aux). */
+export interface ValueAndGradOptions<W extends Wrt = Wrt, A extends boolean = boolean> extends GradOptions<W> {
+  readonly hasAux?: A;
+}
+
+/** What valueAndGrad's function returns: `{ value, grad }`, or `{ value, aux, grad }` with hasAux. */
+export type ValueAndGradient<F extends AnyFunction, W, A extends boolean> = A extends true
+  ? ReturnType<F> extends readonly [infer V, infer X]
+    ? { value: V; aux: X; grad: GradientOf<F, W> }
+    : // An array literal returned without a tuple type (annotate the return type, or add `as const`, for exact types).
+      ReturnType<F> extends readonly (infer E)[]
+      ? { value: E; aux: E; grad: GradientOf<F, W> }
+      : never
+  : { value: ReturnType<F>; grad: GradientOf<F, W> };
+
 /**
  * The value of `f` and its gradient, from one generated function (callees' forward passes may run twice: see the README).
+ * With `{ hasAux: true }`, `f` returns `[value, aux]`: the aux is computed once and carries no gradient.
  * @adjointMarker valueAndGrad
  */
-export function valueAndGrad<F extends AnyFunction, const W extends Wrt = 0>(
+export function valueAndGrad<F extends AnyFunction, const W extends Wrt = 0, const A extends boolean = false>(
   f: F,
-  options?: GradOptions<W>,
-): (...args: Parameters<F>) => { value: ReturnType<F>; grad: GradientOf<F, W> } {
+  options?: ValueAndGradOptions<W, A>,
+): (...args: Parameters<F>) => ValueAndGradient<F, W, A> {
   void f;
   void options;
   throw untransformed("valueAndGrad");

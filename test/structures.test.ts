@@ -239,3 +239,46 @@ describe("structure parameters", () => {
     ).toEqual(["ADJ201@4"]);
   });
 });
+
+describe("valueAndGrad with hasAux", () => {
+  it("f returns [value, aux]: the value is differentiated, the aux computed once and carried", () => {
+    const { exports, js } = build(`
+      interface P { w: Tensor; b: number }
+      let calls = 0;
+      export const count = () => calls;
+      function accuracyOf(z: Tensor): number { calls++; return z.data.filter((v) => v > 0).length / z.size; }
+      export function f(p: P, x: Tensor): [Tensor, { accuracy: number; z: Tensor }] {
+        const z = add(mul(x, p.w), p.b);
+        const loss = sum(mul(z, z));
+        return [loss, { accuracy: accuracyOf(z), z }];
+      }
+      export const vg = valueAndGrad(f, { hasAux: true });
+      const typed: { value: Tensor; aux: { accuracy: number; z: Tensor }; grad: Gradient<P> } = vg({ w: tensor([1]), b: 0 }, tensor([1]));
+      void typed;
+      export const p: P = { w: tensor([0.5, -1, 2]), b: 0.25 };
+      export const x = tensor([1, 2, -3]);
+    `);
+    const before = exports.count();
+    const { value, aux, grad: g } = exports.vg(exports.p, exports.x);
+    expect(exports.count() - before).toBe(1);
+    const [expectedValue, expectedAux] = exports.f(exports.p, exports.x);
+    expectClose(value.item(), expectedValue.item(), 1e-12);
+    expect(aux.accuracy).toBe(expectedAux.accuracy);
+    expect([...aux.z.data]).toEqual([...expectedAux.z.data]);
+    expectGradient((p) => exports.f(p, exports.x)[0], exports.p, g);
+    expect(js).toMatch(/return \{\s*value: loss,\s*aux: \w+,\s*grad: adjoint.structureGradient/);
+  });
+
+  it("refuses hasAux without a `return [value, aux]`, and a pair returned to grad", () => {
+    expect(
+      codes(`
+      function f(x: number) { return x * x; }
+      export const vg = valueAndGrad(f, { hasAux: true });`).map((c) => c.split("@")[0]),
+    ).toEqual(["ADJ104"]);
+    expect(
+      codes(`
+      function f(x: number): [number, string] { return [x * x, "aux"]; }
+      export const df = grad(f);`).map((c) => c.split("@")[0]),
+    ).toEqual(["ADJ104"]);
+  });
+});

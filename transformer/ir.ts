@@ -163,6 +163,8 @@ export interface LoweredFunction {
   readonly structures: ReadonlySet<VarId>;
   /** The fields of structure parameters the function reads, parents before children. */
   readonly projections: readonly Projection[];
+  /** With hasAux: the arrays of a `return [value, aux]`, whose first element is the result to differentiate. */
+  readonly pairs: ReadonlySet<VarId>;
 }
 
 export function varAtom(id: VarId): Atom {

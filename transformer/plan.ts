@@ -7,7 +7,7 @@ import ts from "typescript";
 import { analyzeActivity } from "./analysis/activity";
 import { AdjointError, debugInternalError, toDiagnostic } from "./diagnostics";
 import * as js from "./js";
-import { isDifferentiable, type LoweredFunction } from "./ir";
+import { forEachStmt, isDifferentiable, type Atom, type LoweredFunction } from "./ir";
 import { lowerFunction } from "./lower";
 import { identifiersIn, Namer } from "./naming";
 import { buildAdjoint, type AdjointRequest } from "./reverse";
@@ -65,6 +65,7 @@ class Planner {
   private readonly entries = new Map<string, Entry>();
   private readonly order: Entry[] = [];
   private readonly lowered = new Map<FunctionNode, LoweredFunction | AdjointError>();
+  private readonly loweredWithAux = new Map<FunctionNode, LoweredFunction | AdjointError>();
   private readonly resultShapes = new Map<FunctionNode, ResultShape>();
   private readonly fileNames = new Map<ts.SourceFile, { reserved: Set<string>; namer: Namer }>();
   private readonly diagnostics: ts.Diagnostic[] = [];
@@ -93,9 +94,11 @@ class Planner {
               target ?? call,
               "Pass a function declared in this program, or an inline arrow.",
             );
-          const { wrt, tuple } = this.parseWrt(call.arguments[check ? 2 : 1], fn);
+          const options = call.arguments[check ? 2 : 1];
+          const { wrt, tuple } = this.parseWrt(options, fn);
+          const hasAux = kind === "valueAndGrad" && this.parseHasAux(options);
           // checkGrad gets one gradient per wrt parameter, always as a tuple.
-          const entry = this.entryFor(fn, { kind, wrt, tuple: tuple || check }, call);
+          const entry = this.entryFor(fn, { kind, wrt, tuple: tuple || check, ...(hasAux ? { hasAux } : {}) }, call);
           if (check)
             this.checks.set(
               call,
@@ -208,10 +211,22 @@ class Planner {
     return { wrt: [index(value)], tuple: false };
   }
 
+  /** valueAndGrad's `hasAux: true` (a literal): f returns [value, aux]. */
+  private parseHasAux(options: ts.Expression | undefined): boolean {
+    const obj = options && skipOuterExpressions(options);
+    if (!obj || !ts.isObjectLiteralExpression(obj)) return false;
+    const prop = obj.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === "hasAux");
+    if (!prop) return false;
+    const value = ts.isPropertyAssignment(prop) ? skipOuterExpressions(prop.initializer) : undefined;
+    if (value?.kind === ts.SyntaxKind.TrueKeyword) return true;
+    if (value?.kind === ts.SyntaxKind.FalseKeyword) return false;
+    throw new AdjointError("ADJ102", prop, "Write hasAux as the literal true or false.");
+  }
+
   private entryFor(fn: FunctionNode, request: AdjointRequest, requestedAt: ts.Node): Entry {
     const anchor = anchorStatement(fn);
     if (!this.functionIds.has(fn)) this.functionIds.set(fn, this.functionIds.size);
-    const key = `${this.functionIds.get(fn)}|${request.kind}|${request.wrt.join(",")}|${request.tuple}`;
+    const key = `${this.functionIds.get(fn)}|${request.kind}|${request.wrt.join(",")}|${request.tuple}|${request.hasAux ?? false}`;
     const existing = anchor && this.entries.get(key);
     if (existing) return existing;
     const entry: Entry = {
@@ -236,7 +251,8 @@ class Planner {
       return p && ts.isIdentifier(p) ? p.text : String(i);
     });
     const suffix = request.tuple || request.wrt[0] !== 0 ? `_${params.join("_")}` : "";
-    return names.namer.fresh(`${functionName(fn) ?? "anonymous"}_${request.kind}${suffix}`);
+    const aux = request.hasAux ? "_aux" : "";
+    return names.namer.fresh(`${functionName(fn) ?? "anonymous"}_${request.kind}${aux}${suffix}`);
   }
 
   private fileNamesFor(file: ts.SourceFile): { reserved: Set<string>; namer: Namer } {
@@ -249,16 +265,18 @@ class Planner {
     return names;
   }
 
-  private lower(fn: FunctionNode): LoweredFunction {
-    let result = this.lowered.get(fn);
+  /** The function lowered once; with `pairResult`, its `return [value, aux]` is lowered as a pair (hasAux). */
+  private lower(fn: FunctionNode, pairResult = false): LoweredFunction {
+    const cache = pairResult ? this.loweredWithAux : this.lowered;
+    let result = cache.get(fn);
     if (!result) {
       try {
-        result = lowerFunction(fn, this.checker, this.reservedFor(fn.getSourceFile()));
+        result = lowerFunction(fn, this.checker, this.reservedFor(fn.getSourceFile()), pairResult);
       } catch (e) {
         if (!(e instanceof AdjointError)) throw e;
         result = e;
       }
-      this.lowered.set(fn, result);
+      cache.set(fn, result);
     }
     if (result instanceof AdjointError) throw result;
     return result;
@@ -288,7 +306,7 @@ class Planner {
 
   private generate(entry: Entry): void {
     entry.error = this.guard(entry.requestedAt, () => {
-      const lowered = this.lower(entry.fn);
+      let lowered = this.lower(entry.fn, entry.request.hasAux ?? false);
       for (const i of entry.request.wrt) {
         const p = lowered.params[i]!;
         if (!isDifferentiable(lowered.vars[p.id]!) && !lowered.structures.has(p.id)) {
@@ -299,6 +317,16 @@ class Planner {
           );
         }
       }
+      // With hasAux the function returns [value, aux]: the value is differentiated, the aux only carried.
+      const pair = entry.request.hasAux ? resultPair(lowered) : undefined;
+      if (entry.request.hasAux && !pair) {
+        throw new AdjointError(
+          "ADJ104",
+          entry.fn.body ?? entry.fn,
+          "With hasAux, end the function with one `return [value, aux];` (an array literal of two elements).",
+        );
+      }
+      if (pair) lowered = { ...lowered, result: pair.value };
       const r = lowered.result;
       if (r.kind === "var" && !isDifferentiable(lowered.vars[r.id]!)) {
         throw new AdjointError(
@@ -330,6 +358,7 @@ class Planner {
           return callee.getSourceFile() === here ? js.name(dep.name) : this.reference(here, op.calleeRef, dep);
         },
         this.callShapes,
+        pair?.aux,
       );
       entry.generated = {
         name: entry.name,
@@ -366,4 +395,16 @@ function usesRuntime(body: readonly js.Statement[]): boolean {
     if (s.kind === "while") return inExpr(s.cond) || usesRuntime(s.body);
     return js.statementExprs(s).some(inExpr);
   });
+}
+
+/** The value and the aux of a function whose one return is `[value, aux]` (lowered as a pair: lower/statements.ts). */
+function resultPair(fn: LoweredFunction): { value: Atom; aux: Atom } | undefined {
+  const r = fn.result;
+  if (r.kind !== "var" || !fn.pairs.has(r.id)) return undefined;
+  let pair: { value: Atom; aux: Atom } | undefined;
+  forEachStmt(fn.body, (s) => {
+    if (s.kind === "let" && s.target === r.id && s.op.kind === "prim")
+      pair = { value: s.op.args[0]!, aux: s.op.args[1]! };
+  });
+  return pair;
 }

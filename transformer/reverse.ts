@@ -24,6 +24,8 @@ export interface AdjointRequest {
   readonly wrt: readonly number[];
   /** Whether the gradient is returned as a tuple (an array `wrt`). */
   readonly tuple: boolean;
+  /** valueAndGrad with hasAux: the function returns [value, aux], and the result is { value, aux, grad }. */
+  readonly hasAux?: boolean;
 }
 
 /** Resolves the generated vjp of a callee for the given active argument positions. */
@@ -46,8 +48,9 @@ export function buildAdjoint(
   request: AdjointRequest,
   pullback: PullbackResolver,
   callShapes: CallShapes = () => undefined,
+  aux?: Atom,
 ): AdjointBody {
-  return new Reverse(fn, activity, request, pullback, fn.namer.clone(), callShapes).build();
+  return new Reverse(fn, activity, request, pullback, fn.namer.clone(), callShapes).build(aux);
 }
 
 class Reverse {
@@ -83,7 +86,8 @@ class Reverse {
     this.shapes = new ShapeFacts(fn, callShapes);
   }
 
-  build(): AdjointBody {
+  /** `aux`: with hasAux, the value returned beside the result, carried without a gradient. */
+  build(aux?: Atom): AdjointBody {
     const { fn, request } = this;
     this.recordBlocks(fn.body);
     for (const p of fn.params) this.defBlock.set(p.id, fn.body);
@@ -124,6 +128,7 @@ class Reverse {
             kind: "object",
             fields: [
               ["value", value],
+              ...(aux ? [["aux", this.value(aux)] as [string, js.Expr]] : []),
               ["grad", gradient],
             ],
           }

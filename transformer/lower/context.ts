@@ -51,6 +51,9 @@ export class LoweringContext {
   readonly localArrays = new Set<VarId>();
   /** Local arrays the function stores into: only their reads inside loops need logging. */
   readonly writtenArrays = new Set<VarId>();
+  /** Whether a `return [value, aux]` is lowered as a pair (valueAndGrad with hasAux), and the pairs it made. */
+  pairResult = false;
+  readonly pairs = new Set<VarId>();
   /** Structure parameters and the projections that are structures themselves (lower/structures.ts). */
   readonly structures = new Set<VarId>();
   /** The fields of structure parameters read so far, each once, parents first. */

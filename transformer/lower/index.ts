@@ -19,7 +19,7 @@ import type { Completion, Env } from "./context";
 import { LoweringContext } from "./context";
 import { lowerExpr } from "./expressions";
 import { valueKind } from "./kinds";
-import { lowerList } from "./statements";
+import { lowerList, lowerReturned } from "./statements";
 import { isStructureType } from "./structures";
 export { isNumberType, valueKind } from "./kinds";
 
@@ -27,9 +27,11 @@ export function lowerFunction(
   fn: FunctionNode,
   checker: ts.TypeChecker,
   reserved: ReadonlySet<string>,
+  pairResult = false,
 ): LoweredFunction {
   fence(fn);
   const cx = new LoweringContext(fn, checker, reserved);
+  cx.pairResult = pairResult;
   const env: Env = new Map();
   const params: Param[] = fn.parameters.map((p) => {
     // The fence refused destructured and rest parameters.
@@ -46,7 +48,7 @@ export function lowerFunction(
   // The fence refused a function without a body.
   const completion: Completion = ts.isBlock(fn.body!)
     ? lowerList(cx, fn.body.statements, [], body, env, {})
-    : { kind: "return", value: lowerExpr(cx, fn.body!, body, env) };
+    : { kind: "return", value: lowerReturned(cx, fn.body!, body, env) };
   if (completion?.kind !== "return") {
     throw new AdjointError(
       "ADJ207",
@@ -65,5 +67,6 @@ export function lowerFunction(
     localArrays: cx.localArrays,
     structures: cx.structures,
     projections: cx.projections,
+    pairs: cx.pairs,
   };
 }

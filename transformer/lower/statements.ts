@@ -5,7 +5,7 @@ import { AdjointError } from "../diagnostics";
 import type { Atom, Stmt } from "../ir";
 import { skipOuterExpressions } from "../sites";
 import { lowerDestructuring } from "./structures";
-import { lowerArrayDeclaration, lowerElementAssignment } from "./arrays";
+import { arrayOf, lowerArrayDeclaration, lowerElementAssignment } from "./arrays";
 import type { Completion, Continuation, Env, LoopBody, LoweringContext, ReturnTarget } from "./context";
 import {
   endIteration,
@@ -57,7 +57,7 @@ export function lowerList(
         continue;
       case ts.SyntaxKind.ReturnStatement: {
         // The fence refused a return without a value.
-        const value = lowerExpr(cx, (s as ts.ReturnStatement).expression!, out, env);
+        const value = lowerReturned(cx, (s as ts.ReturnStatement).expression!, out, env);
         return loop ? endIteration(loop, out, env, true, value) : { kind: "return", value };
       }
       case ts.SyntaxKind.ThrowStatement:
@@ -96,6 +96,21 @@ export function lowerList(
   const [next, ...later] = rest;
   if (next) return lowerList(cx, next, later, out, env, target, loop);
   return loop ? endIteration(loop, out, env, false) : undefined;
+}
+
+/** A returned value; with hasAux, `[value, aux]` is a pair whose first element is the result (plan.ts resultPair). */
+export function lowerReturned(cx: LoweringContext, returned: ts.Expression, out: Stmt[], env: Env): Atom {
+  const e = skipOuterExpressions(returned);
+  if (
+    !cx.pairResult ||
+    !ts.isArrayLiteralExpression(e) ||
+    e.elements.length !== 2 ||
+    e.elements.some(ts.isSpreadElement)
+  )
+    return lowerExpr(cx, returned, out, env);
+  const pair = arrayOf(cx, e.elements, "result", out, env, e);
+  cx.pairs.add((pair as Atom & { kind: "var" }).id);
+  return pair;
 }
 
 export function lowerDeclarations(cx: LoweringContext, list: ts.VariableDeclarationList, out: Stmt[], env: Env): void {
