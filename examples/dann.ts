@@ -69,24 +69,27 @@ export interface Params {
 }
 
 function initParams(seed: number): Params {
-  const dense = (fanIn: number, fanOut: number, k: number): Dense => ({
+  const layer = (fanIn: number, fanOut: number, k: number): Dense => ({
     w: mul(randomNormal([fanIn, fanOut], { seed: seed + k }), Math.sqrt(2 / fanIn)),
     b: tensor(new Float64Array(fanOut)),
   });
   return {
-    extractor: { hidden: dense(2, 32, 1), out: dense(32, 16, 2) },
-    label: dense(16, 2, 3),
-    domain: { hidden: dense(16, 16, 4), out: dense(16, 2, 5) },
+    extractor: { hidden: layer(2, 32, 1), out: layer(32, 16, 2) },
+    label: layer(16, 2, 3),
+    domain: { hidden: layer(16, 16, 4), out: layer(16, 2, 5) },
   };
 }
 
-// The helpers take the layers' tensors: a called function cannot take a structure that carries gradients yet.
-function features(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor): Tensor {
-  return relu(add(matmul(relu(add(matmul(x, w1), b1)), w2), b2));
+function dense(layer: Dense, x: Tensor): Tensor {
+  return add(matmul(x, layer.w), layer.b);
 }
 
-function domainLogits(h: Tensor, w4: Tensor, b4: Tensor, w5: Tensor, b5: Tensor): Tensor {
-  return add(matmul(relu(add(matmul(h, w4), b4)), w5), b5);
+function features(extractor: Params["extractor"], x: Tensor): Tensor {
+  return relu(dense(extractor.out, relu(dense(extractor.hidden, x))));
+}
+
+function domainLogits(domain: Params["domain"], h: Tensor): Tensor {
+  return dense(domain.out, relu(dense(domain.hidden, h)));
 }
 
 /** Mean cross-entropy of logits against one-hot targets. */
@@ -99,12 +102,9 @@ function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
  * domains, whose features reach the domain classifier through reverseGradient(h, lambda).
  */
 function loss(p: Params, source: Tensor, sourceLabels: Tensor, both: Tensor, domains: Tensor, lambda: number): Tensor {
-  const { hidden, out } = p.extractor;
-  const labelLogits = add(matmul(features(source, hidden.w, hidden.b, out.w, out.b), p.label.w), p.label.b);
-  const h = reverseGradient(features(both, hidden.w, hidden.b, out.w, out.b), lambda);
-  const { domain } = p;
-  const domainScores = domainLogits(h, domain.hidden.w, domain.hidden.b, domain.out.w, domain.out.b);
-  return add(crossEntropy(labelLogits, sourceLabels), crossEntropy(domainScores, domains));
+  const labelLogits = dense(p.label, features(p.extractor, source));
+  const h = reverseGradient(features(p.extractor, both), lambda);
+  return add(crossEntropy(labelLogits, sourceLabels), crossEntropy(domainLogits(p.domain, h), domains));
 }
 
 // The gradient has the parameters' structure: Gradient<Params>, which the optimizer takes as it is.
@@ -180,10 +180,7 @@ export function train(config: Config): Epoch[] {
       total += value.item();
       ({ params, state } = optimizer.step(params, grad, state));
     }
-    const { extractor, label, domain } = params;
-    const featuresOf = (x: Tensor) =>
-      features(x, extractor.hidden.w, extractor.hidden.b, extractor.out.w, extractor.out.b);
-    const predict = (x: Tensor) => add(matmul(featuresOf(x), label.w), label.b);
+    const predict = (x: Tensor) => dense(params.label, features(params.extractor, x));
     const allPoints = tensor([...rows(source.x), ...rows(target.x)]);
     history.push({
       epoch: epoch + 1,
@@ -191,10 +188,10 @@ export function train(config: Config): Epoch[] {
       loss: total / batches,
       sourceAccuracy: accuracy(predict(source.x), source.labels),
       targetAccuracy: accuracy(predict(target.x), target.labels),
-      domainAccuracy: accuracy(
-        domainLogits(featuresOf(allPoints), domain.hidden.w, domain.hidden.b, domain.out.w, domain.out.b),
-        [...source.labels.map(() => 0), ...target.labels.map(() => 1)],
-      ),
+      domainAccuracy: accuracy(domainLogits(params.domain, features(params.extractor, allPoints)), [
+        ...source.labels.map(() => 0),
+        ...target.labels.map(() => 1),
+      ]),
     });
   }
   return history;

@@ -238,6 +238,8 @@ export class Emitter {
         return f.createPropertyAccessExpression(f.createIdentifier(e.object), e.name);
       case "length":
         return f.createPropertyAccessExpression(this.expr(e.array), "length");
+      case "property":
+        return f.createPropertyAccessExpression(this.expr(e.object), e.name);
       case "mathConstant":
         return f.createPropertyAccessExpression(f.createIdentifier("Math"), e.name);
       case "call":

@@ -163,8 +163,28 @@ export interface LoweredFunction {
   readonly structures: ReadonlySet<VarId>;
   /** The fields of structure parameters the function reads, parents before children. */
   readonly projections: readonly Projection[];
+  /** Structures passed to a call whose fields the type could not all list: no gradient may flow through the call. */
+  readonly incompleteStructures: ReadonlySet<VarId>;
   /** With hasAux: the arrays of a `return [value, aux]`, whose first element is the result to differentiate. */
   readonly pairs: ReadonlySet<VarId>;
+}
+
+/** The leaves (projections that are not structures) inside structure `id`, with their keys from it. */
+export function leavesUnder(fn: LoweredFunction, id: VarId): { leaf: Projection; keys: (string | number)[] }[] {
+  const found: { leaf: Projection; keys: (string | number)[] }[] = [];
+  const byId = new Map(fn.projections.map((p) => [p.id, p]));
+  for (const p of fn.projections) {
+    if (fn.structures.has(p.id)) continue;
+    const keys: (string | number)[] = [];
+    for (let at: Projection | undefined = p; at; at = byId.get(at.parent)) {
+      keys.unshift(at.key);
+      if (at.parent === id) {
+        found.push({ leaf: p, keys });
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 export function varAtom(id: VarId): Atom {

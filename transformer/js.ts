@@ -29,6 +29,8 @@ export type Expr =
   | { readonly kind: "element"; readonly array: Expr; readonly index: Expr }
   /** array.length */
   | { readonly kind: "length"; readonly array: Expr }
+  /** object.name, of any expression: a field of a gradient structure (dLayer.enc.w) */
+  | { readonly kind: "property"; readonly object: Expr; readonly name: string }
   /** Math.PI, Math.LN2, ... */
   | { readonly kind: "mathConstant"; readonly name: string }
   | { readonly kind: "call"; readonly callee: Expr; readonly args: readonly Expr[] }
@@ -200,6 +202,8 @@ export function children(e: Expr): readonly Expr[] {
       return [e.array, e.index];
     case "length":
       return [e.array];
+    case "property":
+      return [e.object];
     default:
       return [];
   }
@@ -260,6 +264,8 @@ export function substitute(e: Expr, replace: (name: string) => Expr | undefined)
       return { ...e, array: go(e.array), index: go(e.index) };
     case "length":
       return { ...e, array: go(e.array) };
+    case "property":
+      return { ...e, object: go(e.object) };
     default:
       return e;
   }
@@ -289,6 +295,8 @@ export function refold(e: Expr): Expr {
       return { ...e, array: refold(e.array), index: refold(e.index) };
     case "length":
       return { ...e, array: refold(e.array) };
+    case "property":
+      return { ...e, object: refold(e.object) };
     case "array":
       return { ...e, elements: e.elements.map(refold) };
     case "object":

@@ -12,7 +12,7 @@ import { cleanUp, type ValueKind } from "./passes";
 import * as js from "./js";
 import type * as ir from "./ir";
 import type { Atom, Carried, LoweredFunction, Opaque, VarId } from "./ir";
-import { forEachStmt, isDifferentiable } from "./ir";
+import { forEachStmt, isDifferentiable, leavesUnder } from "./ir";
 import type { Namer } from "./naming";
 import { isDifferentiableOperand, operandAdjoint, ruleFor } from "./rules";
 import { ShapeFacts, type CallShapes } from "./analysis/shapes";
@@ -630,12 +630,12 @@ class Reverse {
     } else if (op.kind === "call") {
       const active = op.args.flatMap((a, i) => (a.kind === "var" && this.isActive(a.id) ? [i] : []));
       if (active.length === 0) return;
-      const structure = active.find((i) => this.fn.structures.has((op.args[i] as { id: VarId }).id));
-      if (structure !== undefined) {
+      const incomplete = active.find((i) => this.fn.incompleteStructures.has((op.args[i] as { id: VarId }).id));
+      if (incomplete !== undefined) {
         throw new AdjointError(
           "ADJ214",
-          (s.node as ts.CallExpression).arguments?.[structure] ?? s.node,
-          "Pass the fields the function needs (layer(p.w, p.b, x)); a called function cannot take a structure that carries gradients yet.",
+          (s.node as ts.CallExpression).arguments?.[incomplete] ?? s.node,
+          "A structure passed to a function must have every field listed by its type (no optional fields, arrays of structures or index signatures); pass the fields the function needs instead.",
         );
       }
       // The seed goes after every parameter: omitted optional arguments are passed as undefined.
@@ -643,8 +643,10 @@ class Reverse {
       while (args.length < op.callee.parameters.length) args.push(js.name("undefined"));
       const call = js.call(this.pullback(s, active), ...args, g);
       const ids = active.map((i) => (op.args[i] as { id: VarId }).id);
-      // An array argument's gradient comes back as an array of its own, added into the caller's in place.
+      // An array argument's gradient comes back as an array of its own, added into the caller's in place;
+      // a structure's as a structure, each of whose fields goes to the caller's field.
       const contribute = (id: VarId, e: js.Expr): void => {
+        if (this.fn.structures.has(id)) return this.contributeFields(id, e, block, out);
         if (this.fn.vars[id]!.kind !== "array") this.contribute(id, e, block);
         else out.push({ kind: "effect", expr: js.rt("addIntoArray", js.name(this.arrayAdjoint(id)), e) });
       };
@@ -652,6 +654,29 @@ class Reverse {
       const names = ids.map((id) => this.namer.adjoint(this.varName(id)));
       out.push({ kind: "destructure", names, init: call });
       ids.forEach((id, k) => contribute(id, js.name(names[k]!)));
+    }
+  }
+
+  /** A structure's gradient `e` (a callee's, in the structure's shape) added into the caller's fields of it. */
+  private contributeFields(id: VarId, e: js.Expr, block: readonly ir.Stmt[], out: js.Statement[]): void {
+    let tree = e;
+    if (tree.kind !== "name") {
+      const name = this.namer.adjoint(this.varName(id));
+      out.push({ kind: "const", name, init: tree });
+      tree = js.name(name);
+    }
+    for (const { leaf, keys } of leavesUnder(this.fn, id)) {
+      if (!this.isActive(leaf.id)) continue;
+      const part = keys.reduce<js.Expr>(
+        (object, key) =>
+          typeof key === "number"
+            ? { kind: "element", array: object, index: js.num(key) }
+            : { kind: "property", object, name: key },
+        tree,
+      );
+      if (this.fn.vars[leaf.id]!.kind === "array")
+        out.push({ kind: "effect", expr: js.rt("addIntoArray", js.name(this.arrayAdjoint(leaf.id)), part) });
+      else this.contribute(leaf.id, part, block);
     }
   }
 
@@ -738,6 +763,11 @@ class Reverse {
       if (x.kind === "let" && this.isActive(x.target) && x.op.kind !== "opaque") {
         const rule = x.op.kind === "prim" ? ruleFor(x.op.prim) : undefined;
         x.op.args.forEach((a, i) => a.kind === "var" && (!rule || isDifferentiableOperand(rule, i)) && add(a.id));
+        // A structure passed to a call: its fields take the gradient.
+        for (const a of x.op.args) {
+          if (a.kind === "var" && this.fn.structures.has(a.id))
+            leavesUnder(this.fn, a.id).forEach((l) => add(l.leaf.id));
+        }
       }
     });
     return [...found].sort((a, b) => a - b);

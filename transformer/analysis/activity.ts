@@ -8,6 +8,7 @@ import {
   atomVars,
   forEachStmt,
   isDifferentiable,
+  leavesUnder,
   opVars,
   type Atom,
   type LoweredFunction,
@@ -50,7 +51,9 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
       if (!op.nonDifferentiable)
         edges.push({ target: s.target, inputs: op.valueReads ? [...op.valueReads] : opVars(op) });
     } else {
-      edges.push({ target: s.target, inputs: opVars(op) });
+      // A structure passed to a call: the gradient flows into each of its fields.
+      const fields = opVars(op).flatMap((v) => (fn.structures.has(v) ? leavesUnder(fn, v).map((l) => l.leaf.id) : []));
+      edges.push({ target: s.target, inputs: [...opVars(op), ...fields] });
     }
   }
 

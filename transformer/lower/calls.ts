@@ -8,6 +8,7 @@ import { constantArguments, isCustomGradient, markerKind, primitiveName, resolve
 import type { Env, LoweringContext } from "./context";
 import { emitPrim, lowerExpr, lowerOpaque } from "./expressions";
 import { gradientReads, opaque } from "./opaque";
+import { projectAllFields } from "./structures";
 import { isDescendant } from "./syntax";
 
 export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[], env: Env, hint?: string): Atom {
@@ -89,6 +90,11 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
       throw new AdjointError("ADJ203", e, `The function takes ${callee.parameters.length} argument(s); pass no more.`);
     }
     const args = e.arguments.map((a) => lowerExpr(cx, a, out, env));
+    // A structure passed on: the callee's gradient for it is added into each of its fields.
+    args.forEach((a, i) => {
+      if (a.kind === "var" && cx.structures.has(a.id))
+        projectAllFields(cx, a.id, cx.checker.getTypeAtLocation(e.arguments[i]!));
+    });
     const id = cx.tempVar(cx.kindOf(e), hint);
     out.push({ kind: "let", target: id, op: { kind: "call", callee, calleeRef: e.expression, args }, node: e });
     return varAtom(id);

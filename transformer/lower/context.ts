@@ -56,6 +56,8 @@ export class LoweringContext {
   readonly pairs = new Set<VarId>();
   /** Structure parameters and the projections that are structures themselves (lower/structures.ts). */
   readonly structures = new Set<VarId>();
+  /** Structures passed to a called function whose fields the type cannot all list (lower/structures.ts projectAllFields). */
+  readonly incompleteStructures = new Set<VarId>();
   /** The fields of structure parameters read so far, each once, parents first. */
   readonly projections: Projection[] = [];
   private readonly projected = new Map<VarId, Map<string | number, VarId>>();

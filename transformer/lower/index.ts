@@ -67,6 +67,7 @@ export function lowerFunction(
     localArrays: cx.localArrays,
     structures: cx.structures,
     projections: cx.projections,
+    incompleteStructures: cx.incompleteStructures,
     pairs: cx.pairs,
   };
 }

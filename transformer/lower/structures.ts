@@ -132,6 +132,51 @@ function isGuaranteed(cx: LoweringContext, type: ts.Type, key: string | number):
  */
 const NOT_A_FIELD = ts.SymbolFlags.Optional | ts.SymbolFlags.Method | ts.SymbolFlags.Accessor;
 
+/**
+ * Projects every field of a structure passed to a called function, by its type, so that the
+ * callee's gradient (a whole structure) can be added into the caller's leaves. A part the
+ * type cannot list (an optional field, an array of structures, an index signature) marks
+ * the structure incomplete: the backward sweep refuses to take a gradient through the call.
+ */
+export function projectAllFields(cx: LoweringContext, id: VarId, type: ts.Type): void {
+  const visit = (parent: VarId, parentType: ts.Type): void => {
+    if (parentType.getStringIndexType() || parentType.getNumberIndexType()) {
+      if (!cx.checker.isTupleType(parentType)) cx.incompleteStructures.add(id);
+    }
+    const keys: (string | number)[] = cx.checker.isTupleType(parentType)
+      ? Array.from({ length: ((parentType as ts.TypeReference).target as ts.TupleType).fixedLength }, (_, i) => i)
+      : parentType.getProperties().map((p) => p.name);
+    for (const key of keys) {
+      const fieldType =
+        typeof key === "number"
+          ? (cx.checker.getTypeArguments(parentType as ts.TypeReference)[key] ?? cx.checker.getAnyType())
+          : cx.checker.getTypeOfSymbol(parentType.getProperty(key)!);
+      if (fieldType.getCallSignatures().length > 0) continue; // methods and functions carry no gradient
+      const described = describeField(cx, fieldType);
+      if (!isGuaranteed(cx, parentType, key)) {
+        if (described.kind !== "other" || described.structure || mayHoldLeaves(fieldType))
+          cx.incompleteStructures.add(id);
+        continue;
+      }
+      if (described.kind === "other" && !described.structure) {
+        if (mayHoldLeaves(fieldType)) cx.incompleteStructures.add(id);
+        continue;
+      }
+      const child = cx.project(parent, key, () => described);
+      if (described.structure) visit(child, fieldType);
+    }
+  };
+  visit(id, type);
+}
+
+/** Whether a value of a type the projections do not follow could hold numbers or tensors (an array of layers, a Map): any object but a string-like one. */
+function mayHoldLeaves(type: ts.Type): boolean {
+  if (type.isUnion()) return type.types.some(mayHoldLeaves);
+  return (
+    (type.flags & (ts.TypeFlags.Object | ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) !== 0
+  );
+}
+
 /** A name for a projection: the key itself when it is free, else the path joined in camel case (encW, pair1). */
 export function projectionName(parentName: string, key: string | number, isRootParent: boolean): string {
   if (typeof key === "string" && isRootParent) return key;

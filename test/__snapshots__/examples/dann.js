@@ -49,84 +49,93 @@ function oneHot(labels) {
   return tensor(labels.map((l) => [l === 0 ? 1 : 0, l === 1 ? 1 : 0]));
 }
 function initParams(seed) {
-  const dense = (fanIn, fanOut, k) => ({
+  const layer = (fanIn, fanOut, k) => ({
     w: mul(randomNormal([fanIn, fanOut], { seed: seed + k }), Math.sqrt(2 / fanIn)),
     b: tensor(new Float64Array(fanOut)),
   });
   return {
-    extractor: { hidden: dense(2, 32, 1), out: dense(32, 16, 2) },
-    label: dense(16, 2, 3),
-    domain: { hidden: dense(16, 16, 4), out: dense(16, 2, 5) },
+    extractor: { hidden: layer(2, 32, 1), out: layer(32, 16, 2) },
+    label: layer(16, 2, 3),
+    domain: { hidden: layer(16, 16, 4), out: layer(16, 2, 5) },
   };
 }
-// The helpers take the layers' tensors: a called function cannot take a structure that carries gradients yet.
-function features(x, w1, b1, w2, b2) {
-  return relu(add(matmul(relu(add(matmul(x, w1), b1)), w2), b2));
+function dense(layer, x) {
+  return add(matmul(x, layer.w), layer.b);
 }
-function features_vjp_w1_b1_w2_b2(x, w1, b1, w2, b2, seed2) {
-  const t1 = adjoint.matmul(x, w1);
-  const t2 = adjoint.add(t1, b1);
-  const t3 = adjoint.relu(t2);
-  const t4 = adjoint.matmul(t3, w2);
-  let dt5;
-  if (adjoint.sameShapes(seed2, t4, b2)) {
-    const seed2s = seed2.data;
-    const t4s = t4.data;
-    const b2s = b2.data;
-    dt5 = adjoint.fusedResult(seed2, t4, b2);
-    const dt5s = dt5.data;
-    for (let i2 = 0; i2 < dt5s.length; i2++) {
-      const seed2i = seed2s[i2];
-      const t4i = t4s[i2];
-      const b2i = b2s[i2];
-      const addi = t4i + b2i;
-      const greateri = addi > 0 ? 1 : 0;
-      dt5s[i2] = seed2i * greateri;
-    }
-  } else {
-    dt5 = adjoint.mul(seed2, adjoint.greater(adjoint.add(t4, b2), 0));
-  }
-  const dt4 = adjoint.unbroadcast(dt5, t4, b2);
-  const dt2 = adjoint.mul(
-    adjoint.matmulGradA(adjoint.fitGradient(dt4, t4), t3, w2),
-    adjoint.greater(t2, 0),
-  );
-  const dw1 = adjoint.matmulGradB(adjoint.fitGradient(adjoint.unbroadcast(dt2, t1, b1), t1), x, w1);
-  const db1 = adjoint.unbroadcast(dt2, b1, t1);
-  const dw2 = adjoint.matmulGradB(adjoint.fitGradient(dt4, t4), t3, w2);
-  const db2 = adjoint.unbroadcast(dt5, b2, t4);
+function dense_vjp_layer_x(layer, x, seed2) {
+  const w = layer.w;
+  const b = layer.b;
+  const t1 = adjoint.matmul(x, w);
+  const dt1 = adjoint.unbroadcast(seed2, t1, b);
+  const dx = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), x, w);
   return [
-    adjoint.fitGradient(dw1, w1),
-    adjoint.fitGradient(db1, b1),
-    adjoint.fitGradient(dw2, w2),
-    adjoint.fitGradient(db2, b2),
+    adjoint.structureGradient(layer, {
+      w: adjoint.fitGradient(adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), x, w), w),
+      b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
+    }),
+    adjoint.fitGradient(dx, x),
   ];
 }
-function domainLogits(h, w4, b4, w5, b5) {
-  return add(matmul(relu(add(matmul(h, w4), b4)), w5), b5);
+function dense_vjp(layer, x, seed2) {
+  const w = layer.w;
+  const b = layer.b;
+  const t1 = adjoint.matmul(x, w);
+  return adjoint.structureGradient(layer, {
+    w: adjoint.fitGradient(
+      adjoint.matmulGradB(adjoint.fitGradient(adjoint.unbroadcast(seed2, t1, b), t1), x, w),
+      w,
+    ),
+    b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
+  });
 }
-function domainLogits_vjp_h_w4_b4_w5_b5(h, w4, b4, w5, b5, seed2) {
-  const t1 = adjoint.matmul(h, w4);
-  const t2 = adjoint.add(t1, b4);
-  const t3 = adjoint.relu(t2);
-  const t4 = adjoint.matmul(t3, w5);
-  const dt4 = adjoint.unbroadcast(seed2, t4, b5);
-  const dt2 = adjoint.mul(
-    adjoint.matmulGradA(adjoint.fitGradient(dt4, t4), t3, w5),
-    adjoint.greater(t2, 0),
+function features(extractor, x) {
+  return relu(dense(extractor.out, relu(dense(extractor.hidden, x))));
+}
+function features_vjp(extractor, x, seed2) {
+  const out = extractor.out;
+  const hidden = extractor.hidden;
+  const hiddenW = hidden.w;
+  const hiddenB = hidden.b;
+  const outW = out.w;
+  const outB = out.b;
+  const t1 = dense(hidden, x);
+  const t2 = adjoint.relu(t1);
+  const [dOut, dt2] = dense_vjp_layer_x(
+    out,
+    t2,
+    adjoint.mul(seed2, adjoint.greater(dense(out, t2), 0)),
   );
-  const dt1 = adjoint.unbroadcast(dt2, t1, b4);
-  const dh = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), h, w4);
-  const dw4 = adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), h, w4);
-  const db4 = adjoint.unbroadcast(dt2, b4, t1);
-  const dw5 = adjoint.matmulGradB(adjoint.fitGradient(dt4, t4), t3, w5);
-  const db5 = adjoint.unbroadcast(seed2, b5, t4);
+  const dHidden = dense_vjp(hidden, x, adjoint.mul(dt2, adjoint.greater(t1, 0)));
+  return adjoint.structureGradient(extractor, {
+    out: { w: adjoint.fitGradient(dOut.w, outW), b: adjoint.fitGradient(dOut.b, outB) },
+    hidden: {
+      w: adjoint.fitGradient(dHidden.w, hiddenW),
+      b: adjoint.fitGradient(dHidden.b, hiddenB),
+    },
+  });
+}
+function domainLogits(domain, h) {
+  return dense(domain.out, relu(dense(domain.hidden, h)));
+}
+function domainLogits_vjp_domain_h(domain, h, seed2) {
+  const out = domain.out;
+  const hidden = domain.hidden;
+  const hiddenW = hidden.w;
+  const hiddenB = hidden.b;
+  const outW = out.w;
+  const outB = out.b;
+  const t1 = dense(hidden, h);
+  const [dOut, dt2] = dense_vjp_layer_x(out, adjoint.relu(t1), seed2);
+  const [dHidden, dh] = dense_vjp_layer_x(hidden, h, adjoint.mul(dt2, adjoint.greater(t1, 0)));
   return [
+    adjoint.structureGradient(domain, {
+      out: { w: adjoint.fitGradient(dOut.w, outW), b: adjoint.fitGradient(dOut.b, outB) },
+      hidden: {
+        w: adjoint.fitGradient(dHidden.w, hiddenW),
+        b: adjoint.fitGradient(dHidden.b, hiddenB),
+      },
+    }),
     adjoint.fitGradient(dh, h),
-    adjoint.fitGradient(dw4, w4),
-    adjoint.fitGradient(db4, b4),
-    adjoint.fitGradient(dw5, w5),
-    adjoint.fitGradient(db5, b5),
   ];
 }
 /** Mean cross-entropy of logits against one-hot targets. */
@@ -155,31 +164,22 @@ function crossEntropy_vjp(logits, targets, seed2) {
  * domains, whose features reach the domain classifier through reverseGradient(h, lambda).
  */
 function loss(p, source, sourceLabels, both, domains, lambda) {
-  const { hidden, out } = p.extractor;
-  const labelLogits = add(
-    matmul(features(source, hidden.w, hidden.b, out.w, out.b), p.label.w),
-    p.label.b,
+  const labelLogits = dense(p.label, features(p.extractor, source));
+  const h = reverseGradient(features(p.extractor, both), lambda);
+  return add(
+    crossEntropy(labelLogits, sourceLabels),
+    crossEntropy(domainLogits(p.domain, h), domains),
   );
-  const h = reverseGradient(features(both, hidden.w, hidden.b, out.w, out.b), lambda);
-  const { domain } = p;
-  const domainScores = domainLogits(
-    h,
-    domain.hidden.w,
-    domain.hidden.b,
-    domain.out.w,
-    domain.out.b,
-  );
-  return add(crossEntropy(labelLogits, sourceLabels), crossEntropy(domainScores, domains));
 }
 function loss_valueAndGrad(p, source, sourceLabels, both, domains, lambda) {
-  const extractor = p.extractor;
-  const hidden = extractor.hidden;
-  const out = extractor.out;
-  const hiddenW = hidden.w;
-  const hiddenB = hidden.b;
-  const outW = out.w;
-  const outB = out.b;
   const label = p.label;
+  const extractor = p.extractor;
+  const extractorHidden = extractor.hidden;
+  const extractorHiddenW = extractorHidden.w;
+  const extractorHiddenB = extractorHidden.b;
+  const extractorOut = extractor.out;
+  const extractorOutW = extractorOut.w;
+  const extractorOutB = extractorOut.b;
   const labelW = label.w;
   const labelB = label.b;
   const domain = p.domain;
@@ -189,69 +189,46 @@ function loss_valueAndGrad(p, source, sourceLabels, both, domains, lambda) {
   const domainOut = domain.out;
   const domainOutW = domainOut.w;
   const domainOutB = domainOut.b;
-  const t1 = features(source, hiddenW, hiddenB, outW, outB);
-  const t2 = adjoint.matmul(t1, labelW);
-  const labelLogits = adjoint.add(t2, labelB);
-  const t3 = features(both, hiddenW, hiddenB, outW, outB);
-  const domainScores = domainLogits(t3, domainHiddenW, domainHiddenB, domainOutW, domainOutB);
-  const [dh, dDomainHiddenW, dDomainHiddenB, dDomainOutW, dDomainOutB] =
-    domainLogits_vjp_h_w4_b4_w5_b5(
-      t3,
-      domainHiddenW,
-      domainHiddenB,
-      domainOutW,
-      domainOutB,
-      crossEntropy_vjp(domainScores, domains, 1),
-    );
-  const [dHiddenW, dHiddenB, dOutW, dOutB] = features_vjp_w1_b1_w2_b2(
-    both,
-    hiddenW,
-    hiddenB,
-    outW,
-    outB,
-    adjoint.neg(adjoint.mul(lambda, dh)),
+  const t1 = features(extractor, source);
+  const labelLogits = dense(label, t1);
+  const t2 = features(extractor, both);
+  const t4 = domainLogits(domain, t2);
+  const [dDomain, dh] = domainLogits_vjp_domain_h(domain, t2, crossEntropy_vjp(t4, domains, 1));
+  const dExtractor = features_vjp(extractor, both, adjoint.neg(adjoint.mul(lambda, dh)));
+  const [dLabel, dt1] = dense_vjp_layer_x(
+    label,
+    t1,
+    crossEntropy_vjp(labelLogits, sourceLabels, 1),
   );
-  const dLabelLogits = crossEntropy_vjp(labelLogits, sourceLabels, 1);
-  const dt2 = adjoint.unbroadcast(dLabelLogits, t2, labelB);
-  const [dHiddenW2, dHiddenB2, dOutW2, dOutB2] = features_vjp_w1_b1_w2_b2(
-    source,
-    hiddenW,
-    hiddenB,
-    outW,
-    outB,
-    adjoint.matmulGradA(adjoint.fitGradient(dt2, t2), t1, labelW),
-  );
+  const dExtractor2 = features_vjp(extractor, source, dt1);
   return {
-    value: adjoint.add(
-      crossEntropy(labelLogits, sourceLabels),
-      crossEntropy(domainScores, domains),
-    ),
+    value: adjoint.add(crossEntropy(labelLogits, sourceLabels), crossEntropy(t4, domains)),
     grad: adjoint.structureGradient(p, {
+      label: { w: adjoint.fitGradient(dLabel.w, labelW), b: adjoint.fitGradient(dLabel.b, labelB) },
       extractor: {
         hidden: {
-          w: adjoint.fitGradient(adjoint.add(dHiddenW, dHiddenW2), hiddenW),
-          b: adjoint.fitGradient(adjoint.add(dHiddenB, dHiddenB2), hiddenB),
+          w: adjoint.fitGradient(
+            adjoint.add(dExtractor.hidden.w, dExtractor2.hidden.w),
+            extractorHiddenW,
+          ),
+          b: adjoint.fitGradient(
+            adjoint.add(dExtractor.hidden.b, dExtractor2.hidden.b),
+            extractorHiddenB,
+          ),
         },
         out: {
-          w: adjoint.fitGradient(adjoint.add(dOutW, dOutW2), outW),
-          b: adjoint.fitGradient(adjoint.add(dOutB, dOutB2), outB),
+          w: adjoint.fitGradient(adjoint.add(dExtractor.out.w, dExtractor2.out.w), extractorOutW),
+          b: adjoint.fitGradient(adjoint.add(dExtractor.out.b, dExtractor2.out.b), extractorOutB),
         },
-      },
-      label: {
-        w: adjoint.fitGradient(
-          adjoint.matmulGradB(adjoint.fitGradient(dt2, t2), t1, labelW),
-          labelW,
-        ),
-        b: adjoint.fitGradient(adjoint.unbroadcast(dLabelLogits, labelB, t2), labelB),
       },
       domain: {
         hidden: {
-          w: adjoint.fitGradient(dDomainHiddenW, domainHiddenW),
-          b: adjoint.fitGradient(dDomainHiddenB, domainHiddenB),
+          w: adjoint.fitGradient(dDomain.hidden.w, domainHiddenW),
+          b: adjoint.fitGradient(dDomain.hidden.b, domainHiddenB),
         },
         out: {
-          w: adjoint.fitGradient(dDomainOutW, domainOutW),
-          b: adjoint.fitGradient(dDomainOutB, domainOutB),
+          w: adjoint.fitGradient(dDomain.out.w, domainOutW),
+          b: adjoint.fitGradient(dDomain.out.b, domainOutB),
         },
       },
     }),
@@ -310,10 +287,7 @@ export function train(config) {
       total += value.item();
       ({ params, state } = optimizer.step(params, grad, state));
     }
-    const { extractor, label, domain } = params;
-    const featuresOf = (x) =>
-      features(x, extractor.hidden.w, extractor.hidden.b, extractor.out.w, extractor.out.b);
-    const predict = (x) => add(matmul(featuresOf(x), label.w), label.b);
+    const predict = (x) => dense(params.label, features(params.extractor, x));
     const allPoints = tensor([...rows(source.x), ...rows(target.x)]);
     history.push({
       epoch: epoch + 1,
@@ -321,16 +295,10 @@ export function train(config) {
       loss: total / batches,
       sourceAccuracy: accuracy(predict(source.x), source.labels),
       targetAccuracy: accuracy(predict(target.x), target.labels),
-      domainAccuracy: accuracy(
-        domainLogits(
-          featuresOf(allPoints),
-          domain.hidden.w,
-          domain.hidden.b,
-          domain.out.w,
-          domain.out.b,
-        ),
-        [...source.labels.map(() => 0), ...target.labels.map(() => 1)],
-      ),
+      domainAccuracy: accuracy(domainLogits(params.domain, features(params.extractor, allPoints)), [
+        ...source.labels.map(() => 0),
+        ...target.labels.map(() => 1),
+      ]),
     });
   }
   return history;
