@@ -103,12 +103,9 @@ const CASES: Record<string, string> = {
     }
     export const df = grad(f);`,
   ADJ214: `
-    interface Params { w: number; b: number }
-    function affine(p: Params, x: number) {
-      return p.w * x + p.b;
-    }
-    function f(p: Params, x: number) {
-      return affine(p, x) * 2; // <-
+    interface Params { weights: { w: number }[]; b: number }
+    function f(p: Params, x: number, i: number) {
+      return p.weights[i]!.w * x + p.b; // <-
     }
     export const df = grad(f);`,
 };
