@@ -78,7 +78,8 @@ function features_vjp_w1_b1_w2_b2(x, w1, b1, w2, b2, seed2) {
     const b2s = b2.data;
     dt5 = adjoint.fusedResult(seed2, t4, b2);
     const dt5s = dt5.data;
-    for (let i2 = 0; i2 < dt5s.length; i2++) {
+    const n2 = dt5s.length;
+    for (let i2 = 0; i2 < n2; i2++) {
       const seed2i = seed2s[i2];
       const t4i = t4s[i2];
       const b2i = b2s[i2];
