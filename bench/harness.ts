@@ -88,6 +88,23 @@ export interface Timing {
   readonly budgetMs: number;
 }
 
+/**
+ * glibc malloc settings for the workload processes (bench/main.ts sets them). By default glibc
+ * adapts: a freed 4–8 MB buffer goes back to the OS once the free memory at the heap's top passes
+ * a threshold, and the next such allocation takes fresh pages, about 1,000 page faults per 4 MB
+ * (≈3 ms at idle). Which call pays then depends on what the rows timed before it freed, not on
+ * its own code: the generated seed gradient took fresh pages in most rounds and measured 1.8–1.9×
+ * the hand-written loop that allocates the same array. With a fixed threshold and no trimming,
+ * freed memory stays in the process and every row reuses warm pages.
+ */
+export const ALLOCATOR_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296";
+
+/** `env` with ALLOCATOR_TUNABLES added to any GLIBC_TUNABLES it has (ignored where the C library is not glibc). */
+export function withAllocatorTunables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const own = env.GLIBC_TUNABLES;
+  return { ...env, GLIBC_TUNABLES: own ? `${own}:${ALLOCATOR_TUNABLES}` : ALLOCATOR_TUNABLES };
+}
+
 export const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -101,7 +118,17 @@ function stats(times: readonly number[]): Stats {
   return { medianMs: median(times), minMs: Math.min(...times), runs: times.length };
 }
 
-const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.();
+type Gc = (options?: { type: "major" | "minor" }) => void;
+const collectGarbage = (): void => (globalThis as { gc?: Gc }).gc?.();
+/**
+ * A scavenge before every timed call. V8 runs one inside an ArrayBuffer allocation once the
+ * buffers allocated since the last one hold twice the semispace (32 MB): the call that crosses
+ * pays it ("external memory pressure"), whoever allocated the rest. Without it, the generated
+ * seed gradient, timed after the user's primal and the composed ops (40 and 32 MB of buffers),
+ * paid one in 32 of 81 calls (15 ms median for those, against 4.9) and the hand loop in 1.
+ * A scavenge costs about a millisecond; a full collection before every call would cost 10–40.
+ */
+const collectYoungGarbage = (): void => (globalThis as { gc?: Gc }).gc?.({ type: "minor" });
 
 let sink = 0;
 
@@ -130,12 +157,22 @@ async function timedCall(e: Entry): Promise<number> {
  * once, so that drift in the machine's speed affects all rows alike. An entry stops when it has
  * spent its time budget (a slow row gets fewer rounds), never before `minRounds`.
  */
+/** Whether this process runs on glibc, where ALLOCATOR_TUNABLES applies. */
+export const isGlibc = (): boolean =>
+  process.platform === "linux" &&
+  (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+    ?.glibcVersionRuntime !== undefined;
+
 export async function runWorkload(
   workload: Omit<WorkloadRecord, "rows">,
   impls: readonly (Impl | { name: string; kind: Kind; unavailable: string })[],
   check: (grads: Data[], impl: Impl) => number,
   timing: Timing,
 ): Promise<WorkloadRecord> {
+  if (!process.env.GLIBC_TUNABLES?.includes(ALLOCATOR_TUNABLES) && isGlibc())
+    log(
+      `note: GLIBC_TUNABLES=${ALLOCATOR_TUNABLES} is not set (bench/main.ts sets it): rows that allocate may pay page faults their neighbours caused`,
+    );
   const rows: RowRecord[] = [];
   const entries: Entry[] = [];
   const live: [Impl, RowRecord][] = [];
@@ -177,11 +214,15 @@ export async function runWorkload(
   for (let round = 0; entries.some(wants); round++) {
     // Once a round, not before every call: a full collection takes 10–40 ms with TF.js loaded.
     collectGarbage();
-    // Each round starts one entry further on: the first call after a collection pays for fresh
-    // pages, and a row that always came first measured up to 2× a row that never did.
+    // Each round starts one entry further on, so that no row always comes first after the
+    // collection. Fresh pages were the larger effect and depend on the neighbours, not the
+    // order: ALLOCATOR_TUNABLES is what keeps them out of the timed calls.
     const active = entries.filter(wants);
     const start = round % active.length;
-    for (const e of [...active.slice(start), ...active.slice(0, start)]) e.times.push(await timedCall(e));
+    for (const e of [...active.slice(start), ...active.slice(0, start)]) {
+      collectYoungGarbage();
+      e.times.push(await timedCall(e));
+    }
   }
 
   for (const [impl, row] of live) {

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import type { ScriptRecord, WorkloadRecord } from "./harness";
+import { ALLOCATOR_TUNABLES, isGlibc, withAllocatorTunables, type ScriptRecord, type WorkloadRecord } from "./harness";
 import { chartSvg, targets, targetsTable, workloadTable, type BuildCost } from "./report";
 
 const SCRIPTS = ["seed", "rosenbrock", "mlp", "dann", "matmul"] as const;
@@ -33,6 +33,8 @@ interface Machine {
   readonly memoryGiB: number;
   readonly node: string;
   readonly os: string;
+  /** The C allocator's settings the workload scripts ran with (bench/harness.ts, ALLOCATOR_TUNABLES); absent in older records. */
+  readonly allocator?: string;
 }
 
 interface Record {
@@ -58,6 +60,7 @@ function machine(): Machine {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     os: `${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`,
+    ...(isGlibc() ? { allocator: `glibc malloc, GLIBC_TUNABLES=${ALLOCATOR_TUNABLES}` } : {}),
   };
 }
 
@@ -72,6 +75,7 @@ function runWithJson(
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [...args, "--json", file], {
     cwd: root,
+    env: withAllocatorTunables(process.env),
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 64 * 2 ** 20,
@@ -138,6 +142,7 @@ function describeMachine(r: Record): string {
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(", ");
   return (
     `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}. ` +
+    (m.allocator ? `${m.allocator} (freed memory stays in the process; bench/harness.ts says why). ` : "") +
     `Load average (1, 5, 15 min): ${load(r.load.start)} at the start, ${load(r.load.end)} at the end.`
   );
 }

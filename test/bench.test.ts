@@ -2,7 +2,14 @@
 // checks the others, the gradient check that stops a run, the targets judged from the numbers,
 // matmul's rows in the record, and the chart's log scale. No timing is asserted here.
 import { describe, expect, it } from "vitest";
-import { maxNormwiseError, runWorkload, type Impl, type WorkloadRecord } from "../bench/harness";
+import {
+  ALLOCATOR_TUNABLES,
+  maxNormwiseError,
+  runWorkload,
+  withAllocatorTunables,
+  type Impl,
+  type WorkloadRecord,
+} from "../bench/harness";
 import { matmulWorkload } from "../bench/matmul-record";
 import { mlpGradHand, mlpLossHand, type MlpData } from "../bench/mlp-hand";
 import { addedBuildSeconds, chartSvg, targets, workloadTable } from "../bench/report";
@@ -70,6 +77,13 @@ describe("bench/harness.ts", () => {
   it("stops at a wrong gradient, naming the row", async () => {
     await expect(runWorkload(workload, [impl("right", 1), impl("wrong", 1.5)], check, timing)).rejects.toThrow(
       /wrong: wrong gradient: error 0\.25/,
+    );
+  });
+
+  it("gives the workload processes the allocator settings, keeping any the caller set", () => {
+    expect(withAllocatorTunables({ PATH: "/bin" })).toEqual({ PATH: "/bin", GLIBC_TUNABLES: ALLOCATOR_TUNABLES });
+    expect(withAllocatorTunables({ GLIBC_TUNABLES: "glibc.malloc.arena_max=1" }).GLIBC_TUNABLES).toBe(
+      `glibc.malloc.arena_max=1:${ALLOCATOR_TUNABLES}`,
     );
   });
 

@@ -29,7 +29,8 @@ function f_vjp(x, seed) {
     const xs = x.data;
     dx2 = adjoint.fusedResult(seed, x);
     const dx2s = dx2.data;
-    for (let i2 = 0; i2 < dx2s.length; i2++) {
+    const n = dx2s.length;
+    for (let i2 = 0; i2 < n; i2++) {
       const seedi = seeds[i2];
       const xi = xs[i2];
       const muli = seedi * xi;
@@ -48,7 +49,8 @@ function g_vjp(x, seed) {
     const xs = x.data;
     dx2 = adjoint.fusedResult(seed, x);
     const dx2s = dx2.data;
-    for (let i2 = 0; i2 < dx2s.length; i2++) {
+    const n = dx2s.length;
+    for (let i2 = 0; i2 < n; i2++) {
       const seedi = seeds[i2];
       const xi = xs[i2];
       const squarei = xi * xi;

@@ -11,7 +11,8 @@ function loss_grad_w_b(w, b, x) {
     const bs = b.data;
     t3 = adjoint.fusedResult(t1, b);
     const t3s = t3.data;
-    for (let i = 0; i < t3s.length; i++) {
+    const n = t3s.length;
+    for (let i = 0; i < n; i++) {
       const t1i = t1s[i];
       const bi = bs[i];
       const addi = t1i + bi;
@@ -26,7 +27,8 @@ function loss_grad_w_b(w, b, x) {
     dt2 = adjoint.fusedResult(t3);
     const dt2s = dt2.data;
     const c = adjoint.div(1, adjoint.reductionSize(t3));
-    for (let i = 0; i < dt2s.length; i++) {
+    const n = dt2s.length;
+    for (let i = 0; i < n; i++) {
       const t3i = t3s[i];
       const squarei = t3i * t3i;
       const subi = 1 - squarei;

@@ -16,7 +16,8 @@ function f_grad_x_bias_column_scale(x, bias, column, scale) {
     const t1s = t1.data;
     dt1 = adjoint.fusedResult(column, t1);
     const dt1s = dt1.data;
-    for (let i = 0; i < dt1s.length; i++) {
+    const n = dt1s.length;
+    for (let i = 0; i < n; i++) {
       const columni = columns[i];
       const t1i = t1s[i];
       const muli = scale * columni;

@@ -13,7 +13,8 @@ function f_grad_x_y(x, y) {
     const ys = y.data;
     t4 = adjoint.fusedResult(y);
     const t4s = t4.data;
-    for (let i = 0; i < t4s.length; i++) {
+    const n = t4s.length;
+    for (let i = 0; i < n; i++) {
       const yi = ys[i];
       const squarei = yi * yi;
       t4s[i] = squarei + 1;
@@ -29,7 +30,8 @@ function f_grad_x_y(x, y) {
     const xs = x.data;
     t9 = adjoint.fusedResult(x);
     const t9s = t9.data;
-    for (let i = 0; i < t9s.length; i++) {
+    const n = t9s.length;
+    for (let i = 0; i < n; i++) {
       const xi = xs[i];
       const squarei = xi * xi;
       const addi = squarei + 1;
@@ -49,7 +51,8 @@ function f_grad_x_y(x, y) {
     da = adjoint.fusedResult(t6);
     const das = da.data;
     const c = adjoint.unbroadcast(1, t6, t13);
-    for (let i = 0; i < das.length; i++) {
+    const n = das.length;
+    for (let i = 0; i < n; i++) {
       const t6i = t6s[i];
       const squarei = t6i * t6i;
       const subi = 1 - squarei;
@@ -72,7 +75,8 @@ function f_grad_x_y(x, y) {
     const ys = y.data;
     dx = adjoint.fusedResult(t12, t9, x, dt5, t4, t2, dt1, y);
     const dxs = dx.data;
-    for (let i = 0; i < dxs.length; i++) {
+    const n = dxs.length;
+    for (let i = 0; i < n; i++) {
       const t12i = t12s[i];
       const t9i = t9s[i];
       const xi = xs[i];
@@ -117,7 +121,8 @@ function f_grad_x_y(x, y) {
     const xs = x.data;
     dy = adjoint.fusedResult(t10, t11, dt5, t5, t4, y, dt1, x);
     const dys = dy.data;
-    for (let i = 0; i < dys.length; i++) {
+    const n = dys.length;
+    for (let i = 0; i < n; i++) {
       const t10i = t10s[i];
       const t11i = t11s[i];
       const dt5i = dt5s[i];

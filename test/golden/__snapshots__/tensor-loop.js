@@ -33,7 +33,8 @@ function f_grad_w_h0(w, h0, n) {
       const h0s = h0.data;
       h_1 = adjoint.fusedResult(t1, h0);
       const h_1s = h_1.data;
-      for (let i2 = 0; i2 < h_1s.length; i2++) {
+      const n2 = h_1s.length;
+      for (let i2 = 0; i2 < n2; i2++) {
         const t1i = t1s[i2];
         const h0i = h0s[i2];
         const addi = t1i + h0i;
@@ -50,7 +51,8 @@ function f_grad_w_h0(w, h0, n) {
       const h_1s = h_1.data;
       dt2 = adjoint.fusedResult(dhNext, h_1);
       const dt2s = dt2.data;
-      for (let i2 = 0; i2 < dt2s.length; i2++) {
+      const n2 = dt2s.length;
+      for (let i2 = 0; i2 < n2; i2++) {
         const dhNexti = dhNexts[i2];
         const h_1i = h_1s[i2];
         const squarei = h_1i * h_1i;

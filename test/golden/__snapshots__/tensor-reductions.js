@@ -18,7 +18,8 @@ function f_grad(x) {
   if (adjoint.sameShapes(rows)) {
     const rowss = rows.data;
     let total2 = 0;
-    for (let i = 0; i < rowss.length; i++) {
+    const n = rowss.length;
+    for (let i = 0; i < n; i++) {
       const rowsi = rowss[i];
       total2 += rowsi * rowsi;
     }
@@ -36,7 +37,8 @@ function f_grad(x) {
     const centereds = centered.data;
     dCentered = adjoint.fusedResult(centered);
     const dCentereds = dCentered.data;
-    for (let i = 0; i < dCentereds.length; i++) {
+    const n = dCentereds.length;
+    for (let i = 0; i < n; i++) {
       const centeredi = centereds[i];
       const muli = dt5 * centeredi;
       dCentereds[i] = muli + muli;

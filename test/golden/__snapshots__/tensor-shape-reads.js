@@ -20,7 +20,8 @@ function f_grad(x) {
       const xs = x.data;
       acc_1 = adjoint.fusedResult(acc_1, x);
       const acc_1s2 = acc_1.data;
-      for (let i2 = 0; i2 < acc_1s2.length; i2++) {
+      const n = acc_1s2.length;
+      for (let i2 = 0; i2 < n; i2++) {
         const acc_1i = acc_1s[i2];
         const xi = xs[i2];
         const muli = xi * t1;
@@ -50,7 +51,8 @@ function f_grad(x) {
     if (dxSum.fits(dAcc_1Next, t2, acc_1Then)) {
       const dAcc_1Nexts = dAcc_1Next.data;
       const dxSums = dxSum.buffer();
-      for (let i2 = 0; i2 < dxSums.length; i2++) {
+      const n = dxSums.length;
+      for (let i2 = 0; i2 < n; i2++) {
         const dAcc_1Nexti = dAcc_1Nexts[i2];
         dxSums[i2] += dAcc_1Nexti * t1;
       }

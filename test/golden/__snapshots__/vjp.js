@@ -17,7 +17,8 @@ function tensorF_vjp(x, seed) {
     const xs = x.data;
     dx = adjoint.fusedResult(seed, t1, x);
     const dxs = dx.data;
-    for (let i = 0; i < dxs.length; i++) {
+    const n = dxs.length;
+    for (let i = 0; i < n; i++) {
       const seedi = seeds[i];
       const t1i = t1s[i];
       const xi = xs[i];
