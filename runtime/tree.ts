@@ -102,7 +102,12 @@ export function zerosLikeTree<T>(tree: T): Gradient<T> {
 export function structureGradient<T>(tree: T, known: object): Gradient<T> {
   const ancestors = new Set<object>();
   const visit = (x: unknown, given: unknown): unknown => {
-    if (isLeaf(x)) return given ?? zerosLikeLeaf(x);
+    if (isLeaf(x)) {
+      // The transformer gives a leaf's gradient as a leaf; anything else is its bug, not the user's.
+      if (given !== undefined && !isLeaf(given))
+        throw new Error(`adjoint internal error: structureGradient got ${describe(given)} for ${describe(x)}`);
+      return given ?? zerosLikeLeaf(x);
+    }
     if (!isContainer(x)) return undefined;
     if (ancestors.has(x)) throw new Error("structureGradient: the parameter contains itself");
     ancestors.add(x);

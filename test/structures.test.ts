@@ -171,6 +171,24 @@ describe("structure parameters", () => {
     expectGradient((pair) => exports.f(exports.m, pair, 0.8), exports.pair, gpair);
   });
 
+  it("a tuple of numbers is a number array: destructured, and array literals bound name by name", () => {
+    const { exports } = build(`
+      export function f(point: [number, number], x: number, t: Tensor) {
+        const [px, py] = point;
+        const [a, , c] = [x * px, 3, Math.sin(x) + py];
+        const [h, g] = [tanh(mul(t, a)), exp(mul(t, c))];
+        return add(sum(mul(h, g)), a * c);
+      }
+      export const df = grad(f, { wrt: [0, 1] });
+    `);
+    const point: [number, number] = [0.7, -1.3];
+    const t = tensor([0.5, -0.25]);
+    const [gPoint, gx] = exports.df(point, 0.4, t);
+    expect(Array.isArray(gPoint)).toBe(true);
+    expectGradient((p) => exports.f(p, 0.4, t), point, gPoint);
+    expectGradient((x) => exports.f(point, x, t), 0.4, gx);
+  });
+
   it("a structure that is not differentiated is read as constants", () => {
     const { exports } = build(`
       interface Data { x: Tensor; y: Tensor; weight: number }
@@ -256,12 +274,12 @@ describe("structure parameters", () => {
       }
       export const df = grad(f);`).map((c) => c.split("@")[0]),
     ).toEqual(["ADJ201"]);
-    // Only structures are destructured: the lowering refuses the rest at the pattern.
+    // A rest element is refused at the pattern.
     expect(
       codes(`
       function f(x: number) {
-        const [a, b] = [x, x * 2];
-        return a * b;
+        const [a, ...rest] = [x, x * 2];
+        return a * rest[0]!;
       }
       export const df = grad(f);`),
     ).toEqual(["ADJ201@4"]);

@@ -147,6 +147,27 @@ describe("differential testing", () => {
   );
 
   it(
+    `random programs read through structures: each field's gradient is the flat program's (${RUNS} runs, seed ${SEED})`,
+    () => {
+      // The form a random program's parameters reach it in: read by name, destructured, or
+      // passed whole to a helper that reads them (the callee's gradient goes field by field).
+      const forms = fc.constantFrom("fields", "destructured", "helper");
+      fc.assert(
+        fc.property(programArb, inputsArb, forms, (program: Program, numbers: number[], form: string) => {
+          if (program.array) return;
+          const n = program.main.params.length;
+          const source = structuredProgram(printProgram(program), n, form);
+          const inputs = numbers.slice(0, n);
+          const failure = checkStructured(source, inputs);
+          if (failure) throw new Error(report("gradient", source, program.wrt, inputs, failure, program));
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
     `random statements in a differentiated function: a correct gradient or an ADJ diagnostic (${RUNS} runs, seed ${SEED})`,
     () => {
       fc.assert(
@@ -172,3 +193,63 @@ describe("differential testing", () => {
     TIMEOUT,
   );
 });
+
+/** Leaf i of the structure: s.first.v, s.pair[0], s.pair[1]. */
+const PATHS = ["first.v", "pair[0]", "pair[1]"];
+
+/**
+ * The program with `g(s: S)`, which calls f with its parameters read from a structure, and
+ * `ds = grad(g)` beside `dflat = grad(f)` with respect to every parameter.
+ */
+function structuredProgram(source: string, n: number, form: string): string {
+  const args = PATHS.slice(0, n);
+  const read =
+    form === "destructured"
+      ? [
+          `  const { first, pair } = s;`,
+          `  const [u, w] = pair;`,
+          `  return f(${["first.v", "u", "w"].slice(0, n).join(", ")});`,
+        ]
+      : form === "helper"
+        ? [`  return inner(s) * 1;`]
+        : [`  return f(${args.map((a) => `s.${a}`).join(", ")});`];
+  return [
+    source,
+    `interface S { first: { v: number; name: string }; pair: [number, number] }`,
+    `function inner(t: S): number { return f(${args.map((a) => `t.${a}`).join(", ")}); }`,
+    `function g(s: S): number {`,
+    ...read,
+    `}`,
+    `export const ds = grad(g);`,
+    `export const dflat = grad(f, { wrt: [${args.map((_, i) => i).join(", ")}] });`,
+  ].join("\n");
+}
+
+function checkStructured(source: string, inputs: number[]): string | undefined {
+  const compiled = compile(source);
+  if (compiled.typeErrors.length > 0) return `the program does not type-check: ${compiled.typeErrors.join("; ")}`;
+  if (compiled.codes.length > 0) return `the transformer refused a supported program: ${compiled.codes.join(", ")}`;
+  const program = compiled.run();
+  const s = { first: { v: inputs[0] ?? 0, name: "s" }, pair: [inputs[1] ?? 0, inputs[2] ?? 0] };
+  let structured: { first: { v: number }; pair: [number, number] };
+  let flat: number[];
+  try {
+    structured = program.ds(s);
+    flat = program.dflat(...inputs);
+  } catch (e) {
+    return `running the program threw: ${(e as Error).message}`;
+  }
+  const got = [structured.first.v, structured.pair[0], structured.pair[1]];
+  const expected = [...flat, 0, 0, 0].slice(0, 3);
+  for (let i = 0; i < 3; i++) {
+    const [a, b] = [got[i]!, expected[i]!];
+    if (!(
+      Object.is(a, b) ||
+      Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)) ||
+      (Number.isNaN(a) && Number.isNaN(b))
+    ))
+      return `field ${PATHS[i]}: structured gradient ${a}, flat gradient ${b}`;
+  }
+  if ("name" in structured.first) return "a string field got a gradient entry";
+  return undefined;
+}

@@ -14,6 +14,8 @@ export function valueKind(type: ts.Type): ValueKind {
   if (type.isUnion()) return type.types.map(valueKind).reduce(joinKinds);
   if (type.flags & ts.TypeFlags.NumberLike) return "number";
   if (isTensorType(type)) return "tensor";
+  // A tuple of numbers is a number array at run time; another tuple is a structure (lower/structures.ts).
+  if (isTuple(type)) return isNumberType(type.getNumberIndexType() ?? type) ? "array" : "other";
   const name = type.getSymbol()?.name;
   return name === "Float64Array" || name === "Float32Array" || name === "Array" || name === "ReadonlyArray"
     ? "array"
@@ -25,4 +27,11 @@ export function joinKinds(a: ValueKind, b: ValueKind): ValueKind {
   if (a === b) return a;
   if (a === "other" || b === "other" || a === "array" || b === "array") return "other";
   return a === "tensor" || b === "tensor" ? "tensor" : "number";
+}
+
+function isTuple(type: ts.Type): boolean {
+  return (
+    ((type as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference) !== 0 &&
+    ((type as ts.TypeReference).target.objectFlags & ts.ObjectFlags.Tuple) !== 0
+  );
 }

@@ -115,8 +115,22 @@ export function lowerReturned(cx: LoweringContext, returned: ts.Expression, out:
 
 export function lowerDeclarations(cx: LoweringContext, list: ts.VariableDeclarationList, out: Stmt[], env: Env): void {
   for (const decl of list.declarations) {
+    if (ts.isArrayBindingPattern(decl.name) && bindsLiteral(decl.name, decl.initializer!)) {
+      // const [a, b] = [x, x * 2]: every element is evaluated, then each name bound to its own.
+      const elements = (skipOuterExpressions(decl.initializer!) as ts.ArrayLiteralExpression).elements;
+      const names = decl.name.elements;
+      const values = elements.map((element, i) => {
+        const name = names[i];
+        const hint = name && !ts.isOmittedExpression(name) ? (name.name as ts.Identifier).text : undefined;
+        return lowerExpr(cx, element, out, env, hint);
+      });
+      names.forEach((name, i) => {
+        if (!ts.isOmittedExpression(name)) env.set(cx.symbolOf(name.name as ts.Identifier), values[i]!);
+      });
+      continue;
+    }
     if (!ts.isIdentifier(decl.name)) {
-      lowerDestructuring(cx, decl.name, lowerExpr(cx, decl.initializer!, out, env), env);
+      lowerDestructuring(cx, decl.name, lowerExpr(cx, decl.initializer!, out, env), out, env);
       continue;
     }
     const named = decl as ts.VariableDeclaration & { name: ts.Identifier };
@@ -127,6 +141,19 @@ export function lowerDeclarations(cx: LoweringContext, list: ts.VariableDeclarat
       array ?? (decl.initializer ? lowerExpr(cx, decl.initializer, out, env, named.name.text) : "uninitialized"),
     );
   }
+}
+
+/** `[a, , c] = [x, y, z]`: plain names (no defaults, rest or nesting), each with an element of an array literal. */
+function bindsLiteral(pattern: ts.ArrayBindingPattern, initializer: ts.Expression): boolean {
+  const e = skipOuterExpressions(initializer);
+  return (
+    ts.isArrayLiteralExpression(e) &&
+    !e.elements.some(ts.isSpreadElement) &&
+    pattern.elements.length <= e.elements.length &&
+    pattern.elements.every(
+      (b) => ts.isOmittedExpression(b) || (ts.isIdentifier(b.name) && !b.dotDotDotToken && !b.initializer),
+    )
+  );
 }
 
 export function lowerExpressionStatement(cx: LoweringContext, expression: ts.Expression, out: Stmt[], env: Env): void {

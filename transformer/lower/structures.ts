@@ -11,23 +11,29 @@
 // to flow through it, and the backward sweep refuses a call that takes one.
 import ts from "typescript";
 import { AdjointError } from "../diagnostics";
-import type { Atom, Projection, ValueKind, VarId } from "../ir";
+import type { Atom, Projection, Stmt, ValueKind, VarId } from "../ir";
+import { readElement } from "./arrays";
 import { isTensorType, skipOuterExpressions } from "../sites";
 import type { Env, LoweringContext } from "./context";
 import { isNumberType, valueKind } from "./kinds";
 
 /** Whether a parameter of this type is a structure: an object with fields, or a tuple (not a Tensor, an array or a function). */
 export function isStructureType(type: ts.Type, checker: ts.TypeChecker): boolean {
-  // A tuple of numbers is a number array, as at run time.
-  if (checker.isTupleType(type)) return fieldKind(type, checker, false) !== "array";
+  // A tuple of numbers is a number array, as at run time (runtime/tree.ts isLeaf).
+  if (checker.isTupleType(type)) return !isNumberTuple(type, checker);
   if (!(type.flags & ts.TypeFlags.Object) || type.isUnion() || isTensorType(type)) return false;
   if (valueKind(type) !== "other" || type.getCallSignatures().length > 0) return false;
   return type.getProperties().length > 0;
 }
 
 /** The kind of a projected field: a leaf's value kind, or "other" for a view (a structure) and carried values. */
-function fieldKind(type: ts.Type, checker: ts.TypeChecker, structures = true): ValueKind {
-  if (structures && isStructureType(type, checker)) return "other";
+function isNumberTuple(type: ts.Type, checker: ts.TypeChecker): boolean {
+  return checker.getTypeArguments(type as ts.TypeReference).every(isNumberType);
+}
+
+function fieldKind(type: ts.Type, checker: ts.TypeChecker): ValueKind {
+  if (checker.isTupleType(type)) return isNumberTuple(type, checker) ? "array" : "other";
+  if (isStructureType(type, checker)) return "other";
   const kind = valueKind(type);
   // An array is a leaf only when it holds numbers (number[], Float64Array); Tensor[] and Layer[] are not.
   if (kind === "array") {
@@ -73,9 +79,27 @@ function fieldKey(
  * const { w, b } = p, const { enc: { w } } = p, const [a, b] = pair: each name bound to the
  * projection of its field. The value destructured must be a structure parameter or a view.
  */
-export function lowerDestructuring(cx: LoweringContext, pattern: ts.BindingName, value: Atom, env: Env): void {
+export function lowerDestructuring(
+  cx: LoweringContext,
+  pattern: ts.BindingName,
+  value: Atom,
+  out: Stmt[],
+  env: Env,
+): void {
   if (ts.isIdentifier(pattern)) {
     env.set(cx.symbolOf(pattern), value);
+    return;
+  }
+  // const [a, b] = pair, of a tuple of numbers (a number array): element reads.
+  if (ts.isArrayBindingPattern(pattern) && value.kind === "var" && cx.vars[value.id]!.kind === "array") {
+    const type = cx.checker.getTypeAtLocation(pattern);
+    pattern.elements.forEach((element, i) => {
+      if (ts.isOmittedExpression(element)) return;
+      if (element.dotDotDotToken || element.initializer || !ts.isIdentifier(element.name) || !isGuaranteed(cx, type, i))
+        throw new AdjointError("ADJ201", element, "Destructure the elements of a tuple of numbers one name each.");
+      const index: Atom = { kind: "number", value: i };
+      env.set(cx.symbolOf(element.name), readElement(cx, value, index, out, env, element.name, element.name.text));
+    });
     return;
   }
   if (value.kind !== "var" || !cx.structures.has(value.id)) {
@@ -101,7 +125,7 @@ export function lowerDestructuring(cx: LoweringContext, pattern: ts.BindingName,
     }
     const hint = ts.isIdentifier(element.name) ? element.name.text : undefined;
     const id = cx.project(value.id, key, () => describeField(cx, cx.checker.getTypeAtLocation(element.name)), hint);
-    lowerDestructuring(cx, element.name, { kind: "var", id }, env);
+    lowerDestructuring(cx, element.name, { kind: "var", id }, out, env);
   });
 }
 
