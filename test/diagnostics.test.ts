@@ -103,9 +103,9 @@ const CASES: Record<string, string> = {
     }
     export const df = grad(f);`,
   ADJ214: `
-    interface Params { weights: { w: number }[]; b: number }
+    interface Params { grid: { w: number }[][]; b: number }
     function f(p: Params, x: number, i: number) {
-      return p.weights[i]!.w * x + p.b; // <-
+      return p.grid[i]![0]!.w * x + p.b; // <-
     }
     export const df = grad(f);`,
 };

@@ -101,6 +101,41 @@ const SPECIAL: Record<string, () => void> = {
       "export function f(x: number, y: number) { const a = [x, y]; let s = 0; for (let i = 0; i < 2; i++) { s += a[i]! * a[1 - i]!; a[i] = s * x; } return s + a[0]! * a[1]!; }",
       2,
     ),
+  // items[i].a and items[i].inner.b of an array of structures: the gradient is an array of the same structures.
+  readAt: () => {
+    const { f, df } = compile(`
+      import { grad } from "adjoint";
+      interface Item { a: number; inner: { b: number }; label: string }
+      export function f(items: Item[], k: number) {
+        let s = 0;
+        for (let i = 0; i < items.length; i++) s = s + Math.sin(items[i]!.a) * items[i]!.inner.b * (i + 1);
+        return s + items[k]!.a * items[k]!.a;
+      }
+      export const df = grad(f);
+    `).run();
+    const random = sampler(5);
+    for (let point = 0; point < 10; point++) {
+      const items = Array.from({ length: 3 }, (_, i) => ({
+        a: 4 * random() - 2,
+        inner: { b: 4 * random() - 2 },
+        label: `${i}`,
+      }));
+      const k = point % 3;
+      const g = df(items, k) as { a: number; inner: { b: number } }[];
+      expect(g).toHaveLength(3);
+      g.forEach((gi, i) => {
+        expect(Object.keys(gi).sort()).toEqual(["a", "inner"]);
+        const at = (d: number, field: "a" | "b") => {
+          const moved = items.map((it) => ({ ...it, inner: { ...it.inner } }));
+          if (field === "a") moved[i]!.a += d;
+          else moved[i]!.inner.b += d;
+          return f(moved, k);
+        };
+        expectClose(gi.a, (at(1e-6, "a") - at(-1e-6, "a")) / 2e-6, 1e-6);
+        expectClose(gi.inner.b, (at(1e-6, "b") - at(-1e-6, "b")) / 2e-6, 1e-6);
+      });
+    }
+  },
   // x[i] of an array parameter: the gradient is an array of the same kind, checked element by element.
   index: () => {
     const { f, df } = compile(`
@@ -263,7 +298,9 @@ describe("the rule table's shape", () => {
       // A runtime primitive or marker takes exactly the operands its declaration does, options included.
       if (parameters.has(name))
         expect(adjoints, `${name}: one adjoint per parameter`).toHaveLength(parameters.get(name)!);
-      else expect(rule.arity, `${name}: not a runtime function, so a fixed arity`).not.toBe("variadic");
+      // readAt's keys are as many as the field is deep (layers[i].enc.w): its own variadic operands.
+      else if (!rule.treeRead)
+        expect(rule.arity, `${name}: not a runtime function, so a fixed arity`).not.toBe("variadic");
     }
   });
 

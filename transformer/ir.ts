@@ -147,6 +147,18 @@ export interface Projection {
   readonly path: readonly (string | number)[];
 }
 
+/**
+ * An element of a collection (an array of tensors or of structures: p.layers) read by a
+ * computed index, or a structure inside one (layers[i], layers[i].enc): a variable of the
+ * body defined by a readAt primitive, through which the gradient goes into the collection's.
+ */
+export interface ElementView {
+  readonly collection: VarId;
+  readonly index: Atom;
+  /** The keys from the element to this view (empty for the element itself). */
+  readonly keys: readonly (string | number)[];
+}
+
 export interface LoweredFunction {
   readonly decl: ts.SignatureDeclaration;
   /** The names lowering gave out; generated functions continue from a clone of it. */
@@ -167,6 +179,14 @@ export interface LoweredFunction {
   readonly incompleteStructures: ReadonlySet<VarId>;
   /** With hasAux: the arrays of a `return [value, aux]`, whose first element is the result to differentiate. */
   readonly pairs: ReadonlySet<VarId>;
+  /**
+   * Arrays of tensors or of structures (a parameter, or a field: p.layers) whose elements are
+   * read by index: each has a gradient of the same structure, allocated with zeros and added
+   * into in place (runtime/tree.ts addInto).
+   */
+  readonly collections: ReadonlySet<VarId>;
+  /** Structures read out of collections (layers[i]), by variable. */
+  readonly views: ReadonlyMap<VarId, ElementView>;
 }
 
 /** The leaves (projections that are not structures) inside structure `id`, with their keys from it. */

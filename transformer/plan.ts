@@ -309,7 +309,7 @@ class Planner {
       let lowered = this.lower(entry.fn, entry.request.hasAux ?? false);
       for (const i of entry.request.wrt) {
         const p = lowered.params[i]!;
-        if (!isDifferentiable(lowered.vars[p.id]!) && !lowered.structures.has(p.id)) {
+        if (!isDifferentiable(lowered.vars[p.id]!) && !lowered.structures.has(p.id) && !lowered.collections.has(p.id)) {
           throw new AdjointError(
             "ADJ103",
             p.decl,

@@ -15,6 +15,7 @@ import type { Atom, Carried, LoweredFunction, Opaque, VarId } from "./ir";
 import { forEachStmt, isDifferentiable, leavesUnder } from "./ir";
 import type { Namer } from "./naming";
 import { isDifferentiableOperand, operandAdjoint, ruleFor } from "./rules";
+import { access } from "./rules/arrays";
 import { ShapeFacts, type CallShapes } from "./analysis/shapes";
 import { containsCall, type DifferentiationKind } from "./sites";
 
@@ -108,7 +109,8 @@ class Reverse {
     const backward: js.Statement[] = [];
     // Array parameters' (and array fields') gradients are allocated first and added into in place.
     for (const { id } of [...fn.params, ...fn.projections]) {
-      if (this.fn.vars[id]!.kind === "array" && this.isActive(id)) this.allocateArrayAdjoint(id, backward);
+      if (!this.isActive(id)) continue;
+      if (this.fn.vars[id]!.kind === "array" || fn.collections.has(id)) this.allocateArrayAdjoint(id, backward);
     }
     if (fn.result.kind === "var" && this.isActive(fn.result.id)) {
       this.contribute(fn.result.id, seedName ? js.name(seedName) : js.num(1), fn.body);
@@ -157,6 +159,9 @@ class Reverse {
     if (this.fn.vars[id]!.kind === "array") {
       return this.isActive(id) ? js.name(this.state(id).name!) : js.rt("zerosLikeArray", js.name(this.varName(id)));
     }
+    if (this.fn.collections.has(id)) {
+      return this.isActive(id) ? js.name(this.state(id).name!) : js.rt("zerosLikeTree", js.name(this.varName(id)));
+    }
     const g = this.isActive(id) ? this.finalize(id, out) : js.num(0);
     // A tensor's gradient gets the value's exact shape and dtype (a zero gradient included);
     // inside the sweep adjoints may stay smaller and broadcast.
@@ -174,6 +179,8 @@ class Reverse {
         .filter((p) => p.parent === parent)
         .flatMap((p): [string, js.Expr][] => {
           if (this.fn.structures.has(p.id)) return [[String(p.key), tree(p.id)]];
+          if (this.fn.collections.has(p.id))
+            return this.isActive(p.id) ? [[String(p.key), this.gradientOf(p.id, out)]] : [];
           if (!isDifferentiable(this.fn.vars[p.id]!) || !this.isActive(p.id)) return [];
           return [[String(p.key), this.gradientOf(p.id, out)]];
         }),
@@ -208,7 +215,8 @@ class Reverse {
   private allocateArrayAdjoint(id: VarId, out: js.Statement[]): void {
     const name = this.namer.adjoint(this.varName(id));
     this.state(id).name = name;
-    out.push({ kind: "const", name, init: js.rt("zerosLikeArray", js.name(this.varName(id))) });
+    const zeros = this.fn.collections.has(id) ? "zerosLikeTree" : "zerosLikeArray";
+    out.push({ kind: "const", name, init: js.rt(zeros, js.name(this.varName(id))) });
   }
 
   /** The gradient array of an array (a parameter or one the function creates), allocated before it is added into. */
@@ -600,6 +608,15 @@ class Reverse {
       const hasResultShape = (i: number): boolean => this.shapes.sameShape(op.args[i]!, s.target);
       const active = (a: Atom, i: number): a is Atom & { kind: "var" } =>
         a.kind === "var" && this.isActive(a.id) && isDifferentiableOperand(rule, i);
+      if (rule.treeRead) {
+        // layers[i].w: g goes into the collection's gradient at the same index and keys.
+        const collection = op.args[1]!;
+        if (active(collection, 1)) {
+          const [, , index, ...keys] = args;
+          out.push(this.addIntoCollection(collection.id, index!, keys, g));
+        }
+        return;
+      }
       if (rule.scatterIndex !== undefined) {
         const array = op.args[0]!;
         if (active(array, 0)) {
@@ -647,6 +664,13 @@ class Reverse {
       // a structure's as a structure, each of whose fields goes to the caller's field.
       const contribute = (id: VarId, e: js.Expr): void => {
         if (this.fn.structures.has(id)) return this.contributeFields(id, e, block, out);
+        const view = this.fn.views.get(id);
+        if (view) {
+          const keys = view.keys.map(key);
+          return void out.push(this.addIntoCollection(view.collection, this.value(view.index), keys, e));
+        }
+        if (this.fn.collections.has(id))
+          return void out.push({ kind: "effect", expr: js.rt("addTreeInto", js.name(this.arrayAdjoint(id)), e) });
         if (this.fn.vars[id]!.kind !== "array") this.contribute(id, e, block);
         else out.push({ kind: "effect", expr: js.rt("addIntoArray", js.name(this.arrayAdjoint(id)), e) });
       };
@@ -676,8 +700,18 @@ class Reverse {
       );
       if (this.fn.vars[leaf.id]!.kind === "array")
         out.push({ kind: "effect", expr: js.rt("addIntoArray", js.name(this.arrayAdjoint(leaf.id)), part) });
+      else if (this.fn.collections.has(leaf.id))
+        out.push({ kind: "effect", expr: js.rt("addTreeInto", js.name(this.arrayAdjoint(leaf.id)), part) });
       else this.contribute(leaf.id, part, block);
     }
+  }
+
+  /** `adjoint.addInto(dLayers[i], "w", g)`: g added into a collection's gradient at an element (and keys inside it). */
+  private addIntoCollection(collection: VarId, index: js.Expr, keys: readonly js.Expr[], g: js.Expr): js.Statement {
+    const gradient = js.name(this.arrayAdjoint(collection));
+    if (keys.length === 0) return { kind: "effect", expr: js.rt("addInto", gradient, index, g) };
+    const container = keys.slice(0, -1).reduce(access, { kind: "element", array: gradient, index } as js.Expr);
+    return { kind: "effect", expr: js.rt("addInto", container, keys.at(-1)!, g) };
   }
 
   private state(id: VarId): AdjointState {
@@ -780,4 +814,9 @@ class Reverse {
   private inlinableNames(): Set<string> {
     return new Set([...[...this.fn.temps].map((id) => this.varName(id)), ...this.intermediateAdjoints]);
   }
+}
+
+/** A key of a view as an expression: a string literal or a number. */
+function key(k: string | number): js.Expr {
+  return typeof k === "number" ? js.num(k) : { kind: "source", node: ts.factory.createStringLiteral(k) };
 }

@@ -24,6 +24,8 @@ export {
 } from "./adjoints";
 // Structured values: a zero gradient shaped like a parameter, and the sum of two gradients.
 export { zerosLikeTree, addTrees, structureGradient } from "../tree";
+// Collections (arrays of tensors or structures read by index): each element's gradient added into the collection's.
+export { addInto, addTreeInto } from "./collections";
 // Loops and arrays: tapes of carried numbers, and array gradients.
 export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";
 // A loop's running sum of tensors, added into in place (transformer/passes/accumulate.ts).

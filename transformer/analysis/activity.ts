@@ -94,7 +94,8 @@ export function analyzeActivity(fn: LoweredFunction, wrt: readonly number[]): Ac
 /** A gradient must flow through an expression kept as written, or through a value that is not a number: refuse it. */
 function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: LoweredFunction): void {
   // An array the function writes carries the gradients of its elements, not of its allocation.
-  if (s.kind !== "let" || !active.has(s.target) || fn.localArrays.has(s.target)) return;
+  // A view (layers[i]) passes its gradient into its collection's; its own is never summed.
+  if (s.kind !== "let" || !active.has(s.target) || fn.localArrays.has(s.target) || fn.views.has(s.target)) return;
   if (s.op.kind !== "opaque") {
     if (!isDifferentiable(fn.vars[s.target]!)) {
       throw new AdjointError(
@@ -106,11 +107,12 @@ function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: Lowered
     return;
   }
   const node = s.op.expr.node;
-  if ([...s.op.expr.renames.values()].some((a) => a.kind === "var" && fn.structures.has(a.id))) {
+  const structured = (id: VarId): boolean => fn.structures.has(id) || fn.views.has(id) || fn.collections.has(id);
+  if ([...s.op.expr.renames.values()].some((a) => a.kind === "var" && structured(a.id))) {
     throw new AdjointError(
       "ADJ214",
       node,
-      "Computed indexes and loops over arrays of structures (p.layers[i].w, for...of p.layers) are not supported yet: give each layer a field of its own (p.layer1.w) or pass its tensors as parameters.",
+      "A gradient cannot follow this read of a structure: read its fields by name (p.enc.w), tuple elements by a literal index, and arrays of layers by an index, for...of or reduce.",
     );
   }
   if (s.op.valueReads) {

@@ -5,7 +5,7 @@
 import ts from "typescript";
 import { CommonSubexpressions } from "../analysis/cse";
 import { AdjointError } from "../diagnostics";
-import type { Atom, Projection, Stmt, ValueKind, Var, VarId } from "../ir";
+import type { Atom, ElementView, Projection, Stmt, ValueKind, Var, VarId } from "../ir";
 import { Namer } from "../naming";
 import { isPropertyName, skipOuterExpressions, type FunctionNode } from "../sites";
 import { isNumberType, valueKind } from "./kinds";
@@ -58,6 +58,11 @@ export class LoweringContext {
   readonly structures = new Set<VarId>();
   /** Structures passed to a called function whose fields the type cannot all list (lower/structures.ts projectAllFields). */
   readonly incompleteStructures = new Set<VarId>();
+  /** Arrays of tensors or structures whose elements carry gradients, and the structures read out of them (ir.ts). */
+  readonly collections = new Set<VarId>();
+  readonly views = new Map<VarId, ElementView>();
+  /** The key atoms of readAt primitives, one string literal per key, so that equal reads are one (analysis/cse.ts). */
+  private readonly keyLiterals = new Map<string, ts.StringLiteral>();
   /** The fields of structure parameters read so far, each once, parents first. */
   readonly projections: Projection[] = [];
   private readonly projected = new Map<VarId, Map<string | number, VarId>>();
@@ -114,7 +119,7 @@ export class LoweringContext {
   project(
     parent: VarId,
     key: string | number,
-    describe: () => { kind: ValueKind; structure: boolean },
+    describe: () => { kind: ValueKind; structure: boolean; collection?: boolean },
     hint?: string,
   ): VarId {
     let fields = this.projected.get(parent);
@@ -122,12 +127,21 @@ export class LoweringContext {
     const known = fields.get(key);
     if (known !== undefined) return known;
     const up = this.projections.find((p) => p.id === parent);
-    const { kind, structure } = describe();
+    const { kind, structure, collection } = describe();
     const id = this.newVar(hint ?? projectionName(this.vars[parent]!.name, key, up === undefined), kind);
     fields.set(key, id);
     if (structure) this.structures.add(id);
+    if (collection) this.collections.add(id);
     this.projections.push({ id, parent, key, root: up?.root ?? parent, path: [...(up?.path ?? []), key] });
     return id;
+  }
+
+  /** A key of a readAt primitive as an atom: a number, or a string literal made once per key. */
+  keyAtom(key: string | number): Atom {
+    if (typeof key === "number") return { kind: "number", value: key };
+    let literal = this.keyLiterals.get(key);
+    if (!literal) this.keyLiterals.set(key, (literal = ts.factory.createStringLiteral(key)));
+    return { kind: "constant", node: literal };
   }
 
   tempVar(kind: ValueKind, hint?: string): VarId {

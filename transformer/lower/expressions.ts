@@ -9,7 +9,7 @@ import { lowerCall } from "./calls";
 import { sameBinding, type Env, type LoweringContext } from "./context";
 import { joinKinds } from "./kinds";
 import { opaque } from "./opaque";
-import { lowerProjection } from "./structures";
+import { lowerFieldRead } from "./structures";
 import { assignmentTarget } from "./syntax";
 
 const ARITHMETIC: Partial<Record<ts.SyntaxKind, string>> = {
@@ -98,8 +98,9 @@ export function lowerExpr(cx: LoweringContext, expr: ts.Expression, out: Stmt[],
     if (length.kind === "var") cx.integers.add(length.id);
     return length;
   }
-  // p.w, p.enc.b, pair[0] of a structure parameter: a variable of its own, read at the top.
-  const field = lowerProjection(cx, e, env, hint);
+  // p.w, p.enc.b, pair[0] of a structure parameter: a variable of its own, read at the top;
+  // p.layers[i] and layer.w of an array of layers: a read where it is written.
+  const field = lowerFieldRead(cx, e, out, env, hint);
   if (field) return field;
   return lowerOpaque(cx, e, out, env, cx.isBoolean(e), hint);
 }

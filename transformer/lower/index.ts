@@ -20,7 +20,7 @@ import { LoweringContext } from "./context";
 import { lowerExpr } from "./expressions";
 import { valueKind } from "./kinds";
 import { lowerList, lowerReturned } from "./statements";
-import { isStructureType } from "./structures";
+import { isCollectionType, isStructureType } from "./structures";
 export { isNumberType, valueKind } from "./kinds";
 
 export function lowerFunction(
@@ -38,8 +38,10 @@ export function lowerFunction(
     const name = p.name as ts.Identifier;
     const type = checker.getTypeAtLocation(p);
     const structure = isStructureType(type, checker);
-    const id = cx.newVar(name.text, structure ? "other" : valueKind(type), true);
+    const collection = isCollectionType(type, checker);
+    const id = cx.newVar(name.text, structure || collection ? "other" : valueKind(type), true);
     if (structure) cx.structures.add(id);
+    if (collection) cx.collections.add(id);
     env.set(cx.symbolOf(name), varAtom(id));
     return { id, decl: p };
   });
@@ -69,5 +71,7 @@ export function lowerFunction(
     projections: cx.projections,
     incompleteStructures: cx.incompleteStructures,
     pairs: cx.pairs,
+    collections: cx.collections,
+    views: cx.views,
   };
 }

@@ -21,6 +21,7 @@ import { sameBinding, type Env, type LoopBody, type LoweringContext } from "./co
 import { emitPrim, lowerExpr } from "./expressions";
 import { joinKinds, valueKind } from "./kinds";
 import { opaque, readsLocals } from "./opaque";
+import { isCollectionType, readAt } from "./structures";
 import { lowerDeclarations, lowerExpressionStatement, lowerList } from "./statements";
 import { assignmentTarget, findLoopExit, statementsOf, type LoopStatement } from "./syntax";
 
@@ -84,11 +85,24 @@ export function lowerLoop(
   const nextIndex =
     forOf && emitPrim(cx, "+", [env.get(forOf.indexKey) as Atom, { kind: "number", value: 1 }], body, forOf.element);
   cx.loopDepth++;
-  if (forOf)
+  if (forOf) {
+    const index = env.get(forOf.indexKey) as Atom;
+    const { array, element } = forOf;
     bodyEnv.set(
-      cx.symbolOf(forOf.element),
-      readElement(cx, forOf.array, env.get(forOf.indexKey) as Atom, body, bodyEnv, forOf.element, forOf.element.text),
+      cx.symbolOf(element),
+      array.kind === "var" && cx.collections.has(array.id)
+        ? readAt(
+            cx,
+            array.id,
+            { collection: array.id, index, keys: [] },
+            cx.checker.getTypeAtLocation(element),
+            body,
+            element,
+            element.text,
+          )!
+        : readElement(cx, array, index, body, bodyEnv, element, element.text),
     );
+  }
   const end = lowerList(cx, bodyStatements, [], body, bodyEnv, {}, loop);
   cx.loopDepth--;
   if (end?.kind !== "end" || loop.ends.length === 0)
@@ -163,11 +177,16 @@ function forOfParts(
   env: Env,
 ): { indexKey: ts.Symbol; array: Atom; element: ts.Identifier } {
   const element = (s.initializer as ts.VariableDeclarationList).declarations[0]!.name as ts.Identifier;
+  // for (const layer of p.layers): over an array of tensors or structures the function takes.
+  if (isCollectionType(cx.checker.getTypeAtLocation(s.expression), cx.checker)) {
+    const array = lowerExpr(cx, s.expression, out, env);
+    if (array.kind === "var" && cx.collections.has(array.id)) return { indexKey: {} as ts.Symbol, array, element };
+  }
   if (cx.kindOf(s.expression) !== "array" || !cx.isNumber(element)) {
     throw new AdjointError(
       "ADJ202",
       s.expression,
-      "for...of is supported over number[], Float64Array and Float32Array; use an index loop for anything else.",
+      "for...of is supported over number arrays, and over arrays of tensors or of structures that are parameters or fields of one (p.layers); use an index loop for anything else.",
     );
   }
   const literal = skipOuterExpressions(s.expression);

@@ -5,16 +5,21 @@
 // parameter's gradient. Only fields the type guarantees are projected (a required property,
 // a tuple index within its length), so reading them first can never throw.
 //
-// Anything else that reads a structure (a dynamic index, a loop over an array of layers, a
-// call that takes one) reads the parameter itself as a value kept as written; when the
-// parameter is differentiated, activity analysis refuses it wherever a gradient would have
-// to flow through it, and the backward sweep refuses a call that takes one.
+// An array of tensors or of structures (p.layers: Dense[]) is a collection: its elements are
+// read where the body reads them (p.layers[i], for...of, reduce), by a readAt primitive whose
+// adjoint adds into the collection's gradient at the element's index and keys. A structure
+// read out of one (layers[i]) is a view: its fields are readAt primitives too.
+//
+// Anything else that reads a structure (Object.values(p)) reads the parameter itself as a
+// value kept as written; when the parameter is differentiated, activity analysis refuses it
+// wherever a gradient would have to flow through it.
 import ts from "typescript";
 import { AdjointError } from "../diagnostics";
-import type { Atom, Projection, Stmt, ValueKind, VarId } from "../ir";
+import { varAtom, type Atom, type ElementView, type Projection, type Stmt, type ValueKind, type VarId } from "../ir";
 import { readElement } from "./arrays";
 import { isTensorType, skipOuterExpressions } from "../sites";
 import type { Env, LoweringContext } from "./context";
+import { emitPrim, lowerExpr } from "./expressions";
 import { isNumberType, valueKind } from "./kinds";
 
 /** Whether a parameter of this type is a structure: an object with fields, or a tuple (not a Tensor, an array or a function). */
@@ -26,11 +31,18 @@ export function isStructureType(type: ts.Type, checker: ts.TypeChecker): boolean
   return type.getProperties().length > 0;
 }
 
-/** The kind of a projected field: a leaf's value kind, or "other" for a view (a structure) and carried values. */
+/** Whether a value of this type is a collection: an array (not a tuple) of tensors or of structures. */
+export function isCollectionType(type: ts.Type, checker: ts.TypeChecker): boolean {
+  if (checker.isTupleType(type) || !checker.isArrayType(type)) return false;
+  const element = type.getNumberIndexType();
+  return element !== undefined && (isTensorType(element) || isStructureType(element, checker));
+}
+
 function isNumberTuple(type: ts.Type, checker: ts.TypeChecker): boolean {
   return checker.getTypeArguments(type as ts.TypeReference).every(isNumberType);
 }
 
+/** The kind of a projected field: a leaf's value kind, or "other" for a view (a structure), a collection and carried values. */
 function fieldKind(type: ts.Type, checker: ts.TypeChecker): ValueKind {
   if (checker.isTupleType(type)) return isNumberTuple(type, checker) ? "array" : "other";
   if (isStructureType(type, checker)) return "other";
@@ -44,19 +56,74 @@ function fieldKind(type: ts.Type, checker: ts.TypeChecker): ValueKind {
 }
 
 /**
- * The projection `e` reads (p.w, p.enc.w, pair[1]), created on first use; undefined when `e`
- * is not a chain of guaranteed fields from a structure parameter.
+ * The field or element `e` reads from a structure parameter, a view or a collection: a
+ * projection (p.w, p.enc.w, pair[1]) created on first use, or a readAt of an element
+ * (p.layers[i], layer.w of a view). Undefined when `e` is none of these; the caller then
+ * keeps it as written.
  */
-export function lowerProjection(cx: LoweringContext, e: ts.Expression, env: Env, hint?: string): Atom | undefined {
+export function lowerFieldRead(
+  cx: LoweringContext,
+  e: ts.Expression,
+  out: Stmt[],
+  env: Env,
+  hint?: string,
+): Atom | undefined {
   if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
+  if (e.questionDotToken) return undefined;
+  const object = skipOuterExpressions(e.expression);
+  const binding = ts.isIdentifier(object) ? env.get(cx.symbolAt(object)!) : lowerFieldRead(cx, object, out, env);
+  if (binding === undefined || binding === "uninitialized" || binding.kind !== "var") return undefined;
+  const parent = binding.id;
+  if (cx.collections.has(parent)) {
+    if (!ts.isElementAccessExpression(e) || !cx.isNumber(e.argumentExpression)) return undefined;
+    const index = lowerExpr(cx, e.argumentExpression, out, env);
+    return readAt(cx, parent, { collection: parent, index, keys: [] }, cx.checker.getTypeAtLocation(e), out, e, hint);
+  }
   const key = fieldKey(cx, e);
   if (key === undefined) return undefined;
-  const object = skipOuterExpressions(e.expression);
-  const parent = ts.isIdentifier(object) ? env.get(cx.symbolAt(object)!) : lowerProjection(cx, object, env);
-  if (parent === undefined || parent === "uninitialized" || parent.kind !== "var") return undefined;
-  if (!cx.structures.has(parent.id)) return undefined;
-  const id = cx.project(parent.id, key, () => describeField(cx, cx.checker.getTypeAtLocation(e)), hint);
+  const view = cx.views.get(parent);
+  if (view) {
+    const at = { ...view, keys: [...view.keys, key] };
+    return readAt(cx, parent, at, cx.checker.getTypeAtLocation(e), out, e, hint);
+  }
+  if (!cx.structures.has(parent)) return undefined;
+  const id = cx.project(parent, key, () => describeField(cx, cx.checker.getTypeAtLocation(e)), hint);
   return { kind: "var", id };
+}
+
+/**
+ * Element `index` of a collection, or a field of one (`at`), read from `parent` (the
+ * collection, or the view the last key is read from): a tensor or number leaf, or a view of
+ * a structure. Undefined for anything else (a string, a number array inside a layer): it is
+ * then kept as written, and refused if a gradient must flow through it.
+ */
+export function readAt(
+  cx: LoweringContext,
+  parent: VarId,
+  at: ElementView,
+  type: ts.Type,
+  out: Stmt[],
+  node: ts.Node,
+  hint?: string,
+): Atom | undefined {
+  const structure = isStructureType(type, cx.checker);
+  const kind = structure ? "other" : fieldKind(type, cx.checker);
+  if (!structure && kind !== "tensor" && kind !== "number") {
+    if (!isCollectionType(type, cx.checker)) return undefined;
+    throw new AdjointError(
+      "ADJ214",
+      node,
+      "An array of arrays of layers is not supported: give each inner array a field of its own, or flatten it.",
+    );
+  }
+  const args = [varAtom(parent), varAtom(at.collection), at.index, ...at.keys.map((k) => cx.keyAtom(k))];
+  // Unnamed reads are named after what they read: layer for layers[i], w for layer.w.
+  const last = at.keys.at(-1);
+  const name =
+    at.keys.length === 0 ? elementName(cx.vars[at.collection]!.name) : typeof last === "string" ? last : undefined;
+  const value = emitPrim(cx, "readAt", args, out, node, hint ?? name);
+  if (structure && value.kind === "var") cx.views.set(value.id, at);
+  return value;
 }
 
 /** The field `e` reads, when its object's type guarantees it: a required property by name, or a tuple index in range. */
@@ -102,11 +169,12 @@ export function lowerDestructuring(
     });
     return;
   }
-  if (value.kind !== "var" || !cx.structures.has(value.id)) {
+  const view = value.kind === "var" ? cx.views.get(value.id) : undefined;
+  if (value.kind !== "var" || (!cx.structures.has(value.id) && !view)) {
     throw new AdjointError(
       "ADJ201",
       pattern,
-      "Destructure a structure parameter or a field of one (const { w, b } = p.enc); declare other variables one by one.",
+      "Destructure a structure parameter, a field of one or an element of an array of them (const { w, b } = p.enc); declare other variables one by one.",
     );
   }
   const objectType = cx.checker.getTypeAtLocation(pattern);
@@ -124,13 +192,31 @@ export function lowerDestructuring(
       );
     }
     const hint = ts.isIdentifier(element.name) ? element.name.text : undefined;
-    const id = cx.project(value.id, key, () => describeField(cx, cx.checker.getTypeAtLocation(element.name)), hint);
+    const fieldType = cx.checker.getTypeAtLocation(element.name);
+    if (view) {
+      const field = readAt(cx, value.id, { ...view, keys: [...view.keys, key] }, fieldType, out, element, hint);
+      if (!field)
+        throw new AdjointError(
+          "ADJ201",
+          element,
+          "Destructure the numbers, tensors and structures of a layer; read other fields by name.",
+        );
+      return lowerDestructuring(cx, element.name, field, out, env);
+    }
+    const id = cx.project(value.id, key, () => describeField(cx, fieldType), hint);
     lowerDestructuring(cx, element.name, { kind: "var", id }, out, env);
   });
 }
 
-function describeField(cx: LoweringContext, type: ts.Type): { kind: ValueKind; structure: boolean } {
-  return { kind: fieldKind(type, cx.checker), structure: isStructureType(type, cx.checker) };
+function describeField(
+  cx: LoweringContext,
+  type: ts.Type,
+): { kind: ValueKind; structure: boolean; collection: boolean } {
+  return {
+    kind: fieldKind(type, cx.checker),
+    structure: isStructureType(type, cx.checker),
+    collection: isCollectionType(type, cx.checker),
+  };
 }
 
 /** The property an object pattern's element reads: `w` in { w } and in { w: weight }. */
@@ -158,8 +244,8 @@ const NOT_A_FIELD = ts.SymbolFlags.Optional | ts.SymbolFlags.Method | ts.SymbolF
 
 /**
  * Projects every field of a structure passed to a called function, by its type, so that the
- * callee's gradient (a whole structure) can be added into the caller's leaves. A part the
- * type cannot list (an optional field, an array of structures, an index signature) marks
+ * callee's gradient (a whole structure) can be added into the caller's leaves (a collection
+ * is one: its gradient is added in whole). A part the type cannot list (an optional field, an index signature) marks
  * the structure incomplete: the backward sweep refuses to take a gradient through the call.
  */
 export function projectAllFields(cx: LoweringContext, id: VarId, type: ts.Type): void {
@@ -182,7 +268,7 @@ export function projectAllFields(cx: LoweringContext, id: VarId, type: ts.Type):
           cx.incompleteStructures.add(id);
         continue;
       }
-      if (described.kind === "other" && !described.structure) {
+      if (described.kind === "other" && !described.structure && !described.collection) {
         if (mayHoldLeaves(fieldType)) cx.incompleteStructures.add(id);
         continue;
       }
@@ -199,6 +285,11 @@ function mayHoldLeaves(type: ts.Type): boolean {
   return (
     (type.flags & (ts.TypeFlags.Object | ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) !== 0
   );
+}
+
+/** layer for layers, xsElement for xs. */
+function elementName(collection: string): string {
+  return /[^s]s$/.test(collection) ? collection.slice(0, -1) : `${collection}Element`;
 }
 
 /** A name for a projection: the key itself when it is free, else the path joined in camel case (encW, pair1). */

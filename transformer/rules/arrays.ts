@@ -1,11 +1,19 @@
-// Rules for number arrays: element reads and the arrays a function creates. An element
-// read's adjoint is scattered into the array's gradient (scatterIndex), which the sweep
+// Rules for arrays: element reads and the arrays a function creates. An element read's
+// adjoint is scattered into the array's gradient (scatterIndex, treeRead), which the sweep
 // owns and updates in place.
+import ts from "typescript";
 import { num } from "../js";
 import type { Expr } from "../js";
 import type { Rule } from "./types";
 
 const element = ([array, i]: readonly Expr[]): Expr => ({ kind: "element", array: array!, index: i! });
+
+/** object.key for a string key (a literal the lowering made), object[key] for a number. */
+export function access(object: Expr, key: Expr): Expr {
+  return key.kind === "source" && ts.isStringLiteral(key.node)
+    ? { kind: "property", object, name: key.node.text }
+    : { kind: "element", array: object, index: key };
+}
 
 export const arrayRules: Record<string, Rule> = {
   // x[i] of a number array: the adjoint g goes into element i of the array's adjoint.
@@ -24,6 +32,18 @@ export const arrayRules: Record<string, Rule> = {
     adjoints: [({ g }) => g, null, null],
     scatterIndex: 1,
     summary: "da[i] += g",
+  },
+  // layers[i] or layer.w, read out of a collection (an array of tensors or structures):
+  // operands parent, collection, index, keys. The parent is the collection (for the element
+  // itself) or the view the last key is read from; the adjoint goes into the collection's
+  // gradient at the index and keys (reverse.ts, runtime addInto).
+  readAt: {
+    arity: "variadic",
+    primal: ([parent, , index, ...keys]) =>
+      keys.length === 0 ? element([parent!, index!]) : access(parent!, keys.at(-1)!),
+    adjoints: [null, ({ g }) => g, null],
+    treeRead: true,
+    summary: "dxs[i].key += g",
   },
   // [x, y, z]: an array the function creates; element j's adjoint is da[j].
   arrayOf: {

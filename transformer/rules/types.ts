@@ -56,6 +56,11 @@ export interface Rule {
    */
   readonly scatterIndex?: number;
   /**
+   * For reads out of a collection (layers[i].w, operands parent, collection, index, keys):
+   * operand 1's contribution is added into its gradient structure at the index and keys.
+   */
+  readonly treeRead?: true;
+  /**
    * What shapes.ts may assume of the result's shape: "elementwise", the broadcast shape of
    * all its operands (a tensor operation applied element by element, where's condition
    * included); "firstOperand", the shape of operand 0 (a marker that returns it). Absent: a

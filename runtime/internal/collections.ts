@@ -1,0 +1,39 @@
+// The gradient of a collection (an array of tensors or of structures that a differentiated
+// function reads by index: p.layers[i].w, for...of, reduce; transformer/lower/structures.ts).
+// The backward sweep allocates it with zerosLikeTree and adds each element's share into it
+// in place; it is the sweep's own, so nothing else sees the writes.
+import type { Operand } from "../ops";
+import { add } from "../ops";
+import { isTensor } from "../tensor";
+import { isLeaf, type Leaf } from "../tree";
+import { fitGradient } from "./adjoints";
+
+/**
+ * container[key] += g. At a leaf, g is its adjoint: a tensor's may be smaller and broadcast
+ * to it, and the sum keeps the leaf's shape and dtype. At a structure, g is a gradient of
+ * that structure (a helper's), added leaf by leaf.
+ */
+export function addInto(container: object, key: string | number, g: unknown): void {
+  const slots = container as Record<string | number, unknown>;
+  const current = slots[key];
+  if (isLeaf(current)) slots[key] = addLeaf(current, g);
+  else addTreeInto(current as object, g);
+}
+
+/** Adds the gradient structure `g` (a helper's, for a whole collection or structure) into `tree`, leaf by leaf. */
+export function addTreeInto(tree: object, g: unknown): void {
+  if (g === undefined || g === null) return;
+  for (const key of Object.keys(g)) {
+    const part = (g as Record<string, unknown>)[key];
+    if (part !== undefined) addInto(tree, key, part);
+  }
+}
+
+function addLeaf(x: Leaf, g: unknown): Leaf {
+  if (typeof x === "number") return x + (g as number);
+  if (isTensor(x)) return fitGradient(add(x, g as Operand), x);
+  const sum = x.slice();
+  const parts = g as ArrayLike<number>;
+  for (let i = 0; i < sum.length; i++) sum[i]! += parts[i]!;
+  return sum;
+}
