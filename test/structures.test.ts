@@ -412,6 +412,69 @@ describe("arrays of layers", () => {
     expectGradient((v) => exports.chain(layers, ws, v), x, gx);
   });
 
+  it("reduce: over layers with an initial value, over numbers without one, with the index, a block body, inside a helper", () => {
+    const { exports, js } = build(`${LAYERS}
+      export function forward(p: Net, x: Tensor) {
+        const h = p.layers.reduce((h, layer) => dense(layer, h), x);
+        return mul(sum(h), p.scale);
+      }
+      export function weighted(xs: number[], t: number) {
+        const total = xs.reduce((acc, v, i) => acc + v * Math.sin(t * (i + 1)));
+        return total * total;
+      }
+      export function gated(p: Net, x: Tensor) {
+        return sum(
+          p.blocks.reduce((h, block, i) => {
+            const z = dense(block.enc, h);
+            if (i === 0) return mul(z, block.gain);
+            return add(h, mul(z, block.gain * block.gain));
+          }, x),
+        );
+      }
+      function depth(layers: Dense[], x: Tensor) {
+        return layers.reduce((h, { w, b }) => tanh(add(matmul(h, w), b)), x);
+      }
+      export function viaHelper(p: Net, x: Tensor) {
+        return sum(mul(depth(p.layers, x), x.shape.length));
+      }
+      export const dForward = grad(forward);
+      export const dWeighted = grad(weighted, { wrt: [0, 1] });
+      export const dGated = grad(gated);
+      export const dViaHelper = grad(viaHelper);
+    `);
+    const { net, x } = exports;
+    expectGradient((p) => exports.forward(p, x), net, exports.dForward(net, x));
+    expectGradient((p) => exports.gated(p, x), net, exports.dGated(net, x));
+    expectGradient((p) => exports.viaHelper(p, x), net, exports.dViaHelper(net, x));
+    const xs = [0.3, -1.2, 0.8, 2.1];
+    const [gxs, gt] = exports.dWeighted(xs, 0.7);
+    expectGradient((v) => exports.weighted(v, 0.7), xs, gxs);
+    expectGradient((t) => exports.weighted(xs, t), 0.7, gt);
+    // The callback is the body of a loop: no closure, no call per element.
+    const generated = js.match(/function \w+_(?:grad|vjp)\w*\([^)]*\) \{[\s\S]*?\n\}/g) ?? [];
+    expect(generated.length).toBeGreaterThanOrEqual(4);
+    for (const f of generated) expect(f).not.toMatch(/\.reduce\(/);
+  });
+
+  it("refuses a reduce callback that assigns outside itself, and reduce over something it cannot follow", () => {
+    expect(
+      codes(`${LAYERS}
+      function f(p: Net, x: Tensor) {
+        let count = 0;
+        const h = p.layers.reduce((h, layer) => { count = count + 1; return dense(layer, h); }, x);
+        return mul(sum(h), count);
+      }
+      export const df = grad(f);`),
+    ).toEqual(["ADJ205@28"]);
+    expect(
+      codes(`${LAYERS}
+      function f(p: Net, x: Tensor) {
+        return sum(["a", "b"].reduce((h, s) => mul(h, s.length), x));
+      }
+      export const df = grad(f);`),
+    ).toEqual(["ADJ202@27"]);
+  });
+
   it("a layer without a gradient gets zeros, and strings stay out of the gradient", () => {
     const { exports } = build(`${LAYERS}
       export function firstOnly(p: Net, x: Tensor) {

@@ -15,12 +15,18 @@ import {
 } from "./lower/syntax";
 import { skipOuterExpressions, type FunctionNode } from "./sites";
 
-export function fence(fn: FunctionNode): void {
+export function fence(fn: FunctionNode, destructuredParameters = false): void {
   if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
     throw new AdjointError("ADJ106", fn.name ?? fn);
   }
+  // A reduce callback's element may be destructured (lower/callbacks.ts): it is bound like a declaration.
   for (const p of fn.parameters) {
-    if (!ts.isIdentifier(p.name) || p.dotDotDotToken) throw new AdjointError("ADJ105", p);
+    if (
+      (!ts.isIdentifier(p.name) && !destructuredParameters) ||
+      p.dotDotDotToken ||
+      (destructuredParameters && p.initializer)
+    )
+      throw new AdjointError("ADJ105", p);
   }
   if (!fn.body) throw new AdjointError("ADJ101", fn);
   if (ts.isBlock(fn.body)) visitList(fn.body.statements, false);

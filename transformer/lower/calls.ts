@@ -8,6 +8,7 @@ import { constantArguments, isCustomGradient, markerKind, primitiveName, resolve
 import type { Env, LoweringContext } from "./context";
 import { emitPrim, lowerExpr, lowerOpaque } from "./expressions";
 import { gradientReads, opaque } from "./opaque";
+import { isReduceCall, lowerReduce } from "./callbacks";
 import { projectAllFields } from "./structures";
 import { isDescendant } from "./syntax";
 
@@ -21,6 +22,7 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
       local,
       "An array the function writes cannot be passed on; pass its elements, or create it in the function that reads it.",
     );
+  if (isReduceCall(cx, e)) return lowerReduce(cx, e, out, env, hint);
   const marker = markerKind(e, cx.checker);
   if (marker === "stopGradient" || marker === "reverseGradient") {
     const args = e.arguments.map((a) => lowerExpr(cx, a, out, env));

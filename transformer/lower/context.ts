@@ -84,6 +84,7 @@ export class LoweringContext {
     reserved: ReadonlySet<string>,
   ) {
     this.namer = new Namer(reserved);
+    this.returnsOf = fn;
     this.scanBody();
   }
 
@@ -230,8 +231,11 @@ export class LoweringContext {
 
   private readonly symbols = new Map<ts.Node, ts.Symbol | undefined>();
 
+  /** The function whose returns are being lowered: a reduce callback's while it is lowered inline (callbacks.ts). */
+  returnsOf: ts.SignatureDeclaration;
+
   returnKind(): ValueKind {
-    const signature = this.checker.getSignatureFromDeclaration(this.fn);
+    const signature = this.checker.getSignatureFromDeclaration(this.returnsOf);
     return signature ? valueKind(this.checker.getReturnTypeOfSignature(signature)) : "other";
   }
 

@@ -8,7 +8,8 @@
 //   control.ts      ifs, merges, early-return continuations, the ends of loop iterations
 //   loops.ts        while, do...while, for, for...of and their carried variables
 //   arrays.ts       arrays the function creates and writes element by element
-//   structures.ts   fields read from structure parameters (p.w, p.enc.b, pair[0])
+//   structures.ts   fields read from structure parameters (p.w, p.enc.b, pair[0]) and arrays of layers (p.layers[i])
+//   callbacks.ts    array methods with a callback (reduce), lowered as loops
 //   expressions.ts  operators, conditionals, primitives (calls.ts: calls; opaque.ts: values kept as written)
 import ts from "typescript";
 import { AdjointError } from "../diagnostics";
