@@ -282,8 +282,11 @@ export class Emitter {
   }
 
   /** A copy of a source expression, with the function's variables replaced by their SSA versions. */
-  private source(node: ts.Expression, renames?: ReadonlyMap<ts.Symbol, Expr>): ts.Expression {
+  private source(node: ts.Expression, renames?: ReadonlyMap<ts.Symbol | ts.Node, Expr>): ts.Expression {
     const visit = (n: ts.Node): ts.Node => {
+      // An element read (buf[i]) or a length (ys.length) lowering turned into a value.
+      const value = renames?.get(n);
+      if (value) return this.expr(value);
       if (ts.isShorthandPropertyAssignment(n) && renames) {
         const symbol = this.checker.getShorthandAssignmentValueSymbol(n);
         const replacement = symbol && renames.get(symbol);

@@ -40,11 +40,13 @@ export type Atom =
 /**
  * An expression kept as written (a condition, a hook closure, an unknown call), with the
  * function's variables it reads renamed to their SSA versions when emitted. `renames`
- * maps each local symbol the expression reads to the variable current at that point.
+ * maps each local symbol the expression reads to the variable current at that point, and
+ * each element read of an array the function writes (buf[i]), or length of one it grows
+ * (ys.length), to the value lowering read it into.
  */
 export interface Opaque {
   readonly node: ts.Expression;
-  readonly renames: ReadonlyMap<ts.Symbol, Atom>;
+  readonly renames: ReadonlyMap<ts.Symbol | ts.Node, Atom>;
 }
 
 export type Op =
@@ -109,11 +111,9 @@ export type Stmt =
       readonly node: ts.Node;
     };
 
-/** The condition of a for...of loop: index < array.length. */
-export interface IndexBound {
-  readonly index: VarId;
-  readonly array: Atom;
-}
+/** The condition of a loop over indices: index < array.length (for...of, reduce, map), or index < count (Array.from). */
+export type IndexBound =
+  { readonly index: VarId; readonly array: Atom } | { readonly index: VarId; readonly count: Atom };
 
 /** A variable a loop body reassigns: `var` holds it across iterations (mutable, unlike the rest of the IR). */
 export interface Carried {
@@ -187,6 +187,8 @@ export interface LoweredFunction {
   readonly collections: ReadonlySet<VarId>;
   /** Structures read out of collections (layers[i]), by variable. */
   readonly views: ReadonlyMap<VarId, ElementView>;
+  /** Local arrays whose elements are tensors: their gradients are arrays of tensor adjoints, added with the runtime's add. */
+  readonly tensorArrays: ReadonlySet<VarId>;
 }
 
 /** The leaves (projections that are not structures) inside structure `id`, with their keys from it. */

@@ -18,7 +18,7 @@ export type Expr =
   /** An expression over constants or outer variables, emitted as written. */
   | { readonly kind: "source"; readonly node: ts.Expression }
   /** An expression of the source kept as written, with the function's variables renamed. */
-  | { readonly kind: "opaque"; readonly node: ts.Expression; readonly renames: ReadonlyMap<ts.Symbol, Expr> }
+  | { readonly kind: "opaque"; readonly node: ts.Expression; readonly renames: ReadonlyMap<ts.Symbol | ts.Node, Expr> }
   | { readonly kind: "binary"; readonly op: BinaryOperator; readonly left: Expr; readonly right: Expr }
   | { readonly kind: "neg"; readonly operand: Expr }
   | { readonly kind: "not"; readonly operand: Expr }

@@ -262,7 +262,7 @@ class Reverse {
   }
 
   private opaque(expr: Opaque): js.Expr {
-    const renames = new Map<ts.Symbol, js.Expr>();
+    const renames = new Map<ts.Symbol | ts.Node, js.Expr>();
     expr.renames.forEach((atom, symbol) => renames.set(symbol, this.value(atom)));
     return { kind: "opaque", node: expr.node, renames };
   }
@@ -487,10 +487,11 @@ class Reverse {
     const cond =
       "renames" in s.cond
         ? this.opaque(s.cond)
-        : js.binary("<", this.value({ kind: "var", id: s.cond.index }), {
-            kind: "length",
-            array: this.value(s.cond.array),
-          });
+        : js.binary(
+            "<",
+            this.value({ kind: "var", id: s.cond.index }),
+            "count" in s.cond ? this.value(s.cond.count) : { kind: "length", array: this.value(s.cond.array) },
+          );
     const guarded: js.Expr = s.guard === undefined ? cond : js.binary("&&", js.name(this.varName(s.guard)), cond);
     out.push({ kind: "while", cond: guarded, body, testAfter: s.testAfter });
     return out;
@@ -621,12 +622,15 @@ class Reverse {
         const array = op.args[0]!;
         if (active(array, 0)) {
           const index = args[rule.scatterIndex]!;
-          out.push({
-            kind: "accumulateElement",
-            array: this.arrayAdjoint(array.id),
-            index,
-            value: operandAdjoint(rule, 0)!({ g, args, y, tensor, hasResultShape }),
-          });
+          const da = this.arrayAdjoint(array.id);
+          const value = operandAdjoint(rule, 0)!({ g, args, y, tensor, hasResultShape });
+          // An array of tensors holds tensor adjoints (0 until the first): da[i] = add(da[i], g).
+          const element: js.Expr = { kind: "element", array: js.name(da), index };
+          out.push(
+            this.fn.tensorArrays.has(array.id)
+              ? { kind: "storeElement", array: da, index, value: js.rt("add", element, value) }
+              : { kind: "accumulateElement", array: da, index, value },
+          );
         }
         return;
       }

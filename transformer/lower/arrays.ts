@@ -5,7 +5,7 @@
 import ts from "typescript";
 import { AdjointError } from "../diagnostics";
 import { varAtom, type Atom, type Stmt } from "../ir";
-import { skipOuterExpressions } from "../sites";
+import { isTensorType, skipOuterExpressions } from "../sites";
 import type { Env, LoweringContext } from "./context";
 import { emitPrim, lowerExpr } from "./expressions";
 import { isNumberType } from "./kinds";
@@ -29,12 +29,17 @@ export function lowerArrayDeclaration(
   env: Env,
 ): Atom | undefined {
   if (!decl.initializer) return undefined;
+  if (cx.pushed.has(symbol)) return lowerGrownArray(cx, decl, symbol, list, out, env);
   if (isLocalArraySource(cx, symbol, decl.initializer, env)) {
     const creation = arrayCreation(decl.initializer, cx.checker);
-    if (
-      !creation ||
-      !isNumberType(cx.checker.getTypeAtLocation(decl.name).getNumberIndexType() ?? cx.checker.getAnyType())
-    ) {
+    const element = cx.checker.getTypeAtLocation(decl.name).getNumberIndexType() ?? cx.checker.getAnyType();
+    // [h, c] of tensors, only read: an array of tensors, each element's gradient its own.
+    if (creation?.kind === "literal" && isTensorType(element) && !cx.elementWritten.has(symbol)) {
+      const array = lowerLocalArray(cx, decl, creation, list, out, env);
+      cx.tensorArrays.add((array as Atom & { kind: "var" }).id);
+      return array;
+    }
+    if (!creation || !isNumberType(element)) {
       throw new AdjointError(
         "ADJ203",
         decl.initializer,
@@ -67,6 +72,83 @@ function isLocalArraySource(cx: LoweringContext, symbol: ts.Symbol, init: ts.Exp
   if (cx.elementWritten.has(symbol)) return true;
   const e = skipOuterExpressions(init);
   return ts.isArrayLiteralExpression(e) && readsLocals(cx, e, env);
+}
+
+/**
+ * const ys: number[] = [] (or of tensors, or a literal to start from), grown by ys.push(v):
+ * each push stores at the array's current length, which lowering keeps as a value of its
+ * own (lengthKeys), carried through loops like a counter. An element is written once, so a
+ * read needs no log: the backward sweep finds what the primal read.
+ */
+function lowerGrownArray(
+  cx: LoweringContext,
+  decl: ts.VariableDeclaration & { name: ts.Identifier },
+  symbol: ts.Symbol,
+  list: ts.VariableDeclarationList,
+  out: Stmt[],
+  env: Env,
+): Atom {
+  const init = skipOuterExpressions(decl.initializer!);
+  const element = cx.checker.getTypeAtLocation(decl.name).getNumberIndexType();
+  const tensors = element !== undefined && isTensorType(element);
+  if (
+    !ts.isArrayLiteralExpression(init) ||
+    init.elements.some(ts.isSpreadElement) ||
+    !element ||
+    (!tensors && !isNumberType(element))
+  ) {
+    throw new AdjointError(
+      "ADJ203",
+      decl.initializer!,
+      "Start an array the function pushes into from an array literal ([] or [a, b]) of numbers or of tensors, typed as such (const ys: number[] = []).",
+    );
+  }
+  if (cx.loopDepth > 0 || list.parent?.parent !== cx.fn.body) {
+    throw new AdjointError(
+      "ADJ203",
+      decl,
+      "Create arrays the function pushes into at the top of the function body, outside loops and branches.",
+    );
+  }
+  if (cx.reassigned.has(symbol))
+    throw new AdjointError("ADJ205", decl.name, "Declare the array with const and push into it.");
+  if (tensors && cx.elementWritten.has(symbol))
+    throw new AdjointError(
+      "ADJ205",
+      decl.name,
+      "An array of tensors grows by push only: push a new tensor instead of assigning an element.",
+    );
+  cx.localArraySymbols.add(symbol);
+  const array = arrayOf(cx, init.elements, decl.name.text, out, env, decl) as Atom & { kind: "var" };
+  if (cx.elementWritten.has(symbol)) cx.writtenArrays.add(array.id);
+  if (tensors) cx.tensorArrays.add(array.id);
+  const length = { name: `${decl.name.text}Length` } as unknown as ts.Symbol;
+  cx.lengthKeys.set(symbol, length);
+  env.set(length, { kind: "number", value: init.elements.length });
+  return array;
+}
+
+/** ys.push(a, b): stores at the current length, which moves on by one per value. */
+export function lowerPush(cx: LoweringContext, e: ts.CallExpression, out: Stmt[], env: Env): void {
+  const target = skipOuterExpressions((skipOuterExpressions(e.expression) as ts.PropertyAccessExpression).expression);
+  const symbol = cx.symbolOf(target);
+  const lengthKey = cx.lengthKeys.get(symbol);
+  const array = env.get(symbol);
+  if (!lengthKey || !array || array === "uninitialized" || array.kind !== "var") {
+    throw new AdjointError(
+      "ADJ203",
+      e,
+      "Push only into an array the function creates at the top of its body (const ys: number[] = []).",
+    );
+  }
+  for (const argument of e.arguments) {
+    if (ts.isSpreadElement(argument))
+      throw new AdjointError("ADJ203", argument, "Push the values one by one instead of spreading them.");
+    const value = lowerExpr(cx, argument, out, env);
+    const index = env.get(lengthKey) as Atom;
+    out.push({ kind: "store", array: array.id, index, value, node: e });
+    env.set(lengthKey, emitPrim(cx, "+", [index, { kind: "number", value: 1 }], out, e));
+  }
 }
 
 /**

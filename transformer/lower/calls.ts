@@ -8,7 +8,7 @@ import { constantArguments, isCustomGradient, markerKind, primitiveName, resolve
 import type { Env, LoweringContext } from "./context";
 import { emitPrim, lowerExpr, lowerOpaque } from "./expressions";
 import { gradientReads, opaque } from "./opaque";
-import { isReduceCall, lowerReduce } from "./callbacks";
+import { arrayMethod, lowerArrayMethod } from "./callbacks";
 import { projectAllFields } from "./structures";
 import { isDescendant } from "./syntax";
 
@@ -22,7 +22,10 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
       local,
       "An array the function writes cannot be passed on; pass its elements, or create it in the function that reads it.",
     );
-  if (isReduceCall(cx, e)) return lowerReduce(cx, e, out, env, hint);
+  const method = arrayMethod(cx, e);
+  if (method === "forEach")
+    throw new AdjointError("ADJ203", e, "Call forEach as a statement of its own; for a value, use map or reduce.");
+  if (method) return lowerArrayMethod(cx, e, method, out, env, hint)!;
   const marker = markerKind(e, cx.checker);
   if (marker === "stopGradient" || marker === "reverseGradient") {
     const args = e.arguments.map((a) => lowerExpr(cx, a, out, env));

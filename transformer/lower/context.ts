@@ -51,6 +51,11 @@ export class LoweringContext {
   readonly localArrays = new Set<VarId>();
   /** Local arrays the function stores into: only their reads inside loops need logging. */
   readonly writtenArrays = new Set<VarId>();
+  /** Locals the function grows with push (ys.push(v)), and the environment key of each one's current length. */
+  readonly pushed = new Set<ts.Symbol>();
+  readonly lengthKeys = new Map<ts.Symbol, ts.Symbol>();
+  /** Local arrays of tensors (filled by push or written as [a, b]): their gradients hold tensors (or 0). */
+  readonly tensorArrays = new Set<VarId>();
   /** Whether a `return [value, aux]` is lowered as a pair (valueAndGrad with hasAux), and the pairs it made. */
   pairResult = false;
   readonly pairs = new Set<VarId>();
@@ -105,9 +110,27 @@ export class LoweringContext {
         const symbol = this.symbolAt(skipOuterExpressions(target.expression));
         if (symbol) this.elementWritten.add(symbol);
       }
+      const grown = pushTarget(node);
+      if (grown) {
+        const symbol = this.symbolAt(grown);
+        if (symbol) this.pushed.add(symbol);
+      }
       ts.forEachChild(node, visit);
     };
     if (this.fn.body) visit(this.fn.body);
+  }
+
+  /** The length keys of the grown arrays `nodes` push into (callbacks inside them included): a loop over them carries each. */
+  grownIn(nodes: readonly ts.Node[]): ts.Symbol[] {
+    const found = new Set<ts.Symbol>();
+    const visit = (n: ts.Node): void => {
+      const target = pushTarget(n);
+      const key = target && this.lengthKeys.get(this.symbolAt(target)!);
+      if (key) found.add(key);
+      ts.forEachChild(n, visit);
+    };
+    nodes.forEach(visit);
+    return [...found];
   }
 
   newVar(name: string, kind: ValueKind, isParam = false): VarId {
@@ -246,6 +269,15 @@ export class LoweringContext {
   isBoolean(e: ts.Expression): boolean {
     return (this.typeAt(e).flags & ts.TypeFlags.BooleanLike) !== 0;
   }
+}
+
+/** `ys` in a call `ys.push(...)`. */
+export function pushTarget(node: ts.Node): ts.Identifier | undefined {
+  if (!ts.isCallExpression(node)) return undefined;
+  const callee = skipOuterExpressions(node.expression);
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "push") return undefined;
+  const object = skipOuterExpressions(callee.expression);
+  return ts.isIdentifier(object) ? object : undefined;
 }
 
 /** Operators whose result is a number when both operands are. */

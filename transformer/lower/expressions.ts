@@ -21,6 +21,9 @@ const ARITHMETIC: Partial<Record<ts.SyntaxKind, string>> = {
   [ts.SyntaxKind.PercentToken]: "%",
 };
 
+/** Methods whose callbacks lowering runs as loops over a local array (callbacks.ts). */
+const ARRAY_METHODS = new Set(["map", "reduce", "forEach"]);
+
 /** Properties of a Tensor that describe it rather than hold its values. */
 const TENSOR_METADATA = new Set(["shape", "size", "dtype", "ndim"]);
 
@@ -86,12 +89,19 @@ export function lowerExpr(cx: LoweringContext, expr: ts.Expression, out: Stmt[],
   if (ts.isPostfixUnaryExpression(e)) throw new AdjointError("ADJ213", e);
   if (ts.isConditionalExpression(e)) return lowerConditional(cx, e, out, env, hint);
   if (ts.isCallExpression(e)) return lowerCall(cx, e, out, env, hint);
-  // x[i] of a number array: a primitive whose adjoint adds into one element of dx.
-  if (ts.isElementAccessExpression(e) && cx.kindOf(e.expression) === "array" && cx.isNumber(e)) {
+  // x[i] of a number array (or of a local array of tensors): a primitive whose adjoint adds into one element of dx.
+  if (
+    ts.isElementAccessExpression(e) &&
+    cx.kindOf(e.expression) === "array" &&
+    (cx.isNumber(e) || (cx.isLocalArray(e.expression) && cx.kindOf(e) === "tensor"))
+  ) {
     const array = lowerExpr(cx, e.expression, out, env);
     const index = lowerExpr(cx, e.argumentExpression, out, env);
     return readElement(cx, array, index, out, env, e, hint);
   }
+  // The length of an array the function grows is the value lowering keeps (lengthKeys).
+  const grownLength = lengthOfGrown(cx, e, env);
+  if (grownLength) return grownLength;
   // x.length of an array carries no gradient.
   if (ts.isPropertyAccessExpression(e) && e.name.text === "length" && cx.kindOf(e.expression) === "array") {
     const length = lowerOpaque(cx, e, out, env, true, hint);
@@ -103,6 +113,15 @@ export function lowerExpr(cx: LoweringContext, expr: ts.Expression, out: Stmt[],
   const field = lowerFieldRead(cx, e, out, env, hint);
   if (field) return field;
   return lowerOpaque(cx, e, out, env, cx.isBoolean(e), hint);
+}
+
+/** ys.length of an array the function grows by push: its length at this point. */
+export function lengthOfGrown(cx: LoweringContext, e: ts.Node, env: Env): Atom | undefined {
+  if (!ts.isPropertyAccessExpression(e) || e.name.text !== "length") return undefined;
+  const object = skipOuterExpressions(e.expression);
+  const symbol = ts.isIdentifier(object) ? cx.symbolAt(object) : undefined;
+  const key = symbol && cx.lengthKeys.get(symbol);
+  return key ? (env.get(key) as Atom) : undefined;
 }
 
 /** x.shape, x.size, x.dtype, x.ndim of a Tensor, and x.shape[i], x.shape.length. */
@@ -120,12 +139,13 @@ function lowerIdentifier(cx: LoweringContext, e: ts.Identifier, env: Env): Atom 
     symbol &&
     cx.localArraySymbols.has(symbol) &&
     !(ts.isElementAccessExpression(e.parent) && e.parent.expression === e) &&
-    !(ts.isForOfStatement(e.parent) && e.parent.expression === e)
+    !(ts.isForOfStatement(e.parent) && e.parent.expression === e) &&
+    !(ts.isPropertyAccessExpression(e.parent) && e.parent.expression === e && ARRAY_METHODS.has(e.parent.name.text))
   ) {
     throw new AdjointError(
       "ADJ203",
       e,
-      `Use \`${e.text}\` only as ${e.text}[i], ${e.text}.length or in for...of: under another name or passed on, its writes could not be followed.`,
+      `Use \`${e.text}\` only as ${e.text}[i], ${e.text}.length, in for...of or with map, reduce and forEach: under another name or passed on, its writes could not be followed.`,
     );
   }
   const binding = symbol && env.get(symbol);

@@ -74,5 +74,6 @@ export function lowerFunction(
     pairs: cx.pairs,
     collections: cx.collections,
     views: cx.views,
+    tensorArrays: cx.tensorArrays,
   };
 }

@@ -69,6 +69,12 @@ export function lowerLoop(
     carried.push({ symbol: cx.readCounterKey, var: id, init: env.get(cx.readCounterKey) as Atom });
     env.set(cx.readCounterKey, varAtom(id));
   }
+  // The length of each array the loop pushes into is carried like a counter.
+  for (const key of cx.grownIn(incrementor ? [s.statement, incrementor] : [s.statement])) {
+    const id = cx.tempVar("number", key.name);
+    carried.push({ symbol: key, var: id, init: env.get(key) as Atom });
+    env.set(key, varAtom(id));
+  }
   // The fence refused a for loop without a condition.
   const condExpr = ts.isForStatement(s) ? s.condition! : ts.isForOfStatement(s) ? undefined : s.expression;
   // A break clears a carried guard that the condition reads first.
@@ -182,7 +188,8 @@ function forOfParts(
     const array = lowerExpr(cx, s.expression, out, env);
     if (array.kind === "var" && cx.collections.has(array.id)) return { indexKey: {} as ts.Symbol, array, element };
   }
-  if (cx.kindOf(s.expression) !== "array" || !cx.isNumber(element)) {
+  const tensors = cx.isLocalArray(s.expression) && cx.kindOf(element) === "tensor";
+  if (cx.kindOf(s.expression) !== "array" || (!cx.isNumber(element) && !tensors)) {
     throw new AdjointError(
       "ADJ202",
       s.expression,

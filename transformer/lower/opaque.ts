@@ -5,12 +5,12 @@ import { AdjointError } from "../diagnostics";
 import type { Atom, Opaque, VarId } from "../ir";
 import { isPropertyName, markerKind, skipOuterExpressions } from "../sites";
 import type { Env, LoweringContext } from "./context";
-import { isTensorMetadata } from "./expressions";
+import { isTensorMetadata, lengthOfGrown } from "./expressions";
 import { assignmentTarget } from "./syntax";
 
 /** Captures which SSA version each local read by `node` refers to, and refuses what SSA cannot express. */
 export function opaque(cx: LoweringContext, node: ts.Expression, env: Env): Opaque {
-  const renames = new Map<ts.Symbol, Atom>();
+  const renames = new Map<ts.Symbol | ts.Node, Atom>();
   const visit = (n: ts.Node, inClosure: boolean): void => {
     const target = assignmentTarget(n);
     if (target) {
@@ -18,6 +18,12 @@ export function opaque(cx: LoweringContext, node: ts.Expression, env: Env): Opaq
       if (symbol && cx.isDeclaredInside(symbol) && !cx.isDeclaredInside(symbol, node)) {
         throw new AdjointError("ADJ201", n, "Assign local variables in statements of their own.");
       }
+    }
+    // ys.length of an array the function grows: the length at this point, not when re-run.
+    const grownLength = lengthOfGrown(cx, n, env);
+    if (grownLength) {
+      renames.set(n, grownLength);
+      return;
     }
     if (ts.isIdentifier(n) && !isPropertyName(n)) {
       const symbol = cx.referencedSymbol(n);

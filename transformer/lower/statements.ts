@@ -5,8 +5,16 @@ import { AdjointError } from "../diagnostics";
 import type { Atom, Stmt } from "../ir";
 import { skipOuterExpressions } from "../sites";
 import { lowerDestructuring } from "./structures";
-import { arrayOf, lowerArrayDeclaration, lowerElementAssignment } from "./arrays";
-import type { Completion, Continuation, Env, LoopBody, LoweringContext, ReturnTarget } from "./context";
+import { arrayOf, lowerArrayDeclaration, lowerElementAssignment, lowerPush } from "./arrays";
+import {
+  pushTarget,
+  type Completion,
+  type Continuation,
+  type Env,
+  type LoopBody,
+  type LoweringContext,
+  type ReturnTarget,
+} from "./context";
 import {
   endIteration,
   lowerEndingIf,
@@ -15,6 +23,7 @@ import {
   lowerReturningIf,
   lowerReturningLoop,
 } from "./control";
+import { arrayMethod, lowerArrayMethod } from "./callbacks";
 import { emitPrim, lowerExpr } from "./expressions";
 import { lowerLoop } from "./loops";
 import { opaque } from "./opaque";
@@ -136,10 +145,19 @@ export function lowerDeclarations(cx: LoweringContext, list: ts.VariableDeclarat
     const named = decl as ts.VariableDeclaration & { name: ts.Identifier };
     const symbol = cx.symbolOf(named.name);
     const array = lowerArrayDeclaration(cx, named, symbol, list, out, env);
-    env.set(
-      symbol,
-      array ?? (decl.initializer ? lowerExpr(cx, decl.initializer, out, env, named.name.text) : "uninitialized"),
-    );
+    const value =
+      array ?? (decl.initializer ? lowerExpr(cx, decl.initializer, out, env, named.name.text) : "uninitialized");
+    // An array map or Array.from made is the function's own: read by index, never passed on.
+    if (!array && value !== "uninitialized" && value.kind === "var" && cx.localArrays.has(value.id)) {
+      if (cx.elementWritten.has(symbol) || cx.pushed.has(symbol))
+        throw new AdjointError(
+          "ADJ205",
+          named.name,
+          "An array made by map or Array.from is not written: build it with the values it should hold.",
+        );
+      cx.localArraySymbols.add(symbol);
+    }
+    env.set(symbol, value);
   }
 }
 
@@ -159,6 +177,10 @@ function bindsLiteral(pattern: ts.ArrayBindingPattern, initializer: ts.Expressio
 export function lowerExpressionStatement(cx: LoweringContext, expression: ts.Expression, out: Stmt[], env: Env): void {
   const e = skipOuterExpressions(expression);
   if (assignmentTarget(e)) return lowerAssignment(cx, e, out, env);
+  const grown = pushTarget(e);
+  if (grown && cx.isLocalArray(grown)) return lowerPush(cx, e as ts.CallExpression, out, env);
+  if (ts.isCallExpression(e) && arrayMethod(cx, e) === "forEach")
+    return void lowerArrayMethod(cx, e, "forEach", out, env);
   const expr = opaque(cx, e, env);
   // A statement kept for its effect could change an array the function reads (xs.reverse()).
   const array = [...expr.renames.values()].find((a) => a.kind === "var" && cx.vars[a.id]!.kind === "array");
