@@ -219,6 +219,38 @@ describe("callbacks lowered as loops", () => {
   });
 });
 
+describe("conditions that read elements of arrays the function writes", () => {
+  it("if (buf[i] > 0) and a conditional read the element into a value first", () => {
+    const { exports } = build(`
+      export function f(x: number) {
+        const buf = new Float64Array(4);
+        for (let i = 0; i < 4; i++) buf[i] = Math.sin(x * (i + 1));
+        let s = 0;
+        for (let i = 0; i < 4; i++) {
+          if (buf[i]! > 0) s = s + buf[i]! * x;
+          else buf[i] = buf[i]! * 2;
+        }
+        return s + buf[3]! * (buf[2]! > 0 ? 1 : 3) + buf[1]!;
+      }
+      export const df = grad(f);
+    `);
+    for (const x of [0.7, 1.9, -0.4]) expectDifferences(exports.f, exports.df, x);
+  });
+
+  it("a loop's condition that reads an element is refused with what to write instead", () => {
+    const compiled = compile(`${HEADER}
+      function f(x: number) {
+        const buf = [x, x * 2, x * 3];
+        let k = 0;
+        while (buf[k]! < 5 && k < 2) k++;
+        return buf[k]!;
+      }
+      export const df = grad(f);`);
+    expect(compiled.codes).toEqual(["ADJ203@8"]);
+    expect(String(compiled.diagnostics[0]!.messageText)).toMatch(/runs again on every trip/);
+  });
+});
+
 describe("refusals", () => {
   it("says at the node what it cannot follow", () => {
     // A map callback that assigns the function's variables.

@@ -36,7 +36,7 @@ export function lowerIf(
   env: Env,
   target: ReturnTarget,
 ): Completion {
-  const cond = opaque(cx, s.expression, env);
+  const cond = opaque(cx, s.expression, env, out);
   const thenEnv: Env = new Map(env);
   const elseEnv: Env = new Map(env);
   const thenOut: Stmt[] = [];
@@ -80,7 +80,7 @@ export function lowerReturningIf(
   env: Env,
   target: ReturnTarget,
 ): Completion {
-  const cond = opaque(cx, s.expression, env);
+  const cond = opaque(cx, s.expression, env, out);
   const owner = target.id === undefined;
   if (owner) target.id = cx.tempVar(cx.returnKind(), "result");
   const result = target.id!;
@@ -111,7 +111,7 @@ export function lowerEndingIf(
   target: ReturnTarget,
   loop: LoopBody,
 ): Completion {
-  const cond = opaque(cx, s.expression, env);
+  const cond = opaque(cx, s.expression, env, out);
   const [thenOut, elseOut]: Stmt[][] = [[], []];
   const node: Stmt & { kind: "if" } = { kind: "if", cond, then: thenOut, else: elseOut, merges: [] };
   // Claimed before the branches are lowered, so an if nested in them is not taken for it.

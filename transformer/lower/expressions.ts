@@ -169,7 +169,7 @@ function lowerConditional(
   env: Env,
   hint?: string,
 ): Atom {
-  const cond = opaque(cx, e.condition, env);
+  const cond = opaque(cx, e.condition, env, out);
   const thenOut: Stmt[] = [];
   const elseOut: Stmt[] = [];
   // Each side in an environment of its own: logged reads of local arrays advance the read counter.
@@ -220,7 +220,7 @@ export function lowerOpaque(
   hint?: string,
   valueReads?: readonly VarId[],
 ): Atom {
-  const expr = opaque(cx, e, env);
+  const expr = opaque(cx, e, env, out);
   if (expr.renames.size === 0 && !containsCall(e)) return { kind: "constant", node: e };
   const id = cx.tempVar(cx.kindOf(e), hint);
   out.push({

@@ -2,16 +2,29 @@
 // of each local they read, and what SSA cannot express in them.
 import ts from "typescript";
 import { AdjointError } from "../diagnostics";
-import type { Atom, Opaque, VarId } from "../ir";
+import type { Atom, Opaque, Stmt, VarId } from "../ir";
+import { readElement } from "./arrays";
 import { isPropertyName, markerKind, skipOuterExpressions } from "../sites";
 import type { Env, LoweringContext } from "./context";
-import { isTensorMetadata, lengthOfGrown } from "./expressions";
+import { isTensorMetadata, lengthOfGrown, lowerExpr } from "./expressions";
 import { assignmentTarget } from "./syntax";
 
-/** Captures which SSA version each local read by `node` refers to, and refuses what SSA cannot express. */
-export function opaque(cx: LoweringContext, node: ts.Expression, env: Env): Opaque {
+/**
+ * Captures which SSA version each local read by `node` refers to, and refuses what SSA cannot
+ * express. With `out` (an expression evaluated once where it stands: an if's condition, a
+ * value), an element of an array the function writes (if (buf[i] > 0)) is read into a value
+ * there first, as the user would write by hand; without it (a loop's condition, evaluated
+ * again on every trip) such a read is refused.
+ */
+export function opaque(cx: LoweringContext, node: ts.Expression, env: Env, out?: Stmt[]): Opaque {
   const renames = new Map<ts.Symbol | ts.Node, Atom>();
   const visit = (n: ts.Node, inClosure: boolean): void => {
+    if (out && !inClosure && isLocalElementRead(cx, n)) {
+      const array = lowerExpr(cx, n.expression, out, env);
+      const index = lowerExpr(cx, n.argumentExpression, out, env);
+      renames.set(n, readElement(cx, array, index, out, env, n));
+      return;
+    }
     const target = assignmentTarget(n);
     if (target) {
       const symbol = ts.isIdentifier(target) ? cx.symbolAt(target) : undefined;
@@ -40,7 +53,9 @@ export function opaque(cx: LoweringContext, node: ts.Expression, env: Env): Opaq
         throw new AdjointError(
           "ADJ203",
           n,
-          `Read elements of \`${n.text}\` into a const first (const v = ${n.text}[i]) and use that here.`,
+          out
+            ? `Read \`${n.text}\` by its elements here (${n.text}[i]), or its length.`
+            : `A loop's condition runs again on every trip: read the element into a variable before the loop and again at the end of its body (let v = ${n.text}[i]), and test that.`,
         );
       }
       if (symbol && binding) {
@@ -64,6 +79,13 @@ export function opaque(cx: LoweringContext, node: ts.Expression, env: Env): Opaq
   };
   visit(node, false);
   return { node, renames };
+}
+
+/** buf[i] of an array the function tracks, read for its value (a number, or a tensor of an array of them). */
+function isLocalElementRead(cx: LoweringContext, n: ts.Node): n is ts.ElementAccessExpression {
+  if (!ts.isElementAccessExpression(n) || assignmentTarget(n.parent) === n || !cx.isLocalArray(n.expression))
+    return false;
+  return cx.isNumber(n) || cx.kindOf(n) === "tensor";
 }
 
 /**
