@@ -32,12 +32,17 @@ const CASES: [name: string, code: string, source: string][] = [
     }`,
   ],
   [
-    "a switch",
+    "a switch case that falls through into the next",
     "ADJ201",
-    `function f(x: number) {
-      switch (x) { // <-
-        default: return x;
+    `function f(x: number, k: number) {
+      let y = x;
+      switch (k) {
+        case 0: // <-
+          y = x * x;
+        case 1:
+          y = y * 2;
       }
+      return y;
     }`,
   ],
   [

@@ -118,6 +118,85 @@ describe("statements and expressions", () => {
     checkAgainstFiniteDifferences(p.f, p.df, [...POINTS, 2.5, 1.5, 0.5, -0.5, -1.5]);
   });
 
+  it("switch on a value that is not differentiated: grouped cases, default, returns, inside a loop with continue", () => {
+    const p = build(`
+      import { grad } from "adjoint";
+      export function pick(x: number, k: number) {
+        let y = x;
+        switch (k) {
+          case 0:
+            y = x * x;
+            break;
+          case 1:
+          case 2:
+            y = Math.sin(x) * k;
+            break;
+          default:
+            y = 3 * x;
+        }
+        return y * x;
+      }
+      export function walk(x: number, k: number) {
+        let s = k;
+        for (let i = 0; i < 5; i++) {
+          switch (i % 3) {
+            case 0:
+              s = s + x;
+              break;
+            case 1:
+              if (s > 1) continue;
+              s = s * x;
+              break;
+            default:
+              if (k > 3) return s * 2;
+          }
+        }
+        return s;
+      }
+      export function early(x: number, kind: "square" | "cube" | "same") {
+        switch (kind) {
+          case "square":
+            return x * x;
+          case "cube":
+            return x * x * x;
+        }
+        return x;
+      }
+      export const dPick = grad(pick);
+      export const dWalk = grad(walk);
+      export const dEarly = grad(early);
+    `);
+    for (const k of [0, 1, 2, 5])
+      for (const [f, df] of [
+        [p.pick, p.dPick],
+        [p.walk, p.dWalk],
+      ])
+        checkAgainstFiniteDifferences(
+          (x) => f(x, k),
+          (x) => df(x, k),
+          [-0.8, 0.4, 1.3],
+        );
+    for (const kind of ["square", "cube", "same"])
+      checkAgainstFiniteDifferences(
+        (x) => p.early(x, kind),
+        (x) => p.dEarly(x, kind),
+      );
+  });
+
+  it("switch cases that fall through or leave early, and a discriminant that calls, are refused at their node", () => {
+    const codes = (body: string) =>
+      compile(
+        `import { grad } from "adjoint";\nfunction f(x: number, k: number) {\n${body}\n}\nexport const df = grad(f);`,
+      ).codes;
+    expect(codes("let y = x;\nswitch (k) {\ncase 0:\ny = x * x;\ncase 1:\ny = y * 2;\n}\nreturn y;")).toEqual([
+      "ADJ201@5",
+    ]);
+    expect(codes("let y = x;\nswitch (k) {\ncase 0:\nif (x > 1) break;\ny = x * x;\nbreak;\n}\nreturn y;")).toEqual([
+      "ADJ201@6",
+    ]);
+    expect(codes("switch (Math.round(k)) {\ncase 0:\nreturn x;\n}\nreturn 2 * x;")).toEqual(["ADJ201@3"]);
+  });
+
   it("the conditional operator", () => {
     const p = build(`
       import { grad } from "adjoint";

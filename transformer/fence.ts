@@ -9,11 +9,12 @@ import { AdjointError } from "./diagnostics";
 import {
   assignmentTarget,
   compoundOperator,
+  findLoopExit,
   isPlainAssignment,
   statementsOf,
   type LoopStatement,
 } from "./lower/syntax";
-import { skipOuterExpressions, type FunctionNode } from "./sites";
+import { containsCall, skipOuterExpressions, type FunctionNode } from "./sites";
 
 export function fence(fn: FunctionNode, destructuredParameters = false): void {
   if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
@@ -73,6 +74,8 @@ function visitStatement(s: ts.Statement, inLoop: boolean): boolean {
     case ts.SyntaxKind.ForOfStatement:
       visitLoop(s as LoopStatement);
       return true;
+    case ts.SyntaxKind.SwitchStatement:
+      return visitSwitch(s as ts.SwitchStatement, inLoop);
     case ts.SyntaxKind.ForInStatement:
       throw new AdjointError("ADJ202", s, "Use a for...of or an index loop over an array, or a while loop.");
     case ts.SyntaxKind.FunctionDeclaration:
@@ -80,6 +83,46 @@ function visitStatement(s: ts.Statement, inLoop: boolean): boolean {
     default:
       throw unsupported(s);
   }
+}
+
+/**
+ * switch (k) on a value kept as written: lowered as if/else on k === each case
+ * (lower/control.ts switchAsIf), so every case must end where it leaves the switch: at a
+ * final break, a return, a throw or a continue. A case that falls into the next (unless it
+ * is empty: case 1: case 2:) or a break elsewhere in a case is refused.
+ */
+function visitSwitch(s: ts.SwitchStatement, inLoop: boolean): boolean {
+  if (containsCall(s.expression))
+    throw new AdjointError(
+      "ADJ201",
+      s.expression,
+      "Switch on a variable or a field: compute the value into a const first.",
+    );
+  const clauses = s.caseBlock.clauses;
+  let completes = !clauses.some(ts.isDefaultClause);
+  clauses.forEach((clause, k) => {
+    if (clause.statements.length === 0) return;
+    const body = withoutFinalBreak(clause.statements);
+    // A break inside an if of the case (not inside a loop of its own) would leave the switch early.
+    const stray = body.map((b) => (ts.isBreakStatement(b) ? b : findLoopExit(b, true))).find((b) => b !== undefined);
+    if (stray)
+      throw new AdjointError("ADJ201", stray, "Leave a switch case only at its end: make break its last statement.");
+    const falls = visitList(body, inLoop) && body.length === clause.statements.length;
+    if (falls && k < clauses.length - 1)
+      throw new AdjointError(
+        "ADJ201",
+        clause,
+        "A case that falls through into the next is not supported: end it with break.",
+      );
+    if (falls || body.length < clause.statements.length) completes = true;
+  });
+  return completes;
+}
+
+/** A case's statements without the break that ends it. */
+export function withoutFinalBreak(statements: readonly ts.Statement[]): readonly ts.Statement[] {
+  const last = statements.at(-1);
+  return last && ts.isBreakStatement(last) && !last.label ? statements.slice(0, -1) : statements;
 }
 
 function unsupported(s: ts.Statement): AdjointError {

@@ -19,7 +19,48 @@ import { joinKinds } from "./kinds";
 import { lowerLoop } from "./loops";
 import { opaque } from "./opaque";
 import { lowerList } from "./statements";
+import { withoutFinalBreak } from "../fence";
 import { findLoopExit, statementsOf, type LoopStatement } from "./syntax";
+
+/**
+ * switch (k) { case a: ...; break; case b: case c: ...; default: ... } as the if/else chain
+ * if (k === a) { ... } else if (k === b || k === c) { ... } else { ... }, made of the switch's
+ * own nodes (the fence checked no case falls through and the discriminant calls nothing, so
+ * testing it again per case is the same). The new nodes take the switch's place in the tree
+ * for diagnostics.
+ */
+export function switchAsIf(s: ts.SwitchStatement): ts.Statement {
+  const f = ts.factory;
+  const place = <T extends ts.Node>(node: T, range: ts.TextRange, parent: ts.Node): T => {
+    ts.setTextRange(node, range);
+    (node as { parent: ts.Node }).parent = parent;
+    return node;
+  };
+  const groups: { tests: ts.Expression[]; body: readonly ts.Statement[]; clause: ts.CaseOrDefaultClause }[] = [];
+  let tests: ts.Expression[] = [];
+  let defaultBody: readonly ts.Statement[] | undefined;
+  let defaultPending = false;
+  for (const clause of s.caseBlock.clauses) {
+    if (ts.isDefaultClause(clause)) defaultPending = true;
+    else tests.push(clause.expression);
+    if (clause.statements.length === 0) continue;
+    const body = withoutFinalBreak(clause.statements);
+    if (defaultPending) defaultBody = body;
+    // case a: default: ... is the default: testing a first changes nothing.
+    else groups.push({ tests, body, clause });
+    tests = [];
+    defaultPending = false;
+  }
+  let chain: ts.Statement | undefined = defaultBody && place(f.createBlock(defaultBody as ts.Statement[]), s, s.parent);
+  for (const group of groups.reverse()) {
+    const cond = group.tests
+      .map((t) => place(f.createStrictEquality(s.expression, t), t, s))
+      .reduce((a, b) => place(f.createLogicalOr(a, b), group.clause, s));
+    const then = place(f.createBlock(group.body as ts.Statement[]), group.clause, s);
+    chain = place(f.createIfStatement(cond, then, chain), group.clause, s.parent);
+  }
+  return chain ?? place(f.createBlock([]), s, s.parent);
+}
 
 /** A path of a loop iteration ends here: the for's update runs (unless it is a break) and its values are recorded. */
 export function endIteration(loop: LoopBody, out: Stmt[], env: Env, broke: boolean, returned?: Atom): Completion {

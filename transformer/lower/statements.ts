@@ -22,6 +22,7 @@ import {
   lowerNestedReturningLoop,
   lowerReturningIf,
   lowerReturningLoop,
+  switchAsIf,
 } from "./control";
 import { arrayMethod, lowerArrayMethod } from "./callbacks";
 import { emitPrim, lowerExpr } from "./expressions";
@@ -76,6 +77,16 @@ export function lowerList(
       case ts.SyntaxKind.ContinueStatement:
         // The fence refused labelled ones and any outside a loop.
         return endIteration(loop!, out, env, s.kind === ts.SyntaxKind.BreakStatement);
+      case ts.SyntaxKind.SwitchStatement:
+        return lowerList(
+          cx,
+          [switchAsIf(s as ts.SwitchStatement), ...stmts.slice(i + 1)],
+          rest,
+          out,
+          env,
+          target,
+          loop,
+        );
       case ts.SyntaxKind.IfStatement: {
         const ifStatement = s as ts.IfStatement;
         if (loop && (findLoopExit(ifStatement) || containsReturn(ifStatement)))
