@@ -136,6 +136,17 @@ const SPECIAL: Record<string, () => void> = {
       });
     }
   },
+  // return { u, v } from a helper, and r.u / const { u, v } = r in the caller: the fields' adjoints are the vjp's seed.
+  objectOf: () =>
+    checkProgram(
+      "function both(a: number, b: number) { return { u: a * b, v: Math.sin(a) - b, name: 'pair' }; }\nexport function f(x: number, y: number) { const { u, v } = both(x, y); const r = both(v, x); return u * r.v + r.u; }",
+      2,
+    ),
+  fieldOf: () =>
+    checkProgram(
+      "function both(a: number, b: number) { if (a > 0) return { u: a * b, v: b }; return { u: -a, v: b * b }; }\nexport function f(x: number, y: number) { const r = both(x, y); return r.u * r.v + r.u; }",
+      2,
+    ),
   // x[i] of an array parameter: the gradient is an array of the same kind, checked element by element.
   index: () => {
     const { f, df } = compile(`

@@ -189,6 +189,42 @@ describe("structure parameters", () => {
     expectGradient((x) => exports.f(point, x, t), 0.4, gx);
   });
 
+  it("helpers that return objects: return { h, c } read as out.h and destructured, early returns, a carried label", () => {
+    const { exports, js } = build(`
+      function cell(x: Tensor, h: Tensor, c: Tensor) {
+        const gate = tanh(add(x, h));
+        const next = add(mul(gate, c), exp(mul(x, -1)));
+        return { h: mul(gate, tanh(next)), c: next, label: "cell" };
+      }
+      export function unrolled(x: Tensor) {
+        let h = mul(x, 0.5);
+        let c = x;
+        for (let t = 0; t < 3; t++) {
+          const out = cell(x, h, c);
+          h = out.h;
+          c = out.c;
+        }
+        return sum(mul(h, c));
+      }
+      function split(x: number) {
+        if (x > 0) return { a: x * x, b: Math.sin(x) };
+        return { a: -x, b: x * 3 };
+      }
+      export function both(x: number) {
+        const { a, b } = split(x);
+        const r = split(2 * x);
+        return a * b + r.a;
+      }
+      export const dUnrolled = grad(unrolled);
+      export const dBoth = grad(both);
+    `);
+    const x = tensor([0.3, -0.8]);
+    expectGradient((v) => exports.unrolled(v), x, exports.dUnrolled(x));
+    for (const v of [0.7, -0.4]) expectGradient((u) => exports.both(u), v, exports.dBoth(v));
+    // The vjp of a helper that returns an object takes the adjoints of its fields as one seed.
+    expect(js).toMatch(/cell_vjp\w*\(x, \w+, \w+, \{ h: \w+, c: \w+ \}\)/);
+  });
+
   it("a structure that is not differentiated is read as constants", () => {
     const { exports } = build(`
       interface Data { x: Tensor; y: Tensor; weight: number }

@@ -189,6 +189,10 @@ export interface LoweredFunction {
   readonly views: ReadonlyMap<VarId, ElementView>;
   /** Local arrays whose elements are tensors: their gradients are arrays of tensor adjoints, added with the runtime's add. */
   readonly tensorArrays: ReadonlySet<VarId>;
+  /** `return { h, c }` of a helper (objectOf): the vjp's seed is an object of the fields' adjoints. */
+  readonly returnedObjects: ReadonlySet<VarId>;
+  /** A helper's structure result (const { h, c } = cell(...)): its fields, read right after the call (fieldOf), by key. */
+  readonly callResults: ReadonlyMap<VarId, ReadonlyMap<string, VarId>>;
 }
 
 /** The leaves (projections that are not structures) inside structure `id`, with their keys from it. */

@@ -7,7 +7,7 @@ import ts from "typescript";
 import { analyzeActivity } from "./analysis/activity";
 import { AdjointError, debugInternalError, toDiagnostic } from "./diagnostics";
 import * as js from "./js";
-import { forEachStmt, isDifferentiable, type Atom, type LoweredFunction } from "./ir";
+import { forEachStmt, isDifferentiable, type Atom, type LoweredFunction, type VarId } from "./ir";
 import { lowerFunction } from "./lower";
 import { identifiersIn, Namer } from "./naming";
 import { buildAdjoint, type AdjointRequest } from "./reverse";
@@ -328,7 +328,8 @@ class Planner {
       }
       if (pair) lowered = { ...lowered, result: pair.value };
       const r = lowered.result;
-      if (r.kind === "var" && !isDifferentiable(lowered.vars[r.id]!)) {
+      const returnsObject = entry.request.kind === "vjp" && returnsObjects(lowered);
+      if (r.kind === "var" && !isDifferentiable(lowered.vars[r.id]!) && !returnsObject) {
         throw new AdjointError(
           "ADJ104",
           entry.fn.body ?? entry.fn,
@@ -343,7 +344,7 @@ class Planner {
         (stmt, activeArgs) => {
           const op = stmt.op as Extract<typeof stmt.op, { kind: "call" }>;
           const callee = op.callee;
-          if (!isDifferentiable(lowered.vars[stmt.target]!)) {
+          if (!isDifferentiable(lowered.vars[stmt.target]!) && !lowered.callResults.has(stmt.target)) {
             throw new AdjointError(
               "ADJ104",
               stmt.node,
@@ -407,4 +408,19 @@ function resultPair(fn: LoweredFunction): { value: Atom; aux: Atom } | undefined
       pair = { value: s.op.args[0]!, aux: s.op.args[1]! };
   });
   return pair;
+}
+
+/** Whether every return of a helper is an object literal (`return { h, c }`), directly or through the merges of early returns. */
+function returnsObjects(fn: LoweredFunction): boolean {
+  const merged = new Map<VarId, Atom[]>();
+  forEachStmt(fn.body, (s) => {
+    if (s.kind === "merge") merged.set(s.target, [...(merged.get(s.target) ?? []), s.value]);
+  });
+  const isObject = (a: Atom, seen: Set<VarId>): boolean => {
+    if (a.kind !== "var" || seen.has(a.id)) return false;
+    if (fn.returnedObjects.has(a.id)) return true;
+    const values = merged.get(a.id);
+    return values !== undefined && values.every((v) => isObject(v, new Set([...seen, a.id])));
+  };
+  return isObject(fn.result, new Set());
 }

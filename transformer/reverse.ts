@@ -202,6 +202,16 @@ class Reverse {
 
   /** The sum of adjoint contributions: `+` for numbers, the runtime's add for tensors. */
   private total(id: VarId, terms: readonly js.Expr[]): js.Expr {
+    // A helper's object result: each field's contributions summed, every field present (the vjp's seed).
+    const fields = this.fn.callResults.get(id);
+    if (fields) {
+      const byKey = (key: string): js.Expr[] =>
+        terms.flatMap((t) => (t.kind === "object" ? t.fields.filter(([k]) => k === key).map(([, v]) => v) : []));
+      return {
+        kind: "object",
+        fields: [...fields].map(([key, field]) => [key, this.total(field, byKey(key))] as const),
+      };
+    }
     return this.isTensor(id) ? terms.reduce((acc, t) => js.rt("add", acc, t), js.num(0)) : js.sum(terms);
   }
 

@@ -96,6 +96,8 @@ function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: Lowered
   // An array the function writes carries the gradients of its elements, not of its allocation.
   // A view (layers[i]) passes its gradient into its collection's; its own is never summed.
   if (s.kind !== "let" || !active.has(s.target) || fn.localArrays.has(s.target) || fn.views.has(s.target)) return;
+  // A returned object, or a helper's object result: their adjoints are objects of their fields' (reverse.ts).
+  if (fn.returnedObjects.has(s.target) || fn.callResults.has(s.target)) return;
   if (s.op.kind !== "opaque") {
     if (!isDifferentiable(fn.vars[s.target]!)) {
       throw new AdjointError(

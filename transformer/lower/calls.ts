@@ -9,7 +9,7 @@ import type { Env, LoweringContext } from "./context";
 import { emitPrim, lowerExpr, lowerOpaque } from "./expressions";
 import { gradientReads, opaque } from "./opaque";
 import { arrayMethod, lowerArrayMethod } from "./callbacks";
-import { projectAllFields } from "./structures";
+import { projectAllFields, readCallResult } from "./structures";
 import { isDescendant } from "./syntax";
 
 export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[], env: Env, hint?: string): Atom {
@@ -102,6 +102,8 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
     });
     const id = cx.tempVar(cx.kindOf(e), hint);
     out.push({ kind: "let", target: id, op: { kind: "call", callee, calleeRef: e.expression, args }, node: e });
+    // A helper that returns an object: its fields are read right away (r.h, const { h, c } = r).
+    readCallResult(cx, id, cx.checker.getTypeAtLocation(e), out, e);
     return varAtom(id);
   }
   return lowerOpaque(cx, e, out, env, false, hint);

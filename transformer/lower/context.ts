@@ -56,6 +56,9 @@ export class LoweringContext {
   readonly lengthKeys = new Map<ts.Symbol, ts.Symbol>();
   /** Local arrays of tensors (filled by push or written as [a, b]): their gradients hold tensors (or 0). */
   readonly tensorArrays = new Set<VarId>();
+  /** Objects a helper returns, and the fields of helpers' structure results (ir.ts). */
+  readonly returnedObjects = new Set<VarId>();
+  readonly callResults = new Map<VarId, Map<string, VarId>>();
   /** Whether a `return [value, aux]` is lowered as a pair (valueAndGrad with hasAux), and the pairs it made. */
   pairResult = false;
   readonly pairs = new Set<VarId>();

@@ -75,5 +75,7 @@ export function lowerFunction(
     collections: cx.collections,
     views: cx.views,
     tensorArrays: cx.tensorArrays,
+    returnedObjects: cx.returnedObjects,
+    callResults: cx.callResults,
   };
 }

@@ -4,7 +4,7 @@ import ts from "typescript";
 import { AdjointError } from "../diagnostics";
 import type { Atom, Stmt } from "../ir";
 import { skipOuterExpressions } from "../sites";
-import { lowerDestructuring } from "./structures";
+import { lowerDestructuring, lowerReturnedObject } from "./structures";
 import { arrayOf, lowerArrayDeclaration, lowerElementAssignment, lowerPush } from "./arrays";
 import {
   pushTarget,
@@ -121,6 +121,9 @@ export function lowerList(
 /** A returned value; with hasAux, `[value, aux]` is a pair whose first element is the result (plan.ts resultPair). */
 export function lowerReturned(cx: LoweringContext, returned: ts.Expression, out: Stmt[], env: Env): Atom {
   const e = skipOuterExpressions(returned);
+  // return { h, c } from the function itself (a helper: a callback's value is no object).
+  if (ts.isObjectLiteralExpression(e) && cx.returnsOf === cx.fn && !cx.pairResult)
+    return lowerReturnedObject(cx, e, out, env);
   if (
     !cx.pairResult ||
     !ts.isArrayLiteralExpression(e) ||

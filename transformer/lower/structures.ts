@@ -74,6 +74,12 @@ export function lowerFieldRead(
   const binding = ts.isIdentifier(object) ? env.get(cx.symbolAt(object)!) : lowerFieldRead(cx, object, out, env);
   if (binding === undefined || binding === "uninitialized" || binding.kind !== "var") return undefined;
   const parent = binding.id;
+  const returned = cx.callResults.get(parent);
+  if (returned) {
+    const key = fieldKey(cx, e);
+    const id = typeof key === "string" ? returned.get(key) : undefined;
+    return id === undefined ? undefined : varAtom(id);
+  }
   if (cx.collections.has(parent)) {
     if (!ts.isElementAccessExpression(e) || !cx.isNumber(e.argumentExpression)) return undefined;
     const index = lowerExpr(cx, e.argumentExpression, out, env);
@@ -167,6 +173,21 @@ export function lowerDestructuring(
       const index: Atom = { kind: "number", value: i };
       env.set(cx.symbolOf(element.name), readElement(cx, value, index, out, env, element.name, element.name.text));
     });
+    return;
+  }
+  const returned = value.kind === "var" ? cx.callResults.get(value.id) : undefined;
+  if (returned && ts.isObjectBindingPattern(pattern)) {
+    for (const element of pattern.elements) {
+      const key = bindingKey(element);
+      const id = key === undefined ? undefined : returned.get(key);
+      if (id === undefined || element.dotDotDotToken || element.initializer || !ts.isIdentifier(element.name))
+        throw new AdjointError(
+          "ADJ201",
+          element,
+          "Destructure the number and tensor fields the helper returns, one name each.",
+        );
+      env.set(cx.symbolOf(element.name), varAtom(id));
+    }
     return;
   }
   const view = value.kind === "var" ? cx.views.get(value.id) : undefined;
@@ -285,6 +306,52 @@ function mayHoldLeaves(type: ts.Type): boolean {
   return (
     (type.flags & (ts.TypeFlags.Object | ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) !== 0
   );
+}
+
+/**
+ * return { h, c } from a helper (objectOf): the vjp's seed carries the adjoints of its number
+ * and tensor fields. Other fields (a label) are carried; activity analysis refuses one a
+ * gradient would have to flow through (an array of states), as the caller reads only the
+ * number and tensor fields back (readCallResult).
+ */
+export function lowerReturnedObject(cx: LoweringContext, e: ts.ObjectLiteralExpression, out: Stmt[], env: Env): Atom {
+  const args: Atom[] = [];
+  for (const p of e.properties) {
+    const name = ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    const key = name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) ? name.text : undefined;
+    if (key === undefined)
+      throw new AdjointError("ADJ214", p, "Return an object of named fields (return { h, c } or { h: value }).");
+    const value = ts.isShorthandPropertyAssignment(p)
+      ? lowerExpr(cx, p.name, out, env, key)
+      : lowerExpr(cx, (p as ts.PropertyAssignment).initializer, out, env, key);
+    args.push(cx.keyAtom(key), value);
+  }
+  const result = emitPrim(cx, "objectOf", args, out, e);
+  if (result.kind === "var") cx.returnedObjects.add(result.id);
+  return result;
+}
+
+/**
+ * const r = cell(...) of a helper that returns an object: each number or tensor field is
+ * read right after the call (fieldOf), and r.h or const { h, c } = r reads those.
+ */
+export function readCallResult(cx: LoweringContext, result: VarId, type: ts.Type, out: Stmt[], node: ts.Node): void {
+  if (cx.checker.isTupleType(type) || !isStructureType(type, cx.checker)) return;
+  const fields = new Map<string, VarId>();
+  for (const property of type.getProperties()) {
+    if (!isGuaranteed(cx, type, property.name)) continue;
+    const kind = fieldKind(cx.checker.getTypeOfSymbol(property), cx.checker);
+    if (kind !== "number" && kind !== "tensor") continue;
+    const id = cx.tempVar(kind, property.name);
+    out.push({
+      kind: "let",
+      target: id,
+      op: { kind: "prim", prim: "fieldOf", args: [varAtom(result), cx.keyAtom(property.name)] },
+      node,
+    });
+    fields.set(property.name, id);
+  }
+  cx.callResults.set(result, fields);
 }
 
 /** layer for layers, xsElement for xs. */

@@ -8,6 +8,12 @@ import type { Rule } from "./types";
 
 const element = ([array, i]: readonly Expr[]): Expr => ({ kind: "element", array: array!, index: i! });
 
+/** The text of a string key (a literal the lowering made). */
+export function keyName(key: Expr): string {
+  if (key.kind === "source" && ts.isStringLiteral(key.node)) return key.node.text;
+  throw new Error("adjoint internal error: a field's key is not a string literal");
+}
+
 /** object.key for a string key (a literal the lowering made), object[key] for a number. */
 export function access(object: Expr, key: Expr): Expr {
   return key.kind === "source" && ts.isStringLiteral(key.node)
@@ -44,6 +50,25 @@ export const arrayRules: Record<string, Rule> = {
     adjoints: [null, ({ g }) => g, null],
     treeRead: true,
     summary: "dxs[i].key += g",
+  },
+  // return { h, c } from a helper: operands key, value, key, value, ... The vjp's seed is an
+  // object of the fields' adjoints, and each value's adjoint is its field of it.
+  objectOf: {
+    arity: "variadic",
+    primal: (args) => ({
+      kind: "object",
+      fields: args.flatMap((a, i) => (i % 2 === 1 ? [[keyName(args[i - 1]!), a] as const] : [])),
+    }),
+    adjoints: ({ g, args }, i) => (i % 2 === 1 ? access(g, args[i - 1]!) : num(0)),
+    summary: "dv_k = g.k",
+  },
+  // r.h of a helper's structure result r: its adjoint is an object with that field, and the
+  // adjoints of r's fields are summed field by field into the seed of the helper's vjp (reverse.ts).
+  fieldOf: {
+    arity: 2,
+    primal: ([object, key]) => access(object!, key!),
+    adjoints: [({ g, args }) => ({ kind: "object", fields: [[keyName(args[1]!), g]] }), null],
+    summary: "dr = { k: g }",
   },
   // [x, y, z]: an array the function creates; element j's adjoint is da[j].
   arrayOf: {
