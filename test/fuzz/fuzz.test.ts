@@ -168,6 +168,29 @@ describe("differential testing", () => {
   );
 
   it(
+    `random programs applied over arrays by map, reduce, forEach, push and arrays of layers: the gradient is the plain loop's (${RUNS} runs, seed ${SEED})`,
+    () => {
+      const forms = fc.constantFrom(...Object.keys(ARRAY_FORMS));
+      fc.assert(
+        fc.property(
+          programArb,
+          inputsArb,
+          inputsArb,
+          forms,
+          (program: Program, xs: number[], bs: number[], form: string) => {
+            if (program.array) return;
+            const source = arrayProgram(printProgram(program), program.main.params.length, form);
+            const failure = checkArrayForm(source, xs, bs);
+            if (failure) throw new Error(report("gradient", source, [0], [xs, bs], failure, program));
+          },
+        ),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
     `random statements in a differentiated function: a correct gradient or an ADJ diagnostic (${RUNS} runs, seed ${SEED})`,
     () => {
       fc.assert(
@@ -251,5 +274,121 @@ function checkStructured(source: string, inputs: number[]): string | undefined {
       return `field ${PATHS[i]}: structured gradient ${a}, flat gradient ${b}`;
   }
   if ("name" in structured.first) return "a string field got a gradient entry";
+  return undefined;
+}
+
+/**
+ * Ways of applying the random program f over arrays, each beside the same computation
+ * written as a plain index loop over parallel number arrays. `call(a, b, c)` calls f with
+ * as many of the three as it takes. Each form takes (xs, layers) and its plain twin (xs, as, bs).
+ */
+type Call = (...args: string[]) => string;
+const ARRAY_FORMS: Record<string, { form: (call: Call) => string[]; plain: (call: Call) => string[] }> = {
+  mapReduce: {
+    form: (call) => [
+      `const ys = xs.map((x, i) => ${call("x", "xs[(i + 1) % xs.length]!", "i * 0.5")});`,
+      `return ys.reduce((acc, y) => acc * 0.5 + y, 0);`,
+    ],
+    plain: (call) => [
+      `let acc = 0;`,
+      `for (let i = 0; i < xs.length; i++) acc = acc * 0.5 + ${call("xs[i]!", "xs[(i + 1) % xs.length]!", "i * 0.5")};`,
+      `return acc;`,
+    ],
+  },
+  push: {
+    form: (call) => [
+      `const ys: number[] = [];`,
+      `for (const x of xs) ys.push(${call("x", "ys.length", "0.25")});`,
+      `let s = 0;`,
+      `for (let i = ys.length - 1; i >= 0; i--) s = s * 0.5 + ys[i]!;`,
+      `return s;`,
+    ],
+    plain: (call) => [
+      `let s = 0;`,
+      `for (let i = xs.length - 1; i >= 0; i--) s = s * 0.5 + ${call("xs[i]!", "i", "0.25")};`,
+      `return s;`,
+    ],
+  },
+  forEach: {
+    form: (call) => [
+      `let s = 0;`,
+      `xs.forEach((x, i) => {`,
+      `  s = s + ${call("x", "s * 0.1", "i")} * (i + 1);`,
+      `});`,
+      `return s;`,
+    ],
+    plain: (call) => [
+      `let s = 0;`,
+      `for (let i = 0; i < xs.length; i++) s = s + ${call("xs[i]!", "s * 0.1", "i")} * (i + 1);`,
+      `return s;`,
+    ],
+  },
+  layers: {
+    form: (call) => [`return layers.reduce((acc, { a, b }) => ${call("a", "b", "acc")}, xs[0]!);`],
+    plain: (call) => [
+      `let acc = xs[0]!;`,
+      `for (let i = 0; i < as.length; i++) acc = ${call("as[i]!", "bs[i]!", "acc")};`,
+      `return acc;`,
+    ],
+  },
+  arrayFrom: {
+    form: (call) => [
+      `const ys = Array.from({ length: xs.length }, (_, i) => ${call("xs[i]!", "layers[i]!.b", "i")});`,
+      `let s = 0;`,
+      `for (const y of ys) s = s * 0.5 + y;`,
+      `return s;`,
+    ],
+    plain: (call) => [
+      `let s = 0;`,
+      `for (let i = 0; i < xs.length; i++) s = s * 0.5 + ${call("xs[i]!", "bs[i]!", "i")};`,
+      `return s;`,
+    ],
+  },
+};
+
+function arrayProgram(source: string, n: number, form: string): string {
+  const call: Call = (...args) => `f(${args.slice(0, n).join(", ")})`;
+  const { form: body, plain } = ARRAY_FORMS[form]!;
+  return [
+    source,
+    `interface Layer { a: number; b: number; name: string }`,
+    `export function g(xs: number[], layers: Layer[]): number {`,
+    ...body(call).map((l) => `  ${l}`),
+    `}`,
+    `export function plain(xs: number[], as: number[], bs: number[]): number {`,
+    ...plain(call).map((l) => `  ${l}`),
+    `}`,
+    `export const dg = grad(g, { wrt: [0, 1] });`,
+    `export const dplain = grad(plain, { wrt: [0, 1, 2] });`,
+  ].join("\n");
+}
+
+function checkArrayForm(source: string, xs: number[], bs: number[]): string | undefined {
+  const compiled = compile(source);
+  if (compiled.typeErrors.length > 0) return `the program does not type-check: ${compiled.typeErrors.join("; ")}`;
+  if (compiled.codes.length > 0) return `the transformer refused a supported program: ${compiled.codes.join(", ")}`;
+  const program = compiled.run();
+  const layers = xs.map((a, i) => ({ a, b: bs[i]!, name: `layer ${i}` }));
+  let got: [number[], { a: number; b: number }[]];
+  let expected: [number[], number[], number[]];
+  try {
+    got = program.dg(xs, layers);
+    expected = program.dplain(xs, xs, bs);
+  } catch (e) {
+    return `running the program threw: ${(e as Error).message}`;
+  }
+  // The plain twin reads xs (and as = the same values) where the form reads xs and the layers' a.
+  const close = (a: number, b: number): boolean =>
+    Object.is(a, b) || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)) || (Number.isNaN(a) && Number.isNaN(b));
+  const [dxs, dLayers] = got;
+  const [pxs, pas, pbs] = expected;
+  if (dLayers.some((l) => "name" in l)) return "a string field got a gradient entry";
+  for (let i = 0; i < xs.length; i++) {
+    const combinedX = dxs[i]!;
+    const plainX = pxs[i]!;
+    if (!close(combinedX, plainX)) return `xs[${i}]: ${combinedX} against the plain loop's ${plainX}`;
+    if (!close(dLayers[i]!.a, pas[i]!)) return `layers[${i}].a: ${dLayers[i]!.a} against the plain loop's ${pas[i]}`;
+    if (!close(dLayers[i]!.b, pbs[i]!)) return `layers[${i}].b: ${dLayers[i]!.b} against the plain loop's ${pbs[i]}`;
+  }
   return undefined;
 }
