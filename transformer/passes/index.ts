@@ -17,6 +17,7 @@ import { dropIdentityShuffles } from "./identity-shuffles";
 import { endedSettled, inlineOnce, inlineWhileSettled } from "./inline";
 import { inlineLiteralVariables } from "./literals";
 import { dropUnusedTapes } from "./tapes";
+import { startFromFirstAddend } from "./zero-starts";
 
 export interface PassContext {
   /**
@@ -98,6 +99,8 @@ const CLEAN_UP: readonly Pass[] = [
   // Last: it turns branch-local declarations into assignments, which the passes above read
   // as merges, and hoists what the final code reads after the branch.
   hoistBranchValues,
+  // After the hoisting (which may declare an adjoint 0 before its branch): a first addition into 0 is the addend.
+  startFromFirstAddend,
   // After everything that reads a statement as one value: a running sum it hands to an
   // accumulator is no longer a value the passes above can read.
   accumulateInPlace,

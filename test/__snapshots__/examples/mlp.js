@@ -126,34 +126,30 @@ function forward_vjp(p, x, seed2) {
       t2 = adjoint.tanh(z);
     }
     const dhNext = dh;
-    dh = 0;
     let dz = 0;
     if (trip < p.layers.length - 1) {
-      if (adjoint.sameShapes(dz, dhNext, t2)) {
-        const dzs = dz.data;
+      if (adjoint.sameShapes(dhNext, t2)) {
         const dhNexts = dhNext.data;
         const t2s = t2.data;
-        dz = adjoint.fusedResult(dz, dhNext, t2);
-        const dzs2 = dz.data;
-        const n2 = dzs2.length;
+        dz = adjoint.fusedResult(dhNext, t2);
+        const dzs = dz.data;
+        const n2 = dzs.length;
         for (let i2 = 0; i2 < n2; i2++) {
-          const dzi = dzs[i2];
           const dhNexti = dhNexts[i2];
           const t2i = t2s[i2];
           const squarei = t2i * t2i;
           const subi = 1 - squarei;
-          const muli = dhNexti * subi;
-          dzs2[i2] = dzi + muli;
+          dzs[i2] = dhNexti * subi;
         }
       } else {
-        dz = adjoint.add(dz, adjoint.mul(dhNext, adjoint.sub(1, adjoint.square(t2))));
+        dz = adjoint.mul(dhNext, adjoint.sub(1, adjoint.square(t2)));
       }
     } else {
-      dz = adjoint.add(dz, dhNext);
+      dz = dhNext;
     }
     const [dLayer, dh2] = dense_vjp_layer_x(layer, hThen, dz);
     adjoint.addInto(dLayers, trip, dLayer);
-    dh = adjoint.add(dh, dh2);
+    dh = dh2;
   }
   return adjoint.structureGradient(p, { layers: dLayers });
 }

@@ -44,7 +44,6 @@ function f_grad_w_h0(w, h0, n) {
       h_1 = adjoint.tanh(adjoint.add(t1, h0));
     }
     const dhNext = dh;
-    dh = 0;
     let dt2;
     if (adjoint.sameShapes(dhNext, h_1)) {
       const dhNexts = dhNext.data;
@@ -64,7 +63,7 @@ function f_grad_w_h0(w, h0, n) {
     }
     const dt1 = adjoint.unbroadcast(dt2, t1, h0);
     dh0Sum.add(adjoint.unbroadcast(dt2, h0, t1));
-    dh = adjoint.add(dh, adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), hThen, w));
+    dh = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), hThen, w);
     dwSum.add(adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), hThen, w));
   }
   dh0 = dh0Sum.value();

@@ -46,8 +46,7 @@ function f_grad(x) {
     const t1 = trip + 1;
     const t2 = adjoint.mul(x, t1);
     const dAcc_1Next = dAcc_1;
-    dAcc_1 = 0;
-    dAcc_1 = adjoint.add(dAcc_1, adjoint.unbroadcast(dAcc_1Next, acc_1Then, t2));
+    dAcc_1 = adjoint.unbroadcast(dAcc_1Next, acc_1Then, t2);
     if (dxSum.fits(dAcc_1Next, t2, acc_1Then)) {
       const dAcc_1Nexts = dAcc_1Next.data;
       const dxSums = dxSum.buffer();
