@@ -1724,7 +1724,7 @@ function tfReference(program: ShapedProgram, inputs: ShapedInputs): { value: Fla
 // ---- the check ----
 
 /** Why the last checked case skipped numeric comparison, for statistics. */
-export const stats = { checked: 0, kinks: 0, wild: 0 };
+export const stats = { checked: 0, kinks: 0, wild: 0, tfOutliers: 0 };
 
 const flatOf = (v: V): Flat =>
   typeof v === "number" ? { shape: [], data: [v] } : { shape: [...v.shape], data: Array.from(v.data) };
@@ -1909,6 +1909,13 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
         return describe(
           `d/dp${wrt[k]}[${j}]: generated ${g}, finite differences ${fd[k]![j]} (tolerance ${tolFd.toExponential(2)})`,
         );
+      // TF.js computes in float32: where it disagrees with the float64 differences that the
+      // generated gradient matches (checked just above), an ill-conditioned program (sin of a
+      // large value, a long chain of pow) has amplified its rounding, and it is outvoted.
+      if (!(Math.abs(t.data[j]! - fd[k]![j]!) <= 3e-3 * scaleTf)) {
+        stats.tfOutliers++;
+        continue;
+      }
       if (!(Math.abs(g - t.data[j]!) <= 3e-3 * scaleTf))
         return describe(
           `d/dp${wrt[k]}[${j}]: generated ${g}, TensorFlow.js ${t.data[j]} (tolerance ${(3e-3 * scaleTf).toExponential(2)})`,
