@@ -103,9 +103,9 @@ const CASES: Record<string, string> = {
     }
     export const df = grad(f);`,
   ADJ214: `
-    interface Params { grid: { w: number }[][]; b: number }
-    function f(p: Params, x: number, i: number) {
-      return p.grid[i]![0]!.w * x + p.b; // <-
+    interface Params { w: number; b: number }
+    function f(p: Params, x: number) {
+      return (Object.values(p)[0] as number) * x + p.b; // <-
     }
     export const df = grad(f);`,
 };

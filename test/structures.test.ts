@@ -266,7 +266,7 @@ describe("structure parameters", () => {
     expectGradient((net) => exports.f(net, exports.x, 0), exports.net, exports.df(exports.net, exports.x, 0));
   });
 
-  it("refuses at the node what it cannot follow: an optional layer passed on, Object.values, arrays of arrays of layers, for...of over an array it builds", () => {
+  it("refuses at the node what it cannot follow: an optional layer passed on, Object.values, for...of over an array it builds", () => {
     const base = `
       interface Layer { w: Tensor; b: Tensor }
       interface Params { layers: Layer[]; first: Layer; extra?: Layer; grid: Layer[][] }
@@ -284,15 +284,7 @@ describe("structure parameters", () => {
         (c) => c.split("@")[0],
       ),
     ).toEqual(["ADJ214"]);
-    expect(
-      codes(`${base}
-      function f(p: Params, x: Tensor) {
-        let h = x;
-        for (let i = 0; i < p.grid.length; i++) h = dense(p.grid[i]![0]!, h);
-        return sum(h);
-      }
-      export const df = grad(f);`),
-    ).toEqual(["ADJ214@9"]);
+
     expect(
       codes(`${base}
       function f(p: Params, x: Tensor) {
@@ -511,6 +503,30 @@ describe("arrays of layers", () => {
       }
       export const df = grad(f, { wrt: 1 });`),
     ).toEqual(["ADJ202@29"]);
+  });
+
+  it("arrays of arrays of layers: p.grid[i][j].w, for...of over a row, reduce over rows, a row passed to a helper", () => {
+    const { exports } = build(`${LAYERS}
+      interface Grid { rows: Dense[][]; gains: Tensor[][] }
+      function chain(layers: Dense[], x: Tensor) { return layers.reduce((h, l) => dense(l, h), x); }
+      export function f(g: Grid, x: Tensor) {
+        let h = x;
+        for (let i = 0; i < g.rows.length; i++) {
+          for (let j = 0; j < g.rows[i]!.length; j++) h = mul(tanh(add(matmul(h, g.rows[i]![j]!.w), g.rows[i]![j]!.b)), g.gains[i]![j]!);
+        }
+        for (const row of g.rows) h = add(h, mul(chain(row, x), 0.5));
+        return sum(g.rows.reduce((acc, row) => row.reduce((a, l) => dense(l, a), acc), h));
+      }
+      export const df = grad(f);
+      export const grid: Grid = {
+        rows: [net.layers.slice(2), [net.blocks[0]!.enc, net.blocks[1]!.enc]],
+        gains: [[tensor([1.5, -0.5])], [tensor([0.7, 1.1]), tensor([-0.3, 0.9])]],
+      };
+      export const x2 = tensor([[0.4, -0.6], [1.2, 0.3]]);
+    `);
+    const g = exports.df(exports.grid, exports.x2);
+    expect(g.rows.map((r: unknown[]) => r.length)).toEqual([1, 2]);
+    expectGradient((p) => exports.f(p, exports.x2), exports.grid, g);
   });
 
   it("a layer without a gradient gets zeros, and strings stay out of the gradient", () => {

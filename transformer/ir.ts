@@ -155,8 +155,11 @@ export interface Projection {
 export interface ElementView {
   readonly collection: VarId;
   readonly index: Atom;
-  /** The keys from the element to this view (empty for the element itself). */
-  readonly keys: readonly (string | number)[];
+  /**
+   * The keys from the element to this view (empty for the element itself): field names as
+   * string literals, and indices into inner arrays of layers (p.grid[i][j]) as numbers or variables.
+   */
+  readonly keys: readonly Atom[];
 }
 
 export interface LoweredFunction {

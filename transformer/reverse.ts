@@ -680,7 +680,7 @@ class Reverse {
         if (this.fn.structures.has(id)) return this.contributeFields(id, e, block, out);
         const view = this.fn.views.get(id);
         if (view) {
-          const keys = view.keys.map(key);
+          const keys = view.keys.map((k) => this.value(k));
           return void out.push(this.addIntoCollection(view.collection, this.value(view.index), keys, e));
         }
         if (this.fn.collections.has(id))
@@ -828,9 +828,4 @@ class Reverse {
   private inlinableNames(): Set<string> {
     return new Set([...[...this.fn.temps].map((id) => this.varName(id)), ...this.intermediateAdjoints]);
   }
-}
-
-/** A key of a view as an expression: a string literal or a number. */
-function key(k: string | number): js.Expr {
-  return typeof k === "number" ? js.num(k) : { kind: "source", node: ts.factory.createStringLiteral(k) };
 }

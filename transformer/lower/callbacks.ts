@@ -17,7 +17,7 @@ import { emitPrim, lowerExpr } from "./expressions";
 import { isNumberType, joinKinds, valueKind } from "./kinds";
 import { opaque } from "./opaque";
 import { lowerList } from "./statements";
-import { lowerDestructuring, readAt } from "./structures";
+import { isArrayOfLayers, lowerDestructuring, readElementOf } from "./structures";
 import { assignmentTarget, containsReturn, isDescendant } from "./syntax";
 
 type Method = "reduce" | "map" | "forEach" | "from";
@@ -164,11 +164,10 @@ function arraySource(cx: LoweringContext, e: ts.CallExpression, method: Method, 
     array = varAtom(id);
   }
   const element = elementType(cx, arrayExpr);
-  if (array.kind === "var" && cx.collections.has(array.id)) {
+  if (array.kind === "var" && isArrayOfLayers(cx, array.id)) {
     return {
       array,
-      read: (index, body, _env, node, name) =>
-        readAt(cx, array.id, { collection: array.id, index, keys: [] }, element, body, node, name)!,
+      read: (index, body, _env, node, name) => readElementOf(cx, array.id, index, element, body, node, name)!,
     };
   }
   if (array.kind === "var" && cx.writtenArrays.has(array.id)) {

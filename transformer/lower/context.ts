@@ -69,6 +69,8 @@ export class LoweringContext {
   /** Arrays of tensors or structures whose elements carry gradients, and the structures read out of them (ir.ts). */
   readonly collections = new Set<VarId>();
   readonly views = new Map<VarId, ElementView>();
+  /** Views that are arrays of layers themselves (p.grid[i] of a Layer[][]): indexed again. */
+  readonly collectionViews = new Set<VarId>();
   /** The key atoms of readAt primitives, one string literal per key, so that equal reads are one (analysis/cse.ts). */
   private readonly keyLiterals = new Map<string, ts.StringLiteral>();
   /** The fields of structure parameters read so far, each once, parents first. */

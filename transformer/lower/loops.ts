@@ -21,7 +21,7 @@ import { sameBinding, type Env, type LoopBody, type LoweringContext } from "./co
 import { emitPrim, lowerExpr } from "./expressions";
 import { joinKinds, valueKind } from "./kinds";
 import { opaque, readsLocals } from "./opaque";
-import { isCollectionType, readAt } from "./structures";
+import { isArrayOfLayers, isCollectionType, readElementOf } from "./structures";
 import { lowerDeclarations, lowerExpressionStatement, lowerList } from "./statements";
 import { assignmentTarget, findLoopExit, statementsOf, type LoopStatement } from "./syntax";
 
@@ -96,16 +96,8 @@ export function lowerLoop(
     const { array, element } = forOf;
     bodyEnv.set(
       cx.symbolOf(element),
-      array.kind === "var" && cx.collections.has(array.id)
-        ? readAt(
-            cx,
-            array.id,
-            { collection: array.id, index, keys: [] },
-            cx.checker.getTypeAtLocation(element),
-            body,
-            element,
-            element.text,
-          )!
+      array.kind === "var" && isArrayOfLayers(cx, array.id)
+        ? readElementOf(cx, array.id, index, cx.checker.getTypeAtLocation(element), body, element, element.text)!
         : readElement(cx, array, index, body, bodyEnv, element, element.text),
     );
   }
@@ -186,7 +178,7 @@ function forOfParts(
   // for (const layer of p.layers): over an array of tensors or structures the function takes.
   if (isCollectionType(cx.checker.getTypeAtLocation(s.expression), cx.checker)) {
     const array = lowerExpr(cx, s.expression, out, env);
-    if (array.kind === "var" && cx.collections.has(array.id)) return { indexKey: {} as ts.Symbol, array, element };
+    if (array.kind === "var" && isArrayOfLayers(cx, array.id)) return { indexKey: {} as ts.Symbol, array, element };
   }
   const tensors = cx.isLocalArray(s.expression) && cx.kindOf(element) === "tensor";
   if (cx.kindOf(s.expression) !== "array" || (!cx.isNumber(element) && !tensors)) {

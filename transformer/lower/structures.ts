@@ -31,11 +31,14 @@ export function isStructureType(type: ts.Type, checker: ts.TypeChecker): boolean
   return type.getProperties().length > 0;
 }
 
-/** Whether a value of this type is a collection: an array (not a tuple) of tensors or of structures. */
+/** Whether a value of this type is a collection: an array (not a tuple) of tensors, of structures, or of such arrays. */
 export function isCollectionType(type: ts.Type, checker: ts.TypeChecker): boolean {
   if (checker.isTupleType(type) || !checker.isArrayType(type)) return false;
   const element = type.getNumberIndexType();
-  return element !== undefined && (isTensorType(element) || isStructureType(element, checker));
+  return (
+    element !== undefined &&
+    (isTensorType(element) || isStructureType(element, checker) || isCollectionType(element, checker))
+  );
 }
 
 function isNumberTuple(type: ts.Type, checker: ts.TypeChecker): boolean {
@@ -80,21 +83,41 @@ export function lowerFieldRead(
     const id = typeof key === "string" ? returned.get(key) : undefined;
     return id === undefined ? undefined : varAtom(id);
   }
-  if (cx.collections.has(parent)) {
+  if (isArrayOfLayers(cx, parent)) {
     if (!ts.isElementAccessExpression(e) || !cx.isNumber(e.argumentExpression)) return undefined;
     const index = lowerExpr(cx, e.argumentExpression, out, env);
-    return readAt(cx, parent, { collection: parent, index, keys: [] }, cx.checker.getTypeAtLocation(e), out, e, hint);
+    return readElementOf(cx, parent, index, cx.checker.getTypeAtLocation(e), out, e, hint);
   }
   const key = fieldKey(cx, e);
   if (key === undefined) return undefined;
   const view = cx.views.get(parent);
   if (view) {
-    const at = { ...view, keys: [...view.keys, key] };
+    const at = { ...view, keys: [...view.keys, cx.keyAtom(key)] };
     return readAt(cx, parent, at, cx.checker.getTypeAtLocation(e), out, e, hint);
   }
   if (!cx.structures.has(parent)) return undefined;
   const id = cx.project(parent, key, () => describeField(cx, cx.checker.getTypeAtLocation(e)), hint);
   return { kind: "var", id };
+}
+
+/** Whether `id` holds an array of layers: a collection, or an inner array read out of one (p.grid[i]). */
+export function isArrayOfLayers(cx: LoweringContext, id: VarId): boolean {
+  return cx.collections.has(id) || cx.collectionViews.has(id);
+}
+
+/** Element `index` of an array of layers `array` (a collection, or an inner array of one), of type `type`. */
+export function readElementOf(
+  cx: LoweringContext,
+  array: VarId,
+  index: Atom,
+  type: ts.Type,
+  out: Stmt[],
+  node: ts.Node,
+  hint?: string,
+): Atom | undefined {
+  const view = cx.views.get(array);
+  const at: ElementView = view ? { ...view, keys: [...view.keys, index] } : { collection: array, index, keys: [] };
+  return readAt(cx, array, at, type, out, node, hint);
 }
 
 /**
@@ -112,23 +135,23 @@ export function readAt(
   node: ts.Node,
   hint?: string,
 ): Atom | undefined {
-  const structure = isStructureType(type, cx.checker);
+  // A structure, or an inner array of layers (p.grid[i]), is a view; a number or a tensor a leaf.
+  const inner = isCollectionType(type, cx.checker);
+  const structure = isStructureType(type, cx.checker) || inner;
   const kind = structure ? "other" : fieldKind(type, cx.checker);
-  if (!structure && kind !== "tensor" && kind !== "number") {
-    if (!isCollectionType(type, cx.checker)) return undefined;
-    throw new AdjointError(
-      "ADJ214",
-      node,
-      "An array of arrays of layers is not supported: give each inner array a field of its own, or flatten it.",
-    );
-  }
-  const args = [varAtom(parent), varAtom(at.collection), at.index, ...at.keys.map((k) => cx.keyAtom(k))];
+  if (!structure && kind !== "tensor" && kind !== "number") return undefined;
+  const args = [varAtom(parent), varAtom(at.collection), at.index, ...at.keys];
   // Unnamed reads are named after what they read: layer for layers[i], w for layer.w.
   const last = at.keys.at(-1);
   const name =
-    at.keys.length === 0 ? elementName(cx.vars[at.collection]!.name) : typeof last === "string" ? last : undefined;
+    at.keys.length === 0
+      ? elementName(cx.vars[at.collection]!.name)
+      : last?.kind === "constant" && ts.isStringLiteral(last.node)
+        ? last.node.text
+        : undefined;
   const value = emitPrim(cx, "readAt", args, out, node, hint ?? name);
   if (structure && value.kind === "var") cx.views.set(value.id, at);
+  if (inner && value.kind === "var") cx.collectionViews.add(value.id);
   return value;
 }
 
@@ -215,7 +238,15 @@ export function lowerDestructuring(
     const hint = ts.isIdentifier(element.name) ? element.name.text : undefined;
     const fieldType = cx.checker.getTypeAtLocation(element.name);
     if (view) {
-      const field = readAt(cx, value.id, { ...view, keys: [...view.keys, key] }, fieldType, out, element, hint);
+      const field = readAt(
+        cx,
+        value.id,
+        { ...view, keys: [...view.keys, cx.keyAtom(key)] },
+        fieldType,
+        out,
+        element,
+        hint,
+      );
       if (!field)
         throw new AdjointError(
           "ADJ201",
