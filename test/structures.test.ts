@@ -189,7 +189,7 @@ describe("structure parameters", () => {
     expectGradient((x) => exports.f(point, x, t), 0.4, gx);
   });
 
-  it("helpers that return objects: return { h, c } read as out.h and destructured, early returns, a carried label", () => {
+  it("helpers that return objects and tuples: return { h, c } read as out.h and destructured, early returns, a carried label, return [n, y]", () => {
     const { exports, js } = build(`
       function cell(x: Tensor, h: Tensor, c: Tensor) {
         const gate = tanh(add(x, h));
@@ -215,9 +215,28 @@ describe("structure parameters", () => {
         const r = split(2 * x);
         return a * b + r.a;
       }
+      function step(x: Tensor, h: Tensor): [Tensor, Tensor, string] {
+        const n = tanh(add(x, h));
+        return [n, mul(n, exp(x)), "step"];
+      }
+      export function tupled(x: Tensor) {
+        let h = x;
+        let acc = mul(x, 0);
+        for (let t = 0; t < 3; t++) {
+          const [n, y] = step(x, h);
+          h = n;
+          acc = add(acc, y);
+        }
+        const r = step(acc, h);
+        return sum(mul(r[0], r[1]));
+      }
       export const dUnrolled = grad(unrolled);
       export const dBoth = grad(both);
+      export const dTupled = grad(tupled);
     `);
+    expectGradient((v) => exports.tupled(v), tensor([0.3, -0.8]), exports.dTupled(tensor([0.3, -0.8])));
+    // A tuple's seed is an array.
+    expect(js).toMatch(/step_vjp_x_h\(x, hThen, \[dh\w*, /);
     const x = tensor([0.3, -0.8]);
     expectGradient((v) => exports.unrolled(v), x, exports.dUnrolled(x));
     for (const v of [0.7, -0.4]) expectGradient((u) => exports.both(u), v, exports.dBoth(v));

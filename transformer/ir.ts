@@ -196,6 +196,8 @@ export interface LoweredFunction {
   readonly returnedObjects: ReadonlySet<VarId>;
   /** A helper's structure result (const { h, c } = cell(...)): its fields, read right after the call (fieldOf), by key. */
   readonly callResults: ReadonlyMap<VarId, ReadonlyMap<string, VarId>>;
+  /** The call results among them that are tuples: the seed is an array, in the order of the positions. */
+  readonly tupleResults: ReadonlySet<VarId>;
 }
 
 /** The leaves (projections that are not structures) inside structure `id`, with their keys from it. */

@@ -207,10 +207,14 @@ class Reverse {
     if (fields) {
       const byKey = (key: string): js.Expr[] =>
         terms.flatMap((t) => (t.kind === "object" ? t.fields.filter(([k]) => k === key).map(([, v]) => v) : []));
-      return {
-        kind: "object",
-        fields: [...fields].map(([key, field]) => [key, this.total(field, byKey(key))] as const),
-      };
+      const sums = [...fields].map(([key, field]) => [key, this.total(field, byKey(key))] as const);
+      // A tuple's seed is an array: positions without a number or tensor (none is read) are 0.
+      if (this.fn.tupleResults.has(id)) {
+        const length = Math.max(...sums.map(([k]) => Number(k) + 1));
+        const at = (i: number): js.Expr => sums.find(([k]) => k === String(i))?.[1] ?? js.num(0);
+        return { kind: "array", elements: Array.from({ length }, (_, i) => at(i)) };
+      }
+      return { kind: "object", fields: sums };
     }
     return this.isTensor(id) ? terms.reduce((acc, t) => js.rt("add", acc, t), js.num(0)) : js.sum(terms);
   }

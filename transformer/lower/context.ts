@@ -59,6 +59,8 @@ export class LoweringContext {
   /** Objects a helper returns, and the fields of helpers' structure results (ir.ts). */
   readonly returnedObjects = new Set<VarId>();
   readonly callResults = new Map<VarId, Map<string, VarId>>();
+  /** The call results among them that are tuples (const [h, c] = cell(...)): their seed is an array. */
+  readonly tupleResults = new Set<VarId>();
   /** Whether a `return [value, aux]` is lowered as a pair (valueAndGrad with hasAux), and the pairs it made. */
   pairResult = false;
   readonly pairs = new Set<VarId>();

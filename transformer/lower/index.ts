@@ -77,5 +77,6 @@ export function lowerFunction(
     tensorArrays: cx.tensorArrays,
     returnedObjects: cx.returnedObjects,
     callResults: cx.callResults,
+    tupleResults: cx.tupleResults,
   };
 }

@@ -124,6 +124,9 @@ export function lowerReturned(cx: LoweringContext, returned: ts.Expression, out:
   // return { h, c } from the function itself (a helper: a callback's value is no object).
   if (ts.isObjectLiteralExpression(e) && cx.returnsOf === cx.fn && !cx.pairResult)
     return lowerReturnedObject(cx, e, out, env);
+  // return [h, c] from a helper whose type is a tuple of tensors (not a number array).
+  if (ts.isArrayLiteralExpression(e) && cx.returnsOf === cx.fn && !cx.pairResult && cx.returnKind() === "other")
+    return lowerReturnedObject(cx, e, out, env);
   if (
     !cx.pairResult ||
     !ts.isArrayLiteralExpression(e) ||

@@ -80,7 +80,7 @@ export function lowerFieldRead(
   const returned = cx.callResults.get(parent);
   if (returned) {
     const key = fieldKey(cx, e);
-    const id = typeof key === "string" ? returned.get(key) : undefined;
+    const id = key === undefined ? undefined : returned.get(String(key));
     return id === undefined ? undefined : varAtom(id);
   }
   if (isArrayOfLayers(cx, parent)) {
@@ -199,9 +199,10 @@ export function lowerDestructuring(
     return;
   }
   const returned = value.kind === "var" ? cx.callResults.get(value.id) : undefined;
-  if (returned && ts.isObjectBindingPattern(pattern)) {
-    for (const element of pattern.elements) {
-      const key = bindingKey(element);
+  if (returned) {
+    for (const [i, element] of pattern.elements.entries()) {
+      if (ts.isOmittedExpression(element)) continue;
+      const key = ts.isObjectBindingPattern(pattern) ? bindingKey(element) : String(i);
       const id = key === undefined ? undefined : returned.get(key);
       if (id === undefined || element.dotDotDotToken || element.initializer || !ts.isIdentifier(element.name))
         throw new AdjointError(
@@ -345,9 +346,22 @@ function mayHoldLeaves(type: ts.Type): boolean {
  * gradient would have to flow through (an array of states), as the caller reads only the
  * number and tensor fields back (readCallResult).
  */
-export function lowerReturnedObject(cx: LoweringContext, e: ts.ObjectLiteralExpression, out: Stmt[], env: Env): Atom {
+export function lowerReturnedObject(
+  cx: LoweringContext,
+  e: ts.ObjectLiteralExpression | ts.ArrayLiteralExpression,
+  out: Stmt[],
+  env: Env,
+): Atom {
   const args: Atom[] = [];
-  for (const p of e.properties) {
+  // return [h, c] of a tuple type: the same, keyed by position.
+  if (ts.isArrayLiteralExpression(e)) {
+    e.elements.forEach((element, i) => {
+      if (ts.isSpreadElement(element) || ts.isOmittedExpression(element))
+        throw new AdjointError("ADJ214", element, "Return a tuple of its elements one by one (return [h, c]).");
+      args.push({ kind: "number", value: i }, lowerExpr(cx, element, out, env));
+    });
+  }
+  for (const p of ts.isObjectLiteralExpression(e) ? e.properties : []) {
     const name = ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
     const key = name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) ? name.text : undefined;
     if (key === undefined)
@@ -367,22 +381,27 @@ export function lowerReturnedObject(cx: LoweringContext, e: ts.ObjectLiteralExpr
  * read right after the call (fieldOf), and r.h or const { h, c } = r reads those.
  */
 export function readCallResult(cx: LoweringContext, result: VarId, type: ts.Type, out: Stmt[], node: ts.Node): void {
-  if (cx.checker.isTupleType(type) || !isStructureType(type, cx.checker)) return;
+  if (!isStructureType(type, cx.checker)) return;
+  const tuple = cx.checker.isTupleType(type);
   const fields = new Map<string, VarId>();
-  for (const property of type.getProperties()) {
-    if (!isGuaranteed(cx, type, property.name)) continue;
-    const kind = fieldKind(cx.checker.getTypeOfSymbol(property), cx.checker);
+  const keys = tuple
+    ? cx.checker.getTypeArguments(type as ts.TypeReference).map((fieldType, i) => ({ key: i, fieldType }))
+    : type.getProperties().map((p) => ({ key: p.name, fieldType: cx.checker.getTypeOfSymbol(p) }));
+  for (const { key, fieldType } of keys) {
+    if (!isGuaranteed(cx, type, key)) continue;
+    const kind = fieldKind(fieldType, cx.checker);
     if (kind !== "number" && kind !== "tensor") continue;
-    const id = cx.tempVar(kind, property.name);
+    const id = cx.tempVar(kind, typeof key === "string" ? key : `${cx.vars[result]!.name}${key}`);
     out.push({
       kind: "let",
       target: id,
-      op: { kind: "prim", prim: "fieldOf", args: [varAtom(result), cx.keyAtom(property.name)] },
+      op: { kind: "prim", prim: "fieldOf", args: [varAtom(result), cx.keyAtom(key)] },
       node,
     });
-    fields.set(property.name, id);
+    fields.set(String(key), id);
   }
   cx.callResults.set(result, fields);
+  if (tuple) cx.tupleResults.add(result);
 }
 
 /** layer for layers, xsElement for xs. */

@@ -8,10 +8,11 @@ import type { Rule } from "./types";
 
 const element = ([array, i]: readonly Expr[]): Expr => ({ kind: "element", array: array!, index: i! });
 
-/** The text of a string key (a literal the lowering made). */
+/** The text of a key: a string literal the lowering made, or a tuple position. */
 export function keyName(key: Expr): string {
   if (key.kind === "source" && ts.isStringLiteral(key.node)) return key.node.text;
-  throw new Error("adjoint internal error: a field's key is not a string literal");
+  if (key.kind === "num") return String(key.value);
+  throw new Error("adjoint internal error: a field's key is neither a string literal nor a position");
 }
 
 /** object.key for a string key (a literal the lowering made), object[key] for a number. */
@@ -51,14 +52,18 @@ export const arrayRules: Record<string, Rule> = {
     treeRead: true,
     summary: "dxs[i].key += g",
   },
-  // return { h, c } from a helper: operands key, value, key, value, ... The vjp's seed is an
-  // object of the fields' adjoints, and each value's adjoint is its field of it.
+  // return { h, c } (or [h, c] of a tuple type) from a helper: operands key, value, key,
+  // value, ... The vjp's seed is an object (an array) of the fields' adjoints, and each
+  // value's adjoint is its field of it.
   objectOf: {
     arity: "variadic",
-    primal: (args) => ({
-      kind: "object",
-      fields: args.flatMap((a, i) => (i % 2 === 1 ? [[keyName(args[i - 1]!), a] as const] : [])),
-    }),
+    primal: (args) =>
+      args[0]?.kind === "num"
+        ? { kind: "array", elements: args.filter((_, i) => i % 2 === 1) } // return [h, c]: keyed by position
+        : {
+            kind: "object",
+            fields: args.flatMap((a, i) => (i % 2 === 1 ? [[keyName(args[i - 1]!), a] as const] : [])),
+          },
     adjoints: ({ g, args }, i) => (i % 2 === 1 ? access(g, args[i - 1]!) : num(0)),
     summary: "dv_k = g.k",
   },
