@@ -1,6 +1,6 @@
 // npm run fuzz -- --runs 20000 [--seed N] [--jobs J]: the differential fuzzer with as many
 // runs as asked and a random seed (printed, so a failure can be replayed with --seed). The
-// four properties run in processes of their own, J at a time (default: one per core, at
+// six properties run in processes of their own, J at a time (default: one per core, at
 // most three). Failures are saved under test/fuzz/regressions/, which `npm test` replays.
 import { execFileSync, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -20,6 +20,8 @@ const PROPERTIES = [
   "random programs:",
   "random tensor programs:",
   "random shaped tensor programs:",
+  "random programs read through structures",
+  "random programs applied over arrays",
   "random statements in",
 ];
 console.log(`fuzz: ${runs} runs per property, seed ${seed} (replay with --seed ${seed}), ${jobs} at a time`);
