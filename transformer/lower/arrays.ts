@@ -103,15 +103,7 @@ function lowerGrownArray(
       "Start an array the function pushes into from an array literal ([] or [a, b]) of numbers or of tensors, typed as such (const ys: number[] = []).",
     );
   }
-  if (cx.loopDepth > 0 || list.parent?.parent !== cx.fn.body) {
-    throw new AdjointError(
-      "ADJ203",
-      decl,
-      "Create arrays the function pushes into at the top of the function body, outside loops and branches.",
-    );
-  }
-  if (cx.reassigned.has(symbol))
-    throw new AdjointError("ADJ205", decl.name, "Declare the array with const and push into it.");
+  refuseMisplaced(cx, decl, symbol, list, "pushes into", "push into it");
   if (tensors && cx.elementWritten.has(symbol))
     throw new AdjointError(
       "ADJ205",
@@ -126,6 +118,29 @@ function lowerGrownArray(
   cx.lengthKeys.set(symbol, length);
   env.set(length, { kind: "number", value: init.elements.length });
   return array;
+}
+
+/**
+ * An array the function writes or grows is created at the top of its body (a recomputed
+ * iteration writes nothing) and declared with const (its writes are followed under one name).
+ */
+function refuseMisplaced(
+  cx: LoweringContext,
+  decl: ts.VariableDeclaration & { name: ts.Identifier },
+  symbol: ts.Symbol,
+  list: ts.VariableDeclarationList,
+  verb: string,
+  instead: string,
+): void {
+  if (cx.loopDepth > 0 || list.parent?.parent !== cx.fn.body) {
+    throw new AdjointError(
+      "ADJ203",
+      decl,
+      `Create arrays the function ${verb} at the top of the function body, outside loops and branches.`,
+    );
+  }
+  if (cx.reassigned.has(symbol))
+    throw new AdjointError("ADJ205", decl.name, `Declare the array with const and ${instead}.`);
 }
 
 /** ys.push(a, b): stores at the current length, which moves on by one per value. */
@@ -167,14 +182,9 @@ function lowerLocalArray(
   env: Env,
 ): Atom {
   const symbol = cx.symbolOf(decl.name);
-  if (cx.elementWritten.has(symbol) && (cx.loopDepth > 0 || list.parent?.parent !== cx.fn.body)) {
-    throw new AdjointError(
-      "ADJ203",
-      decl,
-      "Create arrays the function writes at the top of the function body, outside loops and branches.",
-    );
-  }
-  if (cx.reassigned.has(symbol))
+  // A literal only read may be created anywhere (its block's sweep gives it a gradient of its own).
+  if (cx.elementWritten.has(symbol)) refuseMisplaced(cx, decl, symbol, list, "writes", "write its elements");
+  else if (cx.reassigned.has(symbol))
     throw new AdjointError("ADJ205", decl.name, "Declare the array with const and write its elements.");
   if (creation.kind === "literal") {
     cx.localArraySymbols.add(symbol);
