@@ -11,7 +11,7 @@ import { AdjointError } from "./diagnostics";
 import { cleanUp, type ValueKind } from "./passes";
 import * as js from "./js";
 import type * as ir from "./ir";
-import type { Atom, Carried, LoweredFunction, Opaque, VarId } from "./ir";
+import type { Atom, LoweredFunction, Opaque, VarId } from "./ir";
 import { forEachStmt, isDifferentiable, leavesUnder } from "./ir";
 import type { Namer } from "./naming";
 import { isDifferentiableOperand, operandAdjoint, ruleFor } from "./rules";

@@ -311,3 +311,21 @@ function arrayCreation(init: ts.Expression, checker: ts.TypeChecker): ArrayCreat
   }
   return undefined;
 }
+
+/**
+ * The array a loop walks (for...of, reduce, map): an array written in place of constants
+ * ([1, 2, 3]) is built once before the loop, not at every read.
+ */
+export function lowerWalkedArray(cx: LoweringContext, e: ts.Expression, out: Stmt[], env: Env): Atom {
+  const array = lowerExpr(cx, e, out, env);
+  const written = skipOuterExpressions(e);
+  if (array.kind !== "constant" || ts.isIdentifier(written) || ts.isPropertyAccessExpression(written)) return array;
+  const id = cx.tempVar("other", "values");
+  out.push({
+    kind: "let",
+    target: id,
+    op: { kind: "opaque", expr: opaque(cx, e, env), nonDifferentiable: true },
+    node: e,
+  });
+  return varAtom(id);
+}

@@ -11,11 +11,10 @@ import { AdjointError } from "../diagnostics";
 import { fence } from "../fence";
 import { varAtom, type Atom, type Carried, type IndexBound, type Stmt, type VarId } from "../ir";
 import { isTensorType, skipOuterExpressions } from "../sites";
-import { arrayOf, readElement } from "./arrays";
+import { arrayOf, lowerWalkedArray, readElement } from "./arrays";
 import type { Env, LoweringContext } from "./context";
 import { emitPrim, lowerExpr } from "./expressions";
 import { isNumberType, joinKinds, valueKind } from "./kinds";
-import { opaque } from "./opaque";
 import { lowerList } from "./statements";
 import { isArrayOfLayers, lowerDestructuring, readElementOf } from "./structures";
 import { assignmentTarget, containsReturn, isDescendant } from "./syntax";
@@ -150,19 +149,7 @@ interface Source {
 /** The array a method is called on: a number array, a local array of tensors, or an array of layers. */
 function arraySource(cx: LoweringContext, e: ts.CallExpression, method: Method, out: Stmt[], env: Env): Source {
   const arrayExpr = (skipOuterExpressions(e.expression) as ts.PropertyAccessExpression).expression;
-  let array = lowerExpr(cx, arrayExpr, out, env);
-  // An array written in place ([1, 2, 3]) is built once, not at every read.
-  const written = skipOuterExpressions(arrayExpr);
-  if (array.kind === "constant" && !ts.isIdentifier(written) && !ts.isPropertyAccessExpression(written)) {
-    const id = cx.tempVar("other", "values");
-    out.push({
-      kind: "let",
-      target: id,
-      op: { kind: "opaque", expr: opaque(cx, arrayExpr, env), nonDifferentiable: true },
-      node: arrayExpr,
-    });
-    array = varAtom(id);
-  }
+  const array = lowerWalkedArray(cx, arrayExpr, out, env);
   const element = elementType(cx, arrayExpr);
   if (array.kind === "var" && isArrayOfLayers(cx, array.id)) {
     return {

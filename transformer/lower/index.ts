@@ -18,7 +18,6 @@ import { varAtom, type LoweredFunction, type Param, type Stmt } from "../ir";
 import { functionName, type FunctionNode } from "../sites";
 import type { Completion, Env } from "./context";
 import { LoweringContext } from "./context";
-import { lowerExpr } from "./expressions";
 import { valueKind } from "./kinds";
 import { lowerList, lowerReturned } from "./statements";
 import { isCollectionType, isStructureType } from "./structures";

@@ -16,7 +16,7 @@ import {
   type VarId,
 } from "../ir";
 import { skipOuterExpressions } from "../sites";
-import { arrayOf, readElement, readsLocalArray } from "./arrays";
+import { arrayOf, lowerWalkedArray, readElement, readsLocalArray } from "./arrays";
 import { sameBinding, type Env, type LoopBody, type LoweringContext } from "./context";
 import { emitPrim, lowerExpr } from "./expressions";
 import { joinKinds, valueKind } from "./kinds";
@@ -198,22 +198,7 @@ function forOfParts(
   ) {
     return { indexKey: {} as ts.Symbol, array: arrayOf(cx, literal.elements, "values", out, env, literal), element };
   }
-  let array = lowerExpr(cx, s.expression, out, env);
-  // An array written in place ([1, 2, 3]) is built once, not at every read.
-  if (
-    array.kind === "constant" &&
-    !ts.isIdentifier(skipOuterExpressions(s.expression)) &&
-    !ts.isPropertyAccessExpression(skipOuterExpressions(s.expression))
-  ) {
-    const id = cx.tempVar("other", "values");
-    out.push({
-      kind: "let",
-      target: id,
-      op: { kind: "opaque", expr: opaque(cx, s.expression, env), nonDifferentiable: true },
-      node: s.expression,
-    });
-    array = varAtom(id);
-  }
+  const array = lowerWalkedArray(cx, s.expression, out, env);
   // A key of its own in the environment, so the index is carried like a variable of the source.
   return { indexKey: {} as ts.Symbol, array, element };
 }

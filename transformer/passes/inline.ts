@@ -3,16 +3,7 @@
 // neither product nor sine. One inlining per call: the next one needs the reads again.
 import * as js from "../js";
 import type { PassContext } from "./index";
-import {
-  assignedNames,
-  containsRead,
-  countReads,
-  declaredNames,
-  forEachStatement,
-  isPure,
-  mapBlocks,
-  mapExprs,
-} from "./walk";
+import { assignedNames, containsRead, countReads, declaredNames, isPure, mapBlocks, mapExprs } from "./walk";
 
 /** Names not `inlinable` (see PassContext) fold only into the merge they feed. */
 export function inlineOnce(body: js.Statement[], { inlinable }: PassContext): js.Statement[] {
