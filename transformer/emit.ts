@@ -264,6 +264,15 @@ export class Emitter {
         );
       case "array":
         return f.createArrayLiteralExpression(e.elements.map((a) => this.expr(a)));
+      case "pullback":
+        return f.createArrowFunction(
+          undefined,
+          undefined,
+          [f.createParameterDeclaration(undefined, undefined, e.param)],
+          undefined,
+          undefined,
+          this.block(e.body),
+        );
       case "object":
         return f.createObjectLiteralExpression(e.fields.map(([k, v]) => f.createPropertyAssignment(k, this.expr(v))));
     }

@@ -38,7 +38,18 @@ export type Expr =
   | { readonly kind: "runtime"; readonly fn: RuntimeName; readonly args: readonly Expr[] }
   | { readonly kind: "conditional"; readonly cond: Expr; readonly whenTrue: Expr; readonly whenFalse: Expr }
   | { readonly kind: "array"; readonly elements: readonly Expr[] }
-  | { readonly kind: "object"; readonly fields: readonly (readonly [string, Expr])[] };
+  | { readonly kind: "object"; readonly fields: readonly (readonly [string, Expr])[] }
+  /**
+   * (seed) => { body }: the backward sweep of a function as a closure over its primal values
+   * (a callee's `_forward` returns it beside its value). `reads` are the outer names the body
+   * reads; nothing is substituted into it, as it runs later.
+   */
+  | {
+      readonly kind: "pullback";
+      readonly param: string;
+      readonly body: readonly Statement[];
+      readonly reads: readonly string[];
+    };
 
 export const num = (value: number): Expr => ({ kind: "num", value });
 export const name = (n: string): Expr => {
@@ -219,6 +230,7 @@ export function namesIn(e: Expr, out?: string[]): readonly string[] {
     const go = (x: Expr): void => {
       if (x.kind === "name") found.push(x.name);
       if (x.kind === "member") found.push(x.object);
+      if (x.kind === "pullback") found.push(...x.reads);
       for (const c of children(x)) go(c);
     };
     go(e);
@@ -234,7 +246,7 @@ const readNames = new WeakMap<Expr, readonly string[]>();
 
 /** Whether `name` is read inside an opaque expression, where it cannot be substituted. */
 export function readsInOpaque(e: Expr, n: string): boolean {
-  if (e.kind === "opaque") return namesIn(e).includes(n);
+  if (e.kind === "opaque" || e.kind === "pullback") return namesIn(e).includes(n);
   return children(e).some((c) => readsInOpaque(c, n));
 }
 

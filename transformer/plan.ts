@@ -226,7 +226,7 @@ class Planner {
   private entryFor(fn: FunctionNode, request: AdjointRequest, requestedAt: ts.Node): Entry {
     const anchor = anchorStatement(fn);
     if (!this.functionIds.has(fn)) this.functionIds.set(fn, this.functionIds.size);
-    const key = `${this.functionIds.get(fn)}|${request.kind}|${request.wrt.join(",")}|${request.tuple}|${request.hasAux ?? false}`;
+    const key = `${this.functionIds.get(fn)}|${request.kind}|${request.wrt.join(",")}|${request.tuple}|${request.hasAux ?? false}|${request.closure ?? false}`;
     const existing = anchor && this.entries.get(key);
     if (existing) return existing;
     const entry: Entry = {
@@ -252,7 +252,8 @@ class Planner {
     });
     const suffix = request.tuple || request.wrt[0] !== 0 ? `_${params.join("_")}` : "";
     const aux = request.hasAux ? "_aux" : "";
-    return names.namer.fresh(`${functionName(fn) ?? "anonymous"}_${request.kind}${aux}${suffix}`);
+    const kind = request.closure ? "forward" : request.kind;
+    return names.namer.fresh(`${functionName(fn) ?? "anonymous"}_${kind}${aux}${suffix}`);
   }
 
   private fileNamesFor(file: ts.SourceFile): { reserved: Set<string>; namer: Namer } {
@@ -341,7 +342,7 @@ class Planner {
         lowered,
         activity,
         entry.request,
-        (stmt, activeArgs) => {
+        (stmt, activeArgs, closure) => {
           const op = stmt.op as Extract<typeof stmt.op, { kind: "call" }>;
           const callee = op.callee;
           if (!isDifferentiable(lowered.vars[stmt.target]!) && !lowered.callResults.has(stmt.target)) {
@@ -353,7 +354,13 @@ class Planner {
           }
           if (!anchorStatement(callee))
             throw new AdjointError("ADJ101", op.calleeRef, "Call a named function instead.");
-          const dep = this.entryFor(callee, { kind: "vjp", wrt: activeArgs, tuple: activeArgs.length > 1 }, stmt.node);
+          const request = {
+            kind: "vjp",
+            wrt: activeArgs,
+            tuple: activeArgs.length > 1,
+            ...(closure ? { closure } : {}),
+          } as const;
+          const dep = this.entryFor(callee, request, stmt.node);
           entry.deps.push(dep);
           const here = entry.fn.getSourceFile();
           return callee.getSourceFile() === here ? js.name(dep.name) : this.reference(here, op.calleeRef, dep);

@@ -9,6 +9,7 @@ import ts from "typescript";
 import type { Activity } from "./analysis/activity";
 import { AdjointError } from "./diagnostics";
 import { cleanUp, type ValueKind } from "./passes";
+import { declaredNames, forEachStatement, namesRead } from "./passes/walk";
 import * as js from "./js";
 import type * as ir from "./ir";
 import type { Atom, LoweredFunction, Opaque, VarId } from "./ir";
@@ -17,7 +18,7 @@ import type { Namer } from "./naming";
 import { isDifferentiableOperand, operandAdjoint, ruleFor } from "./rules";
 import { access } from "./rules/arrays";
 import { ShapeFacts, type CallShapes } from "./analysis/shapes";
-import { containsCall, type DifferentiationKind } from "./sites";
+import { containsCall, functionName, type DifferentiationKind } from "./sites";
 
 export interface AdjointRequest {
   readonly kind: DifferentiationKind;
@@ -27,10 +28,20 @@ export interface AdjointRequest {
   readonly tuple: boolean;
   /** valueAndGrad with hasAux: the function returns [value, aux], and the result is { value, aux, grad }. */
   readonly hasAux?: boolean;
+  /**
+   * A vjp as a forward and a closure (Clad's split, JAX's vjp): `f_forward(...args)` returns
+   * [value, pullback], the pullback taking the seed and reading the primal values the forward
+   * computed, so a caller that needs both runs the callee's forward once.
+   */
+  readonly closure?: boolean;
 }
 
-/** Resolves the generated vjp of a callee for the given active argument positions. */
-export type PullbackResolver = (stmt: ir.Stmt & { kind: "let" }, activeArgs: readonly number[]) => js.Expr;
+/** Resolves the generated vjp of a callee for the given active argument positions (with `closure`, its `_forward`). */
+export type PullbackResolver = (
+  stmt: ir.Stmt & { kind: "let" },
+  activeArgs: readonly number[],
+  closure?: boolean,
+) => js.Expr;
 
 interface AdjointState {
   name?: string;
@@ -71,6 +82,10 @@ class Reverse {
   private recomputing = false;
   /** The log of local-array reads inside loops (see loggedIndex), named when first needed. */
   private readLog?: string;
+  /** The body of the loop whose iteration is being recomputed, whose own statements the backward sweep follows in the same block. */
+  private recomputedBody?: readonly ir.Stmt[];
+  /** The pullback each call at the top of the body got from its callee's `_forward`, by the call's variable. */
+  private readonly backs = new Map<VarId, string>();
   /** The trip counter of each loop, as last emitted by the primal sweep. */
   private readonly loopTrips = new Map<ir.Stmt, string>();
   /** Which values certainly share a shape, so that their adjoints need no reduction. */
@@ -103,7 +118,7 @@ class Reverse {
     body.push(...this.forward(fn.body));
     if (this.readLog) body.unshift({ kind: "let", name: this.readLog, init: js.rt("numberTape") });
     const seedName = request.kind === "vjp" ? this.namer.fresh("seed") : undefined;
-    const extraParams = seedName ? [seedName] : [];
+    const extraParams = seedName && !request.closure ? [seedName] : [];
     const value = this.value(fn.result);
 
     const backward: js.Statement[] = [];
@@ -121,9 +136,21 @@ class Reverse {
       if (fn.structures.has(p.id)) return this.structureGradient(p.id, backward);
       return this.gradientOf(p.id, backward);
     });
+    const gradient = request.tuple ? ({ kind: "array", elements: grads } as const) : grads[0]!;
+    if (request.closure) {
+      // return [value, (seed) => { backward sweep; return gradient }], each part cleaned up on its own.
+      const inner = cleanUp(
+        [...backward, { kind: "return", value: gradient }],
+        this.inlinableNames(),
+        this.valueKinds(),
+        this.namer,
+      );
+      const pullback: js.Expr = { kind: "pullback", param: seedName!, body: inner, reads: freeNames(inner, seedName!) };
+      body.push({ kind: "return", value: { kind: "array", elements: [value, pullback] } });
+      return { body: cleanUp(body, this.inlinableNames(), this.valueKinds(), this.namer), extraParams };
+    }
     body.push(...backward);
 
-    const gradient = request.tuple ? ({ kind: "array", elements: grads } as const) : grads[0]!;
     const returned: js.Expr =
       request.kind === "valueAndGrad"
         ? {
@@ -302,7 +329,29 @@ class Reverse {
               break;
             }
           } else if (op.kind === "call") {
-            init = js.call({ kind: "source", node: op.calleeRef }, ...op.args.map((a) => this.value(a)));
+            const args = op.args.map((a) => this.value(a));
+            // Where the backward sweep follows in the same block (the top of the body, or a
+            // recomputed iteration of a loop), the callee's forward gives the value and its
+            // pullback, which the sweep calls instead of a vjp that would run the forward again.
+            const active = op.args.flatMap((a, i) => (a.kind === "var" && this.isActive(a.id) ? [i] : []));
+            const once = this.recomputing ? block === this.recomputedBody : block === this.fn.body;
+            if (once && this.isActive(s.target) && active.length > 0) {
+              // A temporary takes the callee's name: const [huberValue, huberBack] = huber_forward(r, 1).
+              const callee = functionName(op.callee) ?? "call";
+              const named = !this.fn.temps.has(s.target);
+              const valueName = named ? this.varName(s.target) : this.namer.fresh(`${callee}Value`);
+              const back = this.namer.fresh(`${named ? this.varName(s.target) : callee}Back`);
+              this.backs.set(s.target, back);
+              if (named) this.alias.delete(s.target);
+              else this.alias.set(s.target, js.name(valueName));
+              out.push({
+                kind: "destructure",
+                names: [valueName, back],
+                init: js.call(this.pullback(s, active, true), ...args),
+              });
+              break;
+            }
+            init = js.call({ kind: "source", node: op.calleeRef }, ...args);
           } else {
             init = this.opaque(op.expr);
           }
@@ -577,10 +626,11 @@ class Reverse {
       });
       this.alias.set(c.var, js.name(name));
     }
-    const recomputing = this.recomputing;
+    const [recomputing, recomputedBody] = [this.recomputing, this.recomputedBody];
     this.recomputing = true;
+    this.recomputedBody = s.body;
     body.push(...this.forward(s.body));
-    this.recomputing = recomputing;
+    [this.recomputing, this.recomputedBody] = [recomputing, recomputedBody];
     const outer = this.deferred;
     this.deferred = new Map();
     for (const c of active) {
@@ -676,7 +726,8 @@ class Reverse {
       // The seed goes after every parameter: omitted optional arguments are passed as undefined.
       const args = op.args.map((a) => this.value(a));
       while (args.length < op.callee.parameters.length) args.push(js.name("undefined"));
-      const call = js.call(this.pullback(s, active), ...args, g);
+      const back = this.backs.get(s.target);
+      const call = back ? js.call(js.name(back), g) : js.call(this.pullback(s, active), ...args, g);
       const ids = active.map((i) => (op.args[i] as { id: VarId }).id);
       // An array argument's gradient comes back as an array of its own, added into the caller's in place;
       // a structure's as a structure, each of whose fields goes to the caller's field.
@@ -832,4 +883,15 @@ class Reverse {
   private inlinableNames(): Set<string> {
     return new Set([...[...this.fn.temps].map((id) => this.varName(id)), ...this.intermediateAdjoints]);
   }
+}
+
+/** The names a pullback's body reads from outside it (the function's primal values). */
+function freeNames(body: readonly js.Statement[], param: string): string[] {
+  const declared = new Set<string>([param]);
+  const reads = new Set<string>();
+  forEachStatement(body, (s) => {
+    declaredNames(s).forEach((n) => declared.add(n));
+    namesRead(s).forEach((n) => reads.add(n));
+  });
+  return [...reads].filter((n) => !declared.has(n));
 }

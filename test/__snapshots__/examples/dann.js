@@ -62,102 +62,124 @@ function initParams(seed) {
 function dense(layer, x) {
   return add(matmul(x, layer.w), layer.b);
 }
-function dense_vjp_layer_x(layer, x, seed2) {
+function dense_forward_layer_x(layer, x) {
   const w = layer.w;
   const b = layer.b;
   const t1 = adjoint.matmul(x, w);
-  const dt1 = adjoint.unbroadcast(seed2, t1, b);
-  const dx = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), x, w);
   return [
-    adjoint.structureGradient(layer, {
-      w: adjoint.fitGradient(adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), x, w), w),
-      b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
-    }),
-    adjoint.fitGradient(dx, x),
+    adjoint.add(t1, b),
+    (seed2) => {
+      const dt1 = adjoint.unbroadcast(seed2, t1, b);
+      const dx = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), x, w);
+      return [
+        adjoint.structureGradient(layer, {
+          w: adjoint.fitGradient(adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), x, w), w),
+          b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
+        }),
+        adjoint.fitGradient(dx, x),
+      ];
+    },
   ];
 }
-function dense_vjp(layer, x, seed2) {
+function dense_forward(layer, x) {
   const w = layer.w;
   const b = layer.b;
   const t1 = adjoint.matmul(x, w);
-  return adjoint.structureGradient(layer, {
-    w: adjoint.fitGradient(
-      adjoint.matmulGradB(adjoint.fitGradient(adjoint.unbroadcast(seed2, t1, b), t1), x, w),
-      w,
-    ),
-    b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
-  });
+  return [
+    adjoint.add(t1, b),
+    (seed2) => {
+      return adjoint.structureGradient(layer, {
+        w: adjoint.fitGradient(
+          adjoint.matmulGradB(adjoint.fitGradient(adjoint.unbroadcast(seed2, t1, b), t1), x, w),
+          w,
+        ),
+        b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
+      });
+    },
+  ];
 }
 function features(extractor, x) {
   return relu(dense(extractor.out, relu(dense(extractor.hidden, x))));
 }
-function features_vjp(extractor, x, seed2) {
+function features_forward(extractor, x) {
   const out = extractor.out;
   const hidden = extractor.hidden;
   const hiddenW = hidden.w;
   const hiddenB = hidden.b;
   const outW = out.w;
   const outB = out.b;
-  const t1 = dense(hidden, x);
-  const t2 = adjoint.relu(t1);
-  const [dOut, dt2] = dense_vjp_layer_x(
-    out,
-    t2,
-    adjoint.mul(seed2, adjoint.greater(dense(out, t2), 0)),
-  );
-  const dHidden = dense_vjp(hidden, x, adjoint.mul(dt2, adjoint.greater(t1, 0)));
-  return adjoint.structureGradient(extractor, {
-    out: { w: adjoint.fitGradient(dOut.w, outW), b: adjoint.fitGradient(dOut.b, outB) },
-    hidden: {
-      w: adjoint.fitGradient(dHidden.w, hiddenW),
-      b: adjoint.fitGradient(dHidden.b, hiddenB),
+  const [denseValue, denseBack] = dense_forward(hidden, x);
+  const [denseValue2, denseBack2] = dense_forward_layer_x(out, adjoint.relu(denseValue));
+  return [
+    adjoint.relu(denseValue2),
+    (seed2) => {
+      const [dOut, dt2] = denseBack2(adjoint.mul(seed2, adjoint.greater(denseValue2, 0)));
+      const dHidden = denseBack(adjoint.mul(dt2, adjoint.greater(denseValue, 0)));
+      return adjoint.structureGradient(extractor, {
+        out: { w: adjoint.fitGradient(dOut.w, outW), b: adjoint.fitGradient(dOut.b, outB) },
+        hidden: {
+          w: adjoint.fitGradient(dHidden.w, hiddenW),
+          b: adjoint.fitGradient(dHidden.b, hiddenB),
+        },
+      });
     },
-  });
+  ];
 }
 function domainLogits(domain, h) {
   return dense(domain.out, relu(dense(domain.hidden, h)));
 }
-function domainLogits_vjp_domain_h(domain, h, seed2) {
+function domainLogits_forward_domain_h(domain, h) {
   const out = domain.out;
   const hidden = domain.hidden;
   const hiddenW = hidden.w;
   const hiddenB = hidden.b;
   const outW = out.w;
   const outB = out.b;
-  const t1 = dense(hidden, h);
-  const [dOut, dt2] = dense_vjp_layer_x(out, adjoint.relu(t1), seed2);
-  const [dHidden, dh] = dense_vjp_layer_x(hidden, h, adjoint.mul(dt2, adjoint.greater(t1, 0)));
+  const [denseValue, denseBack] = dense_forward_layer_x(hidden, h);
+  const [denseValue2, denseBack2] = dense_forward_layer_x(out, adjoint.relu(denseValue));
   return [
-    adjoint.structureGradient(domain, {
-      out: { w: adjoint.fitGradient(dOut.w, outW), b: adjoint.fitGradient(dOut.b, outB) },
-      hidden: {
-        w: adjoint.fitGradient(dHidden.w, hiddenW),
-        b: adjoint.fitGradient(dHidden.b, hiddenB),
-      },
-    }),
-    adjoint.fitGradient(dh, h),
+    denseValue2,
+    (seed2) => {
+      const [dOut, dt2] = denseBack2(seed2);
+      const [dHidden, dh] = denseBack(adjoint.mul(dt2, adjoint.greater(denseValue, 0)));
+      return [
+        adjoint.structureGradient(domain, {
+          out: { w: adjoint.fitGradient(dOut.w, outW), b: adjoint.fitGradient(dOut.b, outB) },
+          hidden: {
+            w: adjoint.fitGradient(dHidden.w, hiddenW),
+            b: adjoint.fitGradient(dHidden.b, hiddenB),
+          },
+        }),
+        adjoint.fitGradient(dh, h),
+      ];
+    },
   ];
 }
 /** Mean cross-entropy of logits against one-hot targets. */
 function crossEntropy(logits, targets) {
   return neg(mean(sum(mul(targets, logSoftmax(logits)), 1)));
 }
-function crossEntropy_vjp(logits, targets, seed2) {
+function crossEntropy_forward(logits, targets) {
   const t1 = adjoint.logSoftmax(logits);
   const t2 = adjoint.mul(targets, t1);
   const t3 = adjoint.sum(t2, 1);
-  const dLogits = adjoint.logSoftmaxGrad(
-    adjoint.unbroadcast(
-      adjoint.mul(
-        adjoint.sumGrad(adjoint.div(adjoint.neg(seed2), adjoint.reductionSize(t3)), t2, t3, 1),
-        targets,
-      ),
-      t1,
-      targets,
-    ),
-    t1,
-  );
-  return adjoint.fitGradient(dLogits, logits);
+  return [
+    adjoint.neg(adjoint.mean(t3)),
+    (seed2) => {
+      const dLogits = adjoint.logSoftmaxGrad(
+        adjoint.unbroadcast(
+          adjoint.mul(
+            adjoint.sumGrad(adjoint.div(adjoint.neg(seed2), adjoint.reductionSize(t3)), t2, t3, 1),
+            targets,
+          ),
+          t1,
+          targets,
+        ),
+        t1,
+      );
+      return adjoint.fitGradient(dLogits, logits);
+    },
+  ];
 }
 /**
  * The label loss on a labelled source batch plus the domain loss on a batch of both
@@ -189,20 +211,21 @@ function loss_valueAndGrad(p, source, sourceLabels, both, domains, lambda) {
   const domainOut = domain.out;
   const domainOutW = domainOut.w;
   const domainOutB = domainOut.b;
-  const t1 = features(extractor, source);
-  const labelLogits = dense(label, t1);
-  const t2 = features(extractor, both);
-  const t4 = domainLogits(domain, t2);
-  const [dDomain, dh] = domainLogits_vjp_domain_h(domain, t2, crossEntropy_vjp(t4, domains, 1));
-  const dExtractor = features_vjp(extractor, both, adjoint.neg(adjoint.mul(lambda, dh)));
-  const [dLabel, dt1] = dense_vjp_layer_x(
-    label,
-    t1,
-    crossEntropy_vjp(labelLogits, sourceLabels, 1),
+  const [featuresValue, featuresBack] = features_forward(extractor, source);
+  const [labelLogits, labelLogitsBack] = dense_forward_layer_x(label, featuresValue);
+  const [featuresValue2, featuresBack2] = features_forward(extractor, both);
+  const [crossEntropyValue, crossEntropyBack] = crossEntropy_forward(labelLogits, sourceLabels);
+  const [domainLogitsValue, domainLogitsBack] = domainLogits_forward_domain_h(
+    domain,
+    featuresValue2,
   );
-  const dExtractor2 = features_vjp(extractor, source, dt1);
+  const [crossEntropyValue2, crossEntropyBack2] = crossEntropy_forward(domainLogitsValue, domains);
+  const [dDomain, dh] = domainLogitsBack(crossEntropyBack2(1));
+  const dExtractor = featuresBack2(adjoint.neg(adjoint.mul(lambda, dh)));
+  const [dLabel, dt1] = labelLogitsBack(crossEntropyBack(1));
+  const dExtractor2 = featuresBack(dt1);
   return {
-    value: adjoint.add(crossEntropy(labelLogits, sourceLabels), crossEntropy(t4, domains)),
+    value: adjoint.add(crossEntropyValue, crossEntropyValue2),
     grad: adjoint.structureGradient(p, {
       label: { w: adjoint.fitGradient(dLabel.w, labelW), b: adjoint.fitGradient(dLabel.b, labelB) },
       extractor: {

@@ -8,21 +8,30 @@ function huber(r, delta) {
   if (a <= delta) return 0.5 * r * r;
   return delta * (a - 0.5 * delta);
 }
-function huber_vjp(r, delta, seed) {
+function huber_forward(r, delta) {
   const a = Math.abs(r);
+  let result;
   let t1;
   if (a <= delta) {
     t1 = 0.5 * r;
-  }
-  let dr = 0;
-  let da = 0;
-  if (a <= delta) {
-    dr += seed * t1 + 0.5 * (seed * r);
+    result = t1 * r;
   } else {
-    da += seed * delta;
+    result = delta * (a - 0.5 * delta);
   }
-  dr += da * Math.sign(r);
-  return dr;
+  return [
+    result,
+    (seed) => {
+      let dr = 0;
+      let da = 0;
+      if (a <= delta) {
+        dr += seed * t1 + 0.5 * (seed * r);
+      } else {
+        da += seed * delta;
+      }
+      dr += da * Math.sign(r);
+      return dr;
+    },
+  ];
 }
 const xs = [0, 1, 2, 3, 4, 5, 6, 7];
 const ys = [1.1, 2.9, 5.2, 7.1, 8.8, 11.2, 30, 15.1]; // y ≈ 2x + 1, with one outlier at x = 6
@@ -31,10 +40,10 @@ function pointLoss(w, b, x, y) {
   return huber(w * x + b - y, 1);
 }
 function pointLoss_valueAndGrad_w_b(w, b, x, y) {
-  const t3 = w * x + b - y;
-  const dt3 = huber_vjp(t3, 1, 1);
+  const [huberValue, huberBack] = huber_forward(w * x + b - y, 1);
+  const dt3 = huberBack(1);
   const dw2 = dt3 * x;
-  return { value: huber(t3, 1), grad: [dw2, dt3] };
+  return { value: huberValue, grad: [dw2, dt3] };
 }
 const step = pointLoss_valueAndGrad_w_b;
 let w = 0;

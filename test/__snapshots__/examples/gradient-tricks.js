@@ -6,38 +6,53 @@ function f_grad(x) {
   const dx = x + x;
   return dx;
 }
-function f_vjp(x, seed) {
-  const dx = seed * x + seed * x;
-  return dx;
+function f_forward(x) {
+  return [
+    x * x,
+    (seed) => {
+      const dx = seed * x + seed * x;
+      return dx;
+    },
+  ];
 }
 const g = (x) => x ** 3;
-function g_vjp(x, seed) {
-  const dx = seed * (3 * x ** 2);
-  return dx;
+function g_forward(x) {
+  return [
+    x ** 3,
+    (seed) => {
+      const dx = seed * (3 * x ** 2);
+      return dx;
+    },
+  ];
 }
 // Value of f, gradient f' + g'.
 const modified = (x) => f(x) + g(x) - stopGradient(g(x));
 function modified_valueAndGrad(x) {
-  const dx = g_vjp(x, 1) + f_vjp(x, 1);
-  return { value: f(x) + g(x) - g(x), grad: dx };
+  const [fValue, fBack] = f_forward(x);
+  const [gValue, gBack] = g_forward(x);
+  const dx = gBack(1) + fBack(1);
+  return { value: fValue + gValue - g(x), grad: dx };
 }
 // Value of f, gradient -f'.
 const reversal = (x) => stopGradient(2 * f(x)) - f(x);
 function reversal_grad(x) {
-  const dx = f_vjp(x, -1);
+  const [fValue, fBack] = f_forward(x);
+  const dx = fBack(-1);
   return dx;
 }
 // A hook that negates the gradient flowing out of f.
 const hooked = (x) => gradHook(f(x), (dy) => -dy);
 function hooked_grad(x) {
+  const [fValue, fBack] = f_forward(x);
   const hook = (dy) => -dy;
-  const dx = f_vjp(x, hook(1));
+  const dx = fBack(hook(1));
   return dx;
 }
 // The gradient reversal layer, with its strength chosen at run time.
 const reversed = (x, lambda) => reverseGradient(f(x), lambda);
 function reversed_grad(x, lambda) {
-  const dx = f_vjp(x, -lambda);
+  const [fValue, fBack] = f_forward(x);
+  const dx = fBack(-lambda);
   return dx;
 }
 const df = f_grad;

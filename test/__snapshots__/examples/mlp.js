@@ -72,18 +72,23 @@ export function initParams(widths, seed) {
 function dense(layer, x) {
   return add(matmul(x, layer.w), layer.b);
 }
-function dense_vjp_layer_x(layer, x, seed2) {
+function dense_forward_layer_x(layer, x) {
   const w = layer.w;
   const b = layer.b;
   const t1 = adjoint.matmul(x, w);
-  const dt1 = adjoint.unbroadcast(seed2, t1, b);
-  const dx = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), x, w);
   return [
-    adjoint.structureGradient(layer, {
-      w: adjoint.fitGradient(adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), x, w), w),
-      b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
-    }),
-    adjoint.fitGradient(dx, x),
+    adjoint.add(t1, b),
+    (seed2) => {
+      const dt1 = adjoint.unbroadcast(seed2, t1, b);
+      const dx = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), x, w);
+      return [
+        adjoint.structureGradient(layer, {
+          w: adjoint.fitGradient(adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), x, w), w),
+          b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
+        }),
+        adjoint.fitGradient(dx, x),
+      ];
+    },
   ];
 }
 /** The logits: tanh after every layer but the last. */
@@ -93,7 +98,7 @@ export function forward(p, x) {
     return i < p.layers.length - 1 ? tanh(z) : z;
   }, x);
 }
-function forward_vjp(p, x, seed2) {
+function forward_forward(p, x) {
   const layers = p.layers;
   let i = 0;
   let h = x;
@@ -113,45 +118,50 @@ function forward_vjp(p, x, seed2) {
     h = t3;
     trips = trips + 1;
   }
-  const dLayers = adjoint.zerosLikeTree(layers);
-  let dh = seed2;
-  let trip = trips;
-  while (trip > 0) {
-    trip = trip - 1;
-    const hThen = hTape[trip];
-    const layer = layers[trip];
-    const z = dense(layer, hThen);
-    let t2;
-    if (trip < p.layers.length - 1) {
-      t2 = adjoint.tanh(z);
-    }
-    const dhNext = dh;
-    let dz = 0;
-    if (trip < p.layers.length - 1) {
-      if (adjoint.sameShapes(dhNext, t2)) {
-        const dhNexts = dhNext.data;
-        const t2s = t2.data;
-        dz = adjoint.fusedResult(dhNext, t2);
-        const dzs = dz.data;
-        const n2 = dzs.length;
-        for (let i2 = 0; i2 < n2; i2++) {
-          const dhNexti = dhNexts[i2];
-          const t2i = t2s[i2];
-          const squarei = t2i * t2i;
-          const subi = 1 - squarei;
-          dzs[i2] = dhNexti * subi;
+  return [
+    h,
+    (seed2) => {
+      const dLayers = adjoint.zerosLikeTree(layers);
+      let dh = seed2;
+      let trip = trips;
+      while (trip > 0) {
+        trip = trip - 1;
+        const hThen = hTape[trip];
+        const layer = layers[trip];
+        const [z, zBack] = dense_forward_layer_x(layer, hThen);
+        let t2;
+        if (trip < p.layers.length - 1) {
+          t2 = adjoint.tanh(z);
         }
-      } else {
-        dz = adjoint.mul(dhNext, adjoint.sub(1, adjoint.square(t2)));
+        const dhNext = dh;
+        let dz = 0;
+        if (trip < p.layers.length - 1) {
+          if (adjoint.sameShapes(dhNext, t2)) {
+            const dhNexts = dhNext.data;
+            const t2s = t2.data;
+            dz = adjoint.fusedResult(dhNext, t2);
+            const dzs = dz.data;
+            const n2 = dzs.length;
+            for (let i2 = 0; i2 < n2; i2++) {
+              const dhNexti = dhNexts[i2];
+              const t2i = t2s[i2];
+              const squarei = t2i * t2i;
+              const subi = 1 - squarei;
+              dzs[i2] = dhNexti * subi;
+            }
+          } else {
+            dz = adjoint.mul(dhNext, adjoint.sub(1, adjoint.square(t2)));
+          }
+        } else {
+          dz = dhNext;
+        }
+        const [dLayer, dh2] = zBack(dz);
+        adjoint.addInto(dLayers, trip, dLayer);
+        dh = dh2;
       }
-    } else {
-      dz = dhNext;
-    }
-    const [dLayer, dh2] = dense_vjp_layer_x(layer, hThen, dz);
-    adjoint.addInto(dLayers, trip, dLayer);
-    dh = dh2;
-  }
-  return adjoint.structureGradient(p, { layers: dLayers });
+      return adjoint.structureGradient(p, { layers: dLayers });
+    },
+  ];
 }
 /** Mean cross-entropy of the network's logits against one-hot targets. */
 export function loss(p, x, targets) {
@@ -159,13 +169,12 @@ export function loss(p, x, targets) {
 }
 function loss_valueAndGrad(p, x, targets) {
   const layers = p.layers;
-  const t2 = adjoint.logSoftmax(forward(p, x));
+  const [forwardValue, forwardBack] = forward_forward(p, x);
+  const t2 = adjoint.logSoftmax(forwardValue);
   const t3 = adjoint.mul(targets, t2);
   const t4 = adjoint.sum(t3, 1);
   const dLayers = adjoint.zerosLikeTree(layers);
-  const dp = forward_vjp(
-    p,
-    x,
+  const dp = forwardBack(
     adjoint.logSoftmaxGrad(
       adjoint.unbroadcast(
         adjoint.mul(

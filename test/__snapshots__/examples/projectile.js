@@ -29,7 +29,7 @@ export function range(angle, speed) {
   } while (y > 0);
   return xBefore + ((x - xBefore) * yBefore) / (yBefore - y);
 }
-function range_vjp(angle, speed, seed) {
+function range_forward(angle, speed) {
   const vx = speed * Math.cos(angle);
   const vy = speed * Math.sin(angle);
   let xBefore = 0;
@@ -63,39 +63,45 @@ function range_vjp(angle, speed, seed) {
   } while (y > 0);
   const t12 = x - xBefore;
   const t14 = yBefore - y;
-  const dt14 = -((seed * ((t12 * yBefore) / t14)) / t14);
-  const dt13 = seed / t14;
-  const dt12 = dt13 * yBefore;
-  let dVx_1 = 0;
-  let dVy_1 = 0;
-  let dx = dt12;
-  let dy = -dt14;
-  let dXBefore = seed - dt12;
-  let dYBefore = dt14 + dt13 * t12;
-  let trip = trips;
-  while (trip > 0) {
-    trip = trip - 1;
-    const vx_1Then = vx_1Tape[trip];
-    const vy_1Then = vy_1Tape[trip];
-    const v = Math.hypot(vx_1Then, vy_1Then);
-    const t3 = DT * DRAG;
-    const dxNext = dx;
-    dx = 0;
-    const dyNext = dy;
-    dy = 0;
-    const dVy_2 = dVy_1 + dyNext * DT;
-    const dt8 = -(dVy_2 * DT);
-    const dVx_2 = dVx_1 + dxNext * DT;
-    const dv = dt8 * vy_1Then * DRAG + -(dVx_2 * vx_1Then) * t3;
-    dx += dXBefore + dxNext;
-    dy += dYBefore + dyNext;
-    dXBefore = 0;
-    dYBefore = 0;
-    dVx_1 = dVx_2 - dVx_2 * (t3 * v) + (dv * vx_1Then) / v;
-    dVy_1 = dVy_2 + dt8 * (DRAG * v) + (dv * vy_1Then) / v;
-  }
-  const dAngle = dVy_1 * speed * Math.cos(angle) - dVx_1 * speed * Math.sin(angle);
-  return dAngle;
+  const t15 = (t12 * yBefore) / t14;
+  return [
+    xBefore + t15,
+    (seed) => {
+      const dt14 = -((seed * t15) / t14);
+      const dt13 = seed / t14;
+      const dt12 = dt13 * yBefore;
+      let dVx_1 = 0;
+      let dVy_1 = 0;
+      let dx = dt12;
+      let dy = -dt14;
+      let dXBefore = seed - dt12;
+      let dYBefore = dt14 + dt13 * t12;
+      let trip = trips;
+      while (trip > 0) {
+        trip = trip - 1;
+        const vx_1Then = vx_1Tape[trip];
+        const vy_1Then = vy_1Tape[trip];
+        const v = Math.hypot(vx_1Then, vy_1Then);
+        const t3 = DT * DRAG;
+        const dxNext = dx;
+        dx = 0;
+        const dyNext = dy;
+        dy = 0;
+        const dVy_2 = dVy_1 + dyNext * DT;
+        const dt8 = -(dVy_2 * DT);
+        const dVx_2 = dVx_1 + dxNext * DT;
+        const dv = dt8 * vy_1Then * DRAG + -(dVx_2 * vx_1Then) * t3;
+        dx += dXBefore + dxNext;
+        dy += dYBefore + dyNext;
+        dXBefore = 0;
+        dYBefore = 0;
+        dVx_1 = dVx_2 - dVx_2 * (t3 * v) + (dv * vx_1Then) / v;
+        dVy_1 = dVy_2 + dt8 * (DRAG * v) + (dv * vy_1Then) / v;
+      }
+      const dAngle = dVy_1 * speed * Math.cos(angle) - dVx_1 * speed * Math.sin(angle);
+      return dAngle;
+    },
+  ];
 }
 /** Squared miss distance. */
 export function miss(angle, speed, target) {
@@ -103,8 +109,9 @@ export function miss(angle, speed, target) {
   return d * d;
 }
 function miss_valueAndGrad(angle, speed, target) {
-  const d = range(angle, speed) - target;
-  const dAngle = range_vjp(angle, speed, d + d);
+  const [rangeValue, rangeBack] = range_forward(angle, speed);
+  const d = rangeValue - target;
+  const dAngle = rangeBack(d + d);
   return { value: d * d, grad: dAngle };
 }
 export const missValueAndGrad = miss_valueAndGrad;

@@ -22,71 +22,88 @@ function f_grad(x) {
   const dx2 = adjoint.add(x, x);
   return adjoint.fitGradient(dx2, x);
 }
-function f_vjp(x, seed) {
-  let dx2;
-  if (adjoint.sameShapes(seed, x)) {
-    const seeds = seed.data;
-    const xs = x.data;
-    dx2 = adjoint.fusedResult(seed, x);
-    const dx2s = dx2.data;
-    const n = dx2s.length;
-    for (let i2 = 0; i2 < n; i2++) {
-      const seedi = seeds[i2];
-      const xi = xs[i2];
-      const muli = seedi * xi;
-      dx2s[i2] = muli + muli;
-    }
-  } else {
-    dx2 = adjoint.add(adjoint.mul(seed, x), adjoint.mul(seed, x));
-  }
-  return adjoint.fitGradient(dx2, x);
+function f_forward(x) {
+  return [
+    adjoint.mul(x, x),
+    (seed) => {
+      let dx2;
+      if (adjoint.sameShapes(seed, x)) {
+        const seeds = seed.data;
+        const xs = x.data;
+        dx2 = adjoint.fusedResult(seed, x);
+        const dx2s = dx2.data;
+        const n = dx2s.length;
+        for (let i2 = 0; i2 < n; i2++) {
+          const seedi = seeds[i2];
+          const xi = xs[i2];
+          const muli = seedi * xi;
+          dx2s[i2] = muli + muli;
+        }
+      } else {
+        dx2 = adjoint.add(adjoint.mul(seed, x), adjoint.mul(seed, x));
+      }
+      return adjoint.fitGradient(dx2, x);
+    },
+  ];
 }
 const g = (x) => pow(x, 3);
-function g_vjp(x, seed) {
-  let dx2;
-  if (adjoint.sameShapes(seed, x)) {
-    const seeds = seed.data;
-    const xs = x.data;
-    dx2 = adjoint.fusedResult(seed, x);
-    const dx2s = dx2.data;
-    const n = dx2s.length;
-    for (let i2 = 0; i2 < n; i2++) {
-      const seedi = seeds[i2];
-      const xi = xs[i2];
-      const squarei = xi * xi;
-      const muli = 3 * squarei;
-      dx2s[i2] = seedi * muli;
-    }
-  } else {
-    dx2 = adjoint.mul(seed, adjoint.mul(3, adjoint.pow(x, 2)));
-  }
-  return adjoint.fitGradient(dx2, x);
+function g_forward(x) {
+  return [
+    adjoint.pow(x, 3),
+    (seed) => {
+      let dx2;
+      if (adjoint.sameShapes(seed, x)) {
+        const seeds = seed.data;
+        const xs = x.data;
+        dx2 = adjoint.fusedResult(seed, x);
+        const dx2s = dx2.data;
+        const n = dx2s.length;
+        for (let i2 = 0; i2 < n; i2++) {
+          const seedi = seeds[i2];
+          const xi = xs[i2];
+          const squarei = xi * xi;
+          const muli = 3 * squarei;
+          dx2s[i2] = seedi * muli;
+        }
+      } else {
+        dx2 = adjoint.mul(seed, adjoint.mul(3, adjoint.pow(x, 2)));
+      }
+      return adjoint.fitGradient(dx2, x);
+    },
+  ];
 }
 /** Value f, gradient f' + g'. */
 const modified = (x) => add(f(x), sub(g(x), stopGradient(g(x))));
 function modified_valueAndGrad(x) {
-  const dx2 = adjoint.add(g_vjp(x, 1), f_vjp(x, 1));
-  return { value: adjoint.add(f(x), adjoint.sub(g(x), g(x))), grad: adjoint.fitGradient(dx2, x) };
+  const [fValue, fBack] = f_forward(x);
+  const [gValue, gBack] = g_forward(x);
+  const dx2 = adjoint.add(gBack(1), fBack(1));
+  return {
+    value: adjoint.add(fValue, adjoint.sub(gValue, g(x))),
+    grad: adjoint.fitGradient(dx2, x),
+  };
 }
 /** Value f, gradient −f'. */
 const reversal = (x) => sub(stopGradient(mul(2, f(x))), f(x));
 function reversal_valueAndGrad(x) {
-  const dx2 = f_vjp(x, -1);
-  return { value: adjoint.sub(adjoint.mul(2, f(x)), f(x)), grad: adjoint.fitGradient(dx2, x) };
+  const [fValue, fBack] = f_forward(x);
+  const dx2 = fBack(-1);
+  return { value: adjoint.sub(adjoint.mul(2, f(x)), fValue), grad: adjoint.fitGradient(dx2, x) };
 }
 /** f_X.register_hook(lambda grad: -grad) */
 const hookOnOutput = (x) => gradHook(f(x), (dy) => neg(dy));
 function hookOnOutput_grad(x) {
-  const t1 = f(x);
+  const [fValue, fBack] = f_forward(x);
   const hook = (dy) => neg(dy);
-  const dx2 = f_vjp(x, adjoint.fitGradient(hook(adjoint.fitGradient(1, t1)), t1));
+  const dx2 = fBack(adjoint.fitGradient(hook(adjoint.fitGradient(1, fValue)), fValue));
   return adjoint.fitGradient(dx2, x);
 }
 /** torch_X.register_hook(lambda grad: grad + 3*(torch_X*torch_X)), then f. */
 const hookOnInput = (x) => f(gradHook(x, (dx) => add(dx, mul(3, mul(x, x)))));
 function hookOnInput_grad(x) {
   const hook = (dx) => add(dx, mul(3, mul(x, x)));
-  const dx2 = adjoint.fitGradient(hook(adjoint.fitGradient(f_vjp(x, 1), x)), x);
+  const [fValue, fBack] = f_forward(x);
+  const dx2 = adjoint.fitGradient(hook(adjoint.fitGradient(fBack(1), x)), x);
   return adjoint.fitGradient(dx2, x);
 }
 const df = f_grad;

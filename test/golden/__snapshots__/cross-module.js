@@ -6,8 +6,10 @@ export function energy(v, k) {
   return 0.5 * sq(v) + drag(v, k);
 }
 function energy_grad_v_k(v, k) {
-  const [dv, dk] = cross_module_callee_adjoint.drag_vjp_v_k(v, k, 1);
-  const dv2 = dv + cross_module_callee_adjoint.sq_vjp(v, 0.5);
+  const [sqValue, sqBack] = cross_module_callee_adjoint.sq_forward(v);
+  const [dragValue, dragBack] = cross_module_callee_adjoint.drag_forward_v_k(v, k);
+  const [dv, dk] = dragBack(1);
+  const dv2 = dv + sqBack(0.5);
   return [dv2, dk];
 }
 export const df = energy_grad_v_k;
