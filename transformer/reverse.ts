@@ -9,7 +9,7 @@ import ts from "typescript";
 import type { Activity } from "./analysis/activity";
 import { AdjointError } from "./diagnostics";
 import { cleanUp, type ValueKind } from "./passes";
-import { declaredNames, forEachStatement, namesRead } from "./passes/walk";
+import { assignedNames, declaredNames, forEachStatement, namesRead } from "./passes/walk";
 import * as js from "./js";
 import type * as ir from "./ir";
 import type { Atom, LoweredFunction, Opaque, VarId } from "./ir";
@@ -885,13 +885,13 @@ class Reverse {
   }
 }
 
-/** The names a pullback's body reads from outside it (the function's primal values). */
+/** The names a pullback's body uses from outside it (the function's primal values), read or, should it ever, written. */
 function freeNames(body: readonly js.Statement[], param: string): string[] {
   const declared = new Set<string>([param]);
-  const reads = new Set<string>();
+  const used = new Set<string>(assignedNames(body));
   forEachStatement(body, (s) => {
     declaredNames(s).forEach((n) => declared.add(n));
-    namesRead(s).forEach((n) => reads.add(n));
+    namesRead(s).forEach((n) => used.add(n));
   });
-  return [...reads].filter((n) => !declared.has(n));
+  return [...used].filter((n) => !declared.has(n));
 }
