@@ -24,6 +24,15 @@ describe("Namer", () => {
     expect(namer.adjoint("loss")).toBe("dLoss");
   });
 
+  it("never gives out a keyword: the adjoint of o is dO, a field named class or new gets class2, new2", () => {
+    const namer = new Namer(new Set());
+    expect(namer.adjoint("o")).toBe("dO");
+    expect(namer.adjoint("x")).toBe("dx");
+    expect(namer.claim("class")).toBe("class2");
+    expect(namer.claim("new")).toBe("new2");
+    expect(namer.fresh("if")).toBe("if2");
+  });
+
   it("never gives out a name the file uses, and temporaries skip taken ones", () => {
     const namer = new Namer(new Set(["t1", "seed"]));
     expect(namer.temp()).toBe("t2");

@@ -9,6 +9,15 @@
 // cannot shadow what the user's code refers to.
 import ts from "typescript";
 
+/** Words no binding may take in a module (strict mode): a generated name avoids them. */
+const KEYWORDS = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends false finally for " +
+    "function if import in instanceof new null return super switch this throw true try typeof var void while with " +
+    "yield let static implements interface package private protected public await arguments eval undefined"
+  ).split(" "),
+);
+
 export class Namer {
   private readonly taken = new Set<string>();
   /**
@@ -30,6 +39,8 @@ export class Namer {
 
   /** A user's own variable name, kept when this function has not used it yet. */
   claim(name: string): string {
+    // A field's name (p.class, p.new) may be a word no variable can have.
+    if (KEYWORDS.has(name)) return this.fresh(name);
     if (!this.taken.has(name)) {
       this.taken.add(name);
       return name;
@@ -65,7 +76,9 @@ export class Namer {
 
   /** The adjoint's name for a primal name: x -> dx, loss -> dLoss, y_1 -> dy_1. */
   adjoint(primal: string): string {
-    const base = /^[A-Za-z]\d*(_\d+)?$/.test(primal) ? `d${primal}` : `d${primal[0]!.toUpperCase()}${primal.slice(1)}`;
+    // dx for x, dLoss for loss; dO for o, since `do` is a keyword.
+    const short = /^[A-Za-z]\d*(_\d+)?$/.test(primal) && !KEYWORDS.has(`d${primal}`);
+    const base = short ? `d${primal}` : `d${primal[0]!.toUpperCase()}${primal.slice(1)}`;
     return this.fresh(base);
   }
 
@@ -81,7 +94,7 @@ export class Namer {
   }
 
   private isFree(name: string): boolean {
-    return !this.taken.has(name) && !this.reserved.has(name);
+    return !this.taken.has(name) && !this.reserved.has(name) && !KEYWORDS.has(name);
   }
 
   private take(name: string): string {
