@@ -219,6 +219,51 @@ describe("callbacks lowered as loops", () => {
   });
 });
 
+describe("arrays built inside a loop body (found by a review session: the recomputed iteration left them empty)", () => {
+  it("map and Array.from in a loop, in a forEach callback, and a map of tensors in an RNN step", () => {
+    const { exports } = build(`
+      export function mapped(c: number) {
+        let s = 0;
+        for (let i = 0; i < 2; i++) {
+          const ys = [1, 2].map((k) => c * k);
+          s = s + ys[1]! * ys[0]!;
+        }
+        return s;
+      }
+      export function regression(c: number) {
+        let loss = 0;
+        [1, 2, 3].forEach((x, i) => {
+          const feats = Array.from({ length: 3 }, (_, k) => x ** k);
+          const p = feats.reduce((a, v) => a + v * c, 0);
+          loss = loss + (p - i) * (p - i);
+        });
+        return loss;
+      }
+      export const keys = [tensor([0.5, -0.2]), tensor([0.1, 0.7])];
+      export function attend(x: Tensor, keys: Tensor[]) {
+        let h = x;
+        for (let t = 0; t < 3; t++) {
+          const scores = keys.map((k) => sum(mul(h, k)));
+          h = tanh(add(mul(h, scores[0]!), mul(x, scores[1]!)));
+        }
+        return sum(h);
+      }
+      export const dMapped = grad(mapped);
+      export const dRegression = grad(regression);
+      export const dAttend = grad(attend);
+    `);
+    for (const c of [0.5, -0.3]) {
+      expectDifferences(exports.mapped, exports.dMapped, c);
+      expectDifferences(exports.regression, exports.dRegression, c);
+    }
+    expectDifferences(
+      (x: Tensor) => exports.attend(x, exports.keys),
+      (x: Tensor) => exports.dAttend(x, exports.keys),
+      [0.3, -0.8],
+    );
+  });
+});
+
 describe("conditions that read elements of arrays the function writes", () => {
   it("if (buf[i] > 0) and a conditional read the element into a value first", () => {
     const { exports } = build(`

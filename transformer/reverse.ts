@@ -84,6 +84,20 @@ class Reverse {
   private readLog?: string;
   /** The body of the loop whose iteration is being recomputed, whose own statements the backward sweep follows in the same block. */
   private recomputedBody?: readonly ir.Stmt[];
+  /** The variables defined inside the loop body being recomputed, at any depth, computed once per body. */
+  private createdInRecomputed(): ReadonlySet<VarId> {
+    const body = this.recomputedBody;
+    if (!body) return new Set();
+    let found = this.definedInside.get(body);
+    if (!found) {
+      const ids = new Set<VarId>();
+      forEachStmt(body, (x) => x.kind === "let" && ids.add(x.target));
+      this.definedInside.set(body, (found = ids));
+    }
+    return found;
+  }
+
+  private readonly definedInside = new Map<readonly ir.Stmt[], ReadonlySet<VarId>>();
   /** The pullback each call at the top of the body got from its callee's `_forward`, by the call's variable. */
   private readonly backs = new Map<VarId, string>();
   /** The trip counter of each loop, as last emitted by the primal sweep. */
@@ -365,8 +379,9 @@ class Reverse {
           out.push({ kind: "effect", expr: this.opaque(s.expr) });
           break;
         case "store":
-          // Recomputing an iteration writes nothing: its reads come from the log.
-          if (!this.recomputing)
+          // Recomputing an iteration writes nothing (its reads come from the log), except into an
+          // array the iteration itself creates (a map's result), which it fills again.
+          if (!this.recomputing || this.createdInRecomputed().has(s.array))
             out.push({
               kind: "storeElement",
               array: this.varName(s.array),
