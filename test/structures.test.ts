@@ -207,7 +207,11 @@ describe("structure parameters", () => {
         return sum(mul(h, c));
       }
       function split(x: number) {
-        if (x > 0) return { a: x * x, b: Math.sin(x) };
+        if (x > 0) {
+          const a = x * x;
+          const b = Math.sin(x);
+          return { a, b }; // shorthand fields
+        }
         return { a: -x, b: x * 3 };
       }
       export function both(x: number) {

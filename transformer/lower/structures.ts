@@ -367,13 +367,29 @@ export function lowerReturnedObject(
     if (key === undefined)
       throw new AdjointError("ADJ214", p, "Return an object of named fields (return { h, c } or { h: value }).");
     const value = ts.isShorthandPropertyAssignment(p)
-      ? lowerExpr(cx, p.name, out, env, key)
+      ? shorthandValue(cx, p, env)
       : lowerExpr(cx, (p as ts.PropertyAssignment).initializer, out, env, key);
     args.push(cx.keyAtom(key), value);
   }
   const result = emitPrim(cx, "objectOf", args, out, e);
   if (result.kind === "var") cx.returnedObjects.add(result.id);
   return result;
+}
+
+/** The variable `{ h }` reads (the checker's symbol of the name `h` there is the property's). */
+function shorthandValue(cx: LoweringContext, p: ts.ShorthandPropertyAssignment, env: Env): Atom {
+  const symbol = cx.checker.getShorthandAssignmentValueSymbol(p);
+  const binding = symbol && env.get(symbol);
+  if (binding === "uninitialized")
+    throw new AdjointError("ADJ206", p, `\`${p.name.text}\` may be read before it is assigned.`);
+  if (binding) return binding;
+  if (symbol && cx.isDeclaredInside(symbol))
+    throw new AdjointError(
+      "ADJ210",
+      p,
+      `\`${p.name.text}\` is declared inside the differentiated function in a form the transformer does not track.`,
+    );
+  return { kind: "constant", node: p.name };
 }
 
 /**
