@@ -124,9 +124,11 @@ describe("statements and expressions", () => {
       export function pick(x: number, k: number) {
         let y = x;
         switch (k) {
-          case 0:
-            y = x * x;
+          case 0: {
+            const sq = x * x;
+            y = sq;
             break;
+          }
           case 1:
           case 2:
             y = Math.sin(x) * k;

@@ -107,14 +107,15 @@ function visitSwitch(s: ts.SwitchStatement, inLoop: boolean): boolean {
     const stray = body.map((b) => (ts.isBreakStatement(b) ? b : findLoopExit(b, true))).find((b) => b !== undefined);
     if (stray)
       throw new AdjointError("ADJ201", stray, "Leave a switch case only at its end: make break its last statement.");
-    const falls = visitList(body, inLoop) && body.length === clause.statements.length;
+    const broke = body !== clause.statements;
+    const falls = visitList(body, inLoop) && !broke;
     if (falls && k < clauses.length - 1)
       throw new AdjointError(
         "ADJ201",
         clause,
         "A case that falls through into the next is not supported: end it with break.",
       );
-    if (falls || body.length < clause.statements.length) completes = true;
+    if (falls || broke) completes = true;
   });
   return completes;
 }
@@ -122,7 +123,13 @@ function visitSwitch(s: ts.SwitchStatement, inLoop: boolean): boolean {
 /** A case's statements without the break that ends it. */
 export function withoutFinalBreak(statements: readonly ts.Statement[]): readonly ts.Statement[] {
   const last = statements.at(-1);
-  return last && ts.isBreakStatement(last) && !last.label ? statements.slice(0, -1) : statements;
+  if (last && ts.isBreakStatement(last) && !last.label) return statements.slice(0, -1);
+  // case 3: { ...; break; }: the break ends the block that is the case.
+  if (last && ts.isBlock(last)) {
+    const inner = withoutFinalBreak(last.statements);
+    if (inner !== last.statements) return [...statements.slice(0, -1), ...inner];
+  }
+  return statements;
 }
 
 function unsupported(s: ts.Statement): AdjointError {
