@@ -430,12 +430,18 @@ describe("arrays of layers", () => {
         for (const block of p.blocks) h = mul(dense(block.enc, h), block.gain);
         return sum(h);
       }
+      export function byPattern(p: Net, x: Tensor) {
+        let h = x;
+        for (const { w, b } of p.layers) h = tanh(add(matmul(h, w), b));
+        return sum(mul(h, h));
+      }
+      export const dByPattern = grad(byPattern);
       export const dByIndex = grad(byIndex);
       export const dByElement = grad(byElement);
       export const dByHelper = grad(byHelper);
     `);
     const { net, x } = exports;
-    for (const name of ["byIndex", "byElement", "byHelper"]) {
+    for (const name of ["byIndex", "byElement", "byHelper", "byPattern"]) {
       const g = exports[`d${name[0]!.toUpperCase()}${name.slice(1)}`](net, x);
       expect(Array.isArray(g.layers)).toBe(true);
       expect(g.layers).toHaveLength(3);

@@ -154,7 +154,8 @@ function visitLoop(s: LoopStatement): void {
     const list = s.initializer;
     const decl =
       ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0]! : undefined;
-    if (s.awaitModifier || !decl || !ts.isIdentifier(decl.name))
+    // for (const { w, b } of p.layers): a layer destructured (lowering checks it is one).
+    if (s.awaitModifier || !decl || (!ts.isIdentifier(decl.name) && !ts.isObjectBindingPattern(decl.name)))
       throw new AdjointError("ADJ202", s.initializer, "Declare one loop variable: for (const v of xs).");
     if (!((list as ts.VariableDeclarationList).flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)))
       throw new AdjointError("ADJ209", list, "Use let or const.");

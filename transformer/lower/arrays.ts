@@ -162,7 +162,7 @@ export function lowerPush(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
     const value = lowerExpr(cx, argument, out, env);
     const index = env.get(lengthKey) as Atom;
     out.push({ kind: "store", array: array.id, index, value, node: e });
-    env.set(lengthKey, emitPrim(cx, "+", [index, { kind: "number", value: 1 }], out, e));
+    env.set(lengthKey, emitPrim(cx, "+", [index, { kind: "number", value: 1 }], out, e, undefined, "number"));
   }
 }
 
@@ -261,7 +261,10 @@ export function readElement(
     return emitPrim(cx, "index", [array, index], out, node, hint);
   const counter = env.get(cx.readCounterKey) as Atom;
   const value = emitPrim(cx, "loggedIndex", [array, index, counter], out, node, hint);
-  env.set(cx.readCounterKey, emitPrim(cx, "+", [counter, { kind: "number", value: 1 }], out, node));
+  env.set(
+    cx.readCounterKey,
+    emitPrim(cx, "+", [counter, { kind: "number", value: 1 }], out, node, undefined, "number"),
+  );
   return value;
 }
 

@@ -93,7 +93,7 @@ export function lowerArrayMethod(
 
   const body: Stmt[] = [];
   const bodyEnv: Env = new Map(env);
-  const nextIndex = emitPrim(cx, "+", [varAtom(index), { kind: "number", value: 1 }], body, fn);
+  const nextIndex = emitPrim(cx, "+", [varAtom(index), { kind: "number", value: 1 }], body, fn, undefined, "number");
   // Carried besides: the function's variables a forEach callback assigns, the read counter of
   // logged reads, and the length of each array the callback pushes into.
   const outer = method === "forEach" ? assignedOutside(cx, fn) : [];

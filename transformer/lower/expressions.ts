@@ -2,7 +2,7 @@
 // (A-normal form); anything else is kept as written (opaque.ts).
 import ts from "typescript";
 import { AdjointError } from "../diagnostics";
-import { varAtom, type Atom, type Stmt, type VarId } from "../ir";
+import { varAtom, type Atom, type Stmt, type ValueKind, type VarId } from "../ir";
 import { containsCall, isTensorType, skipOuterExpressions } from "../sites";
 import { readElement } from "./arrays";
 import { lowerCall } from "./calls";
@@ -200,10 +200,11 @@ export function emitPrim(
   out: Stmt[],
   node: ts.Node,
   hint?: string,
+  kind: ValueKind = cx.kindOf(node),
 ): Atom {
   const earlier = cx.commonSubexpressions.find(out, prim, args);
   if (earlier !== undefined) return varAtom(earlier);
-  const id = cx.tempVar(cx.kindOf(node), hint);
+  const id = cx.tempVar(kind, hint);
   out.push({ kind: "let", target: id, op: { kind: "prim", prim, args }, node });
   cx.commonSubexpressions.record(out, prim, args, id);
   if ((prim === "+" || prim === "-" || prim === "*") && args.every((a) => cx.isInteger(a))) cx.integers.add(id);

@@ -21,7 +21,7 @@ import { sameBinding, type Env, type LoopBody, type LoweringContext } from "./co
 import { emitPrim, lowerExpr } from "./expressions";
 import { joinKinds, valueKind } from "./kinds";
 import { opaque, readsLocals } from "./opaque";
-import { isArrayOfLayers, isCollectionType, readElementOf } from "./structures";
+import { isArrayOfLayers, isCollectionType, lowerDestructuring, readElementOf } from "./structures";
 import { lowerDeclarations, lowerExpressionStatement, lowerList } from "./statements";
 import { assignmentTarget, findLoopExit, statementsOf, type LoopStatement } from "./syntax";
 
@@ -89,17 +89,27 @@ export function lowerLoop(
   // The next index is computed once, first: every path (a break too, as nothing reads the
   // hidden index after the loop) carries the same value, so it stays a plain counter.
   const nextIndex =
-    forOf && emitPrim(cx, "+", [env.get(forOf.indexKey) as Atom, { kind: "number", value: 1 }], body, forOf.element);
+    forOf &&
+    emitPrim(
+      cx,
+      "+",
+      [env.get(forOf.indexKey) as Atom, { kind: "number", value: 1 }],
+      body,
+      forOf.element,
+      undefined,
+      "number",
+    );
   cx.loopDepth++;
   if (forOf) {
     const index = env.get(forOf.indexKey) as Atom;
     const { array, element } = forOf;
-    bodyEnv.set(
-      cx.symbolOf(element),
+    const name = ts.isIdentifier(element) ? element.text : undefined;
+    const value =
       array.kind === "var" && isArrayOfLayers(cx, array.id)
-        ? readElementOf(cx, array.id, index, cx.checker.getTypeAtLocation(element), body, element, element.text)!
-        : readElement(cx, array, index, body, bodyEnv, element, element.text),
-    );
+        ? readElementOf(cx, array.id, index, cx.checker.getTypeAtLocation(element), body, element, name)!
+        : readElement(cx, array, index, body, bodyEnv, element as ts.Identifier, name);
+    // for (const { w, b } of p.layers): the layer's fields, as a destructuring declaration binds them.
+    lowerDestructuring(cx, element, value, body, bodyEnv);
   }
   const end = lowerList(cx, bodyStatements, [], body, bodyEnv, {}, loop);
   cx.loopDepth--;
@@ -173,15 +183,15 @@ function forOfParts(
   s: ts.ForOfStatement,
   out: Stmt[],
   env: Env,
-): { indexKey: ts.Symbol; array: Atom; element: ts.Identifier } {
-  const element = (s.initializer as ts.VariableDeclarationList).declarations[0]!.name as ts.Identifier;
+): { indexKey: ts.Symbol; array: Atom; element: ts.BindingName } {
+  const element = (s.initializer as ts.VariableDeclarationList).declarations[0]!.name;
   // for (const layer of p.layers): over an array of tensors or structures the function takes.
   if (isCollectionType(cx.checker.getTypeAtLocation(s.expression), cx.checker)) {
     const array = lowerExpr(cx, s.expression, out, env);
     if (array.kind === "var" && isArrayOfLayers(cx, array.id)) return { indexKey: {} as ts.Symbol, array, element };
   }
   const tensors = cx.isLocalArray(s.expression) && cx.kindOf(element) === "tensor";
-  if (cx.kindOf(s.expression) !== "array" || (!cx.isNumber(element) && !tensors)) {
+  if (cx.kindOf(s.expression) !== "array" || !ts.isIdentifier(element) || (!cx.isNumber(element) && !tensors)) {
     throw new AdjointError(
       "ADJ202",
       s.expression,
