@@ -367,6 +367,16 @@ describe("valueAndGrad with hasAux", () => {
     expect(js).toMatch(/return \{\s*value: loss,\s*aux: \w+,\s*grad: adjoint.structureGradient/);
   });
 
+  it("refuses x.item() on the gradient's path with what to write instead", () => {
+    const compiled = compile(`${HEADER}
+      export function f(x: Tensor) {
+        return sum(x).item() * 2;
+      }
+      export const df = grad(f);`);
+    expect(compiled.codes).toEqual(["ADJ204@4"]);
+    expect(String(compiled.diagnostics[0]!.messageText)).toMatch(/keep the value a tensor/);
+  });
+
   it("refuses hasAux without a `return [value, aux]`, and a pair returned to grad", () => {
     expect(
       codes(`

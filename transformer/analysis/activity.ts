@@ -124,6 +124,15 @@ function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: Lowered
       "No gradient flows into the values a creation function (full, tensor, ...) holds: build it with the operations (mul(onesLike(x), s)), or wrap the value in stopGradient() if no gradient should flow.",
     );
   }
+  // x.item(), x.toArray(): a tensor's values leave the differentiable operations.
+  const method =
+    ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : "";
+  if (method === "item" || method === "toArray")
+    throw new AdjointError(
+      "ADJ204",
+      node,
+      `\`.${method}()\` reads a tensor's values out of the operations a gradient can follow: keep the value a tensor (sum, mean, mul, ...), or wrap it in stopGradient() if no gradient should flow through it.`,
+    );
   throw ts.isCallExpression(node)
     ? new AdjointError(
         "ADJ204",
