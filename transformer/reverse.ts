@@ -43,6 +43,13 @@ export type PullbackResolver = (
   closure?: boolean,
 ) => js.Expr;
 
+/** A loop whose primal is being emitted: its trip counter once a call needs it, and the tapes to declare before it. */
+interface PrimalLoop {
+  readonly stmt: ir.Stmt & { kind: "loop" };
+  trips?: string;
+  readonly declarations: js.Statement[];
+}
+
 interface AdjointState {
   name?: string;
   pending: js.Expr[];
@@ -82,8 +89,13 @@ class Reverse {
   private recomputing = false;
   /** The log of local-array reads inside loops (see loggedIndex), named when first needed. */
   private readLog?: string;
-  /** The body of the loop whose iteration is being recomputed, whose own statements the backward sweep follows in the same block. */
+  /** The body of the loop whose iteration is being recomputed, whose own statements the backward sweep follows in the same block, and its trip counter. */
   private recomputedBody?: readonly ir.Stmt[];
+  private recomputedTrip?: string;
+  /** The loop whose primal is being emitted: calls in its body tape their value and pullback. */
+  private primalLoop?: PrimalLoop;
+  /** The tapes of a call's value and pullback in its loop's primal, read by the recomputed iteration. */
+  private readonly callTapes = new Map<VarId, { value: string; back: string }>();
   /** The variables defined inside the loop body being recomputed, at any depth, computed once per body. */
   private createdInRecomputed(): ReadonlySet<VarId> {
     const body = this.recomputedBody;
@@ -349,7 +361,14 @@ class Reverse {
             // pullback, which the sweep calls instead of a vjp that would run the forward again.
             const active = op.args.flatMap((a, i) => (a.kind === "var" && this.isActive(a.id) ? [i] : []));
             const once = this.recomputing ? block === this.recomputedBody : block === this.fn.body;
-            if (once && this.isActive(s.target) && active.length > 0) {
+            // In a loop's primal, the value and the pullback go on tapes the recomputed iteration reads.
+            const loop = this.primalLoop;
+            const taping =
+              loop !== undefined &&
+              block === loop.stmt.body &&
+              this.loopIsActive(loop.stmt) &&
+              loop.stmt.carried.length > 0;
+            if ((once || taping) && this.isActive(s.target) && active.length > 0) {
               // A temporary takes the callee's name: const [huberValue, huberBack] = huber_forward(r, 1).
               const callee = functionName(op.callee) ?? "call";
               const named = !this.fn.temps.has(s.target);
@@ -358,11 +377,39 @@ class Reverse {
               this.backs.set(s.target, back);
               if (named) this.alias.delete(s.target);
               else this.alias.set(s.target, js.name(valueName));
+              const taped =
+                this.recomputing && block === this.recomputedBody ? this.callTapes.get(s.target) : undefined;
+              if (taped) {
+                const at = js.name(this.recomputedTrip!);
+                out.push(
+                  { kind: "const", name: valueName, init: { kind: "element", array: js.name(taped.value), index: at } },
+                  { kind: "const", name: back, init: { kind: "element", array: js.name(taped.back), index: at } },
+                );
+                break;
+              }
               out.push({
                 kind: "destructure",
                 names: [valueName, back],
                 init: js.call(this.pullback(s, active, true), ...args),
               });
+              if (taping) {
+                const trips = (loop.trips ??= this.namer.fresh("trips"));
+                const tapes = { value: this.namer.fresh(`${valueName}Tape`), back: this.namer.fresh(`${back}Tape`) };
+                this.callTapes.set(s.target, tapes);
+                for (const [tape, name] of [
+                  [tapes.value, valueName],
+                  [tapes.back, back],
+                ] as const) {
+                  loop.declarations.push({ kind: "let", name: tape, init: { kind: "array", elements: [] } });
+                  out.push({
+                    kind: "storeElement",
+                    array: tape,
+                    index: js.name(trips),
+                    value: js.name(name),
+                    tapeOf: tape,
+                  });
+                }
+              }
               break;
             }
             init = js.call({ kind: "source", node: op.calleeRef }, ...args);
@@ -520,11 +567,16 @@ class Reverse {
       name: this.varName(c.var),
       init: this.value(c.init),
     }));
+    const outer = this.primalLoop;
+    const loop: PrimalLoop = { stmt: s, declarations: [] };
+    this.primalLoop = loop;
     const body = this.forward(s.body);
+    this.primalLoop = outer;
+    out.push(...loop.declarations);
     if (this.loopIsActive(s) && s.carried.length > 0) {
       // One trip counter, and a tape per carried variable written at index trips: numbers in
       // a Float64Array doubled when full, tensors in an array.
-      const trips = this.namer.fresh("trips");
+      const trips = loop.trips ?? this.namer.fresh("trips");
       this.loopTrips.set(s, trips);
       out.push({ kind: "let", name: trips, init: js.num(0) });
       const record = s.carried.flatMap((c): js.Statement[] => {
@@ -641,11 +693,12 @@ class Reverse {
       });
       this.alias.set(c.var, js.name(name));
     }
-    const [recomputing, recomputedBody] = [this.recomputing, this.recomputedBody];
+    const [recomputing, recomputedBody, recomputedTrip] = [this.recomputing, this.recomputedBody, this.recomputedTrip];
     this.recomputing = true;
     this.recomputedBody = s.body;
+    this.recomputedTrip = k;
     body.push(...this.forward(s.body));
-    [this.recomputing, this.recomputedBody] = [recomputing, recomputedBody];
+    [this.recomputing, this.recomputedBody, this.recomputedTrip] = [recomputing, recomputedBody, recomputedTrip];
     const outer = this.deferred;
     this.deferred = new Map();
     for (const c of active) {

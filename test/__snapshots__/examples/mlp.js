@@ -102,12 +102,14 @@ function forward_forward(p, x) {
   const layers = p.layers;
   let i = 0;
   let h = x;
+  const zTape = [];
+  const zBackTape = [];
   let trips = 0;
-  const hTape = [];
   while (i < layers.length) {
-    hTape[trips] = h;
     const layer = layers[i];
-    const z = dense(layer, h);
+    const [z, zBack] = dense_forward_layer_x(layer, h);
+    zTape[trips] = z;
+    zBackTape[trips] = zBack;
     let t3;
     if (i < p.layers.length - 1) {
       t3 = adjoint.tanh(z);
@@ -126,9 +128,8 @@ function forward_forward(p, x) {
       let trip = trips;
       while (trip > 0) {
         trip = trip - 1;
-        const hThen = hTape[trip];
-        const layer = layers[trip];
-        const [z, zBack] = dense_forward_layer_x(layer, hThen);
+        const z = zTape[trip];
+        const zBack2 = zBackTape[trip];
         let t2;
         if (trip < p.layers.length - 1) {
           t2 = adjoint.tanh(z);
@@ -155,7 +156,7 @@ function forward_forward(p, x) {
         } else {
           dz = dhNext;
         }
-        const [dLayer, dh2] = zBack(dz);
+        const [dLayer, dh2] = zBack2(dz);
         adjoint.addInto(dLayers, trip, dLayer);
         dh = dh2;
       }
