@@ -264,6 +264,27 @@ describe("calls to other functions of the program", () => {
     }
   });
 
+  it("calls in loops, nested loops, with continue and break: each call's value and pullback taped per trip", () => {
+    const p = build(`
+      import { grad } from "adjoint";
+      function step(x: number, k: number) { return Math.sin(x * k) + x * x * 0.1; }
+      export function f(x: number) {
+        let s = x;
+        for (let i = 0; i < 4; i++) {
+          if (i === 1) continue;
+          const y = step(s, i + 1);
+          let inner = y;
+          for (let j = 0; j < 2; j++) inner = step(inner, j + 0.5) + inner;
+          s = s * 0.5 + inner * step(x, 2);
+          if (s > 50) break;
+        }
+        return s;
+      }
+      export const df = grad(f);
+    `);
+    checkAgainstFiniteDifferences(p.f, p.df);
+  });
+
   it("a recursive function is differentiated through every level", () => {
     const p = build(`
       import { grad } from "adjoint";
