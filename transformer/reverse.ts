@@ -96,19 +96,6 @@ class Reverse {
   private primalLoop?: PrimalLoop;
   /** The tapes of a call's value and pullback in its loop's primal, read by the recomputed iteration. */
   private readonly callTapes = new Map<VarId, { value: string; back: string }>();
-  /** The variables defined inside the loop body being recomputed, at any depth, computed once per body. */
-  private createdInRecomputed(): ReadonlySet<VarId> {
-    const body = this.recomputedBody;
-    if (!body) return new Set();
-    let found = this.definedInside.get(body);
-    if (!found) {
-      const ids = new Set<VarId>();
-      forEachStmt(body, (x) => x.kind === "let" && ids.add(x.target));
-      this.definedInside.set(body, (found = ids));
-    }
-    return found;
-  }
-
   private readonly definedInside = new Map<readonly ir.Stmt[], ReadonlySet<VarId>>();
   /** The pullback each call at the top of the body got from its callee's `_forward`, by the call's variable. */
   private readonly backs = new Map<VarId, string>();
@@ -356,62 +343,7 @@ class Reverse {
             }
           } else if (op.kind === "call") {
             const args = op.args.map((a) => this.value(a));
-            // Where the backward sweep follows in the same block (the top of the body, or a
-            // recomputed iteration of a loop), the callee's forward gives the value and its
-            // pullback, which the sweep calls instead of a vjp that would run the forward again.
-            const active = op.args.flatMap((a, i) => (a.kind === "var" && this.isActive(a.id) ? [i] : []));
-            const once = this.recomputing ? block === this.recomputedBody : block === this.fn.body;
-            // In a loop's primal, the value and the pullback go on tapes the recomputed iteration reads.
-            const loop = this.primalLoop;
-            const taping =
-              loop !== undefined &&
-              block === loop.stmt.body &&
-              this.loopIsActive(loop.stmt) &&
-              loop.stmt.carried.length > 0;
-            if ((once || taping) && this.isActive(s.target) && active.length > 0) {
-              // A temporary takes the callee's name: const [huberValue, huberBack] = huber_forward(r, 1).
-              const callee = functionName(op.callee) ?? "call";
-              const named = !this.fn.temps.has(s.target);
-              const valueName = named ? this.varName(s.target) : this.namer.fresh(`${callee}Value`);
-              const back = this.namer.fresh(`${named ? this.varName(s.target) : callee}Back`);
-              this.backs.set(s.target, back);
-              if (named) this.alias.delete(s.target);
-              else this.alias.set(s.target, js.name(valueName));
-              const taped =
-                this.recomputing && block === this.recomputedBody ? this.callTapes.get(s.target) : undefined;
-              if (taped) {
-                const at = js.name(this.recomputedTrip!);
-                out.push(
-                  { kind: "const", name: valueName, init: { kind: "element", array: js.name(taped.value), index: at } },
-                  { kind: "const", name: back, init: { kind: "element", array: js.name(taped.back), index: at } },
-                );
-                break;
-              }
-              out.push({
-                kind: "destructure",
-                names: [valueName, back],
-                init: js.call(this.pullback(s, active, true), ...args),
-              });
-              if (taping) {
-                const trips = (loop.trips ??= this.namer.fresh("trips"));
-                const tapes = { value: this.namer.fresh(`${valueName}Tape`), back: this.namer.fresh(`${back}Tape`) };
-                this.callTapes.set(s.target, tapes);
-                for (const [tape, name] of [
-                  [tapes.value, valueName],
-                  [tapes.back, back],
-                ] as const) {
-                  loop.declarations.push({ kind: "let", name: tape, init: { kind: "array", elements: [] } });
-                  out.push({
-                    kind: "storeElement",
-                    array: tape,
-                    index: js.name(trips),
-                    value: js.name(name),
-                    tapeOf: tape,
-                  });
-                }
-              }
-              break;
-            }
+            if (this.callWithPullback(s, op, args, block, out)) break;
             init = js.call({ kind: "source", node: op.calleeRef }, ...args);
           } else {
             init = this.opaque(op.expr);
@@ -625,6 +557,72 @@ class Reverse {
     const guarded: js.Expr = s.guard === undefined ? cond : js.binary("&&", js.name(this.varName(s.guard)), cond);
     out.push({ kind: "while", cond: guarded, body, testAfter: s.testAfter });
     return out;
+  }
+
+  /** The variables defined inside the loop body being recomputed, at any depth, computed once per body. */
+  private createdInRecomputed(): ReadonlySet<VarId> {
+    const body = this.recomputedBody;
+    if (!body) return new Set();
+    let found = this.definedInside.get(body);
+    if (!found) {
+      const ids = new Set<VarId>();
+      forEachStmt(body, (x) => x.kind === "let" && ids.add(x.target));
+      this.definedInside.set(body, (found = ids));
+    }
+    return found;
+  }
+
+  /**
+   * A call the backward sweep follows in the same block (the top of the body, or a recomputed
+   * iteration of a loop) or that a loop's primal runs: the callee's forward gives the value and
+   * its pullback, which the sweep calls instead of a vjp that would run the forward again; in a
+   * loop's primal both go on tapes, which the recomputed iteration reads. False for a call
+   * emitted as written.
+   */
+  private callWithPullback(
+    s: ir.Stmt & { kind: "let" },
+    op: ir.Op & { kind: "call" },
+    args: readonly js.Expr[],
+    block: readonly ir.Stmt[],
+    out: js.Statement[],
+  ): boolean {
+    const active = op.args.flatMap((a, i) => (a.kind === "var" && this.isActive(a.id) ? [i] : []));
+    const once = this.recomputing ? block === this.recomputedBody : block === this.fn.body;
+    const loop = this.primalLoop;
+    const taping =
+      loop !== undefined && block === loop.stmt.body && this.loopIsActive(loop.stmt) && loop.stmt.carried.length > 0;
+    if (!(once || taping) || !this.isActive(s.target) || active.length === 0) return false;
+    // A temporary takes the callee's name: const [huberValue, huberBack] = huber_forward(r, 1).
+    const callee = functionName(op.callee) ?? "call";
+    const named = !this.fn.temps.has(s.target);
+    const valueName = named ? this.varName(s.target) : this.namer.fresh(`${callee}Value`);
+    const back = this.namer.fresh(`${named ? this.varName(s.target) : callee}Back`);
+    this.backs.set(s.target, back);
+    if (named) this.alias.delete(s.target);
+    else this.alias.set(s.target, js.name(valueName));
+    const taped = this.recomputing && block === this.recomputedBody ? this.callTapes.get(s.target) : undefined;
+    if (taped) {
+      const at = js.name(this.recomputedTrip!);
+      out.push(
+        { kind: "const", name: valueName, init: { kind: "element", array: js.name(taped.value), index: at } },
+        { kind: "const", name: back, init: { kind: "element", array: js.name(taped.back), index: at } },
+      );
+      return true;
+    }
+    out.push({ kind: "destructure", names: [valueName, back], init: js.call(this.pullback(s, active, true), ...args) });
+    if (taping) {
+      const trips = (loop.trips ??= this.namer.fresh("trips"));
+      const tapes = { value: this.namer.fresh(`${valueName}Tape`), back: this.namer.fresh(`${back}Tape`) };
+      this.callTapes.set(s.target, tapes);
+      for (const [tape, name] of [
+        [tapes.value, valueName],
+        [tapes.back, back],
+      ] as const) {
+        loop.declarations.push({ kind: "let", name: tape, init: { kind: "array", elements: [] } });
+        out.push({ kind: "storeElement", array: tape, index: js.name(trips), value: js.name(name), tapeOf: tape });
+      }
+    }
+    return true;
   }
 
   /** carried = next, for every carried variable at once (a swap stays a swap). */

@@ -7,6 +7,7 @@ import { add } from "../ops";
 import { isTensor } from "../tensor";
 import { isLeaf, type Leaf } from "../tree";
 import { fitGradient } from "./adjoints";
+import { addIntoArray } from "./tape";
 
 /**
  * container[key] += g. At a leaf, g is its adjoint: a tensor's may be smaller and broadcast
@@ -32,8 +33,7 @@ export function addTreeInto(tree: object, g: unknown): void {
 function addLeaf(x: Leaf, g: unknown): Leaf {
   if (typeof x === "number") return x + (g as number);
   if (isTensor(x)) return fitGradient(add(x, g as Operand), x);
-  const sum = x.slice();
-  const parts = g as ArrayLike<number>;
-  for (let i = 0; i < sum.length; i++) sum[i]! += parts[i]!;
-  return sum;
+  // A number array of the sweep's own gradient (zerosLikeTree made it): added into in place.
+  addIntoArray(x, g as ArrayLike<number>);
+  return x;
 }
