@@ -124,12 +124,14 @@ const CASES: Record<string, Variant[]> = {
 };
 
 const NAMES = ["a", "b", "c"];
-const names = Object.keys(tensorRules);
+/** What forward mode writes tangents with, which no source lowers to: checked through the jvp and hvp of every case below. */
+const TANGENT_ONLY = ["broadcastLike", "zeroTangent", "onesTangent"];
+const names = Object.keys(tensorRules).filter((name) => !TANGENT_ONLY.includes(name));
 const variants = names.flatMap((rule) => (CASES[rule] ?? []).map((v, k) => ({ rule, v, id: `${rule}_${k}` })));
 
 const source = [
   // Every tensor primitive by its rule's name, the name "adjoint" exports it by.
-  `import { grad, Tensor, tensor, randomNormal, ${names.join(", ")} } from "adjoint";`,
+  `import { grad, jvp, hvp, Tensor, tensor, randomNormal, ${names.join(", ")} } from "adjoint";`,
   ...variants.flatMap(({ v, id }, n) => {
     const params = v.operands.map((o, i) => `${NAMES[i]}: ${o.shape === "number" ? "number" : "Tensor"}`).join(", ");
     const wrt = v.operands.map((_, i) => i).filter((i) => !v.constant?.includes(i));
@@ -137,6 +139,11 @@ const source = [
       `const W_${id} = randomNormal([${v.out.join(", ")}], { seed: ${n + 1} });`,
       `export function f_${id}(${params}) { return sum(mul(W_${id}, ${v.call})); }`,
       `export const df_${id} = grad(f_${id}, { wrt: [${wrt.join(", ")}] });`,
+      // Forward mode along each operand, and reverse over forward (the tangent rules' own adjoints).
+      ...wrt.flatMap((i) => [
+        `export const jf_${id}_${i} = jvp(f_${id}, { wrt: ${i} });`,
+        `export const hf_${id}_${i} = hvp(f_${id}, { wrt: ${i} });`,
+      ]),
     ];
   }),
 ].join("\n");
@@ -223,6 +230,52 @@ describe("tensor rules against finite differences (float64)", () => {
           });
         });
       }
+    }
+  });
+});
+
+describe("tangent rules against finite differences (float64): jvp along a random direction, and hvp against differences of the gradient", () => {
+  const compiled = compile(source);
+  const program = compiled.run();
+  const direction = (x: number | Tensor, random: () => number): number | Tensor =>
+    typeof x === "number" ? random() - 0.5 : runtime.tensor(Float64Array.from(x.data, () => random() - 0.5), { shape: x.shape });
+  const along = (x: number | Tensor, v: number | Tensor, h: number): number | Tensor =>
+    typeof x === "number"
+      ? x + h * (v as number)
+      : runtime.tensor(Float64Array.from(x.data, (xi, k) => xi + h * (v as Tensor).data[k]!), { shape: x.shape });
+  const values = (y: number | Tensor): number[] => (typeof y === "number" ? [y] : Array.from(y.data));
+
+  it("the tangent-only primitives are in the table and used by the generated tangents", () => {
+    for (const name of TANGENT_ONLY) expect(tensorRules).toHaveProperty([name]);
+    expect(compiled.js["main.ts"]).toContain("adjoint.broadcastLike(");
+  });
+
+  it.each(names)("%s", (rule) => {
+    for (const { v, id } of variants.filter((x) => x.rule === rule)) {
+      const f = program[`f_${id}`] as (...args: any[]) => number;
+      const df = program[`df_${id}`] as (...args: any[]) => (number | Tensor)[];
+      const random = sampler(id.length * 104729 + 3);
+      const args = v.operands.map((o) => sample(o, random));
+      const wrt = v.operands.map((_, i) => i).filter((i) => !v.constant?.includes(i));
+      wrt.forEach((i, k) => {
+        const dir = direction(args[i]!, random);
+        const shifted = (h: number): (number | Tensor)[] => args.map((a, j) => (j === i ? along(a, dir, h) : a));
+        const h = 1e-6;
+        const { value, tangent } = program[`jf_${id}_${i}`](...args, dir);
+        expect(values(value)[0]).toBeCloseTo(values(f(...args))[0]!, 10);
+        const fd = (values(f(...shifted(h)))[0]! - values(f(...shifted(-h)))[0]!) / (2 * h);
+        expect(Math.abs(values(tangent)[0]! - fd), `${id}: tangent along ${NAMES[i]}`).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
+        if (rule === "sign" || rule === "greater" || rule === "equal" || rule === "argmax") return;
+        const hv = values(program[`hf_${id}_${i}`](...args, dir));
+        const plus = values(df(...shifted(1e-5))[k]!);
+        const minus = values(df(...shifted(-1e-5))[k]!);
+        hv.forEach((value, e) => {
+          const expected = (plus[e]! - minus[e]!) / 2e-5;
+          expect(Math.abs(value - expected), `${id} (${v.call}): hvp along ${NAMES[i]}[${e}]`).toBeLessThan(
+            1e-5 * Math.max(1, Math.abs(expected)),
+          );
+        });
+      });
     }
   });
 });

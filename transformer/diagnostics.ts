@@ -29,6 +29,7 @@ export const DIAGNOSTICS = {
   ADJ213: "Increment and decrement operators are only supported as statements.",
   ADJ214:
     "A structure that carries gradients (an object or tuple parameter, a field of one that is a structure, or an array of layers) can only be read field by field and by array index: p.w, p.enc.b, pair[0], p.layers[i].w, or destructured.",
+  ADJ215: "This construct is not supported in forward mode or in a second derivative yet.",
   ADJ900:
     "Internal error in the adjoint transformer; the call was left untransformed. Please report it with this function.",
 } as const;

@@ -52,12 +52,17 @@ export interface Opaque {
 export type Op =
   /** A primitive with a rule in rules/: an operator, a Math function or a marker. */
   | { readonly kind: "prim"; readonly prim: string; readonly args: readonly Atom[] }
-  /** A call to a user function whose body the transformer can see. */
+  /**
+   * A call to a user function whose body the transformer can see, or to a derivative of one
+   * (`derivation`: du(t) for const du = grad(u), or a callee's tangent in forward mode), which
+   * calls the generated function of that derivation.
+   */
   | {
       readonly kind: "call";
       readonly callee: FunctionNode;
       readonly calleeRef: ts.Expression;
       readonly args: readonly Atom[];
+      readonly derivation?: readonly TangentStep[];
     }
   /**
    * A value kept as written. Unless `nonDifferentiable`, it is refused if a gradient must
@@ -110,6 +115,21 @@ export type Stmt =
       readonly body: readonly Stmt[];
       readonly node: ts.Node;
     };
+
+/**
+ * One application of forward mode to a function (forward.ts), which makes a function of the
+ * same parameters and, with seed "params", one tangent parameter per `wrt` parameter after them.
+ */
+export interface TangentStep {
+  /** Parameter indices, of the function the step applies to. */
+  readonly wrt: readonly number[];
+  /** "params": the tangents are parameters; "ones": each is one, so the tangent is the sum of the gradient's elements (grad(f) seen through a sum). */
+  readonly seed: "params" | "ones";
+  /** "pair": the function returns { value, tangent }; "tangent": the tangent alone, summed when it is a tensor (grad's sum). */
+  readonly result: "pair" | "tangent";
+  /** The derivative is used as a value, not summed: it is grad's only for number parameters, which the step then requires. */
+  readonly numbersOnly?: boolean;
+}
 
 /** The condition of a loop over indices: index < array.length (for...of, reduce, map), or index < count (Array.from). */
 export type IndexBound =

@@ -7,17 +7,24 @@ import ts from "typescript";
 import { analyzeActivity } from "./analysis/activity";
 import { AdjointError, debugInternalError, toDiagnostic } from "./diagnostics";
 import * as js from "./js";
-import { forEachStmt, isDifferentiable, type Atom, type LoweredFunction, type VarId } from "./ir";
+import { forEachStmt, isDifferentiable, type Atom, type LoweredFunction, type TangentStep, type VarId } from "./ir";
 import { lowerFunction } from "./lower";
 import { identifiersIn, Namer } from "./naming";
 import { buildAdjoint, type AdjointRequest } from "./reverse";
+import { derivationSteps, forwardTransform } from "./forward";
+import type * as ir from "./ir";
 import { ShapeFacts, type ResultShape } from "./analysis/shapes";
 import {
   anchorStatement,
   importOf,
   findDifferentiationCalls,
   functionName,
+  isDifferentiationKind,
+  parseWrt,
+  resolveDerivative,
   resolveFunction,
+  type MarkerApplication,
+  type SiteKind,
   skipOuterExpressions,
   type FunctionNode,
 } from "./sites";
@@ -25,6 +32,10 @@ import {
 export interface Entry {
   readonly fn: FunctionNode;
   readonly request: AdjointRequest;
+  /** Forward mode applied to fn before the request (jvp, grad of grad, hvp): empty for fn itself. */
+  readonly derivation: readonly TangentStep[];
+  /** A function made of calls to other entries (hessian, jacobian), generated as given. */
+  readonly wrapper?: js.GeneratedFunction;
   readonly name: string;
   /** The statement the generated function is placed after; undefined for an inline arrow, replaced in place. */
   readonly anchor: ts.Statement | undefined;
@@ -67,6 +78,7 @@ class Planner {
   private readonly lowered = new Map<FunctionNode, LoweredFunction | AdjointError>();
   private readonly loweredWithAux = new Map<FunctionNode, LoweredFunction | AdjointError>();
   private readonly resultShapes = new Map<FunctionNode, ResultShape>();
+  private readonly derived = new Map<string, LoweredFunction | AdjointError>();
   private readonly fileNames = new Map<ts.SourceFile, { reserved: Set<string>; namer: Namer }>();
   private readonly diagnostics: ts.Diagnostic[] = [];
   private readonly functionIds = new Map<FunctionNode, number>();
@@ -88,23 +100,25 @@ class Planner {
         this.guard(call, () => {
           const target = call.arguments[0];
           const fn = target && resolveFunction(target, this.checker);
-          if (!fn)
+          const derivative = !fn && target ? resolveDerivative(target, this.checker) : undefined;
+          if (!fn && !derivative)
             throw new AdjointError(
               "ADJ101",
               target ?? call,
               "Pass a function declared in this program, or an inline arrow.",
             );
-          const options = call.arguments[check ? 2 : 1];
-          const { wrt, tuple } = this.parseWrt(options, fn);
-          const hasAux = kind === "valueAndGrad" && this.parseHasAux(options);
-          // checkGrad gets one gradient per wrt parameter, always as a tuple.
-          const entry = this.entryFor(fn, { kind, wrt, tuple: tuple || check, ...(hasAux ? { hasAux } : {}) }, call);
+          const base = fn ?? derivative!.fn;
+          const chain = derivative?.chain ?? [];
+          if (check && chain.length > 0)
+            throw new AdjointError("ADJ215", target!, "checkGrad takes the function itself, not a derivative of it.");
+          const entry = this.siteEntry(call, kind, base, chain, check);
           if (check)
             this.checks.set(
               call,
-              fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : "")),
+              base.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : "")),
             );
-          if (fn.getSourceFile() !== file) this.siteRefs.set(call, this.reference(file, target!, entry));
+          const baseRef = chain.length > 0 ? chain[0]!.call.arguments[0]! : target!;
+          if (base.getSourceFile() !== file) this.siteRefs.set(call, this.reference(file, baseRef, entry));
           this.sites.set(call, entry);
         });
       }
@@ -180,35 +194,161 @@ class Planner {
     return { kind: "member", object: namespace, name: entry.name };
   }
 
-  private parseWrt(options: ts.Expression | undefined, fn: FunctionNode): { wrt: number[]; tuple: boolean } {
-    if (!options) return { wrt: [0], tuple: false };
-    const obj = skipOuterExpressions(options);
-    if (!ts.isObjectLiteralExpression(obj))
-      throw new AdjointError("ADJ102", options, "Write the options as an object literal.");
-    const prop = obj.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === "wrt");
-    if (!prop) return { wrt: [0], tuple: false };
-    if (!ts.isPropertyAssignment(prop)) throw new AdjointError("ADJ102", prop);
-    const value = skipOuterExpressions(prop.initializer);
-    const index = (e: ts.Expression): number => {
-      const n = skipOuterExpressions(e);
-      if (!ts.isNumericLiteral(n)) throw new AdjointError("ADJ102", e);
-      const i = Number(n.text);
-      if (!Number.isInteger(i) || i >= fn.parameters.length) {
+  /**
+   * The entry a marker call becomes. grad, vjp and valueAndGrad of a function are reverse mode;
+   * of a derivative (grad(grad(f))), reverse mode over the forward mode of the inner markers
+   * (forward.ts derivationSteps). jvp is forward mode; hvp is reverse over forward; hessian and
+   * jacobian call the runtime with one of those once per basis vector.
+   */
+  private siteEntry(
+    call: ts.CallExpression,
+    kind: SiteKind,
+    fn: FunctionNode,
+    chain: readonly MarkerApplication[],
+    check: boolean,
+  ): Entry {
+    const options = call.arguments[check ? 2 : 1];
+    const inner = chain.at(-1);
+    const paramCount = (steps: readonly TangentStep[]): number =>
+      fn.parameters.length + steps.reduce((n, st) => n + (st.seed === "params" ? st.wrt.length : 0), 0);
+    if (isDifferentiationKind(kind)) {
+      if (inner && inner.kind !== "grad")
         throw new AdjointError(
-          "ADJ102",
-          e,
-          `The function has ${fn.parameters.length} parameter(s); ${n.text} is not one of their indices.`,
+          "ADJ215",
+          call,
+          inner.kind === "jvp"
+            ? "jvp returns { value, tangent }; differentiate a function that returns jvp(f)(x, v).tangent instead."
+            : `${inner.kind}() cannot be differentiated again yet.`,
         );
+      if (!inner || kind !== "vjp") {
+        // grad(g) sums g's result; so does valueAndGrad, whose value is g's only where g is a number's gradient.
+        const steps = derivationSteps(fn, chain, kind === "valueAndGrad" ? "value" : "summed");
+        const { wrt, tuple } = parseWrt(options, paramCount(steps));
+        const hasAux = kind === "valueAndGrad" && this.parseHasAux(options);
+        if (hasAux && inner) throw new AdjointError("ADJ215", call, "hasAux applies to a function, not a derivative.");
+        // checkGrad gets one gradient per wrt parameter, always as a tuple.
+        return this.entryFor(fn, { kind, wrt, tuple: tuple || check, ...(hasAux ? { hasAux } : {}) }, call, steps);
       }
-      return i;
-    };
-    if (ts.isArrayLiteralExpression(value)) {
-      const wrt = value.elements.map(index);
-      if (wrt.length === 0) throw new AdjointError("ADJ102", value, "Name at least one parameter.");
-      if (new Set(wrt).size !== wrt.length) throw new AdjointError("ADJ102", value, "Each parameter may appear once.");
-      return { wrt, tuple: true };
+      // vjp(grad(f))(x, s) = ∇(s·∇f) = the gradient of f's tangent along s: the seed is the tangent parameter.
+      const steps = derivationSteps(fn, chain.slice(0, -1), "summed");
+      const last = parseWrt(inner.call.arguments[1], paramCount(steps));
+      const all = [...steps, { wrt: last.wrt, seed: "params", result: "tangent" } as const];
+      const { wrt, tuple } = parseWrt(options, paramCount(steps));
+      return this.entryFor(fn, { kind: "grad", wrt, tuple }, call, all, "vjp");
     }
-    return { wrt: [index(value)], tuple: false };
+    const single = (): number => {
+      const { wrt, tuple } = parseWrt(options, paramCount(derivationSteps(fn, chain, "value")));
+      if (tuple) throw new AdjointError("ADJ102", options!, `${kind} takes one wrt parameter (a number literal).`);
+      return wrt[0]!;
+    };
+    if (kind === "hvp") return this.hvpEntry(fn, chain, single(), call);
+    if (kind === "jvp") {
+      if (inner?.kind === "grad") return this.jvpOfGrad(fn, chain, single(), call);
+      return this.jvpEntry(fn, chain, single(), call);
+    }
+    if (!anchorStatement(fn) || fn.parameters.some((p) => !ts.isIdentifier(p.name)))
+      throw new AdjointError(
+        "ADJ101",
+        call.arguments[0]!,
+        `${kind}() builds on generated functions placed beside the function: bind it to a const or declare it, with plain parameters.`,
+      );
+    const w = single();
+    if (kind === "hessian") {
+      const hvp = this.hvpEntry(fn, chain, w, call);
+      return this.wrapperEntry(fn, "hessian", chain, [hvp], [], (args) =>
+        js.rt("hessianOf", js.name(hvp.name), { kind: "array", elements: args }, js.num(w)),
+      );
+    }
+    const mode = this.parseMode(options);
+    if (mode === "forward") {
+      const jvp = inner?.kind === "grad" ? this.jvpOfGrad(fn, chain, w, call) : this.jvpEntry(fn, chain, w, call);
+      return this.wrapperEntry(fn, "jacobian", chain, [jvp], [], (args) =>
+        js.rt("jacobianForward", js.name(jvp.name), { kind: "array", elements: args }, js.num(w)),
+      );
+    }
+    const steps = derivationSteps(fn, chain, "value");
+    const forward = this.entryFor(fn, { kind: "vjp", wrt: [w], tuple: false, closure: true }, call, steps);
+    return this.wrapperEntry(fn, "jacobianReverse", chain, [forward], [], (args) =>
+      js.rt("jacobianReverse", js.name(forward.name), { kind: "array", elements: args }, js.num(w)),
+    );
+  }
+
+  /** jvp: forward mode, emitted as a plain function returning { value, tangent }. */
+  private jvpEntry(fn: FunctionNode, chain: readonly MarkerApplication[], w: number, at: ts.Node): Entry {
+    const steps = [...derivationSteps(fn, chain, "value"), { wrt: [w], seed: "params", result: "pair" } as const];
+    return this.entryFor(fn, { kind: "primal", wrt: [], tuple: false }, at, steps, "jvp");
+  }
+
+  /** hvp(f)(x, v) = ∇(∇f·v): reverse mode over f's tangent along v. */
+  private hvpEntry(fn: FunctionNode, chain: readonly MarkerApplication[], w: number, at: ts.Node): Entry {
+    const steps = [...derivationSteps(fn, chain, "value"), { wrt: [w], seed: "params", result: "tangent" } as const];
+    return this.entryFor(fn, { kind: "grad", wrt: [w], tuple: false }, at, steps, "hvp");
+  }
+
+  /**
+   * jvp of a gradient: its value is the gradient, and its tangent along v the gradient of the
+   * tangent along v (the Hessian is symmetric), which holds for tensor parameters too, where
+   * forward mode over the gradient would need one pass per element.
+   */
+  private jvpOfGrad(fn: FunctionNode, chain: readonly MarkerApplication[], w: number, at: ts.Node): Entry {
+    const inner = chain.at(-1)!;
+    const outerSteps = derivationSteps(fn, chain.slice(0, -1), "summed");
+    const count = fn.parameters.length + outerSteps.reduce((n, st) => n + (st.seed === "params" ? st.wrt.length : 0), 0);
+    const a = parseWrt(inner.call.arguments[1], count);
+    if (a.tuple) throw new AdjointError("ADJ215", inner.call, "Take the gradient with respect to one parameter.");
+    const gradient = this.entryFor(fn, { kind: "grad", wrt: a.wrt, tuple: false }, at, outerSteps);
+    const tangentSteps = [...outerSteps, { wrt: [w], seed: "params", result: "tangent" } as const];
+    const tangent = this.entryFor(fn, { kind: "grad", wrt: a.wrt, tuple: false }, at, tangentSteps, "hvp");
+    const v = this.fileNamesFor(fn.getSourceFile()).namer.fresh("v");
+    return this.wrapperEntry(fn, "jvp", chain, [gradient, tangent], [v], (args) => ({
+      kind: "object",
+      fields: [
+        ["value", js.call(js.name(gradient.name), ...args)],
+        ["tangent", js.call(js.name(tangent.name), ...args, js.name(v))],
+      ],
+    }));
+  }
+
+  /** A generated function that only calls other generated ones (hessian, jacobian, jvp of a gradient). */
+  private wrapperEntry(
+    fn: FunctionNode,
+    label: string,
+    chain: readonly MarkerApplication[],
+    deps: Entry[],
+    extraParams: string[],
+    result: (args: js.Expr[]) => js.Expr,
+  ): Entry {
+    const key = `${this.functionId(fn)}|${label}|${deps.map((d) => d.name).join(",")}`;
+    const existing = this.entries.get(key);
+    if (existing) return existing;
+    const names = this.fileNamesFor(fn.getSourceFile());
+    const name = names.namer.fresh(`${functionName(fn) ?? "anonymous"}${chain.map((m) => `_${m.kind}`).join("")}_${label}`);
+    const args = fn.parameters.map((p) => js.name((p.name as ts.Identifier).text));
+    const entry: Entry = {
+      fn,
+      request: { kind: "primal", wrt: [], tuple: false },
+      derivation: [],
+      name,
+      anchor: anchorStatement(fn),
+      deps,
+      requestedAt: deps[0]!.requestedAt,
+      exported: false,
+      wrapper: { name, params: fn.parameters, extraParams, body: [{ kind: "return", value: result(args) }] },
+    };
+    this.entries.set(key, entry);
+    this.order.push(entry);
+    return entry;
+  }
+
+  /** jacobian's `mode`: "forward" (one jvp per input element) or "reverse" (one pullback per output element, the default). */
+  private parseMode(options: ts.Expression | undefined): "forward" | "reverse" {
+    const obj = options && skipOuterExpressions(options);
+    if (!obj || !ts.isObjectLiteralExpression(obj)) return "reverse";
+    const prop = obj.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === "mode");
+    if (!prop) return "reverse";
+    const value = ts.isPropertyAssignment(prop) ? skipOuterExpressions(prop.initializer) : undefined;
+    if (value && ts.isStringLiteral(value) && (value.text === "forward" || value.text === "reverse")) return value.text;
+    throw new AdjointError("ADJ102", prop, 'Write mode as the literal "forward" or "reverse".');
   }
 
   /** valueAndGrad's `hasAux: true` (a literal): f returns [value, aux]. */
@@ -223,16 +363,27 @@ class Planner {
     throw new AdjointError("ADJ102", prop, "Write hasAux as the literal true or false.");
   }
 
-  private entryFor(fn: FunctionNode, request: AdjointRequest, requestedAt: ts.Node): Entry {
-    const anchor = anchorStatement(fn);
+  private functionId(fn: FunctionNode): number {
     if (!this.functionIds.has(fn)) this.functionIds.set(fn, this.functionIds.size);
-    const key = `${this.functionIds.get(fn)}|${request.kind}|${request.wrt.join(",")}|${request.tuple}|${request.hasAux ?? false}|${request.closure ?? false}`;
+    return this.functionIds.get(fn)!;
+  }
+
+  private entryFor(
+    fn: FunctionNode,
+    request: AdjointRequest,
+    requestedAt: ts.Node,
+    derivation: readonly TangentStep[] = [],
+    label?: string,
+  ): Entry {
+    const anchor = anchorStatement(fn);
+    const key = `${this.functionId(fn)}|${request.kind}|${request.wrt.join(",")}|${request.tuple}|${request.hasAux ?? false}|${request.closure ?? false}|${JSON.stringify(derivation)}`;
     const existing = anchor && this.entries.get(key);
     if (existing) return existing;
     const entry: Entry = {
       fn,
       request,
-      name: this.nameFor(fn, request),
+      derivation,
+      name: this.nameFor(fn, request, derivation, label),
       anchor,
       deps: [],
       requestedAt,
@@ -244,16 +395,18 @@ class Planner {
   }
 
   /** f_grad, f_vjp, f_valueAndGrad; a wrt other than the default adds the parameters' names: loss_grad_w_b. */
-  private nameFor(fn: FunctionNode, request: AdjointRequest): string {
+  private nameFor(fn: FunctionNode, request: AdjointRequest, derivation: readonly TangentStep[], label?: string): string {
     const names = this.fileNamesFor(fn.getSourceFile());
     const params = request.wrt.map((i) => {
       const p = fn.parameters[i]?.name;
       return p && ts.isIdentifier(p) ? p.text : String(i);
     });
-    const suffix = request.tuple || request.wrt[0] !== 0 ? `_${params.join("_")}` : "";
+    const suffix = request.tuple || (request.wrt.length > 0 && request.wrt[0] !== 0) ? `_${params.join("_")}` : "";
     const aux = request.hasAux ? "_aux" : "";
-    const kind = request.closure ? "forward" : request.kind;
-    return names.namer.fresh(`${functionName(fn) ?? "anonymous"}_${kind}${aux}${suffix}`);
+    // The derivation reads inside out: u_grad_grad is the gradient of u's gradient.
+    const steps = (label ? derivation.slice(0, -1) : derivation).map((st) => (st.seed === "ones" ? "_grad" : "_jvp"));
+    const kind = label ?? (request.closure ? "forward" : request.kind === "primal" ? "" : request.kind);
+    return names.namer.fresh(`${functionName(fn) ?? "anonymous"}${steps.join("")}${kind ? `_${kind}` : ""}${aux}${suffix}`);
   }
 
   private fileNamesFor(file: ts.SourceFile): { reserved: Set<string>; namer: Namer } {
@@ -264,6 +417,24 @@ class Planner {
       this.fileNames.set(file, names);
     }
     return names;
+  }
+
+  /** The function lowered once, then forward mode applied for each step of `derivation` (memoised too). */
+  private derive(fn: FunctionNode, derivation: readonly TangentStep[], nested: boolean, pairResult = false): LoweredFunction {
+    if (derivation.length === 0) return this.lower(fn, pairResult);
+    const key = `${this.functionId(fn)}|${nested}|${JSON.stringify(derivation)}`;
+    let result = this.derived.get(key);
+    if (!result) {
+      try {
+        result = forwardTransform(this.derive(fn, derivation.slice(0, -1), nested), derivation.at(-1)!, nested);
+      } catch (e) {
+        if (!(e instanceof AdjointError)) throw e;
+        result = e;
+      }
+      this.derived.set(key, result);
+    }
+    if (result instanceof AdjointError) throw result;
+    return result;
   }
 
   /** The function lowered once; with `pairResult`, its `return [value, aux]` is lowered as a pair (hasAux). */
@@ -306,8 +477,13 @@ class Planner {
   }
 
   private generate(entry: Entry): void {
+    if (entry.wrapper) {
+      entry.generated = entry.wrapper;
+      return;
+    }
     entry.error = this.guard(entry.requestedAt, () => {
-      let lowered = this.lower(entry.fn, entry.request.hasAux ?? false);
+      const primal = entry.request.kind === "primal";
+      let lowered = this.derive(entry.fn, entry.derivation, !primal, entry.request.hasAux ?? false);
       for (const i of entry.request.wrt) {
         const p = lowered.params[i]!;
         if (!isDifferentiable(lowered.vars[p.id]!) && !lowered.structures.has(p.id) && !lowered.collections.has(p.id)) {
@@ -330,13 +506,18 @@ class Planner {
       if (pair) lowered = { ...lowered, result: pair.value };
       const r = lowered.result;
       const returnsObject = entry.request.kind === "vjp" && returnsObjects(lowered);
-      if (r.kind === "var" && !isDifferentiable(lowered.vars[r.id]!) && !returnsObject) {
+      if (!primal && r.kind === "var" && !isDifferentiable(lowered.vars[r.id]!) && !returnsObject) {
         throw new AdjointError(
           "ADJ104",
           entry.fn.body ?? entry.fn,
           "The differentiated function must return a number or a Tensor.",
         );
       }
+      const here = entry.fn.getSourceFile();
+      const refer = (op: Extract<ir.Op, { kind: "call" }>, dep: Entry): js.Expr => {
+        entry.deps.push(dep);
+        return op.callee.getSourceFile() === here ? js.name(dep.name) : this.reference(here, op.calleeRef, dep);
+      };
       const activity = analyzeActivity(lowered, entry.request.wrt);
       const adjoint = buildAdjoint(
         lowered,
@@ -360,18 +541,25 @@ class Planner {
             tuple: activeArgs.length > 1,
             ...(closure ? { closure } : {}),
           } as const;
-          const dep = this.entryFor(callee, request, stmt.node);
-          entry.deps.push(dep);
-          const here = entry.fn.getSourceFile();
-          return callee.getSourceFile() === here ? js.name(dep.name) : this.reference(here, op.calleeRef, dep);
+          return refer(op, this.entryFor(callee, request, stmt.node, op.derivation ?? []));
         },
         this.callShapes,
         pair?.aux,
+        // A call of a derivative (a callee's tangent, du(t) for const du = grad(u)) calls its generated function.
+        (stmt) => {
+          const op = stmt.op as Extract<typeof stmt.op, { kind: "call" }>;
+          if (!anchorStatement(op.callee))
+            throw new AdjointError("ADJ101", op.calleeRef, "Call a named function instead.");
+          const request = { kind: "primal", wrt: [], tuple: false } as const;
+          return refer(op, this.entryFor(op.callee, request, stmt.node, op.derivation!));
+        },
       );
+      // The tangent parameters forward mode added (jvp's tangent, hvp's vector) follow the source's.
+      const tangentParams = lowered.params.slice(entry.fn.parameters.length).map((p) => lowered.vars[p.id]!.name);
       entry.generated = {
         name: entry.name,
         params: entry.fn.parameters,
-        extraParams: adjoint.extraParams,
+        extraParams: [...tangentParams, ...adjoint.extraParams],
         body: adjoint.body,
       };
     });

@@ -21,7 +21,8 @@ import { ShapeFacts, type CallShapes } from "./analysis/shapes";
 import { containsCall, functionName, type DifferentiationKind } from "./sites";
 
 export interface AdjointRequest {
-  readonly kind: DifferentiationKind;
+  /** "primal": no gradient, the function's value only (a jvp, whose IR computes its tangent beside it). */
+  readonly kind: DifferentiationKind | "primal";
   /** Parameter indices, in the order of the result. */
   readonly wrt: readonly number[];
   /** Whether the gradient is returned as a tuple (an array `wrt`). */
@@ -42,6 +43,9 @@ export type PullbackResolver = (
   activeArgs: readonly number[],
   closure?: boolean,
 ) => js.Expr;
+
+/** Resolves the generated function a call of a derivative calls (ir call op with a derivation). */
+export type DerivedResolver = (stmt: ir.Stmt & { kind: "let" }) => js.Expr;
 
 /** A loop whose primal is being emitted: its trip counter once a call needs it, and the tapes to declare before it. */
 interface PrimalLoop {
@@ -68,8 +72,11 @@ export function buildAdjoint(
   pullback: PullbackResolver,
   callShapes: CallShapes = () => undefined,
   aux?: Atom,
+  derived: DerivedResolver = () => {
+    throw new Error("adjoint internal error: a call of a derivative with no resolver");
+  },
 ): AdjointBody {
-  return new Reverse(fn, activity, request, pullback, fn.namer.clone(), callShapes).build(aux);
+  return new Reverse(fn, activity, request, pullback, fn.namer.clone(), callShapes, derived).build(aux);
 }
 
 class Reverse {
@@ -111,6 +118,7 @@ class Reverse {
     private readonly pullback: PullbackResolver,
     private readonly namer: Namer,
     callShapes: CallShapes,
+    private readonly derived: DerivedResolver,
   ) {
     this.shapes = new ShapeFacts(fn, callShapes);
   }
@@ -133,6 +141,10 @@ class Reverse {
     const seedName = request.kind === "vjp" ? this.namer.fresh("seed") : undefined;
     const extraParams = seedName && !request.closure ? [seedName] : [];
     const value = this.value(fn.result);
+    if (request.kind === "primal") {
+      body.push({ kind: "return", value });
+      return { body: cleanUp(body, this.inlinableNames(), this.valueKinds(), this.namer), extraParams };
+    }
 
     const backward: js.Statement[] = [];
     // Array parameters' (and array fields') gradients are allocated first and added into in place.
@@ -344,7 +356,7 @@ class Reverse {
           } else if (op.kind === "call") {
             const args = op.args.map((a) => this.value(a));
             if (this.callWithPullback(s, op, args, block, out)) break;
-            init = js.call({ kind: "source", node: op.calleeRef }, ...args);
+            init = js.call(op.derivation ? this.derived(s) : { kind: "source", node: op.calleeRef }, ...args);
           } else {
             init = this.opaque(op.expr);
           }
@@ -402,8 +414,11 @@ class Reverse {
    * writes may have changed the array, reads the log instead.
    */
   private loggedRead(s: ir.Stmt & { kind: "let" }, [array, index, counter]: readonly Atom[]): js.Statement[] {
-    const log = (this.readLog ??= this.namer.fresh("readLog"));
     const name = this.varName(s.target);
+    // With no backward sweep to replay the iteration, the read is a read.
+    if (this.request.kind === "primal")
+      return [{ kind: "const", name, init: { kind: "element", array: this.value(array!), index: this.value(index!) } }];
+    const log = (this.readLog ??= this.namer.fresh("readLog"));
     const at = this.value(counter!);
     if (this.recomputing) return [{ kind: "const", name, init: { kind: "element", array: js.name(log), index: at } }];
     const full = js.binary("===", at, { kind: "member", object: log, name: "length" });

@@ -3,6 +3,7 @@
 // `@adjointMarker <kind>` tag that runtime/markers.ts puts on each marker: a user's own
 // function called `grad` is not a marker, and `import { grad as d }` still is.
 import ts from "typescript";
+import { AdjointError } from "./diagnostics";
 
 export const MARKER_KINDS = [
   "grad",
@@ -13,9 +14,61 @@ export const MARKER_KINDS = [
   "gradHook",
   "reverseGradient",
   "customGradient",
+  "jvp",
+  "hvp",
+  "hessian",
+  "jacobian",
 ] as const;
 export type MarkerKind = (typeof MARKER_KINDS)[number];
 export type DifferentiationKind = "grad" | "vjp" | "valueAndGrad";
+/** Beyond first-order reverse mode: forward mode and what is built on it. */
+export type HigherKind = "jvp" | "hvp" | "hessian" | "jacobian";
+export type SiteKind = DifferentiationKind | HigherKind;
+
+export function isSiteKind(kind: MarkerKind | undefined): kind is SiteKind {
+  return isDifferentiationKind(kind) || kind === "jvp" || kind === "hvp" || kind === "hessian" || kind === "jacobian";
+}
+
+/** One marker applied to a function or to a derivative: grad(f), or the outer grad of grad(grad(f)). */
+export interface MarkerApplication {
+  readonly kind: SiteKind;
+  readonly call: ts.CallExpression;
+}
+
+/**
+ * A derivative an expression names: a marker call whose function is itself a derivative
+ * (grad(grad(f)), jvp(grad(f))), or a const bound to one (const df = grad(f); ... df).
+ * `chain` lists the markers from the innermost out.
+ */
+export function resolveDerivative(
+  expr: ts.Expression,
+  checker: ts.TypeChecker,
+): { fn: FunctionNode; chain: MarkerApplication[] } | undefined {
+  const e = skipOuterExpressions(expr);
+  if (ts.isCallExpression(e)) {
+    const kind = markerKind(e, checker);
+    const target = e.arguments[0];
+    if (!isSiteKind(kind) || !target) return undefined;
+    const fn = resolveFunction(target, checker);
+    if (fn) return { fn, chain: [{ kind, call: e }] };
+    const inner = resolveDerivative(target, checker);
+    return inner && { fn: inner.fn, chain: [...inner.chain, { kind, call: e }] };
+  }
+  if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return undefined;
+  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(e) ? e.name : e);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  for (const decl of symbol?.declarations ?? []) {
+    if (
+      ts.isVariableDeclaration(decl) &&
+      decl.initializer &&
+      ts.isVariableDeclarationList(decl.parent) &&
+      decl.parent.flags & ts.NodeFlags.Const &&
+      skipOuterExpressions(decl.initializer) !== e
+    )
+      return resolveDerivative(decl.initializer, checker);
+  }
+  return undefined;
+}
 
 const MARKER_TAG = /@adjointMarker\s+(\w+)/;
 const PRIMITIVE_TAG = /@adjointPrimitive\s+(\w+)/;
@@ -186,12 +239,12 @@ export function anchorStatement(fn: FunctionNode): ts.Statement | undefined {
 export function findDifferentiationCalls(
   file: ts.SourceFile,
   checker: ts.TypeChecker,
-): { call: ts.CallExpression; kind: DifferentiationKind; check: boolean }[] {
-  const found: { call: ts.CallExpression; kind: DifferentiationKind; check: boolean }[] = [];
+): { call: ts.CallExpression; kind: SiteKind; check: boolean }[] {
+  const found: { call: ts.CallExpression; kind: SiteKind; check: boolean }[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
       const kind = markerKind(node, checker);
-      if (isDifferentiationKind(kind)) found.push({ call: node, kind, check: false });
+      if (isSiteKind(kind)) found.push({ call: node, kind, check: false });
       if (kind === "checkGrad") found.push({ call: node, kind: "grad", check: true });
     }
     ts.forEachChild(node, visit);
@@ -259,4 +312,36 @@ export function importOf(ref: ts.Expression, checker: ts.TypeChecker): ts.Import
     node = node.parent;
   }
   return node && ts.isImportDeclaration(node) ? node : undefined;
+}
+
+/** A marker's `wrt` option (a literal index or array of indices) for a function of `paramCount` parameters. */
+export function parseWrt(options: ts.Expression | undefined, paramCount: number): { wrt: number[]; tuple: boolean } {
+  if (!options) return { wrt: [0], tuple: false };
+  const obj = skipOuterExpressions(options);
+  if (!ts.isObjectLiteralExpression(obj))
+    throw new AdjointError("ADJ102", options, "Write the options as an object literal.");
+  const prop = obj.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === "wrt");
+  if (!prop) return { wrt: [0], tuple: false };
+  if (!ts.isPropertyAssignment(prop)) throw new AdjointError("ADJ102", prop);
+  const value = skipOuterExpressions(prop.initializer);
+  const index = (e: ts.Expression): number => {
+    const n = skipOuterExpressions(e);
+    if (!ts.isNumericLiteral(n)) throw new AdjointError("ADJ102", e);
+    const i = Number(n.text);
+    if (!Number.isInteger(i) || i >= paramCount) {
+      throw new AdjointError(
+        "ADJ102",
+        e,
+        `The function has ${paramCount} parameter(s); ${n.text} is not one of their indices.`,
+      );
+    }
+    return i;
+  };
+  if (ts.isArrayLiteralExpression(value)) {
+    const wrt = value.elements.map(index);
+    if (wrt.length === 0) throw new AdjointError("ADJ102", value, "Name at least one parameter.");
+    if (new Set(wrt).size !== wrt.length) throw new AdjointError("ADJ102", value, "Each parameter may appear once.");
+    return { wrt, tuple: true };
+  }
+  return { wrt: [index(value)], tuple: false };
 }

@@ -4,7 +4,15 @@ import ts from "typescript";
 import { AdjointError } from "../diagnostics";
 import { varAtom, type Atom, type Stmt } from "../ir";
 import { RULES } from "../rules";
-import { constantArguments, isCustomGradient, markerKind, primitiveName, resolveFunction } from "../sites";
+import {
+  constantArguments,
+  isCustomGradient,
+  markerKind,
+  primitiveName,
+  resolveDerivative,
+  resolveFunction,
+} from "../sites";
+import { derivationSteps } from "../forward";
 import type { Env, LoweringContext } from "./context";
 import { emitPrim, lowerExpr, lowerOpaque } from "./expressions";
 import { gradientReads, opaque } from "./opaque";
@@ -26,6 +34,18 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
   if (method === "forEach")
     throw new AdjointError("ADJ203", e, "Call forEach as a statement of its own; for a value, use map or reduce.");
   if (method) return lowerArrayMethod(cx, e, method, out, env, hint)!;
+  // A derivative called inside differentiated code (du(t) for const du = grad(u), grad(grad(u))(t)):
+  // a call of the generated function of its forward mode, which reverse mode differentiates again.
+  const derivative = resolveDerivative(e.expression, cx.checker);
+  if (derivative) {
+    const derivation = derivationSteps(derivative.fn, derivative.chain, "value");
+    const args = e.arguments.map((a) => lowerExpr(cx, a, out, env));
+    const id = cx.tempVar(cx.kindOf(e), hint);
+    const calleeRef = derivative.chain[0]!.call.arguments[0]!;
+    out.push({ kind: "let", target: id, op: { kind: "call", callee: derivative.fn, calleeRef, args, derivation }, node: e });
+    readCallResult(cx, id, cx.checker.getTypeAtLocation(e), out, e);
+    return varAtom(id);
+  }
   const marker = markerKind(e, cx.checker);
   if (marker === "stopGradient" || marker === "reverseGradient") {
     const args = e.arguments.map((a) => lowerExpr(cx, a, out, env));

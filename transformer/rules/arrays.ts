@@ -29,6 +29,7 @@ export const arrayRules: Record<string, Rule> = {
     primal: element,
     adjoints: [({ g }) => g, null],
     scatterIndex: 1,
+    tangent: ({ tangents: [dx], args: [, i], emit }) => emit("index", [dx!, i!]),
     summary: "dx[i] += g",
   },
   // x[i] inside a loop, of an array the function writes: the primal also logs the value at
@@ -38,6 +39,11 @@ export const arrayRules: Record<string, Rule> = {
     primal: element,
     adjoints: [({ g }) => g, null, null],
     scatterIndex: 1,
+    // The tangent array is written in the same loop: a second derivative would have to log its reads too.
+    tangent: ({ tangents: [da], args: [, i], emit, nested, refuse }) =>
+      nested
+        ? refuse("A second derivative cannot yet read, inside a loop, an array the function writes.")
+        : emit("index", [da!, i!]),
     summary: "da[i] += g",
   },
   // layers[i] or layer.w, read out of a collection (an array of tensors or structures):
@@ -50,6 +56,8 @@ export const arrayRules: Record<string, Rule> = {
       keys.length === 0 ? element([parent!, index!]) : access(parent!, keys.at(-1)!),
     adjoints: [null, ({ g }) => g, null],
     treeRead: true,
+    tangent: ({ refuse }) =>
+      refuse("Forward mode cannot yet differentiate with respect to an array of layers; differentiate with respect to the layers' fields."),
     summary: "dxs[i].key += g",
   },
   // return { h, c } (or [h, c] of a tuple type) from a helper: operands key, value, key,
@@ -65,6 +73,11 @@ export const arrayRules: Record<string, Rule> = {
             fields: args.flatMap((a, i) => (i % 2 === 1 ? [[keyName(args[i - 1]!), a] as const] : [])),
           },
     adjoints: ({ g, args }, i) => (i % 2 === 1 ? access(g, args[i - 1]!) : num(0)),
+    tangent: ({ tangents, args, emit, zero }) =>
+      emit(
+        "objectOf",
+        args.map((a, i) => (i % 2 === 0 ? a : (tangents[i] ?? zero(a)))),
+      ),
     summary: "dv_k = g.k",
   },
   // r.h of a helper's structure result r: its adjoint is an object with that field, and the
@@ -73,6 +86,7 @@ export const arrayRules: Record<string, Rule> = {
     arity: 2,
     primal: ([object, key]) => access(object!, key!),
     adjoints: [({ g, args }) => ({ kind: "object", fields: [[keyName(args[1]!), g]] }), null],
+    tangent: ({ tangents: [dr], args: [, key], emit }) => emit("fieldOf", [dr!, key!]),
     summary: "dr = { k: g }",
   },
   // [x, y, z]: an array the function creates; element j's adjoint is da[j].
@@ -80,6 +94,7 @@ export const arrayRules: Record<string, Rule> = {
     arity: "variadic",
     primal: (args) => ({ kind: "array", elements: args }),
     adjoints: ({ g }, j) => ({ kind: "element", array: g, index: num(j) }),
+    tangent: ({ tangents, args, emit, zero }) => emit("arrayOf", args.map((a, j) => tangents[j] ?? zero(a))),
     summary: "dx_j = da[j]",
   },
 };

@@ -3,9 +3,20 @@
 // shape, for shapes.ts) and the emitter writes no copy; only the backward pass differs.
 import { call, rt, type Expr } from "../js";
 import { algebraFor } from "./algebra";
-import type { Rule } from "./types";
+import type { Rule, Tangent } from "./types";
 
 const identity = (args: readonly Expr[]): Expr => args[0]!;
+
+/**
+ * A marker that changes only the backward sweep is the identity to forward mode; under a
+ * second derivative, which differentiates the tangent code, the hook would be lost: refused.
+ */
+const backwardOnly =
+  (marker: string): Tangent =>
+  ({ tangents: [dx], nested, refuse }) =>
+    nested
+      ? refuse(`${marker} changes the backward sweep only; a second derivative through it has no meaning to compute.`)
+      : dx!;
 
 export const markerRules: Record<string, Rule> = {
   // Nothing flows back through stopGradient, so its result is a constant to the analysis
@@ -15,6 +26,7 @@ export const markerRules: Record<string, Rule> = {
     primal: identity,
     shape: "firstOperand",
     adjoints: [null],
+    tangent: null,
     summary: "no gradient",
   },
   // gradHook(x, hook): the gradient of the result is replaced by hook(g) before it flows into x.
@@ -30,6 +42,7 @@ export const markerRules: Record<string, Rule> = {
         tensor ? rt("fitGradient", call(hook!, rt("fitGradient", g, x!)), x!) : call(hook!, g),
       null,
     ],
+    tangent: backwardOnly("gradHook"),
     summary: "dx = hook(g)",
   },
   // customGradient(forward, backward)(...args): operand 0 is the function it made; its
@@ -40,6 +53,10 @@ export const markerRules: Record<string, Rule> = {
     adjoints: [null],
     adjointAll: ({ g, args: [fn, ...args], y, tensor }) =>
       rt("customGradients", fn!, tensor ? rt("fitGradient", g, y) : g, ...args),
+    tangent: ({ refuse }) =>
+      refuse(
+        "A customGradient function has a backward rule only; forward mode and second derivatives cannot go through it. Write the function plainly, or stop its gradient.",
+      ),
     summary: "(dx1, ..., dxn) = backward(g, x1, ..., xn)",
   },
   // reverseGradient(x, lambda = 1): the gradient is multiplied by -lambda.
@@ -54,6 +71,7 @@ export const markerRules: Record<string, Rule> = {
       },
       null,
     ],
+    tangent: backwardOnly("reverseGradient"),
     summary: "dx = −λ·g",
   },
 };

@@ -11,7 +11,14 @@ import type { Adjoint, Rule, RuleContext } from "./types";
 /** The number rule of an operation whose adjoints tensors share. */
 const shared = (definition: Elementwise, primal: (args: readonly Expr[]) => Expr): Rule => {
   const adjoints = definition.adjoints(numberAlgebra);
-  return { arity: adjoints.length, primal, adjoints, elementwise: definition, summary: definition.summary };
+  return {
+    arity: adjoints.length,
+    primal,
+    adjoints,
+    tangent: "linear",
+    elementwise: definition,
+    summary: definition.summary,
+  };
 };
 const operator = (op: "+" | "-" | "*" | "/" | "**", definition: Elementwise): Rule =>
   shared(definition, ([a, b]) => binary(op, a!, b!));
@@ -22,6 +29,7 @@ const mathUnary = (fn: string, adjoint: (g: Expr, a: Expr, y: Expr) => Expr, sum
   arity: 1,
   primal: ([a]) => math(fn, a!),
   adjoints: [({ g, args: [a], y }) => adjoint(g, a!, y)],
+  tangent: "linear",
   summary,
 });
 
@@ -30,6 +38,7 @@ const mathBinary = (fn: string, da: Adjoint, db: Adjoint, summary: string): Rule
   arity: 2,
   primal: ([a, b]) => math(fn, a!, b!),
   adjoints: [da, db],
+  tangent: "linear",
   summary,
 });
 
@@ -38,6 +47,7 @@ const constant = (fn: string): Rule => ({
   arity: 1,
   primal: ([a]) => math(fn, a!),
   adjoints: [null],
+  tangent: null,
   summary: "zero gradient",
 });
 
@@ -56,6 +66,7 @@ const extremum = (fn: "max" | "min"): Rule => ({
     const ties = sum(args.map((b) => conditional(binary("===", b, y), num(1), num(0))));
     return conditional(binary("===", a, y), div(g, ties), num(0));
   },
+  tangent: "linear",
   summary: `gradient to the ${fn}imum, split evenly on ties`,
 });
 
@@ -71,6 +82,7 @@ export const scalarRules: Record<string, Rule> = {
     arity: 2,
     primal: ([a, b]) => binary("%", a!, b!),
     adjoints: [({ g }) => g, ({ g, args: [a, b] }) => neg(mul(g, math("trunc", div(a!, b!))))],
+    tangent: "linear",
     summary: "da = g, db = −g·trunc(a/b)",
   },
   "**": operator("**", elementwise.pow),
@@ -105,6 +117,7 @@ export const scalarRules: Record<string, Rule> = {
     arity: "variadic",
     primal: (args) => math("hypot", ...args),
     adjoints: ({ g, args, y }, i) => div(mul(g, args[i]!), y),
+    tangent: "linear",
     summary: "da_i = g·a_i/y",
   },
   "Math.max": extremum("max"),
@@ -114,4 +127,19 @@ export const scalarRules: Record<string, Rule> = {
   "Math.round": constant("round"),
   "Math.trunc": constant("trunc"),
   "Math.sign": constant("sign"),
+  // What forward mode's tangents of Math.max, Math.min and the like are written with (no
+  // source code lowers to them): a choice between two numbers, and comparisons.
+  select: {
+    arity: 3,
+    primal: ([c, a, b]) => conditional(c!, a!, b!),
+    adjoints: [null, ({ g, args: [c] }) => conditional(c!, g, num(0)), ({ g, args: [c] }) => conditional(c!, num(0), g)],
+    tangent: "linear",
+    summary: "da = c ? g : 0, db = c ? 0 : g",
+  },
+  ...Object.fromEntries(
+    (["===", "<", ">"] as const).map((op): [string, Rule] => [
+      op,
+      { arity: 2, primal: ([a, b]) => binary(op, a!, b!), adjoints: [null, null], tangent: null, summary: "a comparison" },
+    ]),
+  ),
 };

@@ -10,7 +10,9 @@ import { num, rt, type Expr, type RuntimeName } from "../js";
 import { tensorAlgebra } from "./algebra";
 import * as elementwise from "./elementwise";
 import type { Elementwise } from "./elementwise";
-import type { Adjoint, Rule, RuleContext } from "./types";
+import ts from "typescript";
+import type { Atom } from "../ir";
+import type { Adjoint, Rule, RuleContext, Tangent } from "./types";
 
 /** A tensor primitive's call of the runtime function of the same name. */
 const call =
@@ -35,6 +37,7 @@ const shared = (fn: RuntimeName, definition: Elementwise): Rule => {
     arity: adjoints.length,
     primal: call(fn),
     adjoints: adjoints.length === 2 ? adjoints.map((adjoint, i) => reducedTo(i, adjoint)) : adjoints,
+    tangent: "linear",
     shape: "elementwise",
     elementwise: definition,
     summary: definition.summary,
@@ -46,6 +49,7 @@ const unary = (fn: RuntimeName, adjoint: (g: Expr, x: Expr, y: Expr) => Expr, su
   arity: 1,
   primal: call(fn),
   adjoints: [({ g, args: [x], y }) => adjoint(g, x!, y)],
+  tangent: "linear",
   shape: "elementwise",
   summary,
 });
@@ -55,6 +59,7 @@ const binary = (fn: RuntimeName, da: Adjoint, db: Adjoint, summary: string): Rul
   arity: 2,
   primal: call(fn),
   adjoints: [reducedTo(0, da), reducedTo(1, db)],
+  tangent: "linear",
   shape: "elementwise",
   summary,
 });
@@ -64,6 +69,7 @@ const constant = (fn: RuntimeName, operands: number): Rule => ({
   arity: operands,
   primal: call(fn),
   adjoints: Array.from({ length: operands }, () => null),
+  tangent: null,
   shape: "elementwise",
   summary: "zero gradient",
 });
@@ -122,6 +128,7 @@ export const tensorRules: Record<string, Rule> = {
       null,
       null,
     ],
+    tangent: ({ tangents: [dx], args: [, ...options], emit }) => emit("sum", [dx!, ...options]),
     summary: "g spread over the summed axes",
   },
   mean: {
@@ -137,6 +144,7 @@ export const tensorRules: Record<string, Rule> = {
       null,
       null,
     ],
+    tangent: ({ tangents: [dx], args: [, ...options], emit }) => emit("mean", [dx!, ...options]),
     summary: "g spread over the averaged axes, divided by their size",
   },
   logSumExp: {
@@ -153,28 +161,37 @@ export const tensorRules: Record<string, Rule> = {
       null,
       null,
     ],
+    // ẏ = Σ ẋ·softmax(x) over the axes: softmax from the result, kept with the axes so it broadcasts.
+    tangent: ({ tangents: [dx], args: [x, axis, keepDims], y, emit }) => {
+      const lse = axis ? emit("logSumExp", [x!, axis, TRUE]) : y;
+      const softmax = emit("exp", [emit("sub", [x!, lse])]);
+      return emit("sum", [emit("mul", [dx!, softmax]), ...(axis ? [axis] : []), ...(keepDims ? [keepDims] : [])]);
+    },
     summary: "g·softmax(x)",
   },
   reshape: {
     arity: 2,
     primal: call("reshape"),
     adjoints: [({ g, args: [x], y }) => rt("reshapeGrad", g, x!, y), null],
+    tangent: ({ tangents: [dx], args: [, shape], emit }) => emit("reshape", [dx!, shape!]),
     summary: "g in x's shape",
   },
   transpose: {
     arity: "variadic",
     primal: call("transpose"),
     adjoints: [({ g, args: [, perm], y }) => rt("transposeGrad", g, y, ...(perm ? [perm] : [])), null],
+    tangent: ({ tangents: [dx], args: [, ...perm], emit }) => emit("transpose", [dx!, ...perm]),
     summary: "g transposed back",
   },
   matmul: {
     arity: 2,
     primal: call("matmul"),
     adjoints: matmulAdjoints,
+    tangent: productTangent("matmul"),
     summary:
       "da = g·bᵀ, db = aᵀ·g per product of the batch, summed over it for a shared operand (NumPy's 1-D cases included)",
   },
-  dot: { arity: 2, primal: call("dot"), adjoints: matmulAdjoints, summary: "as matmul" },
+  dot: { arity: 2, primal: call("dot"), adjoints: matmulAdjoints, tangent: productTangent("dot"), summary: "as matmul" },
   // where(cond, a, b): each branch's share is reduced over the shape of all three operands.
   where: {
     arity: 3,
@@ -191,26 +208,72 @@ export const tensorRules: Record<string, Rule> = {
         return hasResultShape(2) ? share : rt("unbroadcast", share, b!, cond!, a!);
       },
     ],
+    tangent: "linear",
     summary: "g where cond holds to a, elsewhere to b",
   },
   logSoftmax: {
     arity: "variadic",
     primal: call("logSoftmax"),
     adjoints: [({ g, args: [, axis], y }) => rt("logSoftmaxGrad", g, y, ...(axis ? [axis] : [])), null],
+    // ẏ = ẋ − Σ softmax·ẋ along the axis (the last by default), kept so that it broadcasts.
+    tangent: ({ tangents: [dx], args: [, axis], y, emit }) =>
+      emit("sub", [
+        dx!,
+        emit("sum", [emit("mul", [emit("exp", [y]), dx!]), axis ?? { kind: "number", value: -1 }, TRUE]),
+      ]),
     summary: "g − softmax(x)·Σg along the axis",
   },
   gather: {
     arity: 2,
     primal: call("gather"),
     adjoints: [({ g, args: [x, indices], y }) => rt("gatherGrad", g, x!, y, indices!), null],
+    tangent: ({ tangents: [dx], args: [, indices], emit }) => emit("gather", [dx!, indices!]),
     summary: "g's rows added back into the rows they came from",
   },
   // argmax(x, axis?): an index, and of its own shape.
-  argmax: { arity: "variadic", primal: call("argmax"), adjoints: [null, null], summary: "zero gradient" },
+  argmax: { arity: "variadic", primal: call("argmax"), adjoints: [null, null], tangent: null, summary: "zero gradient" },
   sign: constant("sign", 1),
   greater: constant("greater", 2),
   equal: constant("equal", 2),
+  // What forward mode's tangents are written with (no source code lowers to them). A tangent
+  // must have its value's whole shape (a sum over it counts every copy), so the tangent of
+  // add(a, b) along a alone is a's tangent broadcast to the result.
+  broadcastLike: {
+    arity: 2,
+    primal: call("broadcastLike"),
+    adjoints: [({ g, args: [t, like], hasResultShape }) => (hasResultShape(0) ? g : rt("unbroadcast", g, t!, like!)), null],
+    tangent: "linear",
+    shape: "elementwise",
+    summary: "dt = g reduced to t's shape",
+  },
+  zeroTangent: {
+    arity: 1,
+    primal: call("zeroTangent"),
+    adjoints: [null],
+    tangent: null,
+    shape: "firstOperand",
+    summary: "zeros of x's shape; no gradient",
+  },
+  onesTangent: {
+    arity: 1,
+    primal: call("onesTangent"),
+    adjoints: [null],
+    tangent: null,
+    shape: "firstOperand",
+    summary: "ones of x's shape; no gradient",
+  },
 };
+
+/** keepDims = true, for tangents that broadcast a reduction back over its axes. */
+const TRUE: Atom = { kind: "constant", node: ts.factory.createTrue() };
+
+/** The product rule of matmul and dot: ȧ·b + a·ḃ, each term only where its tangent is not zero. */
+function productTangent(fn: "matmul" | "dot"): Tangent {
+  return ({ tangents: [da, db], args: [a, b], emit }) => {
+    const terms = [...(da ? [emit(fn, [da, b!])] : []), ...(db ? [emit(fn, [a!, db])] : [])];
+    return terms.length === 2 ? emit("add", terms) : terms[0]!;
+  };
+}
 
 /** The reduction options as written, so the adjoint reduces over the same axes. */
 function options(axis: Expr | undefined, keepDims: Expr | undefined): Expr[] {

@@ -2,6 +2,7 @@
 // for each operand, the contribution of the result's adjoint `g` to that operand's
 // adjoint, as an expression over the operands, the result `y` and `g`.
 import type { Expr } from "../js";
+import type { Atom, ValueKind } from "../ir";
 import type { Elementwise } from "./elementwise";
 
 export interface RuleContext {
@@ -71,6 +72,37 @@ export interface Rule {
   readonly shape?: "elementwise" | "firstOperand";
   /** The definition shared by the number and tensor rules of one operation (elementwise.ts), if it has one. */
   readonly elementwise?: Elementwise;
+  /**
+   * Forward mode: the result's tangent from the operands' tangents, built as IR statements of
+   * primitives of this table (so that a tangent can itself be differentiated). "linear": the
+   * adjoints applied to each operand's tangent and summed (every adjoint of an elementwise
+   * rule is g times the operand's partial derivative); null: the result's tangent is zero.
+   */
+  readonly tangent: Tangent | "linear" | null;
   /** The rule in one line of math, for readers of the table. */
   readonly summary: string;
 }
+
+/** What a tangent rule works with: atoms of the forward-mode IR, and a builder that appends to it. */
+export interface TangentContext {
+  /** The operands' primal values, and the result's. */
+  readonly args: readonly Atom[];
+  readonly y: Atom;
+  /** The operands' tangents; null where an operand's tangent is zero. */
+  readonly tangents: readonly (Atom | null)[];
+  /** Whether the result is a tensor (or may be). */
+  readonly tensor: boolean;
+  /** Whether operand i certainly has the result's shape (shapes.ts). */
+  readonly hasResultShape: (i: number) => boolean;
+  /** Appends `let t = prim(args)` (a value of `kind`, default the result's) and returns t. */
+  emit(prim: string, args: readonly Atom[], kind?: ValueKind): Atom;
+  /** A zero tangent for a value: 0 for a number, zeroTangent(x) (zeros of its shape) otherwise. */
+  zero(of: Atom): Atom;
+  /** Refuses the primitive in forward mode, with what to write instead. */
+  refuse(message: string): never;
+  /** Whether the tangent code will be differentiated again (a second derivative): markers that change only the backward sweep are refused. */
+  readonly nested: boolean;
+}
+
+/** The tangent of the result, or null for zero. */
+export type Tangent = (c: TangentContext) => Atom | null;

@@ -1,0 +1,269 @@
+// Forward mode and second derivatives (transformer/forward.ts): jvp, grad of grad, hvp,
+// hessian and jacobian, compiled in memory and run, against closed forms and against finite
+// differences of the first derivative.
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+import { tensor, type Tensor } from "../runtime";
+import { compile, expectClose, finiteDifference } from "./harness";
+
+function build(source: string): Record<string, any> {
+  const compiled = compile(source);
+  expect(compiled.codes, "transformer diagnostics").toEqual([]);
+  expect(compiled.typeErrors, "type errors in the test program").toEqual([]);
+  return compiled.run();
+}
+
+const POINTS = [-2.3, -1.1, -0.4, 0.3, 0.9, 1.7];
+
+/** Central differences of a tensor function's output along a direction of its input (float64). */
+function tensorDirectional(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor, h = 1e-6): number[] {
+  const shift = (s: number): Tensor => tensor(Float64Array.from(x.data, (xi, i) => xi + s * v.data[i]!), { shape: x.shape });
+  const plus = f(shift(h)).data;
+  const minus = f(shift(-h)).data;
+  return Array.from(plus, (p, i) => (p - minus[i]!) / (2 * h));
+}
+
+function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-6): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) expectClose(actual[i]!, expected[i]!, tolerance);
+}
+
+describe("numbers: closed forms of second and third derivatives", () => {
+  const p = build(`
+    import { grad, jvp } from "adjoint";
+    export const poly = (x: number) => 3 * x ** 4 - 2 * x ** 3 + x * x - 7 * x + 1;
+    export const d2poly = grad(grad(poly));
+    export const d3poly = grad(grad(grad(poly)));
+    export const comp = (x: number) => Math.exp(Math.sin(x)) * x;
+    export const d2comp = grad(grad(comp));
+    export const jcomp = jvp(comp);
+    export const jd = jvp(grad(comp));
+    export const two = (x: number, y: number) => x * x * y + Math.sin(x * y);
+    export const dxdy = grad(grad(two, { wrt: 0 }), { wrt: 1 });
+    export const dydx = grad(grad(two, { wrt: 1 }), { wrt: 0 });
+  `);
+
+  it("grad(grad(poly)) and grad(grad(grad(poly))) are 36x² − 12x + 2 and 72x − 12", () => {
+    for (const x of POINTS) {
+      expectClose(p.d2poly(x), 36 * x * x - 12 * x + 2, 1e-12);
+      expectClose(p.d3poly(x), 72 * x - 12, 1e-12);
+    }
+  });
+
+  it("grad(grad(exp(sin x)·x)) is its closed form", () => {
+    for (const x of POINTS) {
+      const e = Math.exp(Math.sin(x));
+      const first = e * Math.cos(x);
+      const second = e * (Math.cos(x) ** 2 - Math.sin(x));
+      expectClose(p.d2comp(x), second * x + 2 * first, 1e-12);
+    }
+  });
+
+  it("jvp gives the value and the derivative times the tangent; jvp of grad gives f' and f''·v", () => {
+    for (const x of POINTS) {
+      const { value, tangent } = p.jcomp(x, 0.5);
+      expectClose(value, p.comp(x), 1e-14);
+      expectClose(tangent, 0.5 * finiteDifference(p.comp, [x], 0), 1e-7);
+      const second = p.jd(x, 2);
+      expectClose(second.value, finiteDifference(p.comp, [x], 0), 1e-7);
+      expectClose(second.tangent, 2 * p.d2comp(x), 1e-12);
+    }
+  });
+
+  it("mixed partials agree with each other and with finite differences", () => {
+    for (const [x, y] of [
+      [0.3, -1.2],
+      [1.1, 0.7],
+    ] as const) {
+      const dydxFd = finiteDifference((b: number) => finiteDifference(p.two, [x, b], 0, 1e-5), [y], 0, 1e-5);
+      expectClose(p.dxdy(x, y), dydxFd, 1e-5);
+      expectClose(p.dydx(x, y), p.dxdy(x, y), 1e-12);
+    }
+  });
+});
+
+describe("numbers: loops, branches and calls, against finite differences of the first derivative", () => {
+  const p = build(`
+    import { grad, jvp, hvp } from "adjoint";
+    function step(s: number, x: number): number {
+      return s > 1 ? Math.log(s) + x : s * x + Math.tanh(s);
+    }
+    export function orbit(x: number, n: number): number {
+      let s = x;
+      for (let i = 0; i < n; i++) {
+        s = step(s, x) + Math.max(s, 0.5 * x);
+        if (s > 4) s = s / 2;
+      }
+      return s * s;
+    }
+    export const dOrbit = grad(orbit);
+    export const d2Orbit = grad(grad(orbit));
+    export const jOrbit = jvp(orbit);
+    export function sumsq(xs: number[]): number {
+      let total = 0;
+      for (const x of xs) total += Math.sin(x) * x;
+      return total * total;
+    }
+    export const hvpSumsq = hvp(sumsq);
+    export const dSumsq = grad(sumsq);
+  `);
+
+  it("grad(grad) of a long loop through a helper and a branch matches differences of grad", () => {
+    for (const x of [0.31, 0.77, 1.13]) {
+      for (const n of [1, 7, 40]) {
+        expectClose(p.d2Orbit(x, n), finiteDifference((y: number) => p.dOrbit(y, n), [x], 0), 1e-5);
+        expectClose(p.jOrbit(x, n, 1).tangent, p.dOrbit(x, n), 1e-12);
+      }
+    }
+  });
+
+  it("hvp of a number array function is the difference of its gradient along v", () => {
+    const xs = [0.3, -1.2, 0.8];
+    const v = [0.5, 1, -2];
+    const h = 1e-6;
+    const plus: number[] = p.dSumsq(xs.map((x, i) => x + h * v[i]!));
+    const minus: number[] = p.dSumsq(xs.map((x, i) => x - h * v[i]!));
+    expectAllClose(p.hvpSumsq(xs, v), plus.map((a, i) => (a - minus[i]!) / (2 * h)), 1e-6);
+  });
+});
+
+describe("arrays and tensors: hessian, hvp, jacobian", () => {
+  const p = build(`
+    import { grad, jvp, hvp, hessian, jacobian, tensor, Tensor, matmul, mul, sum, exp, logSumExp, tanh, add } from "adjoint";
+    const A = tensor([[2, 1, 0], [1, 3, -1], [0, -1, 4]]);
+    export const quadratic = (x: Tensor) => mul(0.5, sum(mul(x, matmul(A, x))));
+    export const hQuadratic = hessian(quadratic);
+    export function arrayQuadratic(x: Float64Array): number {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) for (let j = 0; j < x.length; j++) s += x[i]! * x[j]! * (i + j + 1);
+      return s;
+    }
+    export const hArray = hessian(arrayQuadratic);
+    export const M = tensor([[1, 2, 3], [4, 5, 6]]);
+    export const linear = (x: Tensor) => matmul(M, x);
+    export const jReverse = jacobian(linear);
+    export const jForward = jacobian(linear, { mode: "forward" });
+    export const soft = (x: Tensor) => logSumExp(mul(tanh(x), tensor([[1], [2]])));
+    export const dSoft = grad(soft);
+    export const hvpSoft = hvp(soft);
+    export const hSoft = hessian(soft);
+    export const ggSoft = grad(grad(soft));
+    export const jvpSoft = jvp(soft);
+    export const jvpDSoft = jvp(grad(soft));
+    export const broadcastAdd = (x: Tensor) => sum(exp(add(x, tensor([[0.1], [0.2], [0.3]]))));
+    export const jvpBroadcast = jvp(broadcastAdd);
+    export const ggBroadcast = grad(grad(broadcastAdd));
+  `);
+
+  it("the Hessian of ½xᵀAx is A, as a tensor of shape [3, 3]", () => {
+    const H: Tensor = p.hQuadratic(tensor([0.3, -1, 2]));
+    expect(H.shape).toEqual([3, 3]);
+    expectAllClose(H.data, [2, 1, 0, 1, 3, -1, 0, -1, 4], 1e-12);
+  });
+
+  it("the Hessian of a Float64Array function is an array of rows", () => {
+    const H: Float64Array[] = p.hArray(new Float64Array([1, 2, 3]));
+    expect(H).toHaveLength(3);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expectClose(H[i]![j]!, 2 * (i + j + 1), 1e-12);
+  });
+
+  it("the Jacobian of a linear map is its matrix, in both modes", () => {
+    for (const J of [p.jReverse(tensor([1, -1, 2])), p.jForward(tensor([1, -1, 2]))] as Tensor[]) {
+      expect(J.shape).toEqual([2, 3]);
+      expectAllClose(J.data, [1, 2, 3, 4, 5, 6], 1e-12);
+    }
+  });
+
+  it("hvp, hessian, grad(grad) and jvp(grad) of a broadcasting tensor function match differences of its gradient", () => {
+    const x = tensor([[0.2, -0.5, 0.9]]);
+    const v = tensor([[1, 0.5, -0.25]]);
+    const fd = tensorDirectional(p.dSoft, x, v);
+    expectAllClose(p.hvpSoft(x, v).data, fd, 1e-6);
+    const both = p.jvpDSoft(x, v);
+    expectAllClose(both.value.data, p.dSoft(x).data, 1e-14);
+    expectAllClose(both.tangent.data, fd, 1e-6);
+    const H: Tensor = p.hSoft(x);
+    expect(H.shape).toEqual([1, 3, 1, 3]);
+    // grad(grad(f)) is the gradient of the sum of the gradient: H·1.
+    const ones = tensor([[1, 1, 1]]);
+    expectAllClose(p.ggSoft(x).data, tensorDirectional(p.dSoft, x, ones), 1e-6);
+    expectClose(p.jvpSoft(x, v).tangent.item(), tensorDirectional((y) => p.soft(y), x, v)[0]!, 1e-7);
+  });
+
+  it("a tangent that broadcasts keeps the result's whole shape (sum counts every copy)", () => {
+    const x = tensor([0.1, 0.4]);
+    const v = tensor([1, -2]);
+    expectClose(p.jvpBroadcast(x, v).tangent.item(), tensorDirectional((y) => p.broadcastAdd(y), x, v)[0]!, 1e-7);
+    expectAllClose(p.ggBroadcast(x).data, tensorDirectional((y) => grad1(p, y), x, tensor([1, 1])), 1e-6);
+  });
+});
+
+/** broadcastAdd's gradient is its own exp terms summed over the broadcast rows. */
+function grad1(p: Record<string, any>, x: Tensor): Tensor {
+  const rows = [0.1, 0.2, 0.3];
+  return tensor(Array.from(x.data, (xi) => rows.reduce((s, r) => s + Math.exp(xi + r), 0)));
+}
+
+describe("a loss built from a gradient (physics-informed)", () => {
+  const p = build(`
+    import { grad, Tensor, add, mul, sub, sum, tanh } from "adjoint";
+    export interface Net { w1: Tensor; b1: Tensor; w2: Tensor }
+    export function u(t: number, p: Net): Tensor {
+      return sum(mul(tanh(add(mul(t, p.w1), p.b1)), p.w2));
+    }
+    const du = grad(u);
+    const ddu = grad(grad(u));
+    export function residual(p: Net): Tensor {
+      let total: Tensor | number = 0;
+      for (let i = 0; i < 5; i++) {
+        const t = i * 0.4;
+        const r = add(ddu(t, p), u(t, p));
+        total = add(total, mul(r, r));
+      }
+      const start = sub(u(0, p), 1);
+      return add(total, add(mul(start, start), mul(du(0, p), du(0, p))));
+    }
+    export const dResidual = grad(residual);
+  `);
+
+  it("its gradient with respect to the weights matches finite differences", () => {
+    const net = { w1: tensor([0.1, -0.3, 0.5]), b1: tensor([0.2, 0.1, -0.1]), w2: tensor([1, 0.5, -0.7]) };
+    const g = p.dResidual(net);
+    for (const key of ["w1", "b1", "w2"] as const) {
+      for (let i = 0; i < 3; i++) {
+        const at = (s: number): number => {
+          const data = Float64Array.from(net[key].data);
+          data[i]! += s;
+          return p.residual({ ...net, [key]: tensor(data) }).item();
+        };
+        expectClose(g[key].data[i], (at(1e-6) - at(-1e-6)) / 2e-6, 1e-6);
+      }
+    }
+  });
+});
+
+describe("refusals", () => {
+  it("customGradient has no forward rule; gradHook cannot be differentiated twice; a value gradient must be of a number", () => {
+    const compiled = compile(`
+      import { grad, jvp, customGradient, gradHook, Tensor, sum, mul } from "adjoint";
+      const clip = customGradient((x: number) => x, (g: number) => g);
+      export const viaCustom = (x: number) =>
+        clip(x) * x;
+      export const j = jvp(viaCustom);
+      export const hooked = (x: number) =>
+        gradHook(x * x, (g) => 2 * g);
+      export const gg = grad(grad(hooked));
+      export const jh = jvp(hooked);
+      const energy = (x: Tensor) => sum(mul(x, x));
+      const dEnergy = grad(energy);
+      export const outer = (x: Tensor) =>
+        sum(dEnergy(x));
+      export const dOuter = grad(outer);
+    `);
+    expect(compiled.codes).toEqual(["ADJ215@5", "ADJ215@8", "ADJ215@11"]);
+    const messages = compiled.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    expect(messages[0]).toMatch(/customGradient/);
+    expect(messages[1]).toMatch(/gradHook changes the backward sweep only/);
+    expect(messages[2]).toMatch(/must be with respect to a number/);
+  });
+});
