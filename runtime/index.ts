@@ -1,7 +1,30 @@
 // The `adjoint` package: differentiation markers and the tensor runtime, for user code
 // (API.md). What only generated code calls is in runtime/internal/index.ts ("adjoint/internal").
-export { grad, vjp, valueAndGrad, stopGradient, gradHook, reverseGradient, customGradient } from "./markers";
-export type { AnyFunction, Wrt, GradOptions, GradientOf, ValueAndGradOptions, ValueAndGradient } from "./markers";
+export {
+  grad,
+  vjp,
+  valueAndGrad,
+  jvp,
+  hvp,
+  hessian,
+  jacobian,
+  stopGradient,
+  gradHook,
+  reverseGradient,
+  customGradient,
+} from "./markers";
+export type {
+  AnyFunction,
+  Wrt,
+  GradOptions,
+  GradientOf,
+  ValueAndGradOptions,
+  ValueAndGradient,
+  WrtOptions,
+  JacobianOptions,
+  Hessian,
+  Jacobian,
+} from "./markers";
 // Parameter structures (API.md "Structured values"): the gradient's type, and, beyond API.md,
 // the two walks a training loop may want (JAX's tree_map and tree_leaves).
 export { mapLeaves, leaves, type Gradient, type Leaf, type MappedLeaves } from "./tree";

@@ -2,11 +2,12 @@
 // one of these by the `@adjointMarker` tag on the declaration it resolves to, never by
 // its name, so renamed imports work and a user's own `grad` is left alone.
 //
-// grad / vjp / valueAndGrad are rewritten at compile time; reaching one of them at run
+// grad / vjp / valueAndGrad / jvp / hvp / hessian / jacobian are rewritten at compile time; reaching one of them at run
 // time means the transformer did not run on the calling file, so they throw. The
 // markers that may appear inside differentiated code are identities at run time, so a
 // function that uses them still runs normally when called directly.
 
+import type { Tensor } from "./tensor";
 import type { Gradient } from "./tree";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -91,6 +92,128 @@ export function valueAndGrad<F extends AnyFunction, const W extends Wrt = 0, con
   void f;
   void options;
   throw untransformed("valueAndGrad");
+}
+
+/** jvp's, hvp's and hessian's options: one parameter index (a literal, default 0). */
+export interface WrtOptions<W extends number = number> {
+  /** The parameter to differentiate with respect to (default 0). */
+  readonly wrt?: W;
+}
+
+/**
+ * Forward mode (JAX's jvp): `jvp(f)(...args, tangent)` is `f`'s value and its directional
+ * derivative along `tangent`, a value of parameter `wrt`'s type and shape.
+ * @adjointMarker jvp
+ */
+export function jvp<F extends AnyFunction, const W extends number = 0>(
+  f: F,
+  options?: WrtOptions<W>,
+): (...argsAndTangent: [...Parameters<F>, Parameters<F>[W]]) => { value: ReturnType<F>; tangent: ReturnType<F> } {
+  void f;
+  void options;
+  throw untransformed("jvp");
+}
+
+/**
+ * The Hessian-vector product: `hvp(f)(...args, v)` is H·v, H the Hessian of `f` (a scalar
+ * function) in parameter `wrt`, computed without forming H; `v` and the result have the parameter's type and shape.
+ * @adjointMarker hvp
+ */
+export function hvp<F extends AnyFunction, const W extends number = 0>(
+  f: F,
+  options?: WrtOptions<W>,
+): (...argsAndVector: [...Parameters<F>, Parameters<F>[W]]) => Gradient<Parameters<F>[W]> {
+  void f;
+  void options;
+  throw untransformed("hvp");
+}
+
+/**
+ * The type of a Hessian in a parameter of type `P`: a number for a number; for a Tensor of
+ * shape S, a Tensor of shape [...S, ...S]; for an array of length n, n rows of its kind.
+ */
+export type Hessian<P> = P extends number
+  ? number
+  : P extends Tensor
+    ? Tensor
+    : P extends Float64Array
+      ? Float64Array[]
+      : P extends Float32Array
+        ? Float32Array[]
+        : P extends readonly number[]
+          ? number[][]
+          : never;
+
+/**
+ * The Hessian of `f` (a scalar function) in parameter `wrt`, of a number, a Tensor, a
+ * Float64Array, a Float32Array or a number[]: one Hessian-vector product per element.
+ * @adjointMarker hessian
+ */
+export function hessian<F extends AnyFunction, const W extends number = 0>(
+  f: F,
+  options?: WrtOptions<W>,
+): (...args: Parameters<F>) => Hessian<Parameters<F>[W]> {
+  void f;
+  void options;
+  throw untransformed("hessian");
+}
+
+/** jacobian's options: the parameter, and whether it builds columns (forward, one jvp per input element) or rows (reverse, one vjp per output element). */
+export interface JacobianOptions<W extends number = number> extends WrtOptions<W> {
+  /** "forward" costs one pass per element of the parameter, "reverse" one per element of the value; without it the transformer chooses. */
+  readonly mode?: "forward" | "reverse";
+}
+
+/** A leaf type's own kind, for Jacobian: a readonly number[] is a number[]. */
+type LeafKind<T> = T extends number
+  ? number
+  : T extends Tensor
+    ? Tensor
+    : T extends Float64Array
+      ? Float64Array
+      : T extends Float32Array
+        ? Float32Array
+        : T extends readonly number[]
+          ? number[]
+          : never;
+
+type ArrayLeaf = Float64Array | Float32Array | readonly number[];
+
+/**
+ * The type of the Jacobian J[i][j] = ∂y_i/∂x_j of a value of type `Y` in a parameter of type `X`:
+ * the other side's kind when one side is a number; a Tensor of shape [...yShape, ...xShape] when
+ * either is a Tensor; otherwise (two arrays) one row per element of y, of x's kind.
+ */
+export type Jacobian<Y, X> = [Y] extends [number]
+  ? LeafKind<X>
+  : [X] extends [number]
+    ? LeafKind<Y>
+    : [Y] extends [Tensor]
+      ? [X] extends [Tensor | ArrayLeaf]
+        ? Tensor
+        : never
+      : [X] extends [Tensor]
+        ? [Y] extends [ArrayLeaf]
+          ? Tensor
+          : never
+        : [Y] extends [ArrayLeaf]
+          ? [X] extends [ArrayLeaf]
+            ? LeafKind<X>[]
+            : never
+          : never;
+
+/**
+ * The Jacobian of `f` in parameter `wrt` (a number, a Tensor or an array, as is `f`'s value),
+ * laid out as J[i][j] = ∂y_i/∂x_j (see `Jacobian`).
+ * @adjointMarker jacobian
+ */
+export function jacobian<F extends AnyFunction, const W extends number = 0>(
+  f: F,
+  options?: JacobianOptions<W>,
+): (...args: Parameters<F>) => Jacobian<ReturnType<F>, Parameters<F>[W]> {
+  void f;
+  void options;
+  throw untransformed("jacobian");
 }
 
 /**

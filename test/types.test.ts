@@ -41,6 +41,7 @@ describe("marker types", () => {
 describe("the runtime's two entries", () => {
   const HELPERS = ["unbroadcast", "fitGradient", "sumGrad", "matmulGradA", "customGradients", "numberTape", "growTape"];
   HELPERS.push("zerosLikeTree", "addTrees", "structureGradient");
+  HELPERS.push("broadcastLike", "zeroTangent", "onesTangent", "hessianOf", "jacobianForward", "jacobianReverse");
   // API.md's operations: generated code calls them too, the only names both entries export.
   const OPERATIONS = [
     ...["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "log1p", "sin", "cos", "tanh", "sqrt", "abs"],
@@ -65,6 +66,7 @@ describe("the runtime's two entries", () => {
 
   it("the user entry exports exactly the markers, checkGrad, the Tensor class and creation functions, the operations, the optimizers and the structure walks", () => {
     const MARKERS = ["grad", "vjp", "valueAndGrad", "stopGradient", "gradHook", "reverseGradient", "customGradient"];
+    MARKERS.push("jvp", "hvp", "hessian", "jacobian");
     const TENSORS = ["Tensor", "tensor", "zeros", "ones", "full", "zerosLike", "onesLike", "randomNormal"];
     const OPTIMIZERS = ["sgd", "adam", "adamw", "clipByGlobalNorm", "cosineDecay"];
     const TREES = ["mapLeaves", "leaves"];

@@ -32,5 +32,9 @@ export { numberTape, growTape, zerosLikeArray, addIntoArray } from "./tape";
 export { accumulator, type Accumulator } from "./accumulator";
 // The matrix product's kernel and threads, for tests and benchmarks.
 export { configureMatmul, type MatmulSettings } from "../ops/gemm";
+// Forward mode: tangents broadcast to their result, and zero and ones tangents shaped like a value.
+export { broadcastLike, zeroTangent, onesTangent } from "./tangents";
+// Hessians and Jacobians assembled from generated hvp, jvp and forward-and-pullback functions.
+export { hessianOf, jacobianForward, jacobianReverse, type Assembled } from "./higher";
 // The guard and the results of fused elementwise loops (transformer/passes/fuse.ts).
 export { sameShapes, allScalars, fusedResult, fusedTotal } from "./fusion";
