@@ -108,6 +108,12 @@ const CASES: Record<string, string> = {
       return (Object.values(p)[0] as number) * x + p.b; // <-
     }
     export const df = grad(f);`,
+  // Forward mode and second derivatives go through the tangent rules: a hook on the backward sweep has none.
+  ADJ215: `
+    function f(x: number) {
+      return gradHook(x * x, (g) => 2 * g); // <-
+    }
+    export const ddf = grad(grad(f));`,
 };
 
 const HEADER = `import { grad, gradHook, customGradient } from "adjoint";`;

@@ -17,7 +17,11 @@ const POINTS = [-2.3, -1.1, -0.4, 0.3, 0.9, 1.7];
 
 /** Central differences of a tensor function's output along a direction of its input (float64). */
 function tensorDirectional(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor, h = 1e-6): number[] {
-  const shift = (s: number): Tensor => tensor(Float64Array.from(x.data, (xi, i) => xi + s * v.data[i]!), { shape: x.shape });
+  const shift = (s: number): Tensor =>
+    tensor(
+      Float64Array.from(x.data, (xi, i) => xi + s * v.data[i]!),
+      { shape: x.shape },
+    );
   const plus = f(shift(h)).data;
   const minus = f(shift(-h)).data;
   return Array.from(plus, (p, i) => (p - minus[i]!) / (2 * h));
@@ -111,7 +115,11 @@ describe("numbers: loops, branches and calls, against finite differences of the 
   it("grad(grad) of a long loop through a helper and a branch matches differences of grad", () => {
     for (const x of [0.31, 0.77, 1.13]) {
       for (const n of [1, 7, 40]) {
-        expectClose(p.d2Orbit(x, n), finiteDifference((y: number) => p.dOrbit(y, n), [x], 0), 1e-5);
+        expectClose(
+          p.d2Orbit(x, n),
+          finiteDifference((y: number) => p.dOrbit(y, n), [x], 0),
+          1e-5,
+        );
         expectClose(p.jOrbit(x, n, 1).tangent, p.dOrbit(x, n), 1e-12);
       }
     }
@@ -123,7 +131,11 @@ describe("numbers: loops, branches and calls, against finite differences of the 
     const h = 1e-6;
     const plus: number[] = p.dSumsq(xs.map((x, i) => x + h * v[i]!));
     const minus: number[] = p.dSumsq(xs.map((x, i) => x - h * v[i]!));
-    expectAllClose(p.hvpSumsq(xs, v), plus.map((a, i) => (a - minus[i]!) / (2 * h)), 1e-6);
+    expectAllClose(
+      p.hvpSumsq(xs, v),
+      plus.map((a, i) => (a - minus[i]!) / (2 * h)),
+      1e-6,
+    );
   });
 });
 
@@ -194,7 +206,11 @@ describe("arrays and tensors: hessian, hvp, jacobian", () => {
     const x = tensor([0.1, 0.4]);
     const v = tensor([1, -2]);
     expectClose(p.jvpBroadcast(x, v).tangent.item(), tensorDirectional((y) => p.broadcastAdd(y), x, v)[0]!, 1e-7);
-    expectAllClose(p.ggBroadcast(x).data, tensorDirectional((y) => grad1(p, y), x, tensor([1, 1])), 1e-6);
+    expectAllClose(
+      p.ggBroadcast(x).data,
+      tensorDirectional((y) => grad1(p, y), x, tensor([1, 1])),
+      1e-6,
+    );
   });
 });
 

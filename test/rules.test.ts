@@ -106,7 +106,10 @@ function checkSecondDerivatives(source: string): void {
 const SPECIAL: Record<string, () => void> = {
   // What forward mode writes the tangents of Math.max, Math.min and pow's base with: no source
   // lowers to them, so their rules are checked through second derivatives that use them.
-  select: () => checkSecondDerivatives("export const f = (x: number, y: number) => Math.max(x * y, y * y, Math.sin(x)) * Math.min(x, y);"),
+  select: () =>
+    checkSecondDerivatives(
+      "export const f = (x: number, y: number) => Math.max(x * y, y * y, Math.sin(x)) * Math.min(x, y);",
+    ),
   "===": () => checkSecondDerivatives("export const f = (x: number, y: number) => Math.max(x, y) ** 3;"),
   "<": () => checkSecondDerivatives("export const f = (x: number, y: number) => Math.min(x * x, y) * x;"),
   ">": () => checkSecondDerivatives("export const f = (x: number, y: number) => Math.max(Math.exp(x), y + 1) * y;"),

@@ -238,11 +238,19 @@ describe("tangent rules against finite differences (float64): jvp along a random
   const compiled = compile(source);
   const program = compiled.run();
   const direction = (x: number | Tensor, random: () => number): number | Tensor =>
-    typeof x === "number" ? random() - 0.5 : runtime.tensor(Float64Array.from(x.data, () => random() - 0.5), { shape: x.shape });
+    typeof x === "number"
+      ? random() - 0.5
+      : runtime.tensor(
+          Float64Array.from(x.data, () => random() - 0.5),
+          { shape: x.shape },
+        );
   const along = (x: number | Tensor, v: number | Tensor, h: number): number | Tensor =>
     typeof x === "number"
       ? x + h * (v as number)
-      : runtime.tensor(Float64Array.from(x.data, (xi, k) => xi + h * (v as Tensor).data[k]!), { shape: x.shape });
+      : runtime.tensor(
+          Float64Array.from(x.data, (xi, k) => xi + h * (v as Tensor).data[k]!),
+          { shape: x.shape },
+        );
   const values = (y: number | Tensor): number[] => (typeof y === "number" ? [y] : Array.from(y.data));
 
   it("the tangent-only primitives are in the table and used by the generated tangents", () => {
@@ -264,7 +272,9 @@ describe("tangent rules against finite differences (float64): jvp along a random
         const { value, tangent } = program[`jf_${id}_${i}`](...args, dir);
         expect(values(value)[0]).toBeCloseTo(values(f(...args))[0]!, 10);
         const fd = (values(f(...shifted(h)))[0]! - values(f(...shifted(-h)))[0]!) / (2 * h);
-        expect(Math.abs(values(tangent)[0]! - fd), `${id}: tangent along ${NAMES[i]}`).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
+        expect(Math.abs(values(tangent)[0]! - fd), `${id}: tangent along ${NAMES[i]}`).toBeLessThan(
+          1e-6 * Math.max(1, Math.abs(fd)),
+        );
         if (rule === "sign" || rule === "greater" || rule === "equal" || rule === "argmax") return;
         const hv = values(program[`hf_${id}_${i}`](...args, dir));
         const plus = values(df(...shifted(1e-5))[k]!);

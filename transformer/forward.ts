@@ -102,13 +102,23 @@ class Forward {
     const tangent = this.tangentOrZero(value, body);
     let result: Atom;
     if (step.result === "pair") {
-      const pair = this.emit(body, "objectOf", [this.key("value"), value, this.key("tangent"), tangent], "other", "pair");
+      const pair = this.emit(
+        body,
+        "objectOf",
+        [this.key("value"), value, this.key("tangent"), tangent],
+        "other",
+        "pair",
+      );
       this.returnedObjects.add((pair as { id: VarId }).id);
       result = pair;
     } else {
       const kind = value.kind === "var" ? this.vars[value.id]!.kind : "number";
       if (kind !== "number" && kind !== "tensor")
-        throw new AdjointError("ADJ104", fn.decl, "A gradient is taken of a function that returns a number or a Tensor.");
+        throw new AdjointError(
+          "ADJ104",
+          fn.decl,
+          "A gradient is taken of a function that returns a number or a Tensor.",
+        );
       // grad of a tensor-valued function is the gradient of the sum of its elements.
       const scalar = tangent.kind !== "var" || this.sums.has(tangent.id);
       result = kind === "tensor" && !scalar ? this.emit(body, "sum", [tangent], "tensor") : tangent;
@@ -144,7 +154,9 @@ class Forward {
   private emit(out: Stmt[], prim: string, args: readonly Atom[], kind: ValueKind, name?: string): Atom {
     // Reads of arrays (which stores change) and fresh arrays (which stores fill) are never shared.
     const shareable = !FRESH_OR_READ.has(prim) && args.every((a) => a.kind !== "constant");
-    const key = shareable ? `${prim}(${args.map((a) => (a.kind === "var" ? `v${a.id}` : a.kind === "number" ? `n${a.value}` : "")).join(",")})` : "";
+    const key = shareable
+      ? `${prim}(${args.map((a) => (a.kind === "var" ? `v${a.id}` : a.kind === "number" ? `n${a.value}` : "")).join(",")})`
+      : "";
     let block = this.emitted.get(out);
     if (!block) this.emitted.set(out, (block = new Map()));
     const earlier = shareable ? block.get(key) : undefined;
@@ -406,7 +418,11 @@ class Forward {
    * A call with varied arguments calls the callee's own forward mode, with respect to those
    * arguments: r = g_jvp(...args, ...tangents), then its value and tangent read from r.
    */
-  private call(s: Stmt & { kind: "let" }, op: Extract<Stmt, { kind: "let" }>["op"] & { kind: "call" }, out: Stmt[]): void {
+  private call(
+    s: Stmt & { kind: "let" },
+    op: Extract<Stmt, { kind: "let" }>["op"] & { kind: "call" },
+    out: Stmt[],
+  ): void {
     const active = op.args.flatMap((a, i) => (this.tangentOf(a) ? [i] : []));
     if (active.length === 0 || !this.varied.has(s.target)) {
       out.push(s);
@@ -431,10 +447,26 @@ class Forward {
     });
     const tangent = this.tangentVar(s.target);
     out.push(
-      { kind: "let", target: s.target, op: { kind: "prim", prim: "fieldOf", args: [varAtom(pair), this.key("value")] }, node: s.node },
-      { kind: "let", target: tangent, op: { kind: "prim", prim: "fieldOf", args: [varAtom(pair), this.key("tangent")] }, node: s.node },
+      {
+        kind: "let",
+        target: s.target,
+        op: { kind: "prim", prim: "fieldOf", args: [varAtom(pair), this.key("value")] },
+        node: s.node,
+      },
+      {
+        kind: "let",
+        target: tangent,
+        op: { kind: "prim", prim: "fieldOf", args: [varAtom(pair), this.key("tangent")] },
+        node: s.node,
+      },
     );
-    this.callResults.set(pair, new Map([["value", s.target], ["tangent", tangent]]));
+    this.callResults.set(
+      pair,
+      new Map([
+        ["value", s.target],
+        ["tangent", tangent],
+      ]),
+    );
     this.tangents.set(s.target, varAtom(tangent));
   }
 }
@@ -458,7 +490,7 @@ function variedVars(fn: LoweredFunction, wrt: readonly number[]): Set<VarId> {
   const statements: Stmt[] = [];
   forEachStmt(fn.body, (s) => statements.push(s));
   const reads = (atoms: readonly Atom[]): boolean => atoms.some((a) => atomVars(a).some((v) => varied.has(v)));
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const mark = (id: VarId): void => {
       if (!varied.has(id)) {
@@ -474,10 +506,14 @@ function variedVars(fn: LoweredFunction, wrt: readonly number[]): Set<VarId> {
       const op = s.op;
       if (op.kind === "prim") {
         const rule = ruleFor(op.prim);
-        if (rule.tangent !== null && op.args.some((a, i) => isDifferentiableOperand(rule, i) && reads([a]))) mark(s.target);
+        if (rule.tangent !== null && op.args.some((a, i) => isDifferentiableOperand(rule, i) && reads([a])))
+          mark(s.target);
       } else if (op.kind === "call") {
         if (reads(op.args)) mark(s.target);
-      } else if (!op.nonDifferentiable && (op.valueReads ? op.valueReads.some((v) => varied.has(v)) : opVars(op).some((v) => varied.has(v)))) {
+      } else if (
+        !op.nonDifferentiable &&
+        (op.valueReads ? op.valueReads.some((v) => varied.has(v)) : opVars(op).some((v) => varied.has(v)))
+      ) {
         mark(s.target);
       }
     }

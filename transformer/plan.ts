@@ -293,7 +293,8 @@ class Planner {
   private jvpOfGrad(fn: FunctionNode, chain: readonly MarkerApplication[], w: number, at: ts.Node): Entry {
     const inner = chain.at(-1)!;
     const outerSteps = derivationSteps(fn, chain.slice(0, -1), "summed");
-    const count = fn.parameters.length + outerSteps.reduce((n, st) => n + (st.seed === "params" ? st.wrt.length : 0), 0);
+    const count =
+      fn.parameters.length + outerSteps.reduce((n, st) => n + (st.seed === "params" ? st.wrt.length : 0), 0);
     const a = parseWrt(inner.call.arguments[1], count);
     if (a.tuple) throw new AdjointError("ADJ215", inner.call, "Take the gradient with respect to one parameter.");
     const gradient = this.entryFor(fn, { kind: "grad", wrt: a.wrt, tuple: false }, at, outerSteps);
@@ -322,7 +323,9 @@ class Planner {
     const existing = this.entries.get(key);
     if (existing) return existing;
     const names = this.fileNamesFor(fn.getSourceFile());
-    const name = names.namer.fresh(`${functionName(fn) ?? "anonymous"}${chain.map((m) => `_${m.kind}`).join("")}_${label}`);
+    const name = names.namer.fresh(
+      `${functionName(fn) ?? "anonymous"}${chain.map((m) => `_${m.kind}`).join("")}_${label}`,
+    );
     const args = fn.parameters.map((p) => js.name((p.name as ts.Identifier).text));
     const entry: Entry = {
       fn,
@@ -395,7 +398,12 @@ class Planner {
   }
 
   /** f_grad, f_vjp, f_valueAndGrad; a wrt other than the default adds the parameters' names: loss_grad_w_b. */
-  private nameFor(fn: FunctionNode, request: AdjointRequest, derivation: readonly TangentStep[], label?: string): string {
+  private nameFor(
+    fn: FunctionNode,
+    request: AdjointRequest,
+    derivation: readonly TangentStep[],
+    label?: string,
+  ): string {
     const names = this.fileNamesFor(fn.getSourceFile());
     const params = request.wrt.map((i) => {
       const p = fn.parameters[i]?.name;
@@ -406,7 +414,9 @@ class Planner {
     // The derivation reads inside out: u_grad_grad is the gradient of u's gradient.
     const steps = (label ? derivation.slice(0, -1) : derivation).map((st) => (st.seed === "ones" ? "_grad" : "_jvp"));
     const kind = label ?? (request.closure ? "forward" : request.kind === "primal" ? "" : request.kind);
-    return names.namer.fresh(`${functionName(fn) ?? "anonymous"}${steps.join("")}${kind ? `_${kind}` : ""}${aux}${suffix}`);
+    return names.namer.fresh(
+      `${functionName(fn) ?? "anonymous"}${steps.join("")}${kind ? `_${kind}` : ""}${aux}${suffix}`,
+    );
   }
 
   private fileNamesFor(file: ts.SourceFile): { reserved: Set<string>; namer: Namer } {
@@ -420,7 +430,12 @@ class Planner {
   }
 
   /** The function lowered once, then forward mode applied for each step of `derivation` (memoised too). */
-  private derive(fn: FunctionNode, derivation: readonly TangentStep[], nested: boolean, pairResult = false): LoweredFunction {
+  private derive(
+    fn: FunctionNode,
+    derivation: readonly TangentStep[],
+    nested: boolean,
+    pairResult = false,
+  ): LoweredFunction {
     if (derivation.length === 0) return this.lower(fn, pairResult);
     const key = `${this.functionId(fn)}|${nested}|${JSON.stringify(derivation)}`;
     let result = this.derived.get(key);

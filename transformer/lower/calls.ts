@@ -42,7 +42,12 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
     const args = e.arguments.map((a) => lowerExpr(cx, a, out, env));
     const id = cx.tempVar(cx.kindOf(e), hint);
     const calleeRef = derivative.chain[0]!.call.arguments[0]!;
-    out.push({ kind: "let", target: id, op: { kind: "call", callee: derivative.fn, calleeRef, args, derivation }, node: e });
+    out.push({
+      kind: "let",
+      target: id,
+      op: { kind: "call", callee: derivative.fn, calleeRef, args, derivation },
+      node: e,
+    });
     readCallResult(cx, id, cx.checker.getTypeAtLocation(e), out, e);
     return varAtom(id);
   }

@@ -57,7 +57,9 @@ export const arrayRules: Record<string, Rule> = {
     adjoints: [null, ({ g }) => g, null],
     treeRead: true,
     tangent: ({ refuse }) =>
-      refuse("Forward mode cannot yet differentiate with respect to an array of layers; differentiate with respect to the layers' fields."),
+      refuse(
+        "Forward mode cannot yet differentiate with respect to an array of layers; differentiate with respect to the layers' fields.",
+      ),
     summary: "dxs[i].key += g",
   },
   // return { h, c } (or [h, c] of a tuple type) from a helper: operands key, value, key,
@@ -94,7 +96,11 @@ export const arrayRules: Record<string, Rule> = {
     arity: "variadic",
     primal: (args) => ({ kind: "array", elements: args }),
     adjoints: ({ g }, j) => ({ kind: "element", array: g, index: num(j) }),
-    tangent: ({ tangents, args, emit, zero }) => emit("arrayOf", args.map((a, j) => tangents[j] ?? zero(a))),
+    tangent: ({ tangents, args, emit, zero }) =>
+      emit(
+        "arrayOf",
+        args.map((a, j) => tangents[j] ?? zero(a)),
+      ),
     summary: "dx_j = da[j]",
   },
 };

@@ -132,14 +132,24 @@ export const scalarRules: Record<string, Rule> = {
   select: {
     arity: 3,
     primal: ([c, a, b]) => conditional(c!, a!, b!),
-    adjoints: [null, ({ g, args: [c] }) => conditional(c!, g, num(0)), ({ g, args: [c] }) => conditional(c!, num(0), g)],
+    adjoints: [
+      null,
+      ({ g, args: [c] }) => conditional(c!, g, num(0)),
+      ({ g, args: [c] }) => conditional(c!, num(0), g),
+    ],
     tangent: "linear",
     summary: "da = c ? g : 0, db = c ? 0 : g",
   },
   ...Object.fromEntries(
     (["===", "<", ">"] as const).map((op): [string, Rule] => [
       op,
-      { arity: 2, primal: ([a, b]) => binary(op, a!, b!), adjoints: [null, null], tangent: null, summary: "a comparison" },
+      {
+        arity: 2,
+        primal: ([a, b]) => binary(op, a!, b!),
+        adjoints: [null, null],
+        tangent: null,
+        summary: "a comparison",
+      },
     ]),
   ),
 };

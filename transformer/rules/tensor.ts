@@ -191,7 +191,13 @@ export const tensorRules: Record<string, Rule> = {
     summary:
       "da = g·bᵀ, db = aᵀ·g per product of the batch, summed over it for a shared operand (NumPy's 1-D cases included)",
   },
-  dot: { arity: 2, primal: call("dot"), adjoints: matmulAdjoints, tangent: productTangent("dot"), summary: "as matmul" },
+  dot: {
+    arity: 2,
+    primal: call("dot"),
+    adjoints: matmulAdjoints,
+    tangent: productTangent("dot"),
+    summary: "as matmul",
+  },
   // where(cond, a, b): each branch's share is reduced over the shape of all three operands.
   where: {
     arity: 3,
@@ -231,7 +237,13 @@ export const tensorRules: Record<string, Rule> = {
     summary: "g's rows added back into the rows they came from",
   },
   // argmax(x, axis?): an index, and of its own shape.
-  argmax: { arity: "variadic", primal: call("argmax"), adjoints: [null, null], tangent: null, summary: "zero gradient" },
+  argmax: {
+    arity: "variadic",
+    primal: call("argmax"),
+    adjoints: [null, null],
+    tangent: null,
+    summary: "zero gradient",
+  },
   sign: constant("sign", 1),
   greater: constant("greater", 2),
   equal: constant("equal", 2),
@@ -241,7 +253,10 @@ export const tensorRules: Record<string, Rule> = {
   broadcastLike: {
     arity: 2,
     primal: call("broadcastLike"),
-    adjoints: [({ g, args: [t, like], hasResultShape }) => (hasResultShape(0) ? g : rt("unbroadcast", g, t!, like!)), null],
+    adjoints: [
+      ({ g, args: [t, like], hasResultShape }) => (hasResultShape(0) ? g : rt("unbroadcast", g, t!, like!)),
+      null,
+    ],
     tangent: "linear",
     shape: "elementwise",
     summary: "dt = g reduced to t's shape",
