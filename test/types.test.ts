@@ -41,7 +41,15 @@ describe("marker types", () => {
 describe("the runtime's two entries", () => {
   const HELPERS = ["unbroadcast", "fitGradient", "sumGrad", "matmulGradA", "customGradients", "numberTape", "growTape"];
   HELPERS.push("zerosLikeTree", "addTrees", "structureGradient");
-  HELPERS.push("broadcastLike", "zeroTangent", "onesTangent", "hessianOf", "jacobianForward", "jacobianReverse");
+  HELPERS.push(
+    "broadcastLike",
+    "zeroTangent",
+    "onesTangent",
+    "toNumber",
+    "hessianOf",
+    "jacobianForward",
+    "jacobianReverse",
+  );
   // API.md's operations: generated code calls them too, the only names both entries export.
   const OPERATIONS = [
     ...["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "log1p", "sin", "cos", "tanh", "sqrt", "abs"],

@@ -122,6 +122,8 @@ class Forward {
       // grad of a tensor-valued function is the gradient of the sum of its elements.
       const scalar = tangent.kind !== "var" || this.sums.has(tangent.id);
       result = kind === "tensor" && !scalar ? this.emit(body, "sum", [tangent], "tensor") : tangent;
+      // Used as a value, it is grad's gradient with respect to a number: a number.
+      if (kind === "tensor" && step.numbersOnly) result = this.emit(body, "toNumber", [result], "number");
     }
     return {
       ...fn,

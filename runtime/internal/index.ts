@@ -33,7 +33,7 @@ export { accumulator, type Accumulator } from "./accumulator";
 // The matrix product's kernel and threads, for tests and benchmarks.
 export { configureMatmul, type MatmulSettings } from "../ops/gemm";
 // Forward mode: tangents broadcast to their result, and zero and ones tangents shaped like a value.
-export { broadcastLike, zeroTangent, onesTangent } from "./tangents";
+export { broadcastLike, zeroTangent, onesTangent, toNumber } from "./tangents";
 // Hessians and Jacobians assembled from generated hvp, jvp and forward-and-pullback functions.
 export { hessianOf, jacobianForward, jacobianReverse, type Assembled } from "./higher";
 // The guard and the results of fused elementwise loops (transformer/passes/fuse.ts).

@@ -47,3 +47,13 @@ function filledLike(x: Leaf, value: number): Leaf {
   if (x instanceof Float64Array) return new Float64Array(x.length).fill(value);
   return new Array<number>(x.length).fill(value);
 }
+
+/**
+ * A size-1 tensor's value as a number (a number is returned as it is): the gradient of a
+ * tensor-valued function with respect to a number, used as a value, is a number like grad's.
+ */
+export function toNumber(x: number | Tensor): number {
+  if (typeof x === "number") return x;
+  if (x.size !== 1) throw new Error(`toNumber: expected a tensor of one element, got shape [${x.shape.join(", ")}]`);
+  return x.data[0]!;
+}

@@ -261,6 +261,14 @@ export const tensorRules: Record<string, Rule> = {
     shape: "elementwise",
     summary: "dt = g reduced to t's shape",
   },
+  // A size-1 tensor as a number: the gradient with respect to a number of a function that returns a tensor.
+  toNumber: {
+    arity: 1,
+    primal: call("toNumber"),
+    adjoints: [({ g }) => g],
+    tangent: "linear",
+    summary: "dx = g (a number stands for the uniform adjoint)",
+  },
   zeroTangent: {
     arity: 1,
     primal: call("zeroTangent"),
