@@ -229,7 +229,7 @@ function u_grad_grad_forward_p(t, p) {
   const t5DotDot = adjoint.sum(adjoint.broadcastLike(t11Dot, t4Dot));
   const t6Dot = adjoint.broadcastLike(adjoint.sum(t4Dot), adjoint.add(adjoint.sum(t4), b2));
   return [
-    adjoint.sum(adjoint.broadcastLike(t5DotDot, t6Dot)),
+    adjoint.toNumber(adjoint.sum(adjoint.broadcastLike(t5DotDot, t6Dot))),
     (seed2) => {
       const dt27 = adjoint.unbroadcast(
         adjoint.unbroadcast(adjoint.unbroadcast(seed2, t5DotDot, t6Dot), t11Dot, t4Dot),
@@ -424,7 +424,7 @@ function u_grad_forward_p(t, p) {
   const t5Dot = adjoint.sum(adjoint.broadcastLike(t11, t4));
   const t6 = adjoint.add(adjoint.sum(t4), b2);
   return [
-    adjoint.sum(adjoint.broadcastLike(t5Dot, t6)),
+    adjoint.toNumber(adjoint.sum(adjoint.broadcastLike(t5Dot, t6))),
     (seed2) => {
       const dt11 = adjoint.unbroadcast(adjoint.unbroadcast(seed2, t5Dot, t6), t11, t4);
       const dT3Dot = adjoint.unbroadcast(adjoint.mul(dt11, w2), t3Dot, w2);
