@@ -278,6 +278,22 @@ class Forward {
     }
     if (op.kind === "call") return this.call(s, op, out);
     out.push(s);
+    this.prim(s, op, out);
+    // An array the function creates and stores into: its tangent is an array it tracks too, of
+    // zeros when nothing varied went into it yet (varied values are stored later).
+    if (!this.localArrays.has(s.target) || !this.varied.has(s.target)) return;
+    const tangent =
+      this.tangents.get(s.target) ?? this.emit(out, "zeroTangent", [varAtom(s.target)], this.vars[s.target]!.kind);
+    this.tangents.set(s.target, tangent);
+    this.localArrays.add((tangent as { id: VarId }).id);
+    if (this.tensorArrays.has(s.target)) this.tensorArrays.add((tangent as { id: VarId }).id);
+  }
+
+  private prim(
+    s: Stmt & { kind: "let" },
+    op: Extract<Stmt, { kind: "let" }>["op"] & { kind: "prim" },
+    out: Stmt[],
+  ): void {
     const tangents = op.args.map((a) => this.tangentOf(a));
     if (tangents.every((t) => t === null)) return;
     const rule = ruleFor(op.prim);
