@@ -6,6 +6,9 @@
 // tensor programs over random shapes (tensor-shapes.ts: broadcasting, reductions, matmul,
 // shape operations, markers, loops, float32) are compared with float64 finite differences
 // and with TensorFlow.js.
+// Forward mode and second order: jvp(f, { wrt: k }) of the random number programs is compared
+// with the same dual-number reference and f's value, and grad(grad(f, { wrt: k }), { wrt: k })
+// with central differences of grad(f, { wrt: k }) away from kinks.
 //
 // `npm test` runs a fixed seed; `npm run fuzz -- --runs 20000` a random one (printed). A
 // failure prints the shrunk program, the inputs and both gradients, and is saved under
