@@ -8,6 +8,7 @@
 //
 //   node bench/dist/main.js                 everything (what npm run bench runs after building)
 //   node bench/dist/main.js mlp dann        only these scripts; prints, writes nothing
+//   node bench/dist/main.js hvp             the Hessian-vector product ÷ gradient rows (bench/hvp.ts)
 //   node bench/dist/main.js --render        rewrites the chart and BENCHMARKS.md from results.json
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +18,7 @@ import { performance } from "node:perf_hooks";
 import { ALLOCATOR_TUNABLES, isGlibc, withAllocatorTunables, type ScriptRecord, type WorkloadRecord } from "./harness";
 import { chartSvg, targets, targetsTable, workloadTable, type BuildCost } from "./report";
 
-const SCRIPTS = ["seed", "rosenbrock", "mlp", "dann", "matmul"] as const;
+const SCRIPTS = ["seed", "rosenbrock", "mlp", "dann", "matmul", "hvp"] as const;
 const root = path.join(__dirname, "..", "..");
 const files = {
   results: path.join(root, "bench", "results.json"),

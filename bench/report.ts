@@ -22,6 +22,7 @@ export function rowOf(w: WorkloadRecord, kind: Kind): RowRecord | undefined {
 }
 
 function baselineLabel(w: WorkloadRecord): string {
+  if (w.baseline === "other") return rowOf(w, "other")?.name ?? KIND_LABEL.other;
   return w.baseline === "hand" ? "hand-written" : KIND_LABEL[w.baseline];
 }
 

@@ -1,6 +1,6 @@
 // npm run fuzz -- --runs 20000 [--seed N] [--jobs J]: the differential fuzzer with as many
 // runs as asked and a random seed (printed, so a failure can be replayed with --seed). The
-// six properties run in processes of their own, J at a time (default: one per core, at
+// eight properties run in processes of their own, J at a time (default: one per core, at
 // most three). Failures are saved under test/fuzz/regressions/, which `npm test` replays.
 import { execFileSync, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -23,6 +23,8 @@ const PROPERTIES = [
   "random programs read through structures",
   "random programs applied over arrays",
   "random statements in",
+  "random programs in forward mode",
+  "random programs differentiated twice",
 ];
 console.log(`fuzz: ${runs} runs per property, seed ${seed} (replay with --seed ${seed}), ${jobs} at a time`);
 

@@ -1,6 +1,7 @@
 // The check behind the fuzzer and its regressions: compile a program, run its gradient,
 // and compare it with a forward-mode reference and with finite differences.
 import { createHash } from "node:crypto";
+import ts from "typescript";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { tensor } from "../../runtime";
@@ -19,7 +20,7 @@ export function agrees(generated: number, reference: number, magnitude: number):
 const REGRESSIONS = path.resolve(__dirname, "regressions");
 
 export interface Regression {
-  readonly kind: "gradient" | "tensor" | "robustness" | "tensor-shapes";
+  readonly kind: "gradient" | "tensor" | "robustness" | "tensor-shapes" | "jvp" | "second-order";
   readonly source: string;
   readonly wrt: number[];
   /** Numbers, and the array parameter's elements as an array (tensor cases: flat). */
@@ -27,6 +28,8 @@ export interface Regression {
   readonly note: string;
   /** The generated program itself, so the replay can use the forward-mode reference (tensor-shapes: the program and its inputs). */
   readonly program?: unknown;
+  /** A known failure not fixed yet, and why (regressions.test.ts replays it with it.fails). */
+  readonly open?: string;
 }
 
 export function saveRegression(r: Regression): string {
@@ -183,4 +186,122 @@ function firstDifference(a: string, b: string): string {
   while (i < la.length && i < lb.length && la[i] === lb[i]) i++;
   const around = (lines: string[]): string => lines.slice(Math.max(0, i - 3), i + 4).join("\n");
   return `first difference at line ${i + 1}\n--- first compilation ---\n${around(la)}\n--- second compilation ---\n${around(lb)}`;
+}
+
+/**
+ * Programs forward mode or a second derivative refused with ADJ215 (a construct it does not
+ * support yet, named by the message): counted by message, not failures. Any other refusal is one.
+ */
+export const higherRefusals = new Map<string, number>();
+/** How many second derivatives were compared with finite differences (the others: near a kink or not finite). */
+export const secondOrderStats = { differenced: 0 };
+
+/** Compiles a program and runs it; null when forward mode refused it with ADJ215; or why not. */
+function compileAndRun(source: string): Record<string, any> | string | null {
+  const compiled = compile(source);
+  if (compiled.typeErrors.length > 0)
+    return `the generated program does not type-check: ${compiled.typeErrors.join("; ")}`;
+  if (compiled.codes.length > 0 && compiled.codes.every((c) => c.startsWith("ADJ215"))) {
+    for (const d of compiled.diagnostics) {
+      const message = ts.flattenDiagnosticMessageText(d.messageText, " ");
+      higherRefusals.set(message, (higherRefusals.get(message) ?? 0) + 1);
+    }
+    return null;
+  }
+  if (compiled.codes.length > 0) return `the transformer refused a supported program: ${compiled.codes.join(", ")}`;
+  try {
+    return compiled.run();
+  } catch (e) {
+    return `the emitted code does not run: ${(e as Error).message}`;
+  }
+}
+
+/**
+ * Checks `jf = jvp(f, { wrt: k })` at some inputs with tangent 1: its value is f's, to 1e-12,
+ * and its tangent the dual-number reference's derivative along parameter k (`reference`
+ * evaluates with wrt [k]), to the tolerance of `agrees`.
+ */
+export function checkJvp(
+  source: string,
+  k: number,
+  inputs: readonly (number | readonly number[])[],
+  reference: (x: readonly (number | readonly number[])[]) => Evaluation,
+): string | undefined {
+  const program = compileAndRun(source);
+  if (program === null) return undefined;
+  if (typeof program === "string") return program;
+  const args = inputs.slice(0, program.f.length);
+  let value: number;
+  let out: { value: number; tangent: number };
+  try {
+    value = program.f(...args) as number;
+    out = program.jf(...args, 1);
+  } catch (e) {
+    return `running the program threw: ${(e as Error).message}`;
+  }
+  const ref = reference(args);
+  if (ref.unstable) return undefined;
+  if (typeof out !== "object" || out === null || typeof out.value !== "number" || typeof out.tangent !== "number")
+    return `jvp returned ${JSON.stringify(out)}, not { value, tangent } of numbers`;
+  const sameValue = (a: number, b: number) =>
+    Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
+  if (!sameValue(out.value, value)) return `jvp's value ${out.value} differs from f's ${value}`;
+  if (!sameValue(value, ref.value)) return `the value ${value} differs from the reference ${ref.value}`;
+  const [t, r, m] = [out.tangent, ref.gradient[0] as number, ref.magnitude[0] as number];
+  if (Number.isNaN(r) && Number.isNaN(t)) return undefined;
+  // At a singular point (sqrt, hypot or atan2 at 0) a tangent meets 0·∞ (see checkGradient).
+  if (Number.isNaN(t) && ref.kink < 1e-9) return undefined;
+  if (!agrees(t, r, m)) return `jvp tangent along p${k}: generated ${t}, dual-number reference ${r}`;
+  return undefined;
+}
+
+/**
+ * Checks `d2 = grad(grad(f, { wrt: k }), { wrt: k })` against central differences of
+ * `d1 = grad(f, { wrt: k })` (itself checked against the dual-number reference), away from
+ * kinks: a kink of f' within reach of the differences is told apart by one-sided differences,
+ * as in checkGradient.
+ */
+export function checkSecondDerivative(
+  source: string,
+  k: number,
+  inputs: readonly (number | readonly number[])[],
+  reference?: (x: readonly (number | readonly number[])[]) => Evaluation,
+): string | undefined {
+  const program = compileAndRun(source);
+  if (program === null) return undefined;
+  if (typeof program === "string") return program;
+  const args = inputs.slice(0, program.f.length);
+  const moved = (d: number): number => program.d1(...args.map((a, i) => (i === k ? (a as number) + d : a)));
+  let first: number;
+  let second: number;
+  try {
+    first = moved(0);
+    second = program.d2(...args);
+  } catch (e) {
+    return `running the program threw: ${(e as Error).message}`;
+  }
+  // Without a reference (a case minimised by hand), f' is not checked and f is taken as smooth.
+  const ref = reference?.(args) ?? { unstable: false, kink: Infinity, gradient: [first], magnitude: [Math.abs(first)] };
+  if (ref.unstable) return undefined;
+  const [r, m] = [ref.gradient[0] as number, ref.magnitude[0] as number];
+  if (!(Number.isNaN(r) && Number.isNaN(first)) && !(Number.isNaN(first) && ref.kink < 1e-9) && !agrees(first, r, m))
+    return `d/dp${k}: generated ${first}, forward-mode reference ${r}`;
+  if (typeof second !== "number") return `grad(grad(f)) returned ${JSON.stringify(second)}, not a number`;
+  // Near a kink of f (and so of f'), or where f' is not finite, differences of f' say nothing.
+  if (!(ref.kink > 1e-4) || !Number.isFinite(first)) return undefined;
+  const h = 1e-6;
+  const fd = (moved(h) - moved(-h)) / (2 * h);
+  if (!Number.isFinite(fd)) return undefined;
+  secondOrderStats.differenced++;
+  // f' carries rounding errors of about 1e-14 times the size of its terms (see agrees);
+  // differences divide them by h.
+  const tolerance = 1e-5 * Math.max(1, Math.abs(fd), Math.abs(first)) + (1e-14 * m) / h;
+  if (Math.abs(second - fd) <= tolerance) return undefined;
+  const side = (d: number) => (moved(d) - first) / d;
+  const [right, left] = [side(1e-7), side(-1e-7)];
+  const atKink =
+    Math.abs(right - left) > 1e-3 * Math.max(1, Math.abs(fd)) &&
+    [right, left].some((s) => Math.abs(second - s) <= 1e-4 * Math.max(1, Math.abs(s)));
+  if (atKink) return undefined;
+  return `d²/dp${k}²: generated ${second}, finite differences of grad ${fd} (one-sided ${left}, ${right}; f' = ${first})`;
 }

@@ -1203,3 +1203,94 @@ export function evaluateTensor(program: Program, inputs: readonly (number | read
   }
   return { value, gradient, kink, unstable, magnitude };
 }
+
+// ---- forward mode and second derivatives ----
+
+/**
+ * The program with its gradient markers replaced by their operand, for the forward-mode and
+ * second-order properties: gradHook changes the backward sweep only (jvp and grad of grad
+ * refuse it), reverseGradient's forward tangent is not the reversed one the reference gives,
+ * and a stopGradient inside grad(f) stops the outer derivative too (as in JAX), which finite
+ * differences of grad(f) do not see. `keepStop` keeps stopGradient (jvp gives it a zero
+ * tangent, as the reference does).
+ */
+export function withoutMarkers(program: Program, keepStop: boolean): Program {
+  const expr = (e: Expr): Expr => {
+    switch (e.k) {
+      case "var":
+      case "num":
+        return e;
+      case "unary":
+        return { ...e, a: expr(e.a) };
+      case "binary":
+        return { ...e, a: expr(e.a), b: expr(e.b) };
+      case "cond":
+        return { ...e, a: expr(e.a), b: expr(e.b), c: expr(e.c), d: expr(e.d) };
+      case "call":
+        return { ...e, args: e.args.map(expr) };
+      case "stop":
+        return keepStop ? { ...e, a: expr(e.a) } : expr(e.a);
+      case "reverse":
+      case "hook":
+        return expr(e.a);
+    }
+  };
+  const cmp = (c: { a: Expr; b: Expr }) => ({ a: expr(c.a), b: expr(c.b) });
+  const stmt = (s: Stmt): Stmt => {
+    switch (s.k) {
+      case "let":
+      case "assign":
+      case "return":
+      case "overArray":
+        return { ...s, e: expr(s.e) };
+      case "if":
+        return { ...s, a: expr(s.a), b: expr(s.b), then: s.then.map(stmt), else: s.else.map(stmt) };
+      case "for":
+        return {
+          ...s,
+          body: s.body.map(stmt),
+          ...(s.breakIf ? { breakIf: cmp(s.breakIf) } : {}),
+          ...(s.returnIf ? { returnIf: { ...cmp(s.returnIf), e: expr(s.returnIf.e) } } : {}),
+        };
+      case "scratch":
+        return { ...s, a: expr(s.a), b: expr(s.b) };
+      case "exitLoop":
+        return {
+          ...s,
+          e: expr(s.e),
+          set: expr(s.set),
+          ...(s.exitIf ? { exitIf: cmp(s.exitIf) } : {}),
+          ...(s.ret ? { ret: expr(s.ret) } : {}),
+        };
+      case "copyLoop":
+        return { ...s, e: expr(s.e), source: expr(s.source) };
+      case "literals":
+        return { ...s, a: expr(s.a), b: expr(s.b), c: expr(s.c), d: expr(s.d) };
+    }
+  };
+  const fn = (f: Fn): Fn => ({ params: f.params, body: f.body.map(stmt), result: expr(f.result) });
+  return { ...program, helpers: program.helpers.map(fn), main: fn(program.main) };
+}
+
+/**
+ * The program as TypeScript for the higher-order properties, with respect to number
+ * parameter k: f, `jf = jvp(f, { wrt: k })` ("jvp"), or `d1 = grad(f, { wrt: k })` and
+ * `d2 = grad(grad(f, { wrt: k }), { wrt: k })` ("second").
+ */
+export function printHigherProgram(program: Program, k: number, kind: "jvp" | "second"): string {
+  const lines = printProgram({ ...program, wrt: [k] }).split("\n");
+  lines[0] = lines[0]!.replace("import { grad,", "import { grad, jvp,");
+  lines.pop(); // df
+  if (kind === "jvp") lines.push(`export const jf = jvp(f, { wrt: ${k} });`);
+  else
+    lines.push(
+      `export const d1 = grad(f, { wrt: ${k} });`,
+      `export const d2 = grad(grad(f, { wrt: ${k} }), { wrt: ${k} });`,
+    );
+  return lines.join("\n");
+}
+
+/** Whether the program (main or a helper) has a statement of this kind (they are generated at the top level of a body only). */
+export function hasStatement(program: Program, kind: Stmt["k"]): boolean {
+  return [program.main, ...program.helpers].some((fn) => fn.body.some((s) => s.k === kind));
+}
