@@ -35,7 +35,6 @@ import {
   printProgram,
   printTensorProgram,
   programArb,
-  hasStatement,
   tensorProgramArb,
   withoutMarkers,
   type Program,
@@ -185,11 +184,8 @@ describe("differential testing", () => {
   it(
     `random programs differentiated twice: grad(grad(f)) matches finite differences of grad(f) away from kinks (${HIGHER_RUNS} runs, seed ${SEED})`,
     () => {
-      // Without the `literals` statement (a for...of over an array literal): grad(grad(f))
-      // fails on it, the open regressions second-order-for-of-literal-*.json; put it back once they pass.
-      const programs = programArb.filter((p) => !hasStatement(p, "literals"));
       fc.assert(
-        fc.property(programs, inputsArb, inputsArb, fc.nat(), (generated: Program, numbers, elements, pick) => {
+        fc.property(programArb, inputsArb, inputsArb, fc.nat(), (generated: Program, numbers, elements, pick) => {
           const k = pick % generated.main.params.length;
           const program = { ...withoutMarkers(generated, false), wrt: [k] };
           const source = printHigherProgram(program, k, "second");
