@@ -50,6 +50,8 @@ class Forward {
   private readonly emitted = new Map<Stmt[], Map<string, Atom>>();
   /** Tensors that are whole sums (a scalar): summing one again for grad's sum would change nothing. */
   private readonly sums = new Set<VarId>();
+  /** The highest read log number the function's logged reads use (0: the primal's own). */
+  private lastLog = 0;
 
   constructor(
     private readonly fn: LoweredFunction,
@@ -65,6 +67,10 @@ class Forward {
     this.callResults = new Map(fn.callResults);
     this.shapes = new ShapeFacts(fn);
     this.varied = variedVars(fn, step.wrt);
+    forEachStmt(fn.body, (x) => {
+      if (x.kind === "let" && x.op.kind === "prim" && x.op.prim === "loggedIndex" && x.op.args[3]?.kind === "number")
+        this.lastLog = Math.max(this.lastLog, x.op.args[3].value);
+    });
   }
 
   build(): LoweredFunction {
@@ -311,6 +317,7 @@ class Forward {
       nested: this.nested,
       emit: (prim, args, k = kind) => this.emit(out, prim, args, k),
       zero: (of) => this.zero(of, out),
+      tangentLog: (log) => ({ kind: "number", value: this.lastLog + 1 + (log?.kind === "number" ? log.value : 0) }),
       refuse: (message) => {
         throw new AdjointError("ADJ215", s.node, message);
       },

@@ -94,8 +94,8 @@ class Reverse {
   private readonly inductions = new Map<VarId, number>();
   /** Whether the sweep being emitted recomputes a loop iteration in the backward sweep. */
   private recomputing = false;
-  /** The log of local-array reads inside loops (see loggedIndex), named when first needed. */
-  private readLog?: string;
+  /** The logs of local-array reads inside loops (see loggedIndex), by the read's log number, named when first needed. */
+  private readonly readLogs = new Map<number, string>();
   /** The body of the loop whose iteration is being recomputed, whose own statements the backward sweep follows in the same block, and its trip counter. */
   private recomputedBody?: readonly ir.Stmt[];
   private recomputedTrip?: string;
@@ -137,7 +137,8 @@ class Reverse {
       init: this.field(p),
     }));
     body.push(...this.forward(fn.body));
-    if (this.readLog) body.unshift({ kind: "let", name: this.readLog, init: js.rt("numberTape") });
+    for (const log of [...this.readLogs.values()].reverse())
+      body.unshift({ kind: "let", name: log, init: js.rt("numberTape") });
     const seedName = request.kind === "vjp" ? this.namer.fresh("seed") : undefined;
     const extraParams = seedName && !request.closure ? [seedName] : [];
     const value = this.value(fn.result);
@@ -413,12 +414,15 @@ class Reverse {
    * the value at the read counter; an iteration recomputed by the backward sweep, when later
    * writes may have changed the array, reads the log instead.
    */
-  private loggedRead(s: ir.Stmt & { kind: "let" }, [array, index, counter]: readonly Atom[]): js.Statement[] {
+  private loggedRead(s: ir.Stmt & { kind: "let" }, [array, index, counter, which]: readonly Atom[]): js.Statement[] {
     const name = this.varName(s.target);
     // With no backward sweep to replay the iteration, the read is a read.
     if (this.request.kind === "primal")
       return [{ kind: "const", name, init: { kind: "element", array: this.value(array!), index: this.value(index!) } }];
-    const log = (this.readLog ??= this.namer.fresh("readLog"));
+    // A tangent array's reads (forward mode under a second derivative) have a log of their own, at the same counter.
+    const number = which?.kind === "number" ? which.value : 0;
+    let log = this.readLogs.get(number);
+    if (!log) this.readLogs.set(number, (log = this.namer.fresh(number === 0 ? "readLog" : "tangentReadLog")));
     const at = this.value(counter!);
     if (this.recomputing) return [{ kind: "const", name, init: { kind: "element", array: js.name(log), index: at } }];
     const full = js.binary("===", at, { kind: "member", object: log, name: "length" });

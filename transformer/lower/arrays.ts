@@ -13,6 +13,9 @@ import { opaque, readsLocals } from "./opaque";
 import { assignedValue } from "./statements";
 import type { LoopStatement } from "./syntax";
 
+/** The read log of the primal's logged reads (loggedIndex's operand 3); forward mode numbers its tangents' after it. */
+const PRIMAL_LOG: Atom = { kind: "number", value: 0 };
+
 type ArrayCreation =
   { kind: "literal"; elements: readonly ts.Expression[] } | { kind: "allocation"; fill?: ts.Expression };
 
@@ -260,7 +263,7 @@ export function readElement(
   if (array.kind !== "var" || !cx.writtenArrays.has(array.id) || cx.loopDepth === 0)
     return emitPrim(cx, "index", [array, index], out, node, hint);
   const counter = env.get(cx.readCounterKey) as Atom;
-  const value = emitPrim(cx, "loggedIndex", [array, index, counter], out, node, hint);
+  const value = emitPrim(cx, "loggedIndex", [array, index, counter, PRIMAL_LOG], out, node, hint);
   env.set(
     cx.readCounterKey,
     emitPrim(cx, "+", [counter, { kind: "number", value: 1 }], out, node, undefined, "number"),

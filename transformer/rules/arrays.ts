@@ -34,16 +34,15 @@ export const arrayRules: Record<string, Rule> = {
   },
   // x[i] inside a loop, of an array the function writes: the primal also logs the value at
   // the read counter (operand 2), and the backward sweep's recomputed iteration reads it back.
+  // Operand 3 numbers the log: 0 for the primal's reads; a tangent array's reads have their own.
   loggedIndex: {
-    arity: 3,
+    arity: 4,
     primal: element,
-    adjoints: [({ g }) => g, null, null],
+    adjoints: [({ g }) => g, null, null, null],
     scatterIndex: 1,
-    // The tangent array is written in the same loop: a second derivative would have to log its reads too.
-    tangent: ({ tangents: [da], args: [, i], emit, nested, refuse }) =>
-      nested
-        ? refuse("A second derivative cannot yet read, inside a loop, an array the function writes.")
-        : emit("index", [da!, i!]),
+    // Under a second derivative the tangent array is written in the same loop: its reads are logged too.
+    tangent: ({ tangents: [da], args: [, i, counter, log], emit, nested, tangentLog }) =>
+      nested ? emit("loggedIndex", [da!, i!, counter!, tangentLog(log)]) : emit("index", [da!, i!]),
     summary: "da[i] += g",
   },
   // layers[i] or layer.w, read out of a collection (an array of tensors or structures):

@@ -98,6 +98,8 @@ export interface TangentContext {
   emit(prim: string, args: readonly Atom[], kind?: ValueKind): Atom;
   /** A zero tangent for a value: 0 for a number, zeroTangent(x) (zeros of its shape) otherwise. */
   zero(of: Atom): Atom;
+  /** The read log of a tangent array's logged reads, given the primal read's (loggedIndex's operand 3): one no read uses yet. */
+  tangentLog(log: Atom | undefined): Atom;
   /** Refuses the primitive in forward mode, with what to write instead. */
   refuse(message: string): never;
   /** Whether the tangent code will be differentiated again (a second derivative): markers that change only the backward sweep are refused. */
