@@ -247,18 +247,25 @@ export function reverseGradient<T>(x: T, lambda: number = 1): T {
 /**
  * A function that computes `forward(...args)` and whose gradient inside differentiated code
  * is `backward(g, ...args)`: the gradient for a one-parameter `forward`, or an array with one
- * entry per parameter (`null` for none).
+ * entry per parameter (`null` for none). With `tangent`, forward mode (jvp) goes through it
+ * too: `tangent(tangents, ...args)` is the result's tangent, given one tangent per argument
+ * (zero for an argument that does not vary). Without it, forward mode refuses it (ADJ215).
  * @adjointMarker customGradient
  */
 export function customGradient<F extends AnyFunction>(
   forward: F,
   backward: (g: ReturnType<F>, ...args: Parameters<F>) => unknown,
+  tangent?: (tangents: Parameters<F>, ...args: Parameters<F>) => ReturnType<F>,
 ): F {
   const fn = (...args: Parameters<F>) => forward(...args);
-  // Generated code finds the backward here (customGradients in runtime/internal/adjoints.ts).
+  // Generated code finds the backward (and the tangent) here (runtime/internal/adjoints.ts).
   Object.defineProperty(fn, CUSTOM_BACKWARD, { value: backward });
+  if (tangent) Object.defineProperty(fn, CUSTOM_TANGENT, { value: tangent });
   return fn as F;
 }
+
+/** Where customGradient keeps a function's tangent rule, when given. */
+export const CUSTOM_TANGENT: unique symbol = Symbol.for("adjoint.customGradient.tangent");
 
 /** Where customGradient keeps a function's backward. */
 export const CUSTOM_BACKWARD: unique symbol = Symbol.for("adjoint.customGradient.backward");

@@ -78,6 +78,13 @@ const CASES: Record<string, Case> = {
     // Its backward replaces the derivative: [2b, 3a], not [b, a].
     expected: (a, b) => [2 * b, 3 * a],
   },
+  // The same with a tangent rule: the backward is unchanged.
+  customGradientWithTangent: {
+    params: ["a", "b"],
+    body: "customGradient((u: number, v: number) => u * v, (g: number, u: number, v: number) => [2 * g * v, 3 * g * u], ([du, dv]: [number, number], u: number, v: number) => 2 * du * v + 3 * u * dv)(a, b)",
+    domain: [-3, 3],
+    expected: (a, b) => [2 * b, 3 * a],
+  },
   reverseGradient: {
     params: ["a", "b"],
     body: "reverseGradient(a * a, b)",
@@ -104,6 +111,35 @@ function checkSecondDerivatives(source: string): void {
 }
 
 const SPECIAL: Record<string, () => void> = {
+  // What a customGradient's tangent rule is called through (forward mode): jvp gives the rule's
+  // tangent (its own "derivative", like the backward's [2b, 3a]); a second derivative is refused.
+  customTangent: () => {
+    const compiled = compile(`
+      import { grad, jvp, customGradient } from "adjoint";
+      const scaled = customGradient(
+        (u: number, v: number) => u * v,
+        (g: number, u: number, v: number) => [2 * g * v, 3 * g * u],
+        ([du, dv]: [number, number], u: number, v: number) => 2 * du * v + 3 * u * dv,
+      );
+      export const f = (a: number, b: number) => Math.sin(scaled(a, b * b));
+      export const ja = jvp(f);
+      export const jb = jvp(f, { wrt: 1 });
+      export const refused = (a: number) =>
+        scaled(a, a);
+      export const dd = () => grad(grad(refused));
+    `);
+    expect(compiled.codes).toEqual(["ADJ215@12"]);
+    const { f, ja, jb } = compiled.run();
+    for (const [a, b] of [
+      [0.3, -1.1],
+      [1.7, 0.4],
+    ] as const) {
+      const c = Math.cos(a * b * b);
+      expectClose(ja(a, b, 1).tangent, c * 2 * b * b, 1e-12);
+      expectClose(jb(a, b, 1).tangent, c * 3 * a * 2 * b, 1e-12);
+      expect(ja(a, b, 1).value).toBe(f(a, b));
+    }
+  },
   // What forward mode writes the tangents of Math.max, Math.min and pow's base with: no source
   // lowers to them, so their rules are checked through second derivatives that use them.
   select: () =>

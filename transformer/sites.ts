@@ -255,18 +255,22 @@ export function findDifferentiationCalls(
 
 /** Whether a callee is a function made by customGradient(...), inline or through a const. */
 export function isCustomGradient(callee: ts.Expression, checker: ts.TypeChecker): boolean {
+  return customGradientCall(callee, checker) !== undefined;
+}
+
+/** The customGradient(...) call that made a callee, inline or through a const: its third argument is the tangent rule. */
+export function customGradientCall(callee: ts.Expression, checker: ts.TypeChecker): ts.CallExpression | undefined {
   const e = skipOuterExpressions(callee);
-  if (ts.isCallExpression(e)) return markerKind(e, checker) === "customGradient";
-  if (!ts.isIdentifier(e)) return false;
+  if (ts.isCallExpression(e)) return markerKind(e, checker) === "customGradient" ? e : undefined;
+  if (!ts.isIdentifier(e)) return undefined;
   let symbol = checker.getSymbolAtLocation(e);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-  return (symbol?.declarations ?? []).some(
-    (d) =>
-      ts.isVariableDeclaration(d) &&
-      d.initializer !== undefined &&
-      d.initializer !== e &&
-      isCustomGradient(d.initializer, checker),
-  );
+  for (const d of symbol?.declarations ?? []) {
+    if (!ts.isVariableDeclaration(d) || d.initializer === undefined || d.initializer === e) continue;
+    const call = customGradientCall(d.initializer, checker);
+    if (call) return call;
+  }
+  return undefined;
 }
 
 /** Whether an identifier names a property rather than reading a variable. */

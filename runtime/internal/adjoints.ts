@@ -11,7 +11,7 @@
 // fitGradient(g, v). Each parameter's gradient is fitted to the parameter's exact shape
 // and dtype once, at the end.
 
-import { CUSTOM_BACKWARD } from "../markers";
+import { CUSTOM_BACKWARD, CUSTOM_TANGENT } from "../markers";
 import {
   Tensor,
   type Shape,
@@ -289,6 +289,14 @@ export function customGradients(fn: unknown, g: Operand, ...args: unknown[]): Op
     const arg = args[i];
     return typeof arg === "number" || isTensor(arg) ? fitGradient(e as Operand, arg) : (e as Operand);
   });
+}
+
+/** The tangent of a customGradient function's result: its tangent rule, given the arguments' tangents. */
+export function customTangent(fn: unknown, tangents: readonly unknown[], ...args: unknown[]): Operand {
+  const tangent = (fn as { [CUSTOM_TANGENT]?: (...a: unknown[]) => Operand })[CUSTOM_TANGENT];
+  if (typeof tangent !== "function")
+    throw new Error("customTangent: the function was made by customGradient() without a tangent rule");
+  return tangent(tangents, ...args);
 }
 
 /** The adjoint of y = logSoftmax(x, axis): G − softmax(x)·sum(G) along the axis, G the whole adjoint. */

@@ -19,6 +19,7 @@ export {
   powGradBase,
   powGradExponent,
   customGradients,
+  customTangent,
   logSoftmaxGrad,
   gatherGrad,
 } from "./adjoints";

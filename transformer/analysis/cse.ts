@@ -9,7 +9,7 @@ import type { Atom, Stmt, VarId } from "../ir";
  * Markers whose second use is not the first one again: a hook or a user's backward sees
  * each use's gradient separately, so two calls are never merged.
  */
-const MARKERS_WITH_EFFECTS = new Set(["gradHook", "customGradient"]);
+const MARKERS_WITH_EFFECTS = new Set(["gradHook", "customGradient", "customGradientWithTangent"]);
 
 /**
  * A key equal for two applications of a primitive to the same operands; undefined when the

@@ -6,7 +6,7 @@ import { varAtom, type Atom, type Stmt } from "../ir";
 import { RULES } from "../rules";
 import {
   constantArguments,
-  isCustomGradient,
+  customGradientCall,
   markerKind,
   primitiveName,
   resolveDerivative,
@@ -71,10 +71,13 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
   }
   // The function customGradient makes is a value; calling it is the primitive.
   if (marker === "customGradient") return lowerOpaque(cx, e, out, env, true, hint ?? "custom");
-  if (isCustomGradient(e.expression, cx.checker)) {
+  const custom = customGradientCall(e.expression, cx.checker);
+  if (custom) {
     const fn = lowerExpr(cx, e.expression, out, env);
     const args = e.arguments.map((a) => lowerExpr(cx, a, out, env));
-    return emitPrim(cx, "customGradient", [fn, ...args], out, e, hint);
+    // One made with a tangent rule (a third argument) goes through forward mode too.
+    const prim = custom.arguments.length >= 3 ? "customGradientWithTangent" : "customGradient";
+    return emitPrim(cx, prim, [fn, ...args], out, e, hint);
   }
   if (marker)
     throw new AdjointError(

@@ -59,6 +59,42 @@ export const markerRules: Record<string, Rule> = {
       ),
     summary: "(dx1, ..., dxn) = backward(g, x1, ..., xn)",
   },
+  // A customGradient function made with a tangent rule (its third argument): the same
+  // backward, and forward mode calls the tangent rule with one tangent per operand.
+  customGradientWithTangent: {
+    arity: "variadic",
+    primal: ([fn, ...args]) => call(fn!, ...args),
+    adjoints: [null],
+    adjointAll: ({ g, args: [fn, ...args], y, tensor }) =>
+      rt("customGradients", fn!, tensor ? rt("fitGradient", g, y) : g, ...args),
+    tangent: ({ tangents: [, ...tangents], args: [fn, ...args], emit, zero, nested, refuse }) =>
+      nested
+        ? refuse(
+            "A second derivative cannot go through a customGradient function: its tangent rule has no derivative of its own. Write the function plainly.",
+          )
+        : emit("customTangent", [
+            fn!,
+            emit(
+              "arrayOf",
+              args.map((a, i) => tangents[i] ?? zero(a)),
+              "other",
+            ),
+            ...args,
+          ]),
+    summary: "(dx1, ..., dxn) = backward(g, x1, ..., xn); ẏ = tangent([ẋ1, ..., ẋn], x1, ..., xn)",
+  },
+  // The result's tangent from a customGradient function's tangent rule (what the tangent above
+  // emits; no source lowers to it). It appears only in forward-mode code that is not
+  // differentiated again, so it has neither an adjoint nor a tangent of its own.
+  customTangent: {
+    arity: "variadic",
+    primal: ([fn, tangents, ...args]) => rt("customTangent", fn!, tangents!, ...args),
+    adjoints: () => {
+      throw new Error("adjoint internal error: customTangent is never differentiated");
+    },
+    tangent: ({ refuse }) => refuse("Forward mode cannot go twice through a customGradient function's tangent rule."),
+    summary: "ẏ = tangent(tangents, ...args); never differentiated",
+  },
   // reverseGradient(x, lambda = 1): the gradient is multiplied by -lambda.
   reverseGradient: {
     arity: "variadic",
