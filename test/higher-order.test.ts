@@ -421,3 +421,36 @@ describe("across modules and through helpers", () => {
     await expect(js).toMatchFileSnapshot(path.join(__dirname, "__snapshots__", "higher-order.js"));
   });
 });
+
+describe("forward mode through helpers that return objects", () => {
+  const p = build(`
+    import { jvp, Tensor, tensor, add, mul, tanh, sigmoid, sum } from "adjoint";
+    function cell(x: Tensor, h: Tensor, c: Tensor): { h: Tensor; c: Tensor } {
+      const gate = sigmoid(add(x, h));
+      const next = add(mul(gate, c), mul(sub1(gate), tanh(x)));
+      return { h: tanh(next), c: next };
+    }
+    function sub1(g: Tensor): Tensor {
+      return add(mul(g, -1), 1);
+    }
+    export function run(x: Tensor): Tensor {
+      let h = tensor([0, 0]);
+      let c = tensor([0.5, -0.5]);
+      for (let t = 0; t < 3; t++) {
+        const out = cell(x, h, c);
+        h = out.h;
+        c = out.c;
+      }
+      return sum(mul(h, c));
+    }
+    export const jRun = jvp(run);
+  `);
+
+  it("jvp of a loop over an LSTM-like cell returning { h, c } matches finite differences", () => {
+    const x = tensor([0.3, -0.7]);
+    const v = tensor([1, 0.5]);
+    const { value, tangent } = p.jRun(x, v);
+    expectClose(value.item(), p.run(x).item(), 1e-14);
+    expectClose(tangent.item(), tensorDirectional((y) => p.run(y), x, v)[0]!, 1e-7);
+  });
+});

@@ -453,11 +453,13 @@ class Forward {
       out.push(s);
       return;
     }
-    if (this.fn.callResults.has(s.target))
+    // A helper's object result: its tangent is an object of the fields' tangents, which the
+    // fields read out of (fieldOf's tangent). Reverse mode over that would need a seed of nested objects.
+    if (this.fn.callResults.has(s.target) && this.nested)
       throw new AdjointError(
         "ADJ215",
         s.node,
-        "Forward mode cannot yet go through a helper that returns an object; return a number or a Tensor.",
+        "A second derivative cannot yet go through a helper that returns an object; return a number or a Tensor.",
       );
     const pair = this.newVar(this.namer.fresh(`${this.vars[s.target]!.name}Pair`), "other");
     out.push({
