@@ -1257,6 +1257,8 @@ export function withoutMarkers(program: Program, keepStop: boolean): Program {
       case "exitLoop":
         return {
           ...s,
+          // Its stopGradient read is printed by the statement itself: without stops, it reads by a condition.
+          ...(keepStop ? {} : { read: "cond" as const }),
           e: expr(s.e),
           set: expr(s.set),
           ...(s.exitIf ? { exitIf: cmp(s.exitIf) } : {}),
