@@ -281,6 +281,30 @@ describe("a gradient with respect to a number, of a function that returns a tens
   });
 });
 
+describe("inline arrows", () => {
+  const p = build(`
+    import { grad, jvp, hessian, jacobian, tensor, Tensor, matmul, mul, sum } from "adjoint";
+    function square(t: number): number {
+      return t * t;
+    }
+    export const H = hessian((x: Float64Array) => square(x[0]!) * x[1]! + Math.sin(x[1]!));
+    export const J = jacobian((x: Tensor) => mul(matmul(tensor([[1, 2], [3, 4]]), x), 2), { mode: "forward" });
+    export const JR = jacobian((x: Tensor) => sum(mul(x, x)));
+    export const jg = jvp(grad((x: number) => x ** 4));
+  `);
+
+  it("hessian, jacobian and jvp of grad take an inline arrow", () => {
+    const H: Float64Array[] = p.H(new Float64Array([0.5, 2]));
+    expectAllClose(H[0]!, [2 * 2, 2 * 0.5], 1e-12);
+    expectAllClose(H[1]!, [2 * 0.5, -Math.sin(2)], 1e-12);
+    expectAllClose(p.J(tensor([1, 1])).data, [2, 4, 6, 8], 1e-12);
+    expectAllClose(p.JR(tensor([1, -2, 3])).data, [2, -4, 6], 1e-12);
+    const { value, tangent } = p.jg(1.5, 2);
+    expectClose(value, 4 * 1.5 ** 3, 1e-12);
+    expectClose(tangent, 2 * 12 * 1.5 ** 2, 1e-12);
+  });
+});
+
 describe("refusals", () => {
   it("customGradient has no forward rule; gradHook cannot be differentiated twice; a value gradient must be of a number", () => {
     const compiled = compile(`

@@ -273,6 +273,8 @@ export class Emitter {
           undefined,
           this.block(e.body),
         );
+      case "function":
+        return this.arrowFunction(e.fn);
       case "object":
         return f.createObjectLiteralExpression(e.fields.map(([k, v]) => f.createPropertyAssignment(k, this.expr(v))));
     }

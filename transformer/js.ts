@@ -39,6 +39,8 @@ export type Expr =
   | { readonly kind: "conditional"; readonly cond: Expr; readonly whenTrue: Expr; readonly whenFalse: Expr }
   | { readonly kind: "array"; readonly elements: readonly Expr[] }
   | { readonly kind: "object"; readonly fields: readonly (readonly [string, Expr])[] }
+  /** A generated function as a value (an inline arrow's hvp, passed to the runtime's hessianOf). */
+  | { readonly kind: "function"; readonly fn: GeneratedFunction }
   /**
    * (seed) => { body }: the backward sweep of a function as a closure over its primal values
    * (a callee's `_forward` returns it beside its value). `reads` are the outer names the body

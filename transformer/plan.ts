@@ -35,7 +35,7 @@ export interface Entry {
   /** Forward mode applied to fn before the request (jvp, grad of grad, hvp): empty for fn itself. */
   readonly derivation: readonly TangentStep[];
   /** A function made of calls to other entries (hessian, jacobian), generated as given. */
-  readonly wrapper?: js.GeneratedFunction;
+  readonly wrapper?: () => js.GeneratedFunction;
   readonly name: string;
   /** The statement the generated function is placed after; undefined for an inline arrow, replaced in place. */
   readonly anchor: ts.Statement | undefined;
@@ -246,30 +246,24 @@ class Planner {
       if (inner?.kind === "grad") return this.jvpOfGrad(fn, chain, single(), call);
       return this.jvpEntry(fn, chain, single(), call);
     }
-    if (!anchorStatement(fn) || fn.parameters.some((p) => !ts.isIdentifier(p.name)))
-      throw new AdjointError(
-        "ADJ101",
-        call.arguments[0]!,
-        `${kind}() builds on generated functions placed beside the function: bind it to a const or declare it, with plain parameters.`,
-      );
     const w = single();
     if (kind === "hessian") {
       const hvp = this.hvpEntry(fn, chain, w, call);
-      return this.wrapperEntry(fn, "hessian", chain, [hvp], [], (args) =>
-        js.rt("hessianOf", js.name(hvp.name), { kind: "array", elements: args }, js.num(w)),
+      return this.wrapperEntry(fn, "hessian", chain, [hvp], [], ([ref], args) =>
+        js.rt("hessianOf", ref!, { kind: "array", elements: args }, js.num(w)),
       );
     }
     const mode = this.parseMode(options);
     if (mode === "forward") {
       const jvp = inner?.kind === "grad" ? this.jvpOfGrad(fn, chain, w, call) : this.jvpEntry(fn, chain, w, call);
-      return this.wrapperEntry(fn, "jacobian", chain, [jvp], [], (args) =>
-        js.rt("jacobianForward", js.name(jvp.name), { kind: "array", elements: args }, js.num(w)),
+      return this.wrapperEntry(fn, "jacobian", chain, [jvp], [], ([ref], args) =>
+        js.rt("jacobianForward", ref!, { kind: "array", elements: args }, js.num(w)),
       );
     }
     const steps = derivationSteps(fn, chain, "value");
     const forward = this.entryFor(fn, { kind: "vjp", wrt: [w], tuple: false, closure: true }, call, steps);
-    return this.wrapperEntry(fn, "jacobianReverse", chain, [forward], [], (args) =>
-      js.rt("jacobianReverse", js.name(forward.name), { kind: "array", elements: args }, js.num(w)),
+    return this.wrapperEntry(fn, "jacobianReverse", chain, [forward], [], ([ref], args) =>
+      js.rt("jacobianReverse", ref!, { kind: "array", elements: args }, js.num(w)),
     );
   }
 
@@ -301,24 +295,30 @@ class Planner {
     const tangentSteps = [...outerSteps, { wrt: [w], seed: "params", result: "tangent" } as const];
     const tangent = this.entryFor(fn, { kind: "grad", wrt: a.wrt, tuple: false }, at, tangentSteps, "hvp");
     const v = this.fileNamesFor(fn.getSourceFile()).namer.fresh("v");
-    return this.wrapperEntry(fn, "jvp", chain, [gradient, tangent], [v], (args) => ({
+    return this.wrapperEntry(fn, "jvp", chain, [gradient, tangent], [v], ([value, slope], args) => ({
       kind: "object",
       fields: [
-        ["value", js.call(js.name(gradient.name), ...args)],
-        ["tangent", js.call(js.name(tangent.name), ...args, js.name(v))],
+        ["value", js.call(value!, ...args)],
+        ["tangent", js.call(slope!, ...args, js.name(v))],
       ],
     }));
   }
 
-  /** A generated function that only calls other generated ones (hessian, jacobian, jvp of a gradient). */
+  /**
+   * A generated function that only calls other generated ones (hessian, jacobian, jvp of a
+   * gradient): `result` gets a reference to each dependency (its name, or for an inline arrow,
+   * whose generated functions have no place of their own, the function itself) and the arguments.
+   */
   private wrapperEntry(
     fn: FunctionNode,
     label: string,
     chain: readonly MarkerApplication[],
     deps: Entry[],
     extraParams: string[],
-    result: (args: js.Expr[]) => js.Expr,
+    result: (refs: js.Expr[], args: js.Expr[]) => js.Expr,
   ): Entry {
+    const plain = fn.parameters.find((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken);
+    if (plain) throw new AdjointError("ADJ105", plain, "Name each parameter (destructure inside the body instead).");
     const key = `${this.functionId(fn)}|${label}|${deps.map((d) => d.name).join(",")}`;
     const existing = this.entries.get(key);
     if (existing) return existing;
@@ -327,6 +327,10 @@ class Planner {
       `${functionName(fn) ?? "anonymous"}${chain.map((m) => `_${m.kind}`).join("")}_${label}`,
     );
     const args = fn.parameters.map((p) => js.name((p.name as ts.Identifier).text));
+    const build = (): js.GeneratedFunction => {
+      const refs = deps.map((d): js.Expr => (d.anchor ? js.name(d.name) : { kind: "function", fn: d.generated! }));
+      return { name, params: fn.parameters, extraParams, body: [{ kind: "return", value: result(refs, args) }] };
+    };
     const entry: Entry = {
       fn,
       request: { kind: "primal", wrt: [], tuple: false },
@@ -336,7 +340,7 @@ class Planner {
       deps,
       requestedAt: deps[0]!.requestedAt,
       exported: false,
-      wrapper: { name, params: fn.parameters, extraParams, body: [{ kind: "return", value: result(args) }] },
+      wrapper: build,
     };
     this.entries.set(key, entry);
     this.order.push(entry);
@@ -493,7 +497,8 @@ class Planner {
 
   private generate(entry: Entry): void {
     if (entry.wrapper) {
-      entry.generated = entry.wrapper;
+      // Its dependencies were requested before it, so generated first; one that failed reports its own diagnostic.
+      if (entry.deps.every((d) => d.generated)) entry.generated = entry.wrapper();
       return;
     }
     entry.error = this.guard(entry.requestedAt, () => {
