@@ -612,7 +612,10 @@ class Reverse {
       loop !== undefined && block === loop.stmt.body && this.loopIsActive(loop.stmt) && loop.stmt.carried.length > 0;
     if (!(once || taping) || !this.isActive(s.target) || active.length === 0) return false;
     // A temporary takes the callee's name: const [huberValue, huberBack] = huber_forward(r, 1).
-    const callee = functionName(op.callee) ?? "call";
+    // A derivative called by a name of its own (ddu(t, p) for const ddu = grad(grad(u))) takes that name.
+    const called =
+      ts.isCallExpression(s.node) && ts.isIdentifier(s.node.expression) ? s.node.expression.text : undefined;
+    const callee = (op.derivation && called) || (functionName(op.callee) ?? "call");
     const named = !this.fn.temps.has(s.target);
     const valueName = named ? this.varName(s.target) : this.namer.fresh(`${callee}Value`);
     const back = this.namer.fresh(`${named ? this.varName(s.target) : callee}Back`);

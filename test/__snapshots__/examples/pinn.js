@@ -492,53 +492,53 @@ function loss_grad(p) {
   const b2 = p.b2;
   let residual = 0;
   let i = 0;
+  const dduValueTape = [];
+  const dduBackTape = [];
   const uValueTape = [];
   const uBackTape = [];
-  const uValue2Tape = [];
-  const uBack2Tape = [];
   let trips = 0;
   const residualTape = [];
   while (i < POINTS) {
     residualTape[trips] = residual;
     const t = (i * T_END) / (POINTS - 1);
-    const [uValue, uBack] = u_grad_grad_forward_p(t, p);
+    const [dduValue, dduBack] = u_grad_grad_forward_p(t, p);
+    dduValueTape[trips] = dduValue;
+    dduBackTape[trips] = dduBack;
+    const [uValue, uBack] = u_forward_p(t, p);
     uValueTape[trips] = uValue;
     uBackTape[trips] = uBack;
-    const [uValue2, uBack2] = u_forward_p(t, p);
-    uValue2Tape[trips] = uValue2;
-    uBack2Tape[trips] = uBack2;
-    if (adjoint.sameShapes(residual, uValue, uValue2)) {
+    if (adjoint.sameShapes(residual, dduValue, uValue)) {
       const residuals = residual.data;
+      const dduValues = dduValue.data;
       const uValues = uValue.data;
-      const uValue2s = uValue2.data;
-      residual = adjoint.fusedResult(residual, uValue, uValue2);
+      residual = adjoint.fusedResult(residual, dduValue, uValue);
       const residuals2 = residual.data;
       const n2 = residuals2.length;
       for (let i2 = 0; i2 < n2; i2++) {
         const residuali = residuals[i2];
+        const dduValuei = dduValues[i2];
         const uValuei = uValues[i2];
-        const uValue2i = uValue2s[i2];
-        const addi = uValuei + uValue2i;
+        const addi = dduValuei + uValuei;
         const squarei = addi * addi;
         residuals2[i2] = residuali + squarei;
       }
     } else {
-      residual = adjoint.add(residual, adjoint.square(adjoint.add(uValue, uValue2)));
+      residual = adjoint.add(residual, adjoint.square(adjoint.add(dduValue, uValue)));
     }
     i = i + 1;
     trips = trips + 1;
   }
-  const [uValue3, uBack3] = u_forward_p(0, p);
-  const start = adjoint.sub(uValue3, 1);
+  const [uValue2, uBack2] = u_forward_p(0, p);
+  const start = adjoint.sub(uValue2, 1);
   const t7 = 1 / POINTS;
   const t8 = adjoint.mul(residual, t7);
   const t9 = adjoint.square(start);
-  const [uValue4, uBack4] = u_grad_forward_p(0, p);
-  const t11 = adjoint.square(uValue4);
+  const [duValue, duBack] = u_grad_forward_p(0, p);
+  const t11 = adjoint.square(duValue);
   const t12 = adjoint.add(t9, t11);
   const dt12 = adjoint.unbroadcast(1, t12, t8);
-  const dp = uBack4(adjoint.mul(adjoint.unbroadcast(dt12, t11, t9), adjoint.mul(2, uValue4)));
-  const dp2 = uBack3(adjoint.mul(dt12, adjoint.mul(2, start)));
+  const dp = duBack(adjoint.mul(adjoint.unbroadcast(dt12, t11, t9), adjoint.mul(2, duValue)));
+  const dp2 = uBack2(adjoint.mul(dt12, adjoint.mul(2, start)));
   let dResidual = adjoint.mul(adjoint.unbroadcast(1, t8, t12), t7);
   let dw1 = adjoint.add(dp.w1, dp2.w1);
   let db1 = adjoint.add(dp.b1, dp2.b1);
@@ -552,11 +552,11 @@ function loss_grad(p) {
   while (trip > 0) {
     trip = trip - 1;
     const residualThen = residualTape[trip];
-    const uValue5 = uValueTape[trip];
-    const uBack5 = uBackTape[trip];
-    const uValue6 = uValue2Tape[trip];
-    const uBack6 = uBack2Tape[trip];
-    const r = adjoint.add(uValue5, uValue6);
+    const dduValue2 = dduValueTape[trip];
+    const dduBack2 = dduBackTape[trip];
+    const uValue3 = uValueTape[trip];
+    const uBack3 = uBackTape[trip];
+    const r = adjoint.add(dduValue2, uValue3);
     const t5 = adjoint.square(r);
     const dResidualNext = dResidual;
     let dr;
@@ -575,8 +575,8 @@ function loss_grad(p) {
     } else {
       dr = adjoint.mul(adjoint.unbroadcast(dResidualNext, t5, residualThen), adjoint.mul(2, r));
     }
-    const dp4 = uBack6(dr);
-    const dp5 = uBack5(adjoint.unbroadcast(dr, uValue5, uValue6));
+    const dp4 = uBack3(dr);
+    const dp5 = dduBack2(adjoint.unbroadcast(dr, dduValue2, uValue3));
     dResidual = adjoint.unbroadcast(dResidualNext, residualThen, t5);
     dw1Sum.add(adjoint.add(dp4.w1, dp5.w1));
     db1Sum.add(adjoint.add(dp4.b1, dp5.b1));
