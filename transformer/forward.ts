@@ -50,6 +50,8 @@ class Forward {
   private readonly emitted = new Map<Stmt[], Map<string, Atom>>();
   /** Tensors that are whole sums (a scalar): summing one again for grad's sum would change nothing. */
   private readonly sums = new Set<VarId>();
+  /** The tangent variables made for values, by tangent: each has its value's shape (a parameter's tangent is the caller's, so not listed). */
+  private readonly values: Map<VarId, VarId>;
   /** The highest read log number the function's logged reads use (0: the primal's own). */
   private lastLog = 0;
 
@@ -65,6 +67,7 @@ class Forward {
     this.tensorArrays = new Set(fn.tensorArrays);
     this.returnedObjects = new Set(fn.returnedObjects);
     this.callResults = new Map(fn.callResults);
+    this.values = new Map(fn.tangentOf);
     this.shapes = new ShapeFacts(fn);
     this.varied = variedVars(fn, step.wrt);
     forEachStmt(fn.body, (x) => {
@@ -143,6 +146,7 @@ class Forward {
       tensorArrays: this.tensorArrays,
       returnedObjects: this.returnedObjects,
       callResults: this.callResults,
+      tangentOf: this.values,
     };
   }
 
@@ -156,6 +160,7 @@ class Forward {
   private tangentVar(primal: VarId, kind: ValueKind = this.vars[primal]!.kind): VarId {
     const id = this.newVar(this.namer.fresh(`${this.vars[primal]!.name}Dot`), kind);
     if (this.temps.has(primal)) this.temps.add(id);
+    this.values.set(id, primal);
     return id;
   }
 

@@ -218,6 +218,8 @@ export interface LoweredFunction {
   readonly callResults: ReadonlyMap<VarId, ReadonlyMap<string, VarId>>;
   /** The call results among them that are tuples: the seed is an array, in the order of the positions. */
   readonly tupleResults: ReadonlySet<VarId>;
+  /** Forward mode's tangents, by variable: each certainly has its value's shape (shapes.ts uses it). */
+  readonly tangentOf?: ReadonlyMap<VarId, VarId>;
 }
 
 /** The leaves (projections that are not structures) inside structure `id`, with their keys from it. */

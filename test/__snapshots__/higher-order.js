@@ -89,15 +89,11 @@ export function energy(x, w) {
 }
 function energy_hvp_w(x, w, wDot) {
   const t1 = adjoint.matmul(x, w);
-  const t1Dot = adjoint.matmul(x, wDot);
   const t2 = adjoint.tanh(t1);
   const dw = adjoint.matmulGradB(
     adjoint.fitGradient(
       adjoint.mul(
-        adjoint.mul(
-          adjoint.neg(adjoint.unbroadcast(t1Dot, adjoint.sub(1, adjoint.square(t2)), t1Dot)),
-          adjoint.mul(2, t2),
-        ),
+        adjoint.mul(adjoint.neg(adjoint.matmul(x, wDot)), adjoint.mul(2, t2)),
         adjoint.sub(1, adjoint.square(t2)),
       ),
       t1,

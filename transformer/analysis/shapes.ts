@@ -63,6 +63,9 @@ export class ShapeFacts {
   ) {
     forEachStmt(fn.body, (s) => {
       if (s.kind !== "let") return;
+      // A tangent has its value's shape (forward.ts makes every tangent whole), whatever computes it.
+      const value = fn.tangentOf?.get(s.target);
+      if (value !== undefined) return this.classes.set(s.target, this.classOf({ kind: "var", id: value }));
       if (fn.vars[s.target]!.kind === "number") return this.classes.set(s.target, NUMBER);
       if (isWholeReduction(s.op)) return this.classes.set(s.target, SCALAR);
       if (s.op.kind === "call") {
@@ -104,6 +107,8 @@ export class ShapeFacts {
     if (a.kind === "constant") return this.next++; // an outer value: any shape
     if (this.fn.vars[a.id]!.kind === "number") return NUMBER;
     let c = this.classes.get(a.id);
+    const value = c === undefined ? this.fn.tangentOf?.get(a.id) : undefined;
+    if (value !== undefined) this.classes.set(a.id, (c = this.classOf({ kind: "var", id: value })));
     // Parameters, merge targets and loop-carried variables: a shape of their own.
     if (c === undefined) this.classes.set(a.id, (c = this.next++));
     return c;

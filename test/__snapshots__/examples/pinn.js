@@ -99,21 +99,23 @@ function u_grad_grad(t, p) {
   const t2 = adjoint.add(t1, b1);
   const t2Dot = adjoint.broadcastLike(w1, t2);
   const t3 = adjoint.tanh(t2);
-  let t9;
-  if (adjoint.sameShapes(t3)) {
+  let t3Dot;
+  if (adjoint.sameShapes(t2Dot, t3)) {
+    const t2Dots = t2Dot.data;
     const t3s = t3.data;
-    t9 = adjoint.fusedResult(t3);
-    const t9s = t9.data;
-    const n2 = t9s.length;
+    t3Dot = adjoint.fusedResult(t2Dot, t3);
+    const t3Dots = t3Dot.data;
+    const n2 = t3Dots.length;
     for (let i2 = 0; i2 < n2; i2++) {
+      const t2Doti = t2Dots[i2];
       const t3i = t3s[i2];
       const squarei = t3i * t3i;
-      t9s[i2] = 1 - squarei;
+      const subi = 1 - squarei;
+      t3Dots[i2] = t2Doti * subi;
     }
   } else {
-    t9 = adjoint.sub(1, adjoint.square(t3));
+    t3Dot = adjoint.mul(t2Dot, adjoint.sub(1, adjoint.square(t3)));
   }
-  const t3Dot = adjoint.mul(t2Dot, t9);
   const t4 = adjoint.mul(w2, t3);
   const t11 = adjoint.mul(t3Dot, w2);
   const dt = adjoint.unbroadcast(
@@ -122,27 +124,23 @@ function u_grad_grad(t, p) {
         adjoint.mul(
           adjoint.mul(
             adjoint.neg(
-              adjoint.unbroadcast(
-                adjoint.mul(
-                  adjoint.unbroadcast(
-                    adjoint.mul(
+              adjoint.mul(
+                adjoint.unbroadcast(
+                  adjoint.mul(
+                    adjoint.unbroadcast(
                       adjoint.unbroadcast(
-                        adjoint.unbroadcast(
-                          1,
-                          adjoint.sum(adjoint.broadcastLike(t11, t4)),
-                          adjoint.add(adjoint.sum(t4), b2),
-                        ),
-                        t11,
-                        t4,
+                        1,
+                        adjoint.sum(adjoint.broadcastLike(t11, t4)),
+                        adjoint.add(adjoint.sum(t4), b2),
                       ),
-                      w2,
+                      t11,
+                      t4,
                     ),
-                    t3Dot,
                     w2,
                   ),
-                  t2Dot,
+                  t3Dot,
+                  w2,
                 ),
-                t9,
                 t2Dot,
               ),
             ),
@@ -202,64 +200,61 @@ function u_grad_grad_forward_p(t, p) {
   } else {
     t9Dot = adjoint.neg(adjoint.mul(t3Dot2, t20));
   }
-  let t3Dot;
-  if (adjoint.sameShapes(t2Dot, t3)) {
+  const t3DotDot = adjoint.mul(t9Dot, t2Dot);
+  const t4 = adjoint.mul(w2, t3);
+  let t11;
+  if (adjoint.sameShapes(t2Dot, t3, w2)) {
     const t2Dots = t2Dot.data;
     const t3s = t3.data;
-    t3Dot = adjoint.fusedResult(t2Dot, t3);
-    const t3Dots = t3Dot.data;
-    const n2 = t3Dots.length;
+    const w2s = w2.data;
+    t11 = adjoint.fusedResult(t2Dot, t3, w2);
+    const t11s = t11.data;
+    const n2 = t11s.length;
     for (let i2 = 0; i2 < n2; i2++) {
       const t2Doti = t2Dots[i2];
       const t3i = t3s[i2];
+      const w2i = w2s[i2];
       const squarei = t3i * t3i;
       const subi = 1 - squarei;
-      t3Dots[i2] = t2Doti * subi;
+      const muli = t2Doti * subi;
+      t11s[i2] = muli * w2i;
     }
   } else {
-    t3Dot = adjoint.mul(t2Dot, adjoint.sub(1, adjoint.square(t3)));
+    t11 = adjoint.mul(adjoint.mul(t2Dot, adjoint.sub(1, adjoint.square(t3))), w2);
   }
-  const t23 = adjoint.mul(t9Dot, t2Dot);
-  const t3DotDot = adjoint.broadcastLike(t23, t3Dot);
-  const t4 = adjoint.mul(w2, t3);
-  const t11 = adjoint.mul(t3Dot, w2);
-  const t27 = adjoint.mul(t3DotDot, w2);
-  const t11Dot = adjoint.broadcastLike(t27, t11);
+  const t26 = adjoint.mul(t3DotDot, w2);
+  const t11Dot = adjoint.broadcastLike(t26, t11);
   const t4Dot = adjoint.broadcastLike(t11, t4);
   const t5DotDot = adjoint.sum(adjoint.broadcastLike(t11Dot, t4Dot));
   const t6Dot = adjoint.broadcastLike(adjoint.sum(t4Dot), adjoint.add(adjoint.sum(t4), b2));
   return [
     adjoint.toNumber(adjoint.sum(adjoint.broadcastLike(t5DotDot, t6Dot))),
     (seed2) => {
-      const dt27 = adjoint.unbroadcast(
+      const dt26 = adjoint.unbroadcast(
         adjoint.unbroadcast(adjoint.unbroadcast(seed2, t5DotDot, t6Dot), t11Dot, t4Dot),
-        t27,
+        t26,
         t11,
       );
-      const dt23 = adjoint.unbroadcast(
-        adjoint.unbroadcast(adjoint.mul(dt27, w2), t3DotDot, w2),
-        t23,
-        t3Dot,
-      );
+      const dT3DotDot = adjoint.unbroadcast(adjoint.mul(dt26, w2), t3DotDot, w2);
       let dT8Dot;
-      if (adjoint.sameShapes(dt23, t2Dot, t9Dot)) {
-        const dt23s = dt23.data;
+      if (adjoint.sameShapes(dT3DotDot, t2Dot)) {
+        const dT3DotDots = dT3DotDot.data;
         const t2Dots = t2Dot.data;
-        dT8Dot = adjoint.fusedResult(dt23, t2Dot);
+        dT8Dot = adjoint.fusedResult(dT3DotDot, t2Dot);
         const dT8Dots = dT8Dot.data;
         const n2 = dT8Dots.length;
         for (let i2 = 0; i2 < n2; i2++) {
-          const dt23i = dt23s[i2];
+          const dT3DotDoti = dT3DotDots[i2];
           const t2Doti = t2Dots[i2];
-          const muli = dt23i * t2Doti;
+          const muli = dT3DotDoti * t2Doti;
           dT8Dots[i2] = -muli;
         }
       } else {
-        dT8Dot = adjoint.neg(adjoint.unbroadcast(adjoint.mul(dt23, t2Dot), t9Dot, t2Dot));
+        dT8Dot = adjoint.neg(adjoint.mul(dT3DotDot, t2Dot));
       }
-      const dT3Dot2 = adjoint.unbroadcast(adjoint.mul(dT8Dot, t20), t3Dot2, t20);
+      const dT3Dot2 = adjoint.mul(dT8Dot, t20);
       let dt2;
-      if (adjoint.sameShapes(dT8Dot, t3Dot2, dT3Dot2, t2Dot2, t3, t20, t18)) {
+      if (adjoint.sameShapes(dT8Dot, t3Dot2, dT3Dot2, t2Dot2, t3)) {
         const dT8Dots = dT8Dot.data;
         const t3Dot2s = t3Dot2.data;
         const dT3Dot2s = dT3Dot2.data;
@@ -288,30 +283,19 @@ function u_grad_grad_forward_p(t, p) {
       } else {
         dt2 = adjoint.mul(
           adjoint.add(
-            adjoint.mul(2, adjoint.unbroadcast(adjoint.mul(dT8Dot, t3Dot2), t20, t3Dot2)),
-            adjoint.mul(
-              adjoint.neg(adjoint.unbroadcast(adjoint.mul(dT3Dot2, t2Dot2), t18, t2Dot2)),
-              adjoint.mul(2, t3),
-            ),
+            adjoint.mul(2, adjoint.mul(dT8Dot, t3Dot2)),
+            adjoint.mul(adjoint.neg(adjoint.mul(dT3Dot2, t2Dot2)), adjoint.mul(2, t3)),
           ),
           adjoint.sub(1, adjoint.square(t3)),
         );
       }
       return adjoint.structureGradient(p, {
-        w2: adjoint.fitGradient(adjoint.unbroadcast(adjoint.mul(dt27, t3DotDot), w2, t3DotDot), w2),
+        w2: adjoint.fitGradient(adjoint.unbroadcast(adjoint.mul(dt26, t3DotDot), w2, t3DotDot), w2),
         w1: adjoint.fitGradient(
           adjoint.add(
             adjoint.add(
-              adjoint.unbroadcast(
-                adjoint.unbroadcast(adjoint.mul(dt23, t9Dot), t2Dot, t9Dot),
-                w1,
-                t2,
-              ),
-              adjoint.unbroadcast(
-                adjoint.unbroadcast(adjoint.mul(dT3Dot2, t18), t2Dot2, t18),
-                w1,
-                t2,
-              ),
+              adjoint.unbroadcast(adjoint.mul(dT3DotDot, t9Dot), w1, t2),
+              adjoint.unbroadcast(adjoint.mul(dT3Dot2, t18), w1, t2),
             ),
             adjoint.mul(adjoint.unbroadcast(dt2, t1, b1), t),
           ),
@@ -429,7 +413,7 @@ function u_grad_forward_p(t, p) {
       const dt11 = adjoint.unbroadcast(adjoint.unbroadcast(seed2, t5Dot, t6), t11, t4);
       const dT3Dot = adjoint.unbroadcast(adjoint.mul(dt11, w2), t3Dot, w2);
       let dt2;
-      if (adjoint.sameShapes(dT3Dot, t2Dot, t3, t9)) {
+      if (adjoint.sameShapes(dT3Dot, t2Dot, t3)) {
         const dT3Dots = dT3Dot.data;
         const t2Dots = t2Dot.data;
         const t3s = t3.data;
@@ -450,10 +434,7 @@ function u_grad_forward_p(t, p) {
         }
       } else {
         dt2 = adjoint.mul(
-          adjoint.mul(
-            adjoint.neg(adjoint.unbroadcast(adjoint.mul(dT3Dot, t2Dot), t9, t2Dot)),
-            adjoint.mul(2, t3),
-          ),
+          adjoint.mul(adjoint.neg(adjoint.mul(dT3Dot, t2Dot)), adjoint.mul(2, t3)),
           adjoint.sub(1, adjoint.square(t3)),
         );
       }
@@ -461,7 +442,7 @@ function u_grad_forward_p(t, p) {
         w2: adjoint.fitGradient(adjoint.unbroadcast(adjoint.mul(dt11, t3Dot), w2, t3Dot), w2),
         w1: adjoint.fitGradient(
           adjoint.add(
-            adjoint.unbroadcast(adjoint.unbroadcast(adjoint.mul(dT3Dot, t9), t2Dot, t9), w1, t2),
+            adjoint.unbroadcast(adjoint.mul(dT3Dot, t9), w1, t2),
             adjoint.mul(adjoint.unbroadcast(dt2, t1, b1), t),
           ),
           w1,
