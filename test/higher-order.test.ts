@@ -281,6 +281,45 @@ describe("a gradient with respect to a number, of a function that returns a tens
   });
 });
 
+describe("structures: jvp and hvp with respect to a parameter object", () => {
+  const p = build(`
+    import { grad, jvp, hvp, Tensor, add, mul, sum, tanh } from "adjoint";
+    export interface Layer { w: Tensor; b: number; scale: { k: number } }
+    export function loss(p: Layer, x: Tensor): Tensor {
+      const h = tanh(add(mul(x, p.w), p.b));
+      return sum(mul(mul(h, h), p.scale.k));
+    }
+    export const dLoss = grad(loss);
+    export const jLoss = jvp(loss);
+    export const hLoss = hvp(loss);
+  `);
+
+  it("the tangent is a structure of the same fields; H·v is a gradient of the same structure", () => {
+    const x = tensor([0.3, -0.8, 1.1]);
+    const at = { w: tensor([0.5, -0.2, 0.9]), b: 0.1, scale: { k: 1.5 } };
+    const v = { w: tensor([1, 0.5, -1]), b: -0.3, scale: { k: 0.7 } };
+    const shifted = (h: number) => ({
+      w: tensor(Float64Array.from(at.w.data, (wi, i) => wi + h * v.w.data[i]!)),
+      b: at.b + h * v.b,
+      scale: { k: at.scale.k + h * v.scale.k },
+    });
+    const h = 1e-6;
+    const fd = (p.loss(shifted(h), x).item() - p.loss(shifted(-h), x).item()) / (2 * h);
+    const { value, tangent } = p.jLoss(at, x, v);
+    expectClose(value.item(), p.loss(at, x).item(), 1e-14);
+    expectClose(tangent.item(), fd, 1e-7);
+    const hv = p.hLoss(at, x, v);
+    const [plus, minus] = [p.dLoss(shifted(1e-5), x), p.dLoss(shifted(-1e-5), x)];
+    expectAllClose(
+      hv.w.data,
+      Array.from(plus.w.data as Float64Array, (a, i) => (a - minus.w.data[i]!) / 2e-5),
+      1e-6,
+    );
+    expectClose(hv.b, (plus.b - minus.b) / 2e-5, 1e-6);
+    expectClose(hv.scale.k, (plus.scale.k - minus.scale.k) / 2e-5, 1e-6);
+  });
+});
+
 describe("inline arrows", () => {
   const p = build(`
     import { grad, jvp, hessian, jacobian, tensor, Tensor, matmul, mul, sum } from "adjoint";

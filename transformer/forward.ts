@@ -17,6 +17,7 @@ import {
   type Carried,
   type LoweredFunction,
   type Param,
+  type Projection,
   type Stmt,
   type TangentStep,
   type ValueKind,
@@ -52,6 +53,8 @@ class Forward {
   private readonly sums = new Set<VarId>();
   /** The tangent variables made for values, by tangent: each has its value's shape (a parameter's tangent is the caller's, so not listed). */
   private readonly values: Map<VarId, VarId>;
+  private readonly structures: Set<VarId>;
+  private readonly projections: Projection[];
   /** The highest read log number the function's logged reads use (0: the primal's own). */
   private lastLog = 0;
 
@@ -68,6 +71,8 @@ class Forward {
     this.returnedObjects = new Set(fn.returnedObjects);
     this.callResults = new Map(fn.callResults);
     this.values = new Map(fn.tangentOf);
+    this.structures = new Set(fn.structures);
+    this.projections = [...fn.projections];
     this.shapes = new ShapeFacts(fn);
     this.varied = variedVars(fn, step.wrt);
     forEachStmt(fn.body, (x) => {
@@ -83,11 +88,14 @@ class Forward {
     for (const i of step.wrt) {
       const p = fn.params[i]!;
       const v = fn.vars[p.id]!;
-      if (fn.structures.has(p.id) || fn.collections.has(p.id) || !isDifferentiable(v))
+      const structure = fn.structures.has(p.id);
+      if ((structure && step.seed === "ones") || fn.collections.has(p.id) || (!structure && !isDifferentiable(v)))
         throw new AdjointError(
           "ADJ215",
           p.decl,
-          `Forward mode differentiates with respect to numbers, number arrays and tensors; \`${v.name}\` is not one.`,
+          structure
+            ? `A gradient with respect to the structure \`${v.name}\` cannot be differentiated again yet; use hvp, or take the gradient with respect to a number.`
+            : `Forward mode differentiates with respect to numbers, number arrays, tensors and structures of them; \`${v.name}\` is not one.`,
         );
       if (step.numbersOnly && v.kind !== "number")
         throw new AdjointError(
@@ -100,6 +108,7 @@ class Forward {
         const t = this.newVar(this.namer.fresh(`${v.name}Dot`), v.kind);
         params.push({ id: t, decl: p.decl });
         this.tangents.set(p.id, varAtom(t));
+        if (structure) this.tangentFields(p.id, t);
       } else if (v.kind === "number") {
         this.tangents.set(p.id, { kind: "number", value: 1 });
       } else {
@@ -144,10 +153,28 @@ class Forward {
       result,
       localArrays: this.localArrays,
       tensorArrays: this.tensorArrays,
+      structures: this.structures,
+      projections: this.projections,
       returnedObjects: this.returnedObjects,
       callResults: this.callResults,
       tangentOf: this.values,
     };
+  }
+
+  /**
+   * The tangent of a structure parameter is a structure of the same fields (p.w's tangent is
+   * pDot.w): each field the function reads gets its tangent read from the tangent's, parents first.
+   */
+  private tangentFields(param: VarId, tangent: VarId): void {
+    this.structures.add(tangent);
+    for (const field of this.fn.projections) {
+      if (field.root !== param) continue;
+      const parent = field.parent === param ? tangent : (this.tangents.get(field.parent) as { id: VarId }).id;
+      const t = this.newVar(this.namer.fresh(`${this.vars[field.id]!.name}Dot`), this.vars[field.id]!.kind);
+      this.projections.push({ id: t, parent, key: field.key, root: tangent, path: field.path });
+      if (this.fn.structures.has(field.id)) this.structures.add(t);
+      this.tangents.set(field.id, varAtom(t));
+    }
   }
 
   private newVar(name: string, kind: ValueKind): VarId {
