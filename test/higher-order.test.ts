@@ -320,6 +320,29 @@ describe("structures: jvp and hvp with respect to a parameter object", () => {
   });
 });
 
+describe("arrays the function allocates", () => {
+  const p = build(`
+    import { grad, jvp } from "adjoint";
+    export function filled(x: number): number {
+      const a = new Array(3).fill(2);
+      a[1] = x * x;
+      let s = 0;
+      for (let i = 0; i < 3; i++) s += a[i]! * x;
+      return s;
+    }
+    export const jFilled = jvp(filled);
+    export const ddFilled = grad(grad(filled));
+  `);
+
+  it("an allocation filled with a constant has a zero tangent where nothing varied was stored", () => {
+    for (const x of [0.5, -1.5]) {
+      // filled(x) = 4x + x³: derivative 4 + 3x², second derivative 6x.
+      expectClose(p.jFilled(x, 1).tangent, 4 + 3 * x * x, 1e-12);
+      expectClose(p.ddFilled(x), 6 * x, 1e-12);
+    }
+  });
+});
+
 describe("inline arrows", () => {
   const p = build(`
     import { grad, jvp, hessian, jacobian, tensor, Tensor, matmul, mul, sum } from "adjoint";

@@ -299,13 +299,19 @@ class Forward {
     if (op.kind === "opaque") {
       out.push(s);
       if (!this.varied.has(s.target)) return;
-      // An array the function allocates and then writes varied values into: its tangent is a second allocation.
+      // An array the function allocates (new Float64Array(n), new Array(n).fill(c)) and then writes
+      // varied values into: its tangent starts as zeros of its length, whatever it was filled with.
       if (this.localArrays.has(s.target) && op.nonDifferentiable) {
-        const t = this.tangentVar(s.target);
-        out.push({ ...s, target: t });
-        this.localArrays.add(t);
-        if (this.tensorArrays.has(s.target)) this.tensorArrays.add(t);
-        this.tangents.set(s.target, varAtom(t));
+        const t = this.emit(
+          out,
+          "zeroTangent",
+          [varAtom(s.target)],
+          this.vars[s.target]!.kind,
+          `${this.vars[s.target]!.name}Dot`,
+        );
+        this.localArrays.add((t as { id: VarId }).id);
+        if (this.tensorArrays.has(s.target)) this.tensorArrays.add((t as { id: VarId }).id);
+        this.tangents.set(s.target, t);
         return;
       }
       throw new AdjointError(
