@@ -343,6 +343,30 @@ describe("arrays the function allocates", () => {
   });
 });
 
+describe("a branch that replaces a varied tensor by an outer constant", () => {
+  const p = build(`
+    import { jvp, hvp, tensor, Tensor, reshape, sum, mul, exp } from "adjoint";
+    const C = tensor([[0.5, -1], [2, 0.25]]);
+    export function f(x: Tensor, flag: number): Tensor {
+      let b = reshape(x, [2, 2]);
+      if (flag > 0) b = C;
+      return sum(exp(mul(b, reshape(x, [2, 2]))));
+    }
+    export const jf = jvp(f);
+    export const hf = hvp(f);
+  `);
+
+  it("gives the constant a zero tangent of its shape, not the number 0", () => {
+    const x = tensor([0.1, -0.4, 0.3, 0.8]);
+    const v = tensor([1, -1, 0.5, 2]);
+    for (const flag of [1, -1]) {
+      const fd = tensorDirectional((y) => p.f(y, flag), x, v)[0]!;
+      expectClose(p.jf(x, flag, v).tangent.item(), fd, 1e-7);
+      expect(p.hf(x, flag, v).shape).toEqual([4]);
+    }
+  });
+});
+
 describe("inline arrows", () => {
   const p = build(`
     import { grad, jvp, hessian, jacobian, tensor, Tensor, matmul, mul, sum } from "adjoint";

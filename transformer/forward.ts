@@ -220,9 +220,11 @@ class Forward {
     return atom.kind === "var" ? (this.tangents.get(atom.id) ?? null) : null;
   }
 
+  /** A zero tangent of a value's shape: 0 for a number, zeros for a tensor or an array (an outer constant may be either). */
   private zero(of: Atom, out: Stmt[]): Atom {
-    const kind = of.kind === "var" ? this.vars[of.id]!.kind : "number";
-    return kind === "number" ? { kind: "number", value: 0 } : this.emit(out, "zeroTangent", [of], kind);
+    if (of.kind === "number" || (of.kind === "var" && this.vars[of.id]!.kind === "number"))
+      return { kind: "number", value: 0 };
+    return this.emit(out, "zeroTangent", [of], of.kind === "var" ? this.vars[of.id]!.kind : "tensor");
   }
 
   private tangentOrZero(atom: Atom, out: Stmt[]): Atom {

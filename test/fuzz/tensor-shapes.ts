@@ -1724,7 +1724,7 @@ function tfReference(program: ShapedProgram, inputs: ShapedInputs): { value: Fla
 // ---- the check ----
 
 /** Why the last checked case skipped numeric comparison, for statistics. */
-export const stats = { checked: 0, kinks: 0, wild: 0, tfOutliers: 0 };
+export const stats = { checked: 0, kinks: 0, wild: 0, tfOutliers: 0, forward: 0 };
 
 const flatOf = (v: V): Flat =>
   typeof v === "number" ? { shape: [], data: [v] } : { shape: [...v.shape], data: Array.from(v.data) };
@@ -1941,6 +1941,70 @@ export function checkCase(program: ShapedProgram, inputs: ShapedInputs): string 
   const tolV = Math.max(3e-3 * scaleV, 4 * rounding);
   if (tv.length !== out64.data.length || tv.some((x, j) => !(Math.abs(x - out64.data[j]!) <= tolV)))
     return `reference bug: TensorFlow.js's value ${fmt(tv)} differs from ${fmt(out64.data)} (tolerance ${tolV.toExponential(2)}, float32 rounding ${rounding.toExponential(2)})`;
+  return checkForward(source, program, args, ours, seed64, float32);
+}
+
+/**
+ * Forward mode on the same program: along a direction v of each wrt parameter, jvp's tangent
+ * (weighted by the vjp seed, or summed, as the gradient is) must equal Σ gradient · v, the
+ * gradient just checked against differences and TF.js. Hooks, gradient reversal and custom
+ * backwards change the gradient and not the tangent, so such programs are left out.
+ */
+function checkForward(
+  source: string,
+  program: ShapedProgram,
+  args: V[],
+  grads: Float64Array[] | number[][],
+  seed64: ArrayLike<number> | undefined,
+  float32: boolean,
+): string | undefined {
+  if (/gradHook\(|reverseGradient\(|\bcg\w+\(/.test(source.slice(source.indexOf("\n")))) return undefined;
+  const wrt = Array.isArray(program.wrt) ? program.wrt : [program.wrt];
+  const lines = source.split("\n").filter((l) => !l.startsWith("export const d ="));
+  lines[0] = lines[0]!.replace("import { grad,", "import { grad, jvp,");
+  wrt.forEach((w, k) => lines.push(`export const jf${k} = jvp(f, { wrt: ${w} });`));
+  const compiled = compile(lines.join("\n"));
+  if (compiled.codes.length > 0) return `forward mode refused a supported program: ${compiled.codes.join(", ")}`;
+  let m: Record<string, any>;
+  try {
+    m = compiled.run();
+  } catch (e) {
+    return `the emitted forward-mode code does not run: ${(e as Error).message}`;
+  }
+  for (let k = 0; k < wrt.length; k++) {
+    const x = args[wrt[k]!]!;
+    const direction = (j: number): number => Math.sin(1.3 * j + 0.7);
+    const v: V =
+      typeof x === "number"
+        ? direction(0)
+        : tensor(
+            x.dtype === "float32"
+              ? Float32Array.from({ length: x.size }, (_, j) => direction(j))
+              : Float64Array.from({ length: x.size }, (_, j) => direction(j)),
+            { shape: x.shape },
+          );
+    let tangent: V;
+    try {
+      tangent = (m[`jf${k}`](...args.map((a, i) => (i === wrt[k] ? x : a)), v) as { tangent: V }).tangent;
+    } catch (e) {
+      return `jvp along p${wrt[k]} threw: ${(e as Error).stack}`;
+    }
+    const t = flatOf(tangent).data;
+    const vs = typeof v === "number" ? [v] : Array.from(v.data);
+    const g = grads[k]!;
+    const expected = Array.from(g).reduce((sum, gj, j) => sum + gj * vs[j]!, 0);
+    const actual = Array.from(t).reduce((sum, tj, j) => sum + tj * (seed64 ? seed64[j % seed64.length]! : 1), 0);
+    const scale =
+      Math.max(
+        1,
+        Array.from(g).reduce((sum, gj, j) => sum + Math.abs(gj * vs[j]!), 0),
+      ) +
+      Array.from(t).reduce((sum, tj) => sum + Math.abs(tj), 0) * 1e-3;
+    const tolerance = (float32 ? 3e-3 : 1e-8) * scale;
+    if (!(Math.abs(actual - expected) <= tolerance))
+      return `jvp along p${wrt[k]}: the tangent gives ${actual}, the gradient · v ${expected} (tolerance ${tolerance.toExponential(2)})\ntangent ${fmt(t)}`;
+  }
+  stats.forward++;
   return undefined;
 }
 
