@@ -140,7 +140,7 @@ describe("differential testing", () => {
         { numRuns: SHAPED_RUNS, seed: SEED },
       );
       console.log(
-        `shaped tensor programs: ${stats.checked} compiled and run, ${stats.kinks} near a kink and ${stats.wild} with values past 1e6 checked for shapes and dtypes only; ${stats.forward} also through jvp; ${stats.tfOutliers} gradient elements where TF.js's float32 disagreed with the float64 differences the generated gradient matched`,
+        `shaped tensor programs: ${stats.checked} compiled and run, ${stats.kinks} near a kink and ${stats.wild} with values past 1e6 checked for shapes and dtypes only; ${stats.forward} also through jvp (${stats.secondOrder} hvp); ${stats.tfOutliers} gradient elements where TF.js's float32 disagreed with the float64 differences the generated gradient matched`,
       );
       if (details.failed && last) {
         const source = printShapedProgram(last.c.program);

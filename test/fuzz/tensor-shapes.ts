@@ -1724,7 +1724,7 @@ function tfReference(program: ShapedProgram, inputs: ShapedInputs): { value: Fla
 // ---- the check ----
 
 /** Why the last checked case skipped numeric comparison, for statistics. */
-export const stats = { checked: 0, kinks: 0, wild: 0, tfOutliers: 0, forward: 0 };
+export const stats = { checked: 0, kinks: 0, wild: 0, tfOutliers: 0, forward: 0, secondOrder: 0 };
 
 const flatOf = (v: V): Flat =>
   typeof v === "number" ? { shape: [], data: [v] } : { shape: [...v.shape], data: Array.from(v.data) };
@@ -1963,6 +1963,20 @@ function checkForward(
   const lines = source.split("\n").filter((l) => !l.startsWith("export const d ="));
   lines[0] = lines[0]!.replace("import { grad,", "import { grad, jvp,");
   wrt.forEach((w, k) => lines.push(`export const jf${k} = jvp(f, { wrt: ${w} });`));
+  // A second derivative where differences of the gradient are a reference: float64 throughout,
+  // one wrt parameter, no seed, no stopGradient (a stop inside grad(f) stops the outer derivative too).
+  const secondOrder =
+    !float32 &&
+    !Array.isArray(program.wrt) &&
+    program.marker !== "vjp" &&
+    !/stopGradient\(/.test(lines.slice(1).join("\n"));
+  if (secondOrder) {
+    lines[0] = lines[0]!.replace("import { grad, jvp,", "import { grad, jvp, hvp,");
+    lines.push(
+      `export const g1 = grad(f, { wrt: ${program.wrt} });`,
+      `export const hf = hvp(f, { wrt: ${program.wrt} });`,
+    );
+  }
   const compiled = compile(lines.join("\n"));
   if (compiled.codes.length > 0) return `forward mode refused a supported program: ${compiled.codes.join(", ")}`;
   let m: Record<string, any>;
@@ -2003,6 +2017,33 @@ function checkForward(
     const tolerance = (float32 ? 3e-3 : 1e-8) * scale;
     if (!(Math.abs(actual - expected) <= tolerance))
       return `jvp along p${wrt[k]}: the tangent gives ${actual}, the gradient · v ${expected} (tolerance ${tolerance.toExponential(2)})\ntangent ${fmt(t)}`;
+    if (!secondOrder) continue;
+    // hvp along v against central differences of the generated gradient along v.
+    const moved = (h: number): V[] =>
+      args.map((a, i) =>
+        i !== wrt[k]
+          ? a
+          : typeof a === "number"
+            ? a + h * (v as number)
+            : tensor(
+                Float64Array.from(a.data, (xi, j) => xi + h * vs[j]!),
+                { shape: a.shape },
+              ),
+      );
+    let hv: number[];
+    let fd: number[];
+    try {
+      hv = Array.from(flatOf(m.hf(...args, v) as V).data);
+      const [plus, minus] = [flatOf(m.g1(...moved(1e-5)) as V).data, flatOf(m.g1(...moved(-1e-5)) as V).data];
+      fd = Array.from(plus, (a, j) => (a - minus[j]!) / 2e-5);
+    } catch (e) {
+      return `hvp along p${wrt[k]} threw: ${(e as Error).stack}`;
+    }
+    const hScale = Math.max(1, ...fd.map(Math.abs), ...hv.map(Math.abs));
+    const bad = hv.findIndex((x, j) => !(Math.abs(x - fd[j]!) <= 1e-5 * hScale));
+    if (hv.length !== fd.length || bad >= 0)
+      return `hvp along p${wrt[k]}: ${fmt(hv)}, differences of the gradient ${fmt(fd)}`;
+    stats.secondOrder++;
   }
   stats.forward++;
   return undefined;
