@@ -367,6 +367,34 @@ describe("a branch that replaces a varied tensor by an outer constant", () => {
   });
 });
 
+describe("a derivative imported from another module", () => {
+  const compiled = compile({
+    "cube.ts": `
+      import { grad } from "adjoint";
+      export function cube(x: number): number {
+        return x * x * x;
+      }
+      export const dCube = grad(cube);
+    `,
+    "main.ts": `
+      import { grad, jvp } from "adjoint";
+      import { dCube } from "./cube";
+      export const ddCube = grad(dCube);
+      export const jdCube = jvp(dCube);
+      export const h = (x: number) => dCube(x) * x;
+      export const dh = grad(h);
+    `,
+  });
+
+  it("is differentiated again and called inside differentiated code, through its own import", () => {
+    expect(compiled.codes).toEqual([]);
+    const p = compiled.run();
+    expectClose(p.ddCube(2), 12, 1e-12);
+    expect(p.jdCube(2, 1)).toEqual({ value: 12, tangent: 12 });
+    expectClose(p.dh(2), 36, 1e-12);
+  });
+});
+
 describe("inline arrows", () => {
   const p = build(`
     import { grad, jvp, hessian, jacobian, tensor, Tensor, matmul, mul, sum } from "adjoint";

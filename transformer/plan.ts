@@ -117,7 +117,8 @@ class Planner {
               call,
               base.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : "")),
             );
-          const baseRef = chain.length > 0 ? chain[0]!.call.arguments[0]! : target!;
+          // How this file reaches the function's module: the derivative's own import (import { df } from "./a"), or the function's.
+          const baseRef = chain.length > 0 && !importOf(target!, this.checker) ? chain[0]!.call.arguments[0]! : target!;
           if (base.getSourceFile() !== file) this.siteRefs.set(call, this.reference(file, baseRef, entry));
           this.sites.set(call, entry);
         });

@@ -7,6 +7,7 @@ import { RULES } from "../rules";
 import {
   constantArguments,
   customGradientCall,
+  importOf,
   markerKind,
   primitiveName,
   resolveDerivative,
@@ -41,7 +42,8 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
     const derivation = derivationSteps(derivative.fn, derivative.chain, "value");
     const args = e.arguments.map((a) => lowerExpr(cx, a, out, env));
     const id = cx.tempVar(cx.kindOf(e), hint);
-    const calleeRef = derivative.chain[0]!.call.arguments[0]!;
+    // How this file reaches the function's module: the derivative's own import (import { du } from "./net"), or the function's.
+    const calleeRef = importOf(e.expression, cx.checker) ? e.expression : derivative.chain[0]!.call.arguments[0]!;
     out.push({
       kind: "let",
       target: id,
