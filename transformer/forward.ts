@@ -363,7 +363,7 @@ class Forward {
       },
     };
     const before = this.vars.length;
-    const tangent = rule.tangent === "linear" ? this.linear(s, op.prim, cx) : rule.tangent(cx);
+    const tangent = rule.tangent === "linear" ? this.linear(op.prim, cx) : rule.tangent(cx);
     if (!tangent) return;
     // Name the tangent after its value (yDot), unless the rule returned a value it did not
     // make (an operand's tangent, or y itself: exp's tangent along 1).
@@ -397,16 +397,15 @@ class Forward {
    * placeholders, turned into IR here; unreduced (hasResultShape: true), since a tangent keeps the
    * result's whole shape, and a single share that may be smaller is broadcast to it.
    */
-  private linear(s: Stmt & { kind: "let" }, prim: string, cx: TangentContext): Atom | null {
+  private linear(prim: string, cx: TangentContext): Atom | null {
     const rule = ruleFor(prim);
-    const op = s.op as { args: readonly Atom[] };
     const bindings = new Map<string, Atom>();
     const placeholder = (atom: Atom, name: string): js.Expr => {
       if (atom.kind === "number") return js.num(atom.value);
       bindings.set(name, atom);
       return js.name(name);
     };
-    const args = op.args.map((a, i) => placeholder(a, `\0a${i}`));
+    const args = cx.args.map((a, i) => placeholder(a, `\0a${i}`));
     const y = placeholder(cx.y, "\0y");
     const shares: { atom: Atom; full: boolean }[] = [];
     cx.tangents.forEach((t, i) => {
@@ -417,7 +416,7 @@ class Forward {
       const e = adjoint({ g, args, y, tensor: cx.tensor, hasResultShape: () => true });
       // Every runtime operation an adjoint is written with broadcasts, so a share that reads a
       // value of the result's shape (y, an operand that has it, or such an operand's tangent) has it too.
-      const full = new Set(["\0y", ...op.args.flatMap((_, j) => (cx.hasResultShape(j) ? [`\0a${j}`, `\0g${j}`] : []))]);
+      const full = new Set(["\0y", ...cx.args.flatMap((_, j) => (cx.hasResultShape(j) ? [`\0a${j}`, `\0g${j}`] : []))]);
       shares.push({ atom: this.fromExpr(e, bindings, cx), full: readsAny(e, full) });
     });
     if (shares.length === 0) return null;
@@ -451,8 +450,7 @@ class Forward {
       case "neg":
         return cx.emit("unary -", [sub(e.operand)], "number");
       case "binary": {
-        const comparison = e.op === "===" || e.op === "<" || e.op === ">";
-        return cx.emit(e.op, [sub(e.left), sub(e.right)], comparison ? "other" : "number");
+        return cx.emit(e.op, [sub(e.left), sub(e.right)], e.op === "===" ? "other" : "number");
       }
       case "math":
         return cx.emit(`Math.${e.fn}`, e.args.map(sub), "number");
@@ -587,6 +585,11 @@ function variedVars(fn: LoweredFunction, wrt: readonly number[]): Set<VarId> {
   }
   // An array allocation (kept as written) that varied values are stored into varies too: its tangent is allocated beside it.
   return varied;
+}
+
+/** How many parameters a function has after forward-mode steps: each "params" step adds one tangent per wrt parameter. */
+export function parameterCount(fn: FunctionNode, steps: readonly TangentStep[]): number {
+  return fn.parameters.length + steps.reduce((n, st) => n + (st.seed === "params" ? st.wrt.length : 0), 0);
 }
 
 /**

@@ -11,7 +11,7 @@ import { forEachStmt, isDifferentiable, type Atom, type LoweredFunction, type Ta
 import { lowerFunction } from "./lower";
 import { identifiersIn, Namer } from "./naming";
 import { buildAdjoint, type AdjointRequest } from "./reverse";
-import { derivationSteps, forwardTransform } from "./forward";
+import { derivationSteps, forwardTransform, parameterCount } from "./forward";
 import type * as ir from "./ir";
 import { ShapeFacts, type ResultShape } from "./analysis/shapes";
 import {
@@ -210,8 +210,6 @@ class Planner {
   ): Entry {
     const options = call.arguments[check ? 2 : 1];
     const inner = chain.at(-1);
-    const paramCount = (steps: readonly TangentStep[]): number =>
-      fn.parameters.length + steps.reduce((n, st) => n + (st.seed === "params" ? st.wrt.length : 0), 0);
     if (isDifferentiationKind(kind)) {
       if (inner && inner.kind !== "grad")
         throw new AdjointError(
@@ -224,7 +222,7 @@ class Planner {
       if (!inner || kind !== "vjp") {
         // grad(g) sums g's result; so does valueAndGrad, whose value is g's only where g is a number's gradient.
         const steps = derivationSteps(fn, chain, kind === "valueAndGrad" ? "value" : "summed");
-        const { wrt, tuple } = parseWrt(options, paramCount(steps));
+        const { wrt, tuple } = parseWrt(options, parameterCount(fn, steps));
         const hasAux = kind === "valueAndGrad" && this.parseHasAux(options);
         if (hasAux && inner) throw new AdjointError("ADJ215", call, "hasAux applies to a function, not a derivative.");
         // checkGrad gets one gradient per wrt parameter, always as a tuple.
@@ -232,13 +230,13 @@ class Planner {
       }
       // vjp(grad(f))(x, s) = ∇(s·∇f) = the gradient of f's tangent along s: the seed is the tangent parameter.
       const steps = derivationSteps(fn, chain.slice(0, -1), "summed");
-      const last = parseWrt(inner.call.arguments[1], paramCount(steps));
+      const last = parseWrt(inner.call.arguments[1], parameterCount(fn, steps));
       const all = [...steps, { wrt: last.wrt, seed: "params", result: "tangent" } as const];
-      const { wrt, tuple } = parseWrt(options, paramCount(steps));
+      const { wrt, tuple } = parseWrt(options, parameterCount(fn, steps));
       return this.entryFor(fn, { kind: "grad", wrt, tuple }, call, all, "vjp");
     }
     const single = (): number => {
-      const { wrt, tuple } = parseWrt(options, paramCount(derivationSteps(fn, chain, "value")));
+      const { wrt, tuple } = parseWrt(options, parameterCount(fn, derivationSteps(fn, chain, "value")));
       if (tuple) throw new AdjointError("ADJ102", options!, `${kind} takes one wrt parameter (a number literal).`);
       return wrt[0]!;
     };
@@ -288,9 +286,7 @@ class Planner {
   private jvpOfGrad(fn: FunctionNode, chain: readonly MarkerApplication[], w: number, at: ts.Node): Entry {
     const inner = chain.at(-1)!;
     const outerSteps = derivationSteps(fn, chain.slice(0, -1), "summed");
-    const count =
-      fn.parameters.length + outerSteps.reduce((n, st) => n + (st.seed === "params" ? st.wrt.length : 0), 0);
-    const a = parseWrt(inner.call.arguments[1], count);
+    const a = parseWrt(inner.call.arguments[1], parameterCount(fn, outerSteps));
     if (a.tuple) throw new AdjointError("ADJ215", inner.call, "Take the gradient with respect to one parameter.");
     const gradient = this.entryFor(fn, { kind: "grad", wrt: a.wrt, tuple: false }, at, outerSteps);
     const tangentSteps = [...outerSteps, { wrt: [w], seed: "params", result: "tangent" } as const];

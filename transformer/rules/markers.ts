@@ -18,6 +18,15 @@ const backwardOnly =
       ? refuse(`${marker} changes the backward sweep only; a second derivative through it has no meaning to compute.`)
       : dx!;
 
+/** A customGradient function's call and backward, the same with or without a tangent rule. */
+const customBackward: Pick<Rule, "arity" | "primal" | "adjoints" | "adjointAll"> = {
+  arity: "variadic",
+  primal: ([fn, ...args]) => call(fn!, ...args),
+  adjoints: [null],
+  adjointAll: ({ g, args: [fn, ...args], y, tensor }) =>
+    rt("customGradients", fn!, tensor ? rt("fitGradient", g, y) : g, ...args),
+};
+
 export const markerRules: Record<string, Rule> = {
   // Nothing flows back through stopGradient, so its result is a constant to the analysis
   // and the code for the paths it cuts is never emitted.
@@ -48,11 +57,7 @@ export const markerRules: Record<string, Rule> = {
   // customGradient(forward, backward)(...args): operand 0 is the function it made; its
   // backward gives the gradients of the others, called once with the whole gradient.
   customGradient: {
-    arity: "variadic",
-    primal: ([fn, ...args]) => call(fn!, ...args),
-    adjoints: [null],
-    adjointAll: ({ g, args: [fn, ...args], y, tensor }) =>
-      rt("customGradients", fn!, tensor ? rt("fitGradient", g, y) : g, ...args),
+    ...customBackward,
     tangent: ({ refuse }) =>
       refuse(
         "A customGradient function has a backward rule only; forward mode and second derivatives cannot go through it. Write the function plainly, or stop its gradient.",
@@ -62,11 +67,7 @@ export const markerRules: Record<string, Rule> = {
   // A customGradient function made with a tangent rule (its third argument): the same
   // backward, and forward mode calls the tangent rule with one tangent per operand.
   customGradientWithTangent: {
-    arity: "variadic",
-    primal: ([fn, ...args]) => call(fn!, ...args),
-    adjoints: [null],
-    adjointAll: ({ g, args: [fn, ...args], y, tensor }) =>
-      rt("customGradients", fn!, tensor ? rt("fitGradient", g, y) : g, ...args),
+    ...customBackward,
     tangent: ({ tangents: [, ...tangents], args: [fn, ...args], emit, zero, nested, refuse }) =>
       nested
         ? refuse(

@@ -128,7 +128,7 @@ export const scalarRules: Record<string, Rule> = {
   "Math.trunc": constant("trunc"),
   "Math.sign": constant("sign"),
   // What forward mode's tangents of Math.max, Math.min and the like are written with (no
-  // source code lowers to them): a choice between two numbers, and comparisons.
+  // source code lowers to them): a choice between two numbers, and the comparison it reads.
   select: {
     arity: 3,
     primal: ([c, a, b]) => conditional(c!, a!, b!),
@@ -140,16 +140,12 @@ export const scalarRules: Record<string, Rule> = {
     tangent: "linear",
     summary: "da = c ? g : 0, db = c ? 0 : g",
   },
-  ...Object.fromEntries(
-    (["===", "<", ">"] as const).map((op): [string, Rule] => [
-      op,
-      {
-        arity: 2,
-        primal: ([a, b]) => binary(op, a!, b!),
-        adjoints: [null, null],
-        tangent: null,
-        summary: "a comparison",
-      },
-    ]),
-  ),
+  // a === b, the condition of select in max's and min's tangents.
+  "===": {
+    arity: 2,
+    primal: ([a, b]) => binary("===", a!, b!),
+    adjoints: [null, null],
+    tangent: null,
+    summary: "a comparison",
+  },
 };
