@@ -16,27 +16,56 @@ export default function adjointTransformer(
   _config?: unknown,
   extras?: TransformerExtras,
 ): ts.TransformerFactory<ts.SourceFile> {
+  const transform = createAdjointTransform(program);
+  for (const d of transform.diagnostics) extras?.addDiagnostic(d);
+  return transform.factory(extras);
+}
+
+/** One program's plan, for hosts that transform file by file (the bundler plugins, the language service). */
+export interface AdjointTransform {
+  /** The ADJ diagnostics of the whole program. */
+  readonly diagnostics: readonly ts.Diagnostic[];
+  /** Whether the transformation changes `file`: it has a marker call, a generated function or an import to add. */
+  touches(file: ts.SourceFile): boolean;
+  factory(extras?: TransformerExtras): ts.TransformerFactory<ts.SourceFile>;
+}
+
+export function createAdjointTransform(program: ts.Program): AdjointTransform {
   let plan: Plan | undefined;
+  const diagnostics: ts.Diagnostic[] = [];
   try {
     plan = buildPlan(program);
-    for (const d of plan.diagnostics) extras?.addDiagnostic(d);
+    diagnostics.push(...plan.diagnostics);
   } catch (e) {
+    debugInternalError(e);
     const first = program.getSourceFiles().find((f) => !f.isDeclarationFile);
     if (first)
-      extras?.addDiagnostic(
+      diagnostics.push(
         toDiagnostic(new AdjointError("ADJ900", first, e instanceof Error ? e.message : String(e))),
       );
   }
-  return (context) => (file) => {
-    if (!plan) return file;
-    try {
-      return transformFile(file, plan, context, program.getTypeChecker());
-    } catch (e) {
-      debugInternalError(e);
-      // Never a stack trace for the user: report, and leave the file as written.
-      extras?.addDiagnostic(toDiagnostic(new AdjointError("ADJ900", file, e instanceof Error ? e.message : String(e))));
-      return file;
-    }
+  const touched = new Set<ts.SourceFile>();
+  if (plan) {
+    for (const call of plan.sites.keys()) touched.add(call.getSourceFile());
+    for (const statement of plan.placements.keys()) touched.add(statement.getSourceFile());
+    for (const file of plan.imports.keys()) touched.add(file);
+  }
+  return {
+    diagnostics,
+    touches: (file) => touched.has(file),
+    factory: (extras) => (context) => (file) => {
+      if (!plan || !touched.has(file)) return file;
+      try {
+        return transformFile(file, plan, context, program.getTypeChecker());
+      } catch (e) {
+        debugInternalError(e);
+        // Never a stack trace for the user: report, and leave the file as written.
+        extras?.addDiagnostic(
+          toDiagnostic(new AdjointError("ADJ900", file, e instanceof Error ? e.message : String(e))),
+        );
+        return file;
+      }
+    },
   };
 }
 
@@ -46,13 +75,6 @@ function transformFile(
   context: ts.TransformationContext,
   checker: ts.TypeChecker,
 ): ts.SourceFile {
-  if (
-    ![...plan.sites.keys()].some((c) => c.getSourceFile() === file) &&
-    ![...plan.placements.keys()].some((s) => s.getSourceFile() === file) &&
-    !plan.imports.has(file)
-  ) {
-    return file;
-  }
   const namespace = plan.runtimeNamespaces.get(file);
   const emitter = new Emitter(context, checker, namespace);
   const f = context.factory;
