@@ -25,6 +25,7 @@ const files = {
   chart: path.join(root, "bench", "chart.svg"),
   doc: path.join(root, "BENCHMARKS.md"),
   buildCost: path.join(root, "bench", "build-cost.mjs"),
+  pluginCost: path.join(root, "bench", "plugin-cost.mjs"),
 };
 const MARKERS = ["<!-- record:begin (written by npm run bench) -->", "<!-- record:end -->"] as const;
 
@@ -49,6 +50,9 @@ interface Record {
   readonly buildCost?: BuildCost;
   /** Why there is no build cost. */
   readonly buildCostMissing?: string;
+  /** bench/plugin-cost.mjs: what a bundler plugin costs per file; absent in older records. */
+  readonly pluginCost?: BuildCost;
+  readonly pluginCostMissing?: string;
 }
 
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
@@ -124,6 +128,15 @@ function run(only: readonly string[]): Record {
       if (r.json !== undefined) buildCost = { table: r.stdout.trim(), json: r.json };
       else buildCostMissing = `bench/build-cost.mjs failed: ${r.error}`;
     }
+    let pluginCost: BuildCost | undefined;
+    let pluginCostMissing: string | undefined;
+    if (only.length > 0 && !only.includes("plugin-cost")) pluginCostMissing = "not run (a subset of the scripts)";
+    else {
+      const r = runWithJson("plugin-cost", [files.pluginCost], dir);
+      scripts.push({ script: "plugin-cost", seconds: r.seconds, ...(r.error ? { error: r.error } : {}) });
+      if (r.json !== undefined) pluginCost = { table: r.stdout.trim(), json: r.json };
+      else pluginCostMissing = `bench/plugin-cost.mjs failed: ${r.error}`;
+    }
     return {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       machine: machine(),
@@ -132,6 +145,7 @@ function run(only: readonly string[]): Record {
       scripts,
       workloads,
       ...(buildCost ? { buildCost } : { buildCostMissing }),
+      ...(pluginCost ? { pluginCost } : { pluginCostMissing }),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -169,6 +183,10 @@ function markdown(r: Record): string {
     "### Build cost per `grad` call",
     "",
     r.buildCost ? r.buildCost.table : `Not measured: ${r.buildCostMissing}.`,
+    "",
+    "### Bundler plugin cost per file",
+    "",
+    r.pluginCost ? r.pluginCost.table : `Not measured: ${r.pluginCostMissing ?? "not in this record"}.`,
   ].join("\n");
 }
 

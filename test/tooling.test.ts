@@ -10,7 +10,12 @@ import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { AdjointCompiler } from "../tooling/compiler";
+import adjointEsbuild from "../tooling/esbuild";
 import initLanguageService from "../tooling/language-service";
+import adjointRolldown from "../tooling/rolldown";
+import adjointRollup from "../tooling/rollup";
+import adjointVite from "../tooling/vite";
+import adjointWebpack from "../tooling/webpack";
 
 const ROOT = path.resolve(__dirname, "..");
 const temporary: string[] = [];
@@ -103,7 +108,9 @@ describe("the compiler the bundler plugins share", () => {
     const edited = compiler.transform(mainFile, MAIN.replace("sum(mul(x, x))", "sum(mul(mul(x, x), x))"));
     const second = compiler.program();
     expect(second).not.toBe(first);
-    expect(second.getSourceFile(path.join(dir, "src/model.ts"))).toBe(first.getSourceFile(path.join(dir, "src/model.ts")));
+    expect(second.getSourceFile(path.join(dir, "src/model.ts"))).toBe(
+      first.getSourceFile(path.join(dir, "src/model.ts")),
+    );
     expect(edited.code).toMatch(/function squares_grad\(x\)/);
     expect(edited.code).not.toBe(compiler.transform(...source(dir, "src/main.ts")).code);
 
@@ -130,7 +137,7 @@ describe("the bundler plugins build a project", () => {
   it("Vite (adjoint/vite)", async () => {
     const dir = project(files);
     const { build } = await import("vite");
-    const adjoint = (await import("../tooling/vite")).default;
+    const adjoint = adjointVite;
     await build({
       root: dir,
       configFile: false,
@@ -151,7 +158,7 @@ describe("the bundler plugins build a project", () => {
   it("Vite fails the build on an ADJ diagnostic with file:line:col", async () => {
     const dir = project({ "src/refused.ts": REFUSED });
     const { build } = await import("vite");
-    const adjoint = (await import("../tooling/vite")).default;
+    const adjoint = adjointVite;
     const building = build({
       root: dir,
       configFile: false,
@@ -169,7 +176,7 @@ describe("the bundler plugins build a project", () => {
   it("esbuild (adjoint/esbuild)", async () => {
     const dir = project(files);
     const esbuild = await import("esbuild");
-    const adjoint = (await import("../tooling/esbuild")).default;
+    const adjoint = adjointEsbuild;
     await esbuild.build({
       absWorkingDir: dir,
       entryPoints: ["src/main.ts"],
@@ -189,7 +196,7 @@ describe("the bundler plugins build a project", () => {
   it("Rollup (adjoint/rollup), which reads no TypeScript of its own", async () => {
     const dir = project(files);
     const { rollup } = await import("rollup");
-    const adjoint = (await import("../tooling/rollup")).default;
+    const adjoint = adjointRollup;
     const bundle = await rollup({
       input: path.join(dir, "src/main.ts"),
       external: [/^adjoint/],
@@ -207,7 +214,7 @@ describe("the bundler plugins build a project", () => {
   it("Rolldown (adjoint/rolldown)", async () => {
     const dir = project(files);
     const { rolldown } = await import("rolldown");
-    const adjoint = (await import("../tooling/rolldown")).default;
+    const adjoint = adjointRolldown;
     const bundle = await rolldown({
       input: path.join(dir, "src/main.ts"),
       external: [/^adjoint/],
@@ -221,7 +228,7 @@ describe("the bundler plugins build a project", () => {
   it("webpack (adjoint/webpack), with no TypeScript loader of its own", async () => {
     const dir = project(files);
     const webpack = (await import("webpack")).default;
-    const adjoint = (await import("../tooling/webpack")).default;
+    const adjoint = adjointWebpack;
     const stats = await new Promise<import("webpack").Stats>((resolve, reject) =>
       webpack(
         {
@@ -240,7 +247,7 @@ describe("the bundler plugins build a project", () => {
       ),
     );
     expect(stats.toJson({ all: false, errors: true }).errors).toEqual([]);
-    const built = createRequire(import.meta.url)(path.join(dir, "out/main.cjs"));
+    const built = createRequire(__filename)(path.join(dir, "out/main.cjs"));
     expect(built.result).toEqual(EXPECTED);
   });
 });
@@ -303,7 +310,7 @@ describe("the language-service plugin", () => {
       languageService,
       project: { projectService: { logger: { info: (m: string) => logged.push(m) } } },
     } as unknown as ts.server.PluginCreateInfo;
-    const other = { ...ts, versionMajorMinor: "5.8", version: "5.8.3" } as typeof ts;
+    const other = { ...ts, versionMajorMinor: "5.8", version: "5.8.3" } as unknown as typeof ts;
     expect(initLanguageService({ typescript: other }).create(info)).toBe(languageService);
     expect(logged[0]).toContain("TypeScript 5.8.3");
   });

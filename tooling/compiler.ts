@@ -74,7 +74,9 @@ export class AdjointCompiler {
     const name = normalize(fileName);
     if (!this.roots.has(name)) {
       if (!text.includes("adjoint") && !this.program().getSourceFile(name))
-        return options.emitUntouched ? { ...transpile(fileName, text, this.options), diagnostics: [] } : { diagnostics: [] };
+        return options.emitUntouched
+          ? { ...transpile(fileName, text, this.options), diagnostics: [] }
+          : { diagnostics: [] };
       this.roots.add(name);
       this.projectVersion++;
     }
@@ -181,7 +183,12 @@ function transpile(fileName: string, text: string, options: ts.CompilerOptions):
 }
 
 /** The code without its sourceMappingURL comment, and a map that names the file as the host knows it, its text inlined. */
-function hostOutput(fileName: string, text: string, code: string, map: string | undefined): { code: string; map?: string } {
+function hostOutput(
+  fileName: string,
+  text: string,
+  code: string,
+  map: string | undefined,
+): { code: string; map?: string } {
   const parsed = map === undefined ? undefined : JSON.parse(map);
   if (parsed) {
     parsed.sources = [fileName];
@@ -201,14 +208,19 @@ function readConfig(at: string | undefined): {
     fs.existsSync(start) && fs.statSync(start).isFile()
       ? start
       : ts.findConfigFile(start, ts.sys.fileExists, "tsconfig.json");
-  if (!configPath) return { fileNames: [], compilerOptions: { target: ts.ScriptTarget.ES2022, strict: true }, diagnostics: [] };
+  if (!configPath)
+    return { fileNames: [], compilerOptions: { target: ts.ScriptTarget.ES2022, strict: true }, diagnostics: [] };
   const diagnostics: ts.Diagnostic[] = [];
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, undefined, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (d) => diagnostics.push(d),
   });
   if (!parsed) return { fileNames: [], compilerOptions: {}, diagnostics };
-  return { fileNames: parsed.fileNames, compilerOptions: parsed.options, diagnostics: [...diagnostics, ...parsed.errors] };
+  return {
+    fileNames: parsed.fileNames,
+    compilerOptions: parsed.options,
+    diagnostics: [...diagnostics, ...parsed.errors],
+  };
 }
 
 function normalize(fileName: string): string {

@@ -14,7 +14,7 @@ export interface AdjointPluginOptions {
 }
 
 /** Bundlers that cannot read TypeScript themselves get every `.ts` file emitted, not only the files adjoint changes. */
-const NEEDS_JAVASCRIPT = new Set<UnpluginContextMeta["framework"]>(["rollup", "webpack", "rspack"]);
+const NEEDS_JAVASCRIPT = new Set<UnpluginContextMeta["framework"]>(["rollup", "webpack"]);
 
 export const unplugin = createUnplugin<AdjointPluginOptions | undefined, false>((options = {}, meta) => {
   let root: string | undefined;
@@ -38,7 +38,8 @@ export const unplugin = createUnplugin<AdjointPluginOptions | undefined, false>(
         const errors = result.diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error);
         if (errors.length > 0) {
           const first = errors[0]!;
-          const at = first.file && first.start !== undefined ? first.file.getLineAndCharacterOfPosition(first.start) : undefined;
+          const at =
+            first.file && first.start !== undefined ? first.file.getLineAndCharacterOfPosition(first.start) : undefined;
           this.error({
             id: fileName,
             message: errors.map(formatDiagnostic).join("\n"),
