@@ -323,6 +323,54 @@ export default defineConfig({ plugins: [adjoint()], build: { ssr: "src/main.ts" 
   });
 });
 
+describe("the editor", () => {
+  it("tsserver loads adjoint/language-service from the tsconfig's plugin entry and reports ADJ201 on its node", async () => {
+    const dir = write(path.join(scratch, "editor"), {
+      "package.json": JSON.stringify({ name: "editor", private: true, type: "module" }),
+      "tsconfig.json": JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "ESNext",
+          moduleResolution: "bundler",
+          strict: true,
+          noEmit: true,
+          // One entry for both: ts-patch reads "transform", the language service "name".
+          plugins: [{ transform: "adjoint/transform", name: "adjoint/language-service" }],
+        },
+        include: ["src"],
+      }),
+      "src/refused.ts": REFUSED,
+    });
+    const { spawn } = await import("node:child_process");
+    const server = spawn(process.execPath, [path.join(scratch, "node_modules/typescript/lib/tsserver.js")], {
+      cwd: dir,
+    });
+    const file = path.join(dir, "src/refused.ts");
+    const diagnostics = new Promise<{ code: number; start: { line: number; offset: number } }[]>((resolve, reject) => {
+      let buffer = "";
+      server.stdout.on("data", (chunk) => {
+        buffer += chunk;
+        for (const line of buffer.split("\n")) {
+          if (!line.startsWith("{")) continue;
+          const message = JSON.parse(line);
+          if (message.command === "semanticDiagnosticsSync") resolve(message.body);
+        }
+      });
+      server.on("exit", () => reject(new Error("tsserver exited")));
+    });
+    const send = (seq: number, command: string, args: object) =>
+      server.stdin.write(JSON.stringify({ seq, type: "request", command, arguments: args }) + "\n");
+    send(1, "open", { file });
+    send(2, "semanticDiagnosticsSync", { file });
+    try {
+      const found = await diagnostics;
+      expect(found.map((d) => `${d.code}@${d.start.line}:${d.start.offset}`)).toEqual(["990201@3:3"]);
+    } finally {
+      server.kill();
+    }
+  });
+});
+
 describe("headless Chromium", () => {
   const served = new Map<string, string>();
   let server: http.Server;
