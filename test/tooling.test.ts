@@ -120,6 +120,44 @@ describe("the compiler the bundler plugins share", () => {
     expect(compiler.transform(...source(dir, "src/model.ts")).code).toContain("x + x");
   });
 
+  it("reads a solution-style tsconfig (Vite's templates) through its references", () => {
+    const dir = project({
+      "src/model.ts": MODEL,
+      // The app's options: a path alias, verbatim module syntax.
+      "src/main.ts": MAIN.replace('from "./model"', 'from "@/model"').replace(
+        'import { grad, tensor, mul, sum, type Tensor } from "adjoint";',
+        'import { grad, tensor, mul, sum } from "adjoint";\nimport type { Tensor } from "adjoint";',
+      ),
+      "tsconfig.json": JSON.stringify({
+        files: [],
+        references: [{ path: "./tsconfig.app.json" }, { path: "./tsconfig.node.json" }],
+      }),
+      "tsconfig.app.json": JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "ESNext",
+          moduleResolution: "bundler",
+          paths: { "@/*": ["./src/*"] },
+          verbatimModuleSyntax: true,
+          strict: true,
+          noEmit: true,
+        },
+        include: ["src"],
+      }),
+      "tsconfig.node.json": JSON.stringify({
+        compilerOptions: { module: "ESNext", moduleResolution: "bundler", noEmit: true },
+        include: ["vite.config.ts"],
+      }),
+      "vite.config.ts": `export default {};\n`,
+    });
+    const compiler = new AdjointCompiler({ tsconfig: dir });
+    const main = compiler.transform(...source(dir, "src/main.ts"));
+    expect(main.diagnostics).toEqual([]);
+    expect(main.code).toContain("function squares_grad(x)");
+    expect(main.code).toMatch(/from "@\/model"/);
+    expect(compiler.transform(...source(dir, "src/model.ts")).code).toContain("export function cube_grad(x)");
+  });
+
   it("takes a file outside the tsconfig that uses adjoint (a test file), and reports ADJ diagnostics in place", () => {
     const dir = project({ "src/model.ts": MODEL, "test/refused.test.ts": REFUSED });
     const compiler = new AdjointCompiler({ tsconfig: dir });

@@ -216,6 +216,20 @@ function readConfig(at: string | undefined): {
     onUnRecoverableConfigFileDiagnostic: (d) => diagnostics.push(d),
   });
   if (!parsed) return { fileNames: [], compilerOptions: {}, diagnostics };
+  // A solution-style tsconfig (Vite's templates: no files of its own, references to
+  // tsconfig.app.json and tsconfig.node.json): one program over the referenced projects'
+  // files, with the options of the first that has any (the app's).
+  if (parsed.fileNames.length === 0 && parsed.projectReferences?.length) {
+    const referenced = parsed.projectReferences
+      .map((ref) => readConfig(ts.resolveProjectReferencePath(ref)))
+      .filter((r) => r.fileNames.length > 0);
+    if (referenced.length > 0)
+      return {
+        fileNames: [...new Set(referenced.flatMap((r) => r.fileNames))],
+        compilerOptions: referenced[0]!.compilerOptions,
+        diagnostics: [...diagnostics, ...parsed.errors, ...referenced.flatMap((r) => r.diagnostics)],
+      };
+  }
   return {
     fileNames: parsed.fileNames,
     compilerOptions: parsed.options,
