@@ -63,6 +63,9 @@ export const unplugin = createUnplugin<AdjointPluginOptions | undefined, false>(
       else compiler.changed(id);
     },
     vite: {
+      // The dev server pre-bundles dependencies it finds in the sources; adjoint/internal is
+      // imported only by generated code, and found late it would reload the page.
+      config: () => ({ optimizeDeps: { include: ["adjoint", "adjoint/internal"] } }),
       configResolved(config) {
         root = config.root;
       },
