@@ -2,8 +2,8 @@
 // gradcheck and JAX's check_grads. The transformer rewrites each call so that it also
 // passes the generated gradient of `f` (and `f`'s parameter names); untransformed, the
 // call throws like grad().
-import { PLUGIN_HINT, type AnyFunction, type Wrt } from "./markers";
-import { Tensor, formatShape, isTensor } from "./tensor";
+import { PLUGIN_HINT, type AnyFunction, type Wrt } from "./markers.js";
+import { Tensor, formatShape, isTensor } from "./tensor.js";
 
 export interface CheckGradOptions<W extends Wrt = Wrt> {
   /** The parameter index, or literal array of indices, to check (default 0). */

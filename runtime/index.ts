@@ -12,7 +12,7 @@ export {
   gradHook,
   reverseGradient,
   customGradient,
-} from "./markers";
+} from "./markers.js";
 export type {
   AnyFunction,
   Wrt,
@@ -24,11 +24,11 @@ export type {
   JacobianOptions,
   Hessian,
   Jacobian,
-} from "./markers";
+} from "./markers.js";
 // Parameter structures (API.md "Structured values"): the gradient's type, and, beyond API.md,
 // the two walks a training loop may want (JAX's tree_map and tree_leaves).
-export { mapLeaves, leaves, type Gradient, type Leaf, type MappedLeaves } from "./tree";
-export { sgd, adam, adamw, clipByGlobalNorm, cosineDecay } from "./optimizers";
+export { mapLeaves, leaves, type Gradient, type Leaf, type MappedLeaves } from "./tree.js";
+export { sgd, adam, adamw, clipByGlobalNorm, cosineDecay } from "./optimizers.js";
 export type {
   Optimizer,
   SgdOptions,
@@ -38,8 +38,8 @@ export type {
   AdamState,
   Schedule,
   LearningRate,
-} from "./optimizers";
-export { checkGrad, type CheckGradOptions } from "./check";
+} from "./optimizers.js";
+export { checkGrad, type CheckGradOptions } from "./check.js";
 export {
   Tensor,
   tensor,
@@ -51,9 +51,9 @@ export {
   randomNormal,
   randomUniform,
   isTensor,
-} from "./tensor";
-export type { DType, Shape } from "./tensor";
+} from "./tensor.js";
+export type { DType, Shape } from "./tensor.js";
 // The operations (API.md: elementwise, reductions, shape and linear algebra), every one of
 // runtime/ops/index.ts, whose exports are exactly those: a kernel table entry is public here with
 // no edit. test/types.test.ts checks that this entry exports nothing internal.
-export * from "./ops";
+export * from "./ops/index.js";

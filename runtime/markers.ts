@@ -7,8 +7,8 @@
 // markers that may appear inside differentiated code are identities at run time, so a
 // function that uses them still runs normally when called directly.
 
-import type { Tensor } from "./tensor";
-import type { Gradient } from "./tree";
+import type { Tensor } from "./tensor.js";
+import type { Gradient } from "./tree.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFunction = (...args: any[]) => any;

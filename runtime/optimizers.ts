@@ -18,7 +18,7 @@ import {
   type Buffer,
   type Gradient,
   type Leaf,
-} from "./tree";
+} from "./tree.js";
 
 /** A learning rate as a function of the step count: 0 for the first step, as optax's schedules. */
 export type Schedule = (step: number) => number;

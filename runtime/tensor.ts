@@ -4,7 +4,7 @@
 // tensor it was given or has returned. That is what lets reshape share its input's buffer
 // and lets generated adjoint code reuse a gradient in several places without copying.
 
-import { Xoshiro128 } from "./random";
+import { Xoshiro128 } from "./random.js";
 
 export type DType = "float32" | "float64";
 export type Shape = readonly number[];
@@ -27,7 +27,7 @@ export type NumericTypedArray =
 
 // A registered symbol rather than instanceof alone: tests and user code can end up with
 // two copies of the runtime (src and dist), and a Tensor from one must work in the other.
-const TENSOR_BRAND = Symbol.for("adjoint.Tensor");
+const TENSOR_BRAND: unique symbol = Symbol.for("adjoint.Tensor");
 // Node's util.inspect (console.log) calls this, so a logged tensor prints its repr.
 const INSPECT: unique symbol = Symbol.for("nodejs.util.inspect.custom");
 
@@ -147,9 +147,13 @@ export class Tensor {
   [INSPECT](): string {
     return formatTensor(this);
   }
-}
 
-Object.defineProperty(Tensor.prototype, TENSOR_BRAND, { value: true });
+  // On the prototype, as a getter rather than by a defineProperty after the class: a module with
+  // no statement but declarations is one a bundler drops whole when nothing of it is used.
+  get [TENSOR_BRAND](): true {
+    return true;
+  }
+}
 
 export function isTensor(x: unknown): x is Tensor {
   return (

@@ -7,8 +7,8 @@
 // properties (a class instance's own fields too), nested to any depth. Everything else
 // (strings, booleans, functions, null, undefined, other typed arrays, Maps, Dates, ...) is
 // carried: it has no gradient.
-import type { AnyFunction } from "./markers";
-import { Tensor, formatShape, isTensor, sameShape, zeros } from "./tensor";
+import type { AnyFunction } from "./markers.js";
+import { Tensor, formatShape, isTensor, sameShape, zeros } from "./tensor.js";
 
 /** A value with a gradient of its own kind and size. */
 export type Leaf = number | Tensor | Float64Array | Float32Array | number[];

@@ -3,7 +3,6 @@
 // eight properties run in processes of their own, J at a time (default: one per core, at
 // most three). Failures are saved under test/fuzz/regressions/, which `npm test` replays.
 import { execFileSync, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -35,11 +34,7 @@ const vitest = path.join(root, "node_modules/vitest/vitest.mjs");
 // setup, from scratch, while the others compile programs against its declarations (a
 // property that started late emptied dist/ under one still running, whose emitted code
 // then changed between two compilations).
-rmSync(path.join(root, "dist"), { recursive: true, force: true });
-execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-  cwd: root,
-  stdio: "inherit",
-});
+execFileSync(process.execPath, [path.join(root, "scripts/build.mjs")], { cwd: root, stdio: "inherit" });
 
 /** Runs one property in its own vitest process; resolves to its exit code, printing its output when it ends. */
 function runProperty(name) {

@@ -195,12 +195,12 @@ export async function generateKernels(table) {
     }
   }
   const imports = {
-    kernels: `import type { BinaryKernel, UnaryKernel } from "./elementwise";`,
+    kernels: `import type { BinaryKernel, UnaryKernel } from "./elementwise.js";`,
     functions: [
-      `import type { Tensor } from "../tensor";`,
-      `import type { Operand } from "./operands";`,
-      `import { binary, unary } from "./elementwise";`,
-      `import { ${functions.map(([name]) => constName(name)).join(", ")} } from "./kernels.generated";`,
+      `import type { Tensor } from "../tensor.js";`,
+      `import type { Operand } from "./operands.js";`,
+      `import { binary, unary } from "./elementwise.js";`,
+      `import { ${functions.map(([name]) => constName(name)).join(", ")} } from "./kernels.generated.js";`,
     ].join("\n"),
   };
   const bodies = { kernels, functions: functions.map(([, text]) => text) };

@@ -8,10 +8,10 @@
 // shape or the dtype (broadcasting, float32 + float64) goes through `add` itself. The
 // starting value and every addend are only read: they may be the user's tensors, or
 // gradients other variables still hold.
-import { ADD } from "../ops/kernels.generated";
-import { add } from "../ops/elementwise-ops.generated";
-import type { Operand } from "../ops/operands";
-import { isTensor, type Tensor, type TypedArray } from "../tensor";
+import { ADD } from "../ops/kernels.generated.js";
+import { add } from "../ops/elementwise-ops.generated.js";
+import type { Operand } from "../ops/operands.js";
+import { isTensor, type Tensor, type TypedArray } from "../tensor.js";
 
 export class Accumulator {
   private sum: Operand;

@@ -11,7 +11,7 @@
 // fitGradient(g, v). Each parameter's gradient is fitted to the parameter's exact shape
 // and dtype once, at the end.
 
-import { CUSTOM_BACKWARD, CUSTOM_TANGENT } from "../markers";
+import { CUSTOM_BACKWARD, CUSTOM_TANGENT } from "../markers.js";
 import {
   Tensor,
   type Shape,
@@ -23,11 +23,25 @@ import {
   isTensor,
   sameShape,
   shapeSize,
-} from "../tensor";
-import { type Operand, add, equal, exp, greater, log, pow, sub, where, mul, reshape, sum, transpose } from "../ops";
-import { broadcastTo } from "../ops/broadcast";
-import { matmulTransposed, productShape } from "../ops/linalg";
-import { type Axis, normalizeAxes, reducedShape } from "../ops/reduce";
+} from "../tensor.js";
+import {
+  type Operand,
+  add,
+  equal,
+  exp,
+  greater,
+  log,
+  pow,
+  sub,
+  where,
+  mul,
+  reshape,
+  sum,
+  transpose,
+} from "../ops/index.js";
+import { broadcastTo } from "../ops/broadcast.js";
+import { matmulTransposed, productShape } from "../ops/linalg.js";
+import { type Axis, normalizeAxes, reducedShape } from "../ops/reduce.js";
 
 /**
  * The adjoint of operand `like` of a broadcasting operation whose other operands are

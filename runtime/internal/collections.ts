@@ -2,12 +2,12 @@
 // function reads by index: p.layers[i].w, for...of, reduce; transformer/lower/structures.ts).
 // The backward sweep allocates it with zerosLikeTree and adds each element's share into it
 // in place; it is the sweep's own, so nothing else sees the writes.
-import type { Operand } from "../ops";
-import { add } from "../ops";
-import { isTensor } from "../tensor";
-import { isLeaf, type Leaf } from "../tree";
-import { fitGradient } from "./adjoints";
-import { addIntoArray } from "./tape";
+import type { Operand } from "../ops/index.js";
+import { add } from "../ops/index.js";
+import { isTensor } from "../tensor.js";
+import { isLeaf, type Leaf } from "../tree.js";
+import { fitGradient } from "./adjoints.js";
+import { addIntoArray } from "./tape.js";
 
 /**
  * container[key] += g. At a leaf, g is its adjoint: a tensor's may be smaller and broadcast

@@ -3,7 +3,7 @@
 // The loop computes each element in float64 from the operands' data and stores it once,
 // so its result must have the dtype the per-operation calls would have given: float64 if
 // any tensor operand is float64, else float32 (numbers never widen a dtype).
-import { Tensor, type DType, allocData, isTensor } from "../tensor";
+import { Tensor, type DType, allocData, isTensor } from "../tensor.js";
 
 /**
  * Whether every operand is a Tensor and all have one shape: then one loop over their

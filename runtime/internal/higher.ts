@@ -9,9 +9,9 @@
 // other side's kind and shape when one is a number; a Tensor of shape [...yShape, ...xShape]
 // when either is a Tensor (float32 only when both are float32); otherwise one row per
 // element of y, each of x's kind. A Hessian is the Jacobian of the gradient, so y is x.
-import { Tensor, allocData, formatShape, isTensor, sameShape } from "../tensor";
-import { describe } from "../tree";
-import { zeroTangent } from "./tangents";
+import { Tensor, allocData, formatShape, isTensor, sameShape } from "../tensor.js";
+import { describe } from "../tree.js";
+import { zeroTangent } from "./tangents.js";
 
 // Generated functions take the parameters' own types (a pullback the value's); any lets them be passed as they are.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,9 +1,9 @@
 // What generated forward-mode code (jvp, and hvp as forward over reverse) calls for
 // tangents. A tangent has its primal's kind, shape and dtype, as a gradient does, so the
 // zero and the seed of a structure are built by the same walk as a zero gradient (tree.ts).
-import { broadcastTo } from "../ops/broadcast";
-import { type Tensor, broadcastShapes, cast, formatShape, full, isTensor, resultDType, sameShape } from "../tensor";
-import { GRADIENT, mapTree, zerosLikeTree, type Gradient, type Leaf } from "../tree";
+import { broadcastTo } from "../ops/broadcast.js";
+import { type Tensor, broadcastShapes, cast, formatShape, full, isTensor, resultDType, sameShape } from "../tensor.js";
+import { GRADIENT, mapTree, zerosLikeTree, type Gradient, type Leaf } from "../tree.js";
 
 /**
  * `t` broadcast (NumPy rules) to the shape of `like`, as a new Tensor of the promotion of both

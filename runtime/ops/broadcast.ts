@@ -1,7 +1,7 @@
 // Strided iteration over a broadcast output, shared by the elementwise operations,
 // reductions and transpose, and broadcastTo.
-import { Tensor, type Shape, allocData, broadcastShapes, formatShape, sameShape, shapeSize } from "../tensor";
-import { type Operand, tensorOf } from "./operands";
+import { Tensor, type Shape, allocData, broadcastShapes, formatShape, sameShape, shapeSize } from "../tensor.js";
+import { type Operand, tensorOf } from "./operands.js";
 
 /**
  * Iteration plan over an output of shape `out` for operands broadcast to it: dims of size

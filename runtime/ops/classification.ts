@@ -1,8 +1,8 @@
 // Classification helpers: logSoftmax, minibatch rows (gather) and argmax.
-import { Tensor, allocData, formatShape } from "../tensor";
-import { type Operand, asTensor } from "./operands";
-import { sub } from "./elementwise-ops.generated";
-import { logSumExp, normalizeAxes } from "./reduce";
+import { Tensor, allocData, formatShape } from "../tensor.js";
+import { type Operand, asTensor } from "./operands.js";
+import { sub } from "./elementwise-ops.generated.js";
+import { logSumExp, normalizeAxes } from "./reduce.js";
 
 /**
  * log(softmax(x)) along `axis` (default the last), computed stably as x − logSumExp(x).

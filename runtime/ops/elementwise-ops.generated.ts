@@ -3,9 +3,9 @@
 // file is out of date. To add an elementwise primitive, see the recipe at the top of
 // runtime/ops/kernels.ts (one table entry, its adjoint rule, a test case).
 
-import type { Tensor } from "../tensor";
-import type { Operand } from "./operands";
-import { binary, unary } from "./elementwise";
+import type { Tensor } from "../tensor.js";
+import type { Operand } from "./operands.js";
+import { binary, unary } from "./elementwise.js";
 import {
   ADD,
   SUB,
@@ -29,7 +29,7 @@ import {
   RELU,
   SOFTPLUS,
   SIGN,
-} from "./kernels.generated";
+} from "./kernels.generated.js";
 
 /**
  * a + b, broadcast.

@@ -17,9 +17,9 @@ import {
   resultDType,
   sameShape,
   shapeSize,
-} from "../tensor";
-import { advance, broadcastTo, planBroadcast } from "./broadcast";
-import { type Operand, asTensor, tensorOf } from "./operands";
+} from "../tensor.js";
+import { advance, broadcastTo, planBroadcast } from "./broadcast.js";
+import { type Operand, asTensor, tensorOf } from "./operands.js";
 
 export type RowVV = (
   o: TypedArray,

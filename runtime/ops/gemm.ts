@@ -14,9 +14,9 @@
 // only); the JS kernel below serves small products, and every product where WebAssembly SIMD
 // is missing or not yet compiled. The WASM kernel sums float64 in the
 // same order (the same bits) and float32 in float32 lanes (within rounding of the JS kernel).
-import type { TypedArray } from "../tensor";
-import { wasmGemm } from "./wasm/kernel";
-import { nodeBuiltin } from "./wasm/threads";
+import type { TypedArray } from "../tensor.js";
+import { wasmGemm } from "./wasm/kernel.js";
+import { nodeBuiltin } from "./wasm/threads.js";
 
 /** op(X)[r][c] is data[r * rowStride + c * colStride]: (k, 1) for X as stored, (1, rows) for Xᵀ. */
 export interface MatrixView {
@@ -64,30 +64,37 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(8, os?.availableParallelism?.() ?? 1));
 }
 
-let settings: MatmulSettings = { kernel: "auto", threads: defaultThreads() };
+// Read on the first product, not at load: the module then runs nothing when imported, and a bundle
+// that never multiplies matrices drops it.
+let settings: MatmulSettings | undefined;
+
+function current(): MatmulSettings {
+  return (settings ??= { kernel: "auto", threads: defaultThreads() });
+}
 
 /**
  * Chooses the matrix product's kernel and threads (tests and benchmarks; adjoint/internal, not the
  * public API). Returns the settings as they were, to restore.
  */
 export function configureMatmul(changes: Partial<MatmulSettings>): MatmulSettings {
-  const previous = settings;
-  settings = { ...settings, ...changes };
+  const previous = current();
+  settings = { ...previous, ...changes };
   return previous;
 }
 
 /** The threads a WASM product of m·k·n multiply-adds is cut for ("wasm" forced: all those allowed). */
-export function threadsFor(work: number, { kernel, threads }: MatmulSettings = settings): number {
+export function threadsFor(work: number, { kernel, threads }: MatmulSettings = current()): number {
   return kernel === "wasm" ? threads : Math.max(1, Math.min(threads, Math.floor(work / THREAD_MIN_SHARE)));
 }
 
 /** out (m×n, row-major, zero-filled as allocated) = a (m×k) · b (k×n). */
 export function gemm(a: MatrixView, b: MatrixView, out: TypedArray, m: number, k: number, n: number): void {
   const work = m * k * n;
-  const { kernel } = settings;
+  const chosen = current();
+  const { kernel } = chosen;
   if (work > 0 && (kernel === "wasm" || (kernel === "auto" && work >= WASM_MIN_WORK))) {
     const wasm = wasmGemm();
-    const parts = threadsFor(work, settings);
+    const parts = threadsFor(work, chosen);
     if (wasm !== null && wasm.run(a, b, out, m, k, n, parts) > 0) return;
   }
   gemmJs(a, b, out, m, k, n);

@@ -19,19 +19,19 @@
 //
 // Nothing here writes into an input's data. NaN and ±Infinity propagate as IEEE 754 says;
 // nothing is clamped.
-import { Tensor, allocData, isTensor } from "../tensor";
-import { binary, unaryTensor } from "./elementwise";
-import { CUBE, POW, RECIPROCAL, SQUARE } from "./kernels.generated";
-import type { Operand } from "./operands";
+import { Tensor, allocData, isTensor } from "../tensor.js";
+import { binary, unaryTensor } from "./elementwise.js";
+import { CUBE, POW, RECIPROCAL, SQUARE } from "./kernels.generated.js";
+import type { Operand } from "./operands.js";
 
-export type { Operand } from "./operands";
+export type { Operand } from "./operands.js";
 // The generated public functions of the kernel table: a new entry is exported with no edit here.
-export * from "./elementwise-ops.generated";
-export { where } from "./elementwise";
-export { sum, mean, logSumExp } from "./reduce";
-export { reshape, transpose } from "./shape-ops";
-export { matmul, dot } from "./linalg";
-export { logSoftmax, gather, argmax } from "./classification";
+export * from "./elementwise-ops.generated.js";
+export { where } from "./elementwise.js";
+export { sum, mean, logSumExp } from "./reduce.js";
+export { reshape, transpose } from "./shape-ops.js";
+export { matmul, dot } from "./linalg.js";
+export { logSoftmax, gather, argmax } from "./classification.js";
 
 /**
  * a ** b (Math.pow semantics), broadcast.

@@ -3,7 +3,7 @@
 // file is out of date. To add an elementwise primitive, see the recipe at the top of
 // runtime/ops/kernels.ts (one table entry, its adjoint rule, a test case).
 
-import type { BinaryKernel, UnaryKernel } from "./elementwise";
+import type { BinaryKernel, UnaryKernel } from "./elementwise.js";
 
 export const ADD: BinaryKernel = {
   name: "add",

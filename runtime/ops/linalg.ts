@@ -2,10 +2,10 @@
 // 1-D and 2-D ones, summed in float64 (gemm.ts), and the products their adjoints need: g·bᵀ
 // and aᵀ·g, read through strides without a transpose, summed over the batch for an operand
 // that was broadcast over it.
-import { Tensor, type DType, type Shape, type TypedArray, allocData, formatShape, isTensor } from "../tensor";
-import { type Operand, asTensor, describe } from "./operands";
-import { mul } from "./elementwise-ops.generated";
-import { gemm, view } from "./gemm";
+import { Tensor, type DType, type Shape, type TypedArray, allocData, formatShape, isTensor } from "../tensor.js";
+import { type Operand, asTensor, describe } from "./operands.js";
+import { mul } from "./elementwise-ops.generated.js";
+import { gemm, view } from "./gemm.js";
 
 function matmulOperand(op: string, x: unknown, index: number, a: unknown, b: unknown, maxRank: 2 | 3): Tensor {
   const show = (v: unknown): string =>

@@ -1,6 +1,6 @@
 // What every operation accepts, and the checks that turn an operand into a Tensor with an
 // error message naming the operation and the operand.
-import { Tensor, isTensor } from "../tensor";
+import { Tensor, isTensor } from "../tensor.js";
 
 export type Operand = number | Tensor;
 

@@ -1,8 +1,8 @@
 // Reductions: sum, mean and logSumExp over any set of axes, accumulated in float64
 // whatever the dtype, and the axis bookkeeping their adjoints share.
-import { Tensor, type DType, type Shape, type TypedArray, formatShape, shapeSize } from "../tensor";
-import { advance } from "./broadcast";
-import { type Operand, tensorOf } from "./operands";
+import { Tensor, type DType, type Shape, type TypedArray, formatShape, shapeSize } from "../tensor.js";
+import { advance } from "./broadcast.js";
+import { type Operand, tensorOf } from "./operands.js";
 
 export type Axis = number | readonly number[];
 

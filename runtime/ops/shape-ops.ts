@@ -1,7 +1,7 @@
 // Shape operations: reshape (shares the data) and transpose (copies it in the new order).
-import { Tensor, type Shape, allocData, formatShape, resolveShape } from "../tensor";
-import { advance, stridesOf } from "./broadcast";
-import { type Operand, tensorOf } from "./operands";
+import { Tensor, type Shape, allocData, formatShape, resolveShape } from "../tensor.js";
+import { advance, stridesOf } from "./broadcast.js";
+import { type Operand, tensorOf } from "./operands.js";
 
 /**
  * `x` with a new shape of the same size (one -1 is inferred). Shares `x`'s data (tensors

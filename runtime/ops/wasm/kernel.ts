@@ -9,10 +9,10 @@
 // fails (it is small: validating it is the exact feature test, threads included) and the JS
 // kernel serves for good. Nothing here touches a Node module: worker threads live in threads.ts,
 // reached only through process.getBuiltinModule.
-import type { TypedArray } from "../../tensor";
-import type { MatrixView } from "../gemm";
-import { GEMM_WASM, GEMM_WASM_SHARED } from "./gemm-module.generated";
-import { CONTROL_BYTES, WorkerPool, nodeBuiltin } from "./threads";
+import type { TypedArray } from "../../tensor.js";
+import type { MatrixView } from "../gemm.js";
+import { GEMM_WASM, GEMM_WASM_SHARED } from "./gemm-module.generated.js";
+import { CONTROL_BYTES, WorkerPool, nodeBuiltin } from "./threads.js";
 
 /** The parts of the WebAssembly API this module uses (the runtime is built without DOM or Node types). */
 export interface WasmApi {
@@ -177,7 +177,6 @@ function cut(length: number, parts: number): [number, number][] {
 type State = { kind: "unloaded" } | { kind: "loading" } | { kind: "ready"; gemm: WasmGemm } | { kind: "unavailable" };
 
 let state: State = { kind: "unloaded" };
-let loaded: Promise<WasmGemm | null> = Promise.resolve(null);
 
 /** The WASM kernel if it is ready; starts loading it on the first call. Null while it is not (yet). */
 export function wasmGemm(): WasmGemm | null {
@@ -192,15 +191,15 @@ export function wasmGemm(): WasmGemm | null {
  */
 export function reloadWasmGemm(api: WasmApi | null = globalWebAssembly() ?? null): Promise<WasmGemm | null> {
   if (state.kind === "ready") state.gemm.close();
-  load(api);
-  return loaded;
+  return load(api);
 }
 
 function globalWebAssembly(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
-function load(api: WasmApi | null | undefined): void {
+/** Starts loading through `api`; resolves when loading has ended, to the kernel or null. */
+function load(api: WasmApi | null | undefined): Promise<WasmGemm | null> {
   const attempt = {};
   currentAttempt = attempt;
   const settle = (gemm: WasmGemm | null): WasmGemm | null => {
@@ -212,24 +211,22 @@ function load(api: WasmApi | null | undefined): void {
   const shared = nodeBuiltin("node:worker_threads") !== undefined;
   const bytes = decodeBase64(shared ? GEMM_WASM_SHARED : GEMM_WASM);
   if (api === undefined || api === null || !api.validate(bytes)) {
-    loaded = Promise.resolve(settle(null));
-    return;
+    return Promise.resolve(settle(null));
   }
   let memory: WasmMemory;
   try {
     memory = new api.Memory(shared ? { initial: 1, maximum: 65536, shared: true } : { initial: 1 });
   } catch {
-    loaded = Promise.resolve(settle(null));
-    return;
+    return Promise.resolve(settle(null));
   }
   const imports = { env: { memory } };
   try {
     const module = new api.Module(bytes);
     const instance = new api.Instance(module, imports);
-    loaded = Promise.resolve(settle(new WasmGemm(module, instance.exports as Exports, memory, shared)));
+    return Promise.resolve(settle(new WasmGemm(module, instance.exports as Exports, memory, shared)));
   } catch {
     state = { kind: "loading" };
-    loaded = api.compile(bytes).then(
+    return api.compile(bytes).then(
       async (module) => {
         const instance = await api.instantiate(module, imports);
         return settle(new WasmGemm(module, instance.exports as Exports, memory, shared));

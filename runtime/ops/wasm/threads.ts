@@ -5,13 +5,18 @@
 // slot's done word (Atomics.wait, which Node allows on its main thread). Workers are unref()'d: an
 // idle pool never keeps a process alive. Browsers get no pool (one thread), and nothing here
 // imports a Node module: worker_threads comes from process.getBuiltinModule when it is called.
-import type { WasmMemory } from "./kernel";
+import type { WasmMemory } from "./kernel.js";
 
 /** Bytes at the start of the shared memory that hold the workers' slots. */
 export const CONTROL_BYTES = 4096;
 /** Int32 words of a slot: READY, SEQ, DONE, STATUS, FN, then the product's 12 arguments. */
 const SLOT = 32;
-const [READY, SEQ, DONE, STATUS, FN, ARGS] = [0, 1, 2, 3, 4, 5];
+const READY = 0;
+const SEQ = 1;
+const DONE = 2;
+const STATUS = 3;
+const FN = 4;
+const ARGS = 5;
 const MAX_WORKERS = CONTROL_BYTES / 4 / SLOT;
 /** How long a new worker may take to instantiate the module before threads are given up. */
 const STARTUP_MS = 10_000;
