@@ -54,7 +54,7 @@ function transformFile(
     return file;
   }
   const namespace = plan.runtimeNamespaces.get(file);
-  const emitter = new Emitter(context, checker, namespace);
+  const emitter = new Emitter(context, checker, namespace, file);
   const f = context.factory;
 
   const withPlacements = (statements: ts.NodeArray<ts.Statement>): ts.Statement[] =>
