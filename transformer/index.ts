@@ -76,7 +76,7 @@ function transformFile(
   checker: ts.TypeChecker,
 ): ts.SourceFile {
   const namespace = plan.runtimeNamespaces.get(file);
-  const emitter = new Emitter(context, checker, namespace);
+  const emitter = new Emitter(context, checker, namespace, file);
   const f = context.factory;
 
   const withPlacements = (statements: ts.NodeArray<ts.Statement>): ts.Statement[] =>

@@ -326,7 +326,13 @@ class Planner {
     const args = fn.parameters.map((p) => js.name((p.name as ts.Identifier).text));
     const build = (): js.GeneratedFunction => {
       const refs = deps.map((d): js.Expr => (d.anchor ? js.name(d.name) : { kind: "function", fn: d.generated! }));
-      return { name, params: fn.parameters, extraParams, body: [{ kind: "return", value: result(refs, args) }] };
+      return {
+        name,
+        origin: fn,
+        params: fn.parameters,
+        extraParams,
+        body: [{ kind: "return", value: result(refs, args) }],
+      };
     };
     const entry: Entry = {
       fn,
@@ -575,6 +581,7 @@ class Planner {
       const tangentParams = lowered.params.slice(entry.fn.parameters.length).map((p) => lowered.vars[p.id]!.name);
       entry.generated = {
         name: entry.name,
+        origin: entry.fn,
         params: entry.fn.parameters,
         extraParams: [...tangentParams, ...adjoint.extraParams],
         body: adjoint.body,
