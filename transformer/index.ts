@@ -40,9 +40,7 @@ export function createAdjointTransform(program: ts.Program): AdjointTransform {
     debugInternalError(e);
     const first = program.getSourceFiles().find((f) => !f.isDeclarationFile);
     if (first)
-      diagnostics.push(
-        toDiagnostic(new AdjointError("ADJ900", first, e instanceof Error ? e.message : String(e))),
-      );
+      diagnostics.push(toDiagnostic(new AdjointError("ADJ900", first, e instanceof Error ? e.message : String(e))));
   }
   const touched = new Set<ts.SourceFile>();
   if (plan) {
