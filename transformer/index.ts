@@ -77,14 +77,19 @@ function transformFile(
   const emitter = new Emitter(context, checker, namespace, file);
   const f = context.factory;
 
+  const imported = rewrittenMarkerImports(file, plan, checker, !!context.getCompilerOptions().verbatimModuleSyntax);
   const withPlacements = (statements: ts.NodeArray<ts.Statement>): ts.Statement[] =>
     statements.flatMap((s) => {
-      const visited = ts.visitNode(s, visit) as ts.Statement;
+      const visited = ts.visitNode(s, visit) as ts.Statement | undefined;
       const placed = plan.placements.get(s) ?? [];
-      return [visited, ...placed.map((entry) => emitter.functionDeclaration(entry.generated!, entry.exported))];
+      return [
+        ...(visited ? [visited] : []),
+        ...placed.map((entry) => emitter.functionDeclaration(entry.generated!, entry.exported)),
+      ];
     });
 
-  const visit = (node: ts.Node): ts.Node => {
+  const visit = (node: ts.Node): ts.Node | undefined => {
+    if (ts.isImportDeclaration(node) && imported.has(node)) return withSpecifiers(node, imported.get(node)!, f);
     if (ts.isCallExpression(node)) {
       const entry = plan.sites.get(node);
       if (entry && plan.isComplete(entry)) {
@@ -136,4 +141,95 @@ function transformFile(
   statements.forEach((s, i) => ts.isImportDeclaration(s) && (afterImports = i + 1));
   statements.splice(afterImports, 0, ...imports);
   return f.updateSourceFile(file, statements);
+}
+
+/**
+ * The import specifiers the output keeps where the file imports a marker whose every use the
+ * transformation rewrites (`import { grad }` when each `grad(f)` became `f_grad`), which would
+ * otherwise be left importing what the output never uses. TypeScript elides unused imports only
+ * on declarations no transformer changed, so such a declaration is elided here as TypeScript
+ * would: a specifier stays when it is not type-only and names a value the output reads (or
+ * re-exports), or as written under `verbatimModuleSyntax`.
+ */
+function rewrittenMarkerImports(
+  file: ts.SourceFile,
+  plan: Plan,
+  checker: ts.TypeChecker,
+  verbatim: boolean,
+): Map<ts.ImportDeclaration, ts.ImportSpecifier[]> {
+  const rewritten = new Set<ts.Node>();
+  for (const [call, entry] of plan.sites)
+    if (call.getSourceFile() === file && plan.isComplete(entry) && !plan.checks.has(call))
+      rewritten.add(call.expression);
+  const kept = new Map<ts.ImportDeclaration, ts.ImportSpecifier[]>();
+  if (rewritten.size === 0) return kept;
+  const specifiers = new Map<ts.Symbol, ts.ImportSpecifier>();
+  for (const statement of file.statements) {
+    const bindings = ts.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
+    if (!bindings || !ts.isNamedImports(bindings)) continue;
+    for (const element of bindings.elements) {
+      const symbol = checker.getSymbolAtLocation(element.name);
+      if (symbol) specifiers.set(symbol, element);
+    }
+  }
+  const read = new Set<ts.Symbol>();
+  const cut = new Set<ts.Symbol>();
+  const walk = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) || ts.isTypeNode(node)) return;
+    if (ts.isIdentifier(node)) {
+      const symbol = ts.isShorthandPropertyAssignment(node.parent)
+        ? checker.getShorthandAssignmentValueSymbol(node.parent)
+        : ts.isExportSpecifier(node.parent)
+          ? checker.getExportSpecifierLocalTargetSymbol(node.parent)
+          : checker.getSymbolAtLocation(node);
+      if (symbol && specifiers.has(symbol)) (rewritten.has(node) ? cut : read).add(symbol);
+    }
+    ts.forEachChild(node, walk);
+  };
+  walk(file);
+  const dropped = new Set([...cut].filter((symbol) => !read.has(symbol)));
+  for (const [symbol, specifier] of specifiers) {
+    const declaration = specifier.parent.parent.parent as ts.ImportDeclaration;
+    if (![...dropped].some((d) => specifiers.get(d)!.parent.parent.parent === declaration)) continue;
+    const list = kept.get(declaration) ?? [];
+    kept.set(declaration, list);
+    if (dropped.has(symbol) || specifier.isTypeOnly) continue;
+    const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    if (verbatim || (read.has(symbol) && target.flags & ts.SymbolFlags.Value)) list.push(specifier);
+  }
+  return kept;
+}
+
+/** `node` with only the `kept` named imports; when nothing is left, only its comments. */
+function withSpecifiers(
+  node: ts.ImportDeclaration,
+  kept: readonly ts.ImportSpecifier[],
+  f: ts.NodeFactory,
+): ts.Statement {
+  const clause = node.importClause!;
+  if (kept.length === 0 && !clause.name) {
+    // The comments above it (often the file's header) stay.
+    const text = node.getSourceFile().text;
+    const gone = f.createNotEmittedStatement(node);
+    for (const range of ts.getLeadingCommentRanges(text, node.pos) ?? []) {
+      const comment = text.slice(
+        range.pos + 2,
+        range.kind === ts.SyntaxKind.MultiLineCommentTrivia ? range.end - 2 : range.end,
+      );
+      ts.addSyntheticLeadingComment(gone, range.kind, comment, range.hasTrailingNewLine);
+    }
+    return gone;
+  }
+  return f.updateImportDeclaration(
+    node,
+    node.modifiers,
+    f.updateImportClause(
+      clause,
+      clause.phaseModifier,
+      clause.name,
+      kept.length > 0 ? f.updateNamedImports(clause.namedBindings as ts.NamedImports, kept) : undefined,
+    ),
+    node.moduleSpecifier,
+    node.attributes,
+  );
 }

@@ -1,4 +1,4 @@
-import { grad, jvp, hvp, sum, tanh, matmul } from "adjoint";
+import { sum, tanh, matmul } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export function horner(x, coefficients) {
   let y = 0;

@@ -23,7 +23,6 @@ import {
   reverseGradient,
   sum,
   tensor,
-  valueAndGrad,
 } from "adjoint";
 import * as adjoint from "adjoint/internal";
 /** n points on two interleaved half circles with Gaussian noise, rotated by `angle` radians about the centre. */

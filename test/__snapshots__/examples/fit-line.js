@@ -1,7 +1,6 @@
 // Fitting a line with a Huber loss by gradient descent: valueAndGrad with respect to two
 // parameters at once, a branch in the differentiated code, and a helper function that is
 // differentiated too.
-import { valueAndGrad } from "adjoint";
 /** Quadratic near zero, linear in the tails: robust to the outlier below. */
 function huber(r, delta) {
   const a = Math.abs(r);
@@ -66,3 +65,4 @@ for (let epoch = 0; epoch <= 2000; epoch++) {
   b -= 0.004 * db;
 }
 console.log(`fitted y = ${w.toFixed(3)} x + ${b.toFixed(3)} (the outlier barely moves it)`);
+export {};

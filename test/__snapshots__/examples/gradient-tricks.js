@@ -1,6 +1,6 @@
 // The seed notebook's gradient tricks on plain numbers: adding a term's gradient without
 // its value, reversing a gradient, and a backward hook. f(x) = x², g(x) = x³.
-import { grad, gradHook, reverseGradient, stopGradient, valueAndGrad } from "adjoint";
+import { gradHook, reverseGradient, stopGradient } from "adjoint";
 const f = (x) => x * x;
 function f_grad(x) {
   const dx = x + x;

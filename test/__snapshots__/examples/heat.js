@@ -1,8 +1,7 @@
+import * as adjoint from "adjoint/internal";
 // Heat diffusing along a rod, stepped with explicit Euler in a Float64Array that the function
 // overwrites in place. The gradient with respect to the diffusivity recovers it from the
 // final temperature profile by gradient descent.
-import { grad } from "adjoint";
-import * as adjoint from "adjoint/internal";
 const CELLS = 16;
 const STEPS = 100;
 const DT = 0.1;

@@ -1,8 +1,7 @@
+import * as adjoint from "adjoint/internal";
 // A polynomial by Horner's rule, differentiated with respect to x and to every
 // coefficient at once: the coefficients are a number[] parameter, so their gradient is a
 // number[] too (d/dc_k p(x) = x^k).
-import { grad } from "adjoint";
-import * as adjoint from "adjoint/internal";
 /** c[0] + c[1] x + c[2] x² + ... by Horner's rule. */
 export function polynomial(x, c) {
   let y = 0;

@@ -24,7 +24,6 @@ import {
   sum,
   tanh,
   tensor,
-  valueAndGrad,
 } from "adjoint";
 import * as adjoint from "adjoint/internal";
 /**

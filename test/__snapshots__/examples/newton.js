@@ -1,9 +1,8 @@
+import * as adjoint from "adjoint/internal";
 // Newton's method on the 2-D Rosenbrock function with its generated Hessian, against plain
 // gradient descent from the same start. `hessian(f)` of a function of a Float64Array gives
 // the rows of the Hessian (Float64Array[]), built from forward-over-reverse Hessian-vector
 // products; the 2×2 Newton system H·d = −g is solved by hand (Cramer's rule).
-import { grad, hessian, hvp, valueAndGrad } from "adjoint";
-import * as adjoint from "adjoint/internal";
 /** (1 − x₀)² + 100 (x₁ − x₀²)², minimal (0) at (1, 1). */
 export function rosenbrock(x) {
   const a = 1 - x[0];

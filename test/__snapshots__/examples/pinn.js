@@ -7,19 +7,7 @@
 // more, in reverse, for the weights: ∂/∂θ of ∂²u/∂t², a third-order mixed derivative.
 // Trained with Adam on a cosine-decayed learning rate; prints the loss and the largest error
 // against cos t as it goes, then u beside cos t at a few points.
-import {
-  adam,
-  add,
-  cosineDecay,
-  grad,
-  mul,
-  randomNormal,
-  square,
-  sub,
-  sum,
-  tanh,
-  tensor,
-} from "adjoint";
+import { adam, add, cosineDecay, mul, randomNormal, square, sub, sum, tanh, tensor } from "adjoint";
 import * as adjoint from "adjoint/internal";
 const HIDDEN = 16;
 const POINTS = 16;

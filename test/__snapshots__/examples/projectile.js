@@ -1,8 +1,7 @@
+import * as adjoint from "adjoint/internal";
 // A projectile with quadratic air drag, stepped in a loop (semi-implicit Euler). Its
 // gradient with respect to the launch angle, through every time step, drives gradient
 // descent on the angle until the projectile lands on a target.
-import { valueAndGrad } from "adjoint";
-import * as adjoint from "adjoint/internal";
 const G = 9.81;
 const DRAG = 0.02; // per metre
 const DT = 0.002; // seconds

@@ -1,7 +1,6 @@
+import * as adjoint from "adjoint/internal";
 // The Rosenbrock function over a Float64Array, written as a loop, minimised by gradient
 // descent with its generated gradient (a Float64Array of the same length).
-import { valueAndGrad } from "adjoint";
-import * as adjoint from "adjoint/internal";
 /** sum over i of 100 (x[i+1] − x[i]²)² + (1 − x[i])², minimal (0) at x = 1, 1, ..., 1. */
 export function rosenbrock(x) {
   let total = 0;

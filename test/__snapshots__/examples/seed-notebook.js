@@ -4,18 +4,7 @@
 // that gradient plus reversed gradient is zero; backward hooks on the output (reversal) and
 // on the input (adding 3x²). The TensorFlow half runs in float64, the PyTorch half in
 // float32. Each line the notebook printed is shown under ours, in the notebook's format.
-import {
-  add,
-  grad,
-  gradHook,
-  mul,
-  neg,
-  pow,
-  stopGradient,
-  sub,
-  tensor,
-  valueAndGrad,
-} from "adjoint";
+import { add, gradHook, mul, neg, pow, stopGradient, sub, tensor } from "adjoint";
 import * as adjoint from "adjoint/internal";
 const f = (x) => mul(x, x);
 function f_grad(x) {

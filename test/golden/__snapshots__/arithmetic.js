@@ -1,5 +1,4 @@
 // + - * / % on numbers, constants and a parameter outside wrt.
-import { grad } from "adjoint";
 export function f(x, y, k) {
   return (x * y - 3) / (x + k) + (x % 2) * y;
 }

@@ -1,6 +1,5 @@
-// An array parameter passed to a helper: the helper's gradient for it is added into the caller's.
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// An array parameter passed to a helper: the helper's gradient for it is added into the caller's.
 function dot(a, b) {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];

@@ -1,7 +1,6 @@
+import * as adjoint from "adjoint/internal";
 // Array parameters, number[] and Float64Array, read by index and length: their gradients are
 // arrays of the same kind.
-import { grad } from "adjoint";
-import * as adjoint from "adjoint/internal";
 export function f(a, b) {
   let s = 0;
   for (let i = 0; i + 1 < a.length; i++) s += a[i] * b[i + 1] - a[i + 1] ** 2;

@@ -1,6 +1,5 @@
-// continue ends an iteration (the for's update still runs), break leaves the loop.
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// continue ends an iteration (the for's update still runs), break leaves the loop.
 export function f(x) {
   let y = 1;
   for (let i = 0; i < 10; i++) {

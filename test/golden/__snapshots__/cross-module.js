@@ -1,5 +1,4 @@
 // Callees in another module: their vjps are generated there, exported, and imported here.
-import { grad } from "adjoint";
 import { drag, sq } from "./cross-module-callee";
 import * as cross_module_callee_adjoint from "./cross-module-callee";
 export function energy(v, k) {

@@ -1,5 +1,5 @@
 // customGradient: the backward given replaces the derivative of the forward (here a stable one).
-import { customGradient, grad } from "adjoint";
+import { customGradient } from "adjoint";
 import * as adjoint from "adjoint/internal";
 const log1pexp = customGradient(
   (x) => (x > 30 ? x : Math.log1p(Math.exp(x))),

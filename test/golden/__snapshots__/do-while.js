@@ -1,6 +1,5 @@
-// do...while: the body runs before the first test; two carried variables swap each iteration.
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// do...while: the body runs before the first test; two carried variables swap each iteration.
 export function f(x, y) {
   let a = x;
   let b = y;

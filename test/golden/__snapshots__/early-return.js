@@ -1,5 +1,4 @@
 // Returns from several depths become one result; a throwing path has no backward.
-import { grad } from "adjoint";
 export function f(x) {
   if (x < -10) throw new Error("out of range");
   const a = x * 3;

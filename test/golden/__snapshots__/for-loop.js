@@ -1,6 +1,5 @@
-// A for loop: the variable it reassigns is taped each iteration, the counter is recomputed.
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// A for loop: the variable it reassigns is taped each iteration, the counter is recomputed.
 export function f(x, n) {
   let y = 1;
   for (let i = 0; i < n; i++) y = y * x + Math.sin(y);

@@ -1,6 +1,5 @@
-// for...of over a number[] parameter: a hidden counter, the element read as xs[index].
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// for...of over a number[] parameter: a hidden counter, the element read as xs[index].
 export function f(xs, w) {
   let total = 0;
   for (const v of xs) total = total * w + v * v;

@@ -1,6 +1,6 @@
 // gradHook: the gradient reaching y is replaced by what the hook returns; the hook may read
 // forward values.
-import { grad, gradHook } from "adjoint";
+import { gradHook } from "adjoint";
 export function f(x) {
   const y = gradHook(Math.sin(x), (g) => g * x);
   return y * 2;

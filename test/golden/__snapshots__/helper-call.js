@@ -1,5 +1,4 @@
 // Calls to functions of the program: each callee gets a vjp, called from the backward sweep.
-import { grad } from "adjoint";
 function h(t) {
   return Math.exp(t) / (1 + t * t);
 }

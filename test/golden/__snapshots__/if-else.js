@@ -1,5 +1,4 @@
 // if / else if / else; a variable assigned in some branches only meets the others after.
-import { grad } from "adjoint";
 export function f(x) {
   let y = x;
   let z = 1;

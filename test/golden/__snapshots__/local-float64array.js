@@ -1,6 +1,5 @@
-// A Float64Array the function allocates: prefix sums written in one loop, read in another.
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// A Float64Array the function allocates: prefix sums written in one loop, read in another.
 export function f(x, w) {
   const s = new Float64Array(x.length);
   let acc = 0;

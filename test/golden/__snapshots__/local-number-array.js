@@ -1,6 +1,5 @@
-// A number[] literal the function creates, overwritten in place and read back.
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// A number[] literal the function creates, overwritten in place and read back.
 export function f(x, y) {
   const a = [x, y, x * y];
   for (let i = 1; i < 3; i++) a[i] = a[i] * a[i - 1] + 1;

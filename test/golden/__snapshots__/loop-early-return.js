@@ -1,6 +1,5 @@
-// A return inside a loop ends it like a break, leaving its value for after the loop.
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// A return inside a loop ends it like a break, leaving its value for after the loop.
 export function f(x, limit) {
   let y = x;
   for (let i = 0; i < 20; i++) {

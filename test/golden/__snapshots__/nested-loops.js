@@ -1,6 +1,5 @@
-// An inner loop whose trip count depends on the outer counter, with a branch inside.
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// An inner loop whose trip count depends on the outer counter, with a branch inside.
 export function f(x, y) {
   let s = 0;
   for (let i = 1; i <= 3; i++) {

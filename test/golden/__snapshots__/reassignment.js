@@ -1,5 +1,4 @@
 // let reassigned and compound-assigned, x++ as a statement: each version is an SSA name.
-import { grad } from "adjoint";
 export function f(x) {
   let y = x * 2;
   y = y * y;

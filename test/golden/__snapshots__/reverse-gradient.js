@@ -1,5 +1,5 @@
 // reverseGradient: the gradient through it is multiplied by -lambda, a value known at run time.
-import { grad, reverseGradient } from "adjoint";
+import { reverseGradient } from "adjoint";
 export const f = (x, lambda) => reverseGradient(x * x, lambda) + x;
 function f_grad(x, lambda) {
   const dx = 1 - lambda * x - lambda * x;

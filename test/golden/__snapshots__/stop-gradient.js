@@ -1,5 +1,5 @@
 // stopGradient: its value is a constant for the backward sweep, and no code is emitted for it.
-import { grad, stopGradient } from "adjoint";
+import { stopGradient } from "adjoint";
 export const f = (x) => stopGradient(x * x) * x + Math.sin(x);
 function f_grad(x) {
   const dx = Math.cos(x) + x * x;

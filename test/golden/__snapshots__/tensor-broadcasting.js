@@ -1,6 +1,6 @@
 // Broadcasting: a bias row, a column times a row, and a number operand; each operand's
 // gradient is summed back to its own shape.
-import { add, grad, mul, relu, sum, tensor } from "adjoint";
+import { add, mul, relu, sum, tensor } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export function f(x, bias, column, scale) {
   const h = relu(add(x, bias));

@@ -1,6 +1,6 @@
 // A minibatch's cross-entropy: gather rows, logSoftmax along the last axis, the log
 // probabilities of the labels picked by a one-hot mask.
-import { gather, grad, logSoftmax, matmul, mean, mul, neg, sum, tensor } from "adjoint";
+import { gather, logSoftmax, matmul, mean, mul, neg, sum, tensor } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export function loss(w, x, rows, oneHot) {
   const logits = matmul(gather(x, rows), w);

@@ -1,5 +1,5 @@
 // Elementwise tensor primitives of two tensors of the same shape; the result's sum is differentiated.
-import { add, div, exp, grad, log, mul, neg, sigmoid, sqrt, square, sub, tanh, tensor } from "adjoint";
+import { add, div, exp, log, mul, neg, sigmoid, sqrt, square, sub, tanh, tensor } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export function f(x, y) {
   const a = add(mul(x, y), div(exp(x), add(square(y), 1)));

@@ -1,5 +1,5 @@
 // A tensor carried through a loop: a recurrent layer applied n times, with weights shared.
-import { add, grad, matmul, sum, tanh, tensor } from "adjoint";
+import { add, matmul, sum, tanh, tensor } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export function f(w, h0, n) {
   let h = h0;

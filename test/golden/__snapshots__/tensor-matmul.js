@@ -1,5 +1,5 @@
 // matmul of matrices and of a matrix and a vector, and dot of vectors.
-import { dot, grad, matmul, tanh, tensor } from "adjoint";
+import { dot, matmul, tanh, tensor } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export function f(w, x, v) {
   const h = tanh(matmul(x, w));

@@ -1,5 +1,5 @@
 // Reductions: sum, mean and logSumExp, whole and along an axis, with and without keepDims.
-import { add, grad, logSumExp, mean, mul, sub, sum, tensor } from "adjoint";
+import { add, logSumExp, mean, mul, sub, sum, tensor } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export function f(x) {
   const rows = sum(x, 1);

@@ -1,5 +1,5 @@
 // reshape and transpose move each element's gradient back to where the element came from.
-import { grad, mul, reshape, sum, tensor, transpose } from "adjoint";
+import { mul, reshape, sum, tensor, transpose } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export function f(x) {
   const columns = transpose(reshape(x, [2, 3]));

@@ -1,5 +1,5 @@
 // Shape reads are constants: x.size, x.shape[i], onesLike(x), a loop to x.shape[0].
-import { add, div, grad, mul, onesLike, sum, tensor, zeros } from "adjoint";
+import { add, div, mul, onesLike, sum, tensor, zeros } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export function f(x) {
   let acc = zeros([x.shape[1]]);

@@ -1,5 +1,5 @@
 // where: the gradient goes to the value each element was taken from, none to the condition.
-import { greater, grad, mul, square, sum, tensor, where } from "adjoint";
+import { greater, mul, square, sum, tensor, where } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export const f = (x, y) => sum(where(greater(x, y), square(x), mul(x, y)));
 function f_grad_x_y(x, y) {

@@ -1,5 +1,4 @@
 // The conditional operator, with a differentiated value in each arm.
-import { grad } from "adjoint";
 export const f = (x) => (x > 0 ? x * x : Math.sin(x)) + (x > 1 ? 1 : x);
 function f_grad(x) {
   let dx = 0;

@@ -1,5 +1,4 @@
 // Unary minus and `**`, with a number and with a differentiated exponent.
-import { grad } from "adjoint";
 export function f(x, y) {
   return -(x ** 3) + x ** y - -y;
 }

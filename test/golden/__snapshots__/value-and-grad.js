@@ -1,5 +1,4 @@
 // valueAndGrad: the value and the gradient from one forward pass.
-import { valueAndGrad } from "adjoint";
 export function f(x, y) {
   const t = Math.exp(x * y);
   return t / (1 + t);

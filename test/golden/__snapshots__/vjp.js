@@ -1,6 +1,6 @@
 // vjp: the gradient of sum(seed · f(x)), for a number and for a tensor result; the seed is
 // the last argument.
-import { exp, mul, tensor, vjp } from "adjoint";
+import { exp, mul, tensor } from "adjoint";
 import * as adjoint from "adjoint/internal";
 export const f = (x) => x * Math.sin(x);
 function f_vjp(x, seed) {

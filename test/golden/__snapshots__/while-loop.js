@@ -1,6 +1,5 @@
-// A while loop with a counter incremented in the body: x^n.
-import { grad } from "adjoint";
 import * as adjoint from "adjoint/internal";
+// A while loop with a counter incremented in the body: x^n.
 export function f(x, n) {
   let y = 1;
   let k = 0;

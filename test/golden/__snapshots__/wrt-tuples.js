@@ -1,6 +1,5 @@
 // wrt: one index gives one gradient, an array of indices a tuple in that order; other
 // parameters are constants.
-import { grad } from "adjoint";
 export function f(x, y, z) {
   return x * y * y + Math.sin(z) * x;
 }
