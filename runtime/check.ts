@@ -2,7 +2,7 @@
 // gradcheck and JAX's check_grads. The transformer rewrites each call so that it also
 // passes the generated gradient of `f` (and `f`'s parameter names); untransformed, the
 // call throws like grad().
-import { PLUGIN_HINT, type AnyFunction, type Wrt } from "./markers.js";
+import { untransformedError, type AnyFunction, type Wrt } from "./markers.js";
 import { Tensor, formatShape, isTensor } from "./tensor.js";
 
 export interface CheckGradOptions<W extends Wrt = Wrt> {
@@ -38,11 +38,7 @@ export function checkGrad(
   ...generated: unknown[]
 ): number {
   const [gradient, names] = generated as [AnyFunction | undefined, string[] | undefined];
-  if (typeof gradient !== "function") {
-    throw new Error(
-      `adjoint: checkGrad() was called at run time, so the adjoint transformer did not run on this file. ${PLUGIN_HINT}`,
-    );
-  }
+  if (typeof gradient !== "function") throw untransformedError("checkGrad", checkGrad);
   const wrt = typeof options.wrt === "number" ? [options.wrt] : options.wrt === undefined ? [0] : [...options.wrt];
   const eps = options.eps ?? 1e-6;
   const rtol = options.rtol ?? 1e-3;

@@ -28,14 +28,40 @@ export type GradientOf<F extends AnyFunction, W> = W extends readonly number[]
   ? { -readonly [K in keyof W]: ParamAt<F, W[K]> }
   : ParamAt<F, W>;
 
-export const PLUGIN_HINT =
-  'Add the plugin to tsconfig.json: { "compilerOptions": { "plugins": [{ "transform": "adjoint/transform" }] } } ' +
-  "and build with tspc from ts-patch (plain tsc ignores plugins).";
+/** How to get the transformer to run, for the error a marker throws when it did not. */
+export const PLUGIN_HINT = [
+  "Build it through one of:",
+  '  Vite / Vitest: import adjoint from "adjoint/vite" and plugins: [adjoint()] in vite.config / vitest.config',
+  '  esbuild, Rollup, webpack, Rolldown: the same from "adjoint/esbuild", "adjoint/rollup", "adjoint/webpack", "adjoint/rolldown"',
+  "  the CLI: npx adjoint build -p tsconfig.json (TypeScript 7 projects too)",
+  '  tsc: "compilerOptions": { "plugins": [{ "transform": "adjoint/transform" }] } in tsconfig.json, built with tspc',
+  '    (plain tsc ignores plugins), or run by ts-node with "ts-node": { "compiler": "ts-patch/compiler" }',
+  "npx adjoint setup adds this to your project.",
+].join("\n");
 
-function untransformed(name: string): Error {
+/** The run-time error of a marker (`grad`, ..., `checkGrad`) that the transformer did not rewrite. */
+export function untransformedError(name: string, marker: AnyFunction): Error {
+  const at = callerLocation(marker);
   return new Error(
-    `adjoint: ${name}() was called at run time, so the adjoint transformer did not run on this file. ${PLUGIN_HINT}`,
+    `adjoint: ${name}() was called at run time, so the adjoint transformer did not run on this file` +
+      `${at ? ` (${at})` : ""}.\n${PLUGIN_HINT}`,
   );
+}
+
+/**
+ * Where `marker` was called from, `file:line`, when the engine can tell cheaply (V8's
+ * Error.captureStackTrace, which drops the frames from `marker` up); otherwise undefined.
+ */
+function callerLocation(marker: AnyFunction): string | undefined {
+  const capture = (Error as { captureStackTrace?: (target: object, above?: AnyFunction) => void }).captureStackTrace;
+  if (typeof capture !== "function") return undefined;
+  const holder: { stack?: unknown } = {};
+  capture(holder, marker);
+  if (typeof holder.stack !== "string") return undefined;
+  const frame = holder.stack.split("\n").find((line) => /^\s+at /.test(line));
+  const where = frame && /\(?([^\s()]+):(\d+):\d+\)?\s*$/.exec(frame);
+  if (!where || where[1]!.startsWith("node:") || where[1]!.startsWith("<")) return undefined;
+  return `${where[1]}:${where[2]}`;
 }
 
 /**
@@ -49,7 +75,7 @@ export function grad<F extends AnyFunction, const W extends Wrt = 0>(
 ): (...args: Parameters<F>) => GradientOf<F, W> {
   void f;
   void options;
-  throw untransformed("grad");
+  throw untransformedError("grad", grad);
 }
 
 /**
@@ -62,7 +88,7 @@ export function vjp<F extends AnyFunction, const W extends Wrt = 0>(
 ): (...argsAndSeed: [...Parameters<F>, ReturnType<F>]) => GradientOf<F, W> {
   void f;
   void options;
-  throw untransformed("vjp");
+  throw untransformedError("vjp", vjp);
 }
 
 /** valueAndGrad's options: with `hasAux: true`, `f` returns `[value, aux]` and only the value is differentiated (JAX's has_aux). */
@@ -91,7 +117,7 @@ export function valueAndGrad<F extends AnyFunction, const W extends Wrt = 0, con
 ): (...args: Parameters<F>) => ValueAndGradient<F, W, A> {
   void f;
   void options;
-  throw untransformed("valueAndGrad");
+  throw untransformedError("valueAndGrad", valueAndGrad);
 }
 
 /** jvp's, hvp's and hessian's options: one parameter index (a literal, default 0). */
@@ -111,7 +137,7 @@ export function jvp<F extends AnyFunction, const W extends number = 0>(
 ): (...argsAndTangent: [...Parameters<F>, Parameters<F>[W]]) => { value: ReturnType<F>; tangent: ReturnType<F> } {
   void f;
   void options;
-  throw untransformed("jvp");
+  throw untransformedError("jvp", jvp);
 }
 
 /**
@@ -125,7 +151,7 @@ export function hvp<F extends AnyFunction, const W extends number = 0>(
 ): (...argsAndVector: [...Parameters<F>, Parameters<F>[W]]) => Gradient<Parameters<F>[W]> {
   void f;
   void options;
-  throw untransformed("hvp");
+  throw untransformedError("hvp", hvp);
 }
 
 /**
@@ -155,7 +181,7 @@ export function hessian<F extends AnyFunction, const W extends number = 0>(
 ): (...args: Parameters<F>) => Hessian<Parameters<F>[W]> {
   void f;
   void options;
-  throw untransformed("hessian");
+  throw untransformedError("hessian", hessian);
 }
 
 /** jacobian's options: the parameter, and whether it builds columns (forward, one jvp per input element) or rows (reverse, one vjp per output element). */
@@ -213,7 +239,7 @@ export function jacobian<F extends AnyFunction, const W extends number = 0>(
 ): (...args: Parameters<F>) => Jacobian<ReturnType<F>, Parameters<F>[W]> {
   void f;
   void options;
-  throw untransformed("jacobian");
+  throw untransformedError("jacobian", jacobian);
 }
 
 /**

@@ -241,8 +241,9 @@ export function resolveShape(op: string, from: Shape, shape: Shape, size: number
 
 function describe(x: unknown): string {
   if (x === null) return "null";
+  if (x === undefined) return "undefined";
   if (Array.isArray(x)) return `an array of length ${x.length}`;
-  return `a ${typeof x}`;
+  return typeof x === "object" ? "an object" : `a ${typeof x}`;
 }
 
 function nestedShape(values: NestedArrayLike): number[] {

@@ -195,6 +195,38 @@ describe("fence", () => {
     expect(refusal(`function f(x: number) {\n  break;\n  return x;\n}`)).toEqual({ code: "ADJ201", line: 2 });
   });
 
+  it("names a refused statement in words, never by the compiler's name for its kind", () => {
+    const messageOf = (source: string): string => {
+      const file = ts.createSourceFile("main.ts", source, ts.ScriptTarget.ES2022, true);
+      try {
+        fence(functionF(file));
+      } catch (e) {
+        if (e instanceof AdjointError) return e.message;
+        throw e;
+      }
+      throw new Error("not refused");
+    };
+    expect(messageOf(`function f(x: number) {\n  break;\n  return x;\n}`)).toBe(
+      "ADJ201: This statement is not supported in differentiated code. Instead of a break outside a loop, end the branch with if / else or a return.",
+    );
+    expect(messageOf(`function f(x: number) { with (Math) { return x; } }`)).toBe(
+      "ADJ201: This statement is not supported in differentiated code. Instead of a with statement, read the object's fields by name.",
+    );
+    expect(messageOf(`function f(x: number) { interface I { a: number } return x; }`)).toMatch(
+      /Instead of an interface declaration, declare the type outside the differentiated function\.$/,
+    );
+    expect(messageOf(`function f(x: number) { namespace N {} return x; }`)).toMatch(
+      /Instead of a namespace declaration/,
+    );
+    for (const [, , body] of CASES) {
+      try {
+        fence(functionF(ts.createSourceFile("main.ts", body, ts.ScriptTarget.ES2022, true)));
+      } catch (e) {
+        expect((e as Error).message).not.toMatch(/[A-Z][a-z]+(Statement|Expression|Declaration|Keyword)/);
+      }
+    }
+  });
+
   it("lets through what lowering handles, and does not look past a return or inside a closure", () => {
     const source = `import { grad, gradHook } from "adjoint";
       function f(x: number) {

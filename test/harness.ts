@@ -15,6 +15,8 @@ const sharedFiles = new Map<string, ts.SourceFile | undefined>();
 export interface CompileResult {
   /** Emitted JavaScript by source file name (main.ts -> its JS). */
   readonly js: Record<string, string>;
+  /** The source map of each, with `sourceMap: true` (main.ts -> its .js.map). */
+  readonly maps: Record<string, string>;
   readonly diagnostics: readonly ts.Diagnostic[];
   /** Diagnostics from the transformer as `ADJ123@line` strings, line 1-based. */
   readonly codes: string[];
@@ -59,9 +61,12 @@ export function compile(files: string | Record<string, string>, options: ts.Comp
   const directoryExists = host.directoryExists?.bind(host);
   host.directoryExists = (d) => d === SRC || SRC.startsWith(d + "/") || (directoryExists ? directoryExists(d) : true);
   const js: Record<string, string> = {};
+  const maps: Record<string, string> = {};
   host.writeFile = (fileName, text, _bom, _onError, sourceFiles) => {
     const source = sourceFiles?.[0]?.fileName;
-    if (fileName.endsWith(".js") && source && virtual.has(source)) js[path.posix.relative(SRC, source)] = text;
+    if (!source || !virtual.has(source)) return;
+    if (fileName.endsWith(".js")) js[path.posix.relative(SRC, source)] = text;
+    if (fileName.endsWith(".js.map")) maps[path.posix.relative(SRC, source)] = text;
   };
 
   const program = ts.createProgram({
@@ -86,6 +91,7 @@ export function compile(files: string | Record<string, string>, options: ts.Comp
   let runnable: Record<string, string> | undefined;
   return {
     js,
+    maps,
     diagnostics,
     codes,
     typeErrors,

@@ -4,6 +4,14 @@
 // import) are re-created with their source identifier as original node, so the
 // compiler's later passes (CommonJS import and export rewriting) treat them exactly as
 // the user's own references.
+//
+// Source maps: each statement, and each call of a primitive, gets the source map range of
+// the source node it comes from (js.Located: the primitive call it computes or whose adjoint
+// it computes), so a frame in generated code maps to the user's line. Only the source map
+// range is set, never the text range, which would make the printer copy the source's
+// comments or text: the printed code is the same with or without it. A statement with no
+// origin of its own maps where the statement around it does, and at the top to the function
+// it is generated from.
 import ts from "typescript";
 import type { Expr, GeneratedFunction, Statement } from "./js";
 import { isPropertyName } from "./sites";
@@ -48,33 +56,54 @@ export class Emitter {
     private readonly checker: ts.TypeChecker,
     /** The namespace the file imports the runtime as, for calls of the tensor runtime. */
     private readonly runtimeNamespace: string | undefined,
+    /** The file the code is placed in: only its nodes are source map targets. */
+    private readonly file?: ts.SourceFile,
   ) {
     this.f = context.factory;
   }
 
+  /** The origin of the statement being emitted, which the statements nested in its expressions (a pullback's) inherit. */
+  private enclosing?: ts.Node;
+
   /** `exported` when another module calls it. */
   functionDeclaration(fn: GeneratedFunction, exported = false): ts.FunctionDeclaration {
     const modifiers = exported ? [this.f.createModifier(ts.SyntaxKind.ExportKeyword)] : undefined;
-    return this.f.createFunctionDeclaration(
-      modifiers,
-      undefined,
-      fn.name,
-      undefined,
-      this.parameters(fn),
-      undefined,
-      this.block(fn.body),
+    return this.mapTo(
+      this.f.createFunctionDeclaration(
+        modifiers,
+        undefined,
+        fn.name,
+        undefined,
+        this.parameters(fn),
+        undefined,
+        this.block(fn.body, fn.origin),
+      ),
+      fn.origin,
     );
   }
 
   arrowFunction(fn: GeneratedFunction): ts.ArrowFunction {
-    return this.f.createArrowFunction(
-      undefined,
-      undefined,
-      this.parameters(fn),
-      undefined,
-      undefined,
-      this.block(fn.body),
+    return this.mapTo(
+      this.f.createArrowFunction(
+        undefined,
+        undefined,
+        this.parameters(fn),
+        undefined,
+        undefined,
+        this.block(fn.body, fn.origin),
+      ),
+      fn.origin,
     );
+  }
+
+  /**
+   * `node` mapped to `origin` in the source map; unchanged when the origin has no place in
+   * this file (a synthesized node, or one of another file, which no generated code should have).
+   */
+  private mapTo<T extends ts.Node>(node: T, origin: ts.Node | undefined): T {
+    if (!origin || origin.pos < 0 || origin.end < origin.pos) return node;
+    if (this.file && origin.getSourceFile() !== this.file) return node;
+    return ts.setSourceMapRange(node, { pos: origin.pos, end: origin.end });
   }
 
   private parameters(fn: GeneratedFunction): ts.ParameterDeclaration[] {
@@ -94,7 +123,8 @@ export class Emitter {
     ];
   }
 
-  private block(body: readonly Statement[]): ts.Block {
+  /** `origin`: what the statements with none of their own map to. */
+  private block(body: readonly Statement[], origin: ts.Node | undefined): ts.Block {
     const reassigned = new Set<string>();
     const scan = (list: readonly Statement[]): void =>
       list.forEach((s) => {
@@ -103,12 +133,20 @@ export class Emitter {
         if (s.kind === "while" || s.kind === "for") scan(s.body);
       });
     scan(body);
-    return this.f.createBlock(this.statements(body, reassigned), true);
+    return this.f.createBlock(this.statements(body, reassigned, origin), true);
   }
 
-  private statements(list: readonly Statement[], reassigned: ReadonlySet<string>): ts.Statement[] {
+  /** `inherited`: the origin of the statements with none of their own (the enclosing statement's). */
+  private statements(
+    list: readonly Statement[],
+    reassigned: ReadonlySet<string>,
+    inherited: ts.Node | undefined,
+  ): ts.Statement[] {
     const f = this.f;
-    return list.map((s): ts.Statement => {
+    const outer = this.enclosing;
+    const emitted = list.map((s): ts.Statement => {
+      const origin = s.origin ?? inherited;
+      this.enclosing = origin;
       switch (s.kind) {
         case "const":
         case "let": {
@@ -161,7 +199,7 @@ export class Emitter {
         case "return":
           return f.createReturnStatement(this.expr(s.value));
         case "while": {
-          const body = f.createBlock(this.statements(s.body, reassigned), true);
+          const body = f.createBlock(this.statements(s.body, reassigned, origin), true);
           return s.testAfter
             ? f.createDoStatement(body, this.expr(s.cond))
             : f.createWhileStatement(this.expr(s.cond), body);
@@ -175,16 +213,16 @@ export class Emitter {
             ),
             f.createLessThan(i, this.expr(s.count)),
             f.createPostfixIncrement(i),
-            f.createBlock(this.statements(s.body, reassigned), true),
+            f.createBlock(this.statements(s.body, reassigned, origin), true),
           );
         }
         case "if": {
           // else { if ... } reads better as else if ...
-          const elseBranch = this.statements(s.else, reassigned);
+          const elseBranch = this.statements(s.else, reassigned, origin);
           const onlyIf = elseBranch.length === 1 && ts.isIfStatement(elseBranch[0]!);
           return f.createIfStatement(
             this.expr(s.cond),
-            f.createBlock(this.statements(s.then, reassigned), true),
+            f.createBlock(this.statements(s.then, reassigned, origin), true),
             onlyIf ? elseBranch[0] : elseBranch.length > 0 ? f.createBlock(elseBranch, true) : undefined,
           );
         }
@@ -197,6 +235,9 @@ export class Emitter {
           );
       }
     });
+    this.enclosing = outer;
+    // A comment (NotEmittedStatement) has no place in the source map: the printer skips it.
+    return emitted.map((node, i) => this.mapTo(node, list[i]!.origin ?? inherited));
   }
 
   expr(e: Expr): ts.Expression {
@@ -227,10 +268,13 @@ export class Emitter {
       case "not":
         return f.createLogicalNot(this.expr(e.operand));
       case "math":
-        return f.createCallExpression(
-          f.createPropertyAccessExpression(f.createIdentifier("Math"), e.fn),
-          undefined,
-          e.args.map((a) => this.expr(a)),
+        return this.mapTo(
+          f.createCallExpression(
+            f.createPropertyAccessExpression(f.createIdentifier("Math"), e.fn),
+            undefined,
+            e.args.map((a) => this.expr(a)),
+          ),
+          e.origin,
         );
       case "element":
         return f.createElementAccessExpression(this.expr(e.array), this.expr(e.index));
@@ -243,16 +287,22 @@ export class Emitter {
       case "mathConstant":
         return f.createPropertyAccessExpression(f.createIdentifier("Math"), e.name);
       case "call":
-        return f.createCallExpression(
-          this.expr(e.callee),
-          undefined,
-          e.args.map((a) => this.expr(a)),
+        return this.mapTo(
+          f.createCallExpression(
+            this.expr(e.callee),
+            undefined,
+            e.args.map((a) => this.expr(a)),
+          ),
+          e.origin,
         );
       case "runtime":
-        return f.createCallExpression(
-          f.createPropertyAccessExpression(f.createIdentifier(this.runtimeNamespace!), e.fn),
-          undefined,
-          e.args.map((a) => this.expr(a)),
+        return this.mapTo(
+          f.createCallExpression(
+            f.createPropertyAccessExpression(f.createIdentifier(this.runtimeNamespace!), e.fn),
+            undefined,
+            e.args.map((a) => this.expr(a)),
+          ),
+          e.origin,
         );
       case "conditional":
         return f.createConditionalExpression(
@@ -271,7 +321,7 @@ export class Emitter {
           [f.createParameterDeclaration(undefined, undefined, e.param)],
           undefined,
           undefined,
-          this.block(e.body),
+          this.block(e.body, this.enclosing),
         );
       case "function":
         return this.arrowFunction(e.fn);

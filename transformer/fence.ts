@@ -29,7 +29,12 @@ export function fence(fn: FunctionNode, destructuredParameters = false): void {
     )
       throw new AdjointError("ADJ105", p);
   }
-  if (!fn.body) throw new AdjointError("ADJ101", fn);
+  if (!fn.body)
+    throw new AdjointError(
+      "ADJ101",
+      fn,
+      "This declaration has no body (an overload or a declare): differentiate the implementation.",
+    );
   if (ts.isBlock(fn.body)) visitList(fn.body.statements, false);
 }
 
@@ -96,7 +101,7 @@ function visitSwitch(s: ts.SwitchStatement, inLoop: boolean): boolean {
     throw new AdjointError(
       "ADJ201",
       s.expression,
-      "Switch on a variable or a field: compute the value into a const first.",
+      "Switch on a variable or a field: compute the value into a const first, or write the cases as if / else.",
     );
   const clauses = s.caseBlock.clauses;
   let completes = !clauses.some(ts.isDefaultClause);
@@ -106,14 +111,18 @@ function visitSwitch(s: ts.SwitchStatement, inLoop: boolean): boolean {
     // A break inside an if of the case (not inside a loop of its own) would leave the switch early.
     const stray = body.map((b) => (ts.isBreakStatement(b) ? b : findLoopExit(b, true))).find((b) => b !== undefined);
     if (stray)
-      throw new AdjointError("ADJ201", stray, "Leave a switch case only at its end: make break its last statement.");
+      throw new AdjointError(
+        "ADJ201",
+        stray,
+        "Leave a switch case only at its end: make break its last statement, or write the cases as if / else.",
+      );
     const broke = body !== clause.statements;
     const falls = visitList(body, inLoop) && !broke;
     if (falls && k < clauses.length - 1)
       throw new AdjointError(
         "ADJ201",
         clause,
-        "A case that falls through into the next is not supported: end it with break.",
+        "A case that falls through into the next is not supported: end it with break, or write the cases as if / else (case 1: case 2: with nothing between them is fine).",
       );
     if (falls || broke) completes = true;
   });
@@ -133,7 +142,73 @@ export function withoutFinalBreak(statements: readonly ts.Statement[]): readonly
 }
 
 function unsupported(s: ts.Statement): AdjointError {
-  return new AdjointError("ADJ201", s, `(${ts.SyntaxKind[s.kind]})`);
+  const instead = INSTEAD[s.kind];
+  return new AdjointError(
+    "ADJ201",
+    s,
+    instead
+      ? `Instead of ${statementName(s)}, ${instead}.`
+      : `Instead of ${statementName(s)}, write the computation with const and let declarations, assignments, if / else, loops and return.`,
+  );
+}
+
+/** What to write instead of a statement the fence refuses, by its kind. */
+const INSTEAD: Partial<Record<ts.SyntaxKind, string>> = {
+  [ts.SyntaxKind.TryStatement]:
+    "let errors propagate out of the function and catch them around the call of the gradient (a throw is fine)",
+  [ts.SyntaxKind.LabeledStatement]:
+    "remove the label; to leave nested loops, set a flag that the loops' conditions test",
+  [ts.SyntaxKind.BreakStatement]: "end the branch with if / else or a return",
+  [ts.SyntaxKind.ContinueStatement]: "end the branch with if / else or a return",
+  [ts.SyntaxKind.ClassDeclaration]: "declare the class outside the differentiated function",
+  [ts.SyntaxKind.InterfaceDeclaration]: "declare the type outside the differentiated function",
+  [ts.SyntaxKind.TypeAliasDeclaration]: "declare the type outside the differentiated function",
+  [ts.SyntaxKind.EnumDeclaration]: "declare the enum outside the differentiated function",
+  [ts.SyntaxKind.ModuleDeclaration]: "declare the namespace outside the differentiated function",
+  [ts.SyntaxKind.WithStatement]: "read the object's fields by name",
+  [ts.SyntaxKind.DebuggerStatement]: "remove it and set a breakpoint in the generated code",
+};
+
+/** A statement in words for a message ("a try statement"), never the compiler's name for its kind. */
+export function statementName(s: ts.Statement): string {
+  switch (s.kind) {
+    case ts.SyntaxKind.TryStatement:
+      return "a try statement";
+    case ts.SyntaxKind.LabeledStatement:
+      return "a labeled statement";
+    case ts.SyntaxKind.BreakStatement:
+      return "a break outside a loop";
+    case ts.SyntaxKind.ContinueStatement:
+      return "a continue outside a loop";
+    case ts.SyntaxKind.ClassDeclaration:
+      return "a class declaration";
+    case ts.SyntaxKind.InterfaceDeclaration:
+      return "an interface declaration";
+    case ts.SyntaxKind.TypeAliasDeclaration:
+      return "a type alias";
+    case ts.SyntaxKind.EnumDeclaration:
+      return "an enum declaration";
+    case ts.SyntaxKind.ModuleDeclaration:
+      return "a namespace declaration";
+    case ts.SyntaxKind.WithStatement:
+      return "a with statement";
+    case ts.SyntaxKind.DebuggerStatement:
+      return "a debugger statement";
+    case ts.SyntaxKind.SwitchStatement:
+      return "a switch statement";
+    case ts.SyntaxKind.ForInStatement:
+      return "a for...in loop";
+    case ts.SyntaxKind.FunctionDeclaration:
+      return "a function declaration";
+    case ts.SyntaxKind.ImportDeclaration:
+    case ts.SyntaxKind.ImportEqualsDeclaration:
+      return "an import";
+    case ts.SyntaxKind.ExportDeclaration:
+    case ts.SyntaxKind.ExportAssignment:
+      return "an export";
+    default:
+      return "this kind of statement";
+  }
 }
 
 function visitLoop(s: LoopStatement): void {
@@ -148,7 +223,11 @@ function visitLoop(s: LoopStatement): void {
     if (s.initializer && ts.isVariableDeclarationList(s.initializer)) visitDeclarations(s.initializer);
     else if (s.initializer) visitExpressionStatement(s.initializer);
     if (!s.condition)
-      throw new AdjointError("ADJ202", s, "A loop needs a condition (an exit through break is not supported yet).");
+      throw new AdjointError(
+        "ADJ202",
+        s,
+        "A loop needs a condition (an exit through break is not supported yet): test the exit in the condition, for (; i < n; ) or while (!done).",
+      );
   }
   if (ts.isForOfStatement(s)) {
     const list = s.initializer;
@@ -181,9 +260,17 @@ function visitExpressionStatement(expression: ts.Expression): void {
   if (!target) return;
   // An element is a store when the array is the function's own, which lowering decides.
   if (!ts.isIdentifier(target) && !ts.isElementAccessExpression(target))
-    throw new AdjointError("ADJ205", target, "Differentiated code may only assign its own local variables.");
+    throw new AdjointError(
+      "ADJ205",
+      target,
+      "Differentiated code may only assign its own local variables: declare one inside the function and return its value.",
+    );
   if (!isPlainAssignment(e) && compoundOperator(e) === undefined)
-    throw new AdjointError("ADJ203", e, "This compound assignment is not supported.");
+    throw new AdjointError(
+      "ADJ203",
+      e,
+      "This compound assignment is not supported: write it out as x = x op y (+=, -=, *=, /=, **= and %= are fine).",
+    );
 }
 
 /** The first labelled break or continue in a loop body (nested functions aside, nested loops included). */

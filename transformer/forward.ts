@@ -51,6 +51,8 @@ class Forward {
   private readonly emitted = new Map<Stmt[], Map<string, Atom>>();
   /** Tensors that are whole sums (a scalar): summing one again for grad's sum would change nothing. */
   private readonly sums = new Set<VarId>();
+  /** The source node of the statement being differentiated: its tangent's statements carry it (reverse.ts maps their code there). */
+  private at?: ts.Node;
   /** The tangent variables made for values, by tangent: each has its value's shape (a parameter's tangent is the caller's, so not listed). */
   private readonly values: Map<VarId, VarId>;
   private readonly structures: Set<VarId>;
@@ -203,7 +205,7 @@ class Forward {
     if (earlier) return earlier;
     const id = this.newVar(name ? this.namer.fresh(name) : this.namer.temp(), kind);
     if (!name) this.temps.add(id);
-    out.push({ kind: "let", target: id, op: { kind: "prim", prim, args }, node: this.fn.decl });
+    out.push({ kind: "let", target: id, op: { kind: "prim", prim, args }, node: this.at ?? this.fn.decl });
     if (shareable) block.set(key, varAtom(id));
     if (prim === "sum" && args.length === 1) this.sums.add(id);
     return varAtom(id);
@@ -238,6 +240,13 @@ class Forward {
   }
 
   private statement(s: Stmt, out: Stmt[]): void {
+    const outer = this.at;
+    if (s.kind !== "if" && s.kind !== "merge") this.at = s.node;
+    this.tangentStatement(s, out);
+    this.at = outer;
+  }
+
+  private tangentStatement(s: Stmt, out: Stmt[]): void {
     switch (s.kind) {
       case "let":
         return this.let(s, out);

@@ -40,9 +40,7 @@ export function createAdjointTransform(program: ts.Program): AdjointTransform {
     debugInternalError(e);
     const first = program.getSourceFiles().find((f) => !f.isDeclarationFile);
     if (first)
-      diagnostics.push(
-        toDiagnostic(new AdjointError("ADJ900", first, e instanceof Error ? e.message : String(e))),
-      );
+      diagnostics.push(toDiagnostic(new AdjointError("ADJ900", first, e instanceof Error ? e.message : String(e))));
   }
   const touched = new Set<ts.SourceFile>();
   if (plan) {
@@ -76,7 +74,7 @@ function transformFile(
   checker: ts.TypeChecker,
 ): ts.SourceFile {
   const namespace = plan.runtimeNamespaces.get(file);
-  const emitter = new Emitter(context, checker, namespace);
+  const emitter = new Emitter(context, checker, namespace, file);
   const f = context.factory;
 
   const withPlacements = (statements: ts.NodeArray<ts.Statement>): ts.Statement[] =>

@@ -11,6 +11,17 @@ export type RuntimeName = keyof typeof runtimeInternal;
 
 export type BinaryOperator = "+" | "-" | "*" | "/" | "**" | "%" | "===" | "!==" | "<" | "<=" | ">" | ">=" | "&&";
 
+/**
+ * The source node a piece of generated code computes (or computes the adjoint of): the
+ * emitter gives the node it becomes that node's source map range, so a frame in generated
+ * code maps to the user's primitive call. It changes nothing printed. Set on the primitive
+ * calls (runtime, math, call) and on statements, by the sweeps in reverse.ts; the passes
+ * keep it through their spreads, and `from` hands it to a statement a pass makes in another's place.
+ */
+export interface Located {
+  readonly origin?: ts.Node;
+}
+
 export type Expr =
   | { readonly kind: "num"; readonly value: number }
   /** A local of the generated function, by its final name. */
@@ -22,7 +33,7 @@ export type Expr =
   | { readonly kind: "binary"; readonly op: BinaryOperator; readonly left: Expr; readonly right: Expr }
   | { readonly kind: "neg"; readonly operand: Expr }
   | { readonly kind: "not"; readonly operand: Expr }
-  | { readonly kind: "math"; readonly fn: string; readonly args: readonly Expr[] }
+  | ({ readonly kind: "math"; readonly fn: string; readonly args: readonly Expr[] } & Located)
   /** A function another module exports, through the namespace import the emitter adds: physics_adjoint.step_vjp */
   | { readonly kind: "member"; readonly object: string; readonly name: string }
   /** array[index] */
@@ -33,9 +44,9 @@ export type Expr =
   | { readonly kind: "property"; readonly object: Expr; readonly name: string }
   /** Math.PI, Math.LN2, ... */
   | { readonly kind: "mathConstant"; readonly name: string }
-  | { readonly kind: "call"; readonly callee: Expr; readonly args: readonly Expr[] }
+  | ({ readonly kind: "call"; readonly callee: Expr; readonly args: readonly Expr[] } & Located)
   /** A function of the adjoint runtime, called through the namespace import the emitter adds. */
-  | { readonly kind: "runtime"; readonly fn: RuntimeName; readonly args: readonly Expr[] }
+  | ({ readonly kind: "runtime"; readonly fn: RuntimeName; readonly args: readonly Expr[] } & Located)
   | { readonly kind: "conditional"; readonly cond: Expr; readonly whenTrue: Expr; readonly whenFalse: Expr }
   | { readonly kind: "array"; readonly elements: readonly Expr[] }
   | { readonly kind: "object"; readonly fields: readonly (readonly [string, Expr])[] }
@@ -297,8 +308,12 @@ export function refold(e: Expr): Expr {
       return neg(refold(e.operand));
     case "not":
       return { ...e, operand: refold(e.operand) };
-    case "runtime":
-      return rt(e.fn, ...e.args.map(refold));
+    case "runtime": {
+      const folded = rt(e.fn, ...e.args.map(refold));
+      return folded.kind === "runtime" && folded.fn === e.fn && e.origin && !folded.origin
+        ? { ...folded, origin: e.origin }
+        : folded;
+    }
     case "math":
       return { ...e, args: e.args.map(refold) };
     case "call":
@@ -320,8 +335,10 @@ export function refold(e: Expr): Expr {
   }
 }
 
-/** Statements of the generated code. */
-export type Statement =
+/** Statements of the generated code, each with the source node it comes from. */
+export type Statement = Located & StatementOfKind;
+
+type StatementOfKind =
   | { readonly kind: "const" | "let"; readonly name: string; readonly init?: Expr }
   /** const [a, , b] = init (undefined leaves a hole) */
   | { readonly kind: "destructure"; readonly names: readonly (string | undefined)[]; readonly init: Expr }
@@ -356,6 +373,8 @@ export type Statement =
 
 export interface GeneratedFunction {
   readonly name: string;
+  /** The function it is generated from: what its statements without an origin of their own map to. */
+  readonly origin?: ts.Node;
   /** The source parameters, copied (name, initializer), then any extra ones (the seed). */
   readonly params: readonly ts.ParameterDeclaration[];
   readonly extraParams: readonly string[];
@@ -389,4 +408,32 @@ export function statementExprs(s: Statement): Expr[] {
     case "comment":
       return [];
   }
+}
+
+/**
+ * Gives `node` as origin to the statements, at any depth, and to the primitive calls they
+ * evaluate, that have none yet. It writes them in place: only for what the sweeps just
+ * made, before any pass (passes never mutate a statement) has seen them.
+ */
+export function locate(statements: readonly Statement[], node: ts.Node | undefined): void {
+  if (!node) return;
+  for (const s of statements) {
+    if (!s.origin) (s as { origin?: ts.Node }).origin = node;
+    for (const e of statementExprs(s)) locateExpr(e, node);
+    if (s.kind === "if") (locate(s.then, node), locate(s.else, node));
+    if (s.kind === "while" || s.kind === "for") locate(s.body, node);
+  }
+}
+
+/** locate for the primitive calls of one expression (an adjoint contribution). */
+export function locateExpr(e: Expr, node: ts.Node | undefined): void {
+  if (!node) return;
+  if ((e.kind === "runtime" || e.kind === "math" || e.kind === "call") && !e.origin)
+    (e as { origin?: ts.Node }).origin = node;
+  for (const c of children(e)) locateExpr(c, node);
+}
+
+/** A statement a pass makes in place of `like`, with like's origin. */
+export function from<T extends Statement>(like: Located, s: T): T {
+  return like.origin && !s.origin ? { ...s, origin: like.origin } : s;
 }

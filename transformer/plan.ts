@@ -105,12 +105,16 @@ class Planner {
             throw new AdjointError(
               "ADJ101",
               target ?? call,
-              "Pass a function declared in this program, or an inline arrow.",
+              "A parameter or a call's result is known only at run time: write grad(f) where f is declared, and pass the gradient on instead of the function.",
             );
           const base = fn ?? derivative!.fn;
           const chain = derivative?.chain ?? [];
           if (check && chain.length > 0)
-            throw new AdjointError("ADJ215", target!, "checkGrad takes the function itself, not a derivative of it.");
+            throw new AdjointError(
+              "ADJ215",
+              target!,
+              "checkGrad takes the function itself, not a derivative of it: write checkGrad(f, args).",
+            );
           const entry = this.siteEntry(call, kind, base, chain, check);
           if (check)
             this.checks.set(
@@ -217,14 +221,19 @@ class Planner {
           call,
           inner.kind === "jvp"
             ? "jvp returns { value, tangent }; differentiate a function that returns jvp(f)(x, v).tangent instead."
-            : `${inner.kind}() cannot be differentiated again yet.`,
+            : `${inner.kind}() cannot be differentiated again yet: differentiate grad(f) instead (grad(grad(f)), vjp(grad(f)), jvp(grad(f))), or use hvp(f) or hessian(f).`,
         );
       if (!inner || kind !== "vjp") {
         // grad(g) sums g's result; so does valueAndGrad, whose value is g's only where g is a number's gradient.
         const steps = derivationSteps(fn, chain, kind === "valueAndGrad" ? "value" : "summed");
         const { wrt, tuple } = parseWrt(options, parameterCount(fn, steps));
         const hasAux = kind === "valueAndGrad" && this.parseHasAux(options);
-        if (hasAux && inner) throw new AdjointError("ADJ215", call, "hasAux applies to a function, not a derivative.");
+        if (hasAux && inner)
+          throw new AdjointError(
+            "ADJ215",
+            call,
+            "hasAux applies to a function, not a derivative: drop it, or take valueAndGrad of a function that returns [value, aux].",
+          );
         // checkGrad gets one gradient per wrt parameter, always as a tuple.
         return this.entryFor(fn, { kind, wrt, tuple: tuple || check, ...(hasAux ? { hasAux } : {}) }, call, steps);
       }
@@ -315,7 +324,7 @@ class Planner {
     result: (refs: js.Expr[], args: js.Expr[]) => js.Expr,
   ): Entry {
     const plain = fn.parameters.find((p) => !ts.isIdentifier(p.name) || p.dotDotDotToken);
-    if (plain) throw new AdjointError("ADJ105", plain, "Name each parameter (destructure inside the body instead).");
+    if (plain) throw new AdjointError("ADJ105", plain);
     const key = `${this.functionId(fn)}|${label}|${deps.map((d) => d.name).join(",")}`;
     const existing = this.entries.get(key);
     if (existing) return existing;
@@ -326,7 +335,13 @@ class Planner {
     const args = fn.parameters.map((p) => js.name((p.name as ts.Identifier).text));
     const build = (): js.GeneratedFunction => {
       const refs = deps.map((d): js.Expr => (d.anchor ? js.name(d.name) : { kind: "function", fn: d.generated! }));
-      return { name, params: fn.parameters, extraParams, body: [{ kind: "return", value: result(refs, args) }] };
+      return {
+        name,
+        origin: fn,
+        params: fn.parameters,
+        extraParams,
+        body: [{ kind: "return", value: result(refs, args) }],
+      };
     };
     const entry: Entry = {
       fn,
@@ -504,11 +519,8 @@ class Planner {
       for (const i of entry.request.wrt) {
         const p = lowered.params[i]!;
         if (!isDifferentiable(lowered.vars[p.id]!) && !lowered.structures.has(p.id) && !lowered.collections.has(p.id)) {
-          throw new AdjointError(
-            "ADJ103",
-            p.decl,
-            `Parameter \`${lowered.vars[p.id]!.name}\` is neither a number nor a Tensor.`,
-          );
+          const type = this.checker.typeToString(this.checker.getTypeAtLocation(p.decl));
+          throw new AdjointError("ADJ103", p.decl, `Parameter \`${lowered.vars[p.id]!.name}\` has type ${type}.`);
         }
       }
       // With hasAux the function returns [value, aux]: the value is differentiated, the aux only carried.
@@ -527,7 +539,7 @@ class Planner {
         throw new AdjointError(
           "ADJ104",
           entry.fn.body ?? entry.fn,
-          "The differentiated function must return a number or a Tensor.",
+          "The differentiated function must return a number or a Tensor; to return other values beside it, use valueAndGrad(f, { hasAux: true }) and end f with return [value, aux].",
         );
       }
       const here = entry.fn.getSourceFile();
@@ -575,6 +587,7 @@ class Planner {
       const tangentParams = lowered.params.slice(entry.fn.parameters.length).map((p) => lowered.vars[p.id]!.name);
       entry.generated = {
         name: entry.name,
+        origin: entry.fn,
         params: entry.fn.parameters,
         extraParams: [...tangentParams, ...adjoint.extraParams],
         body: adjoint.body,

@@ -110,6 +110,15 @@ class Reverse {
   private readonly loopTrips = new Map<ir.Stmt, string>();
   /** Which values certainly share a shape, so that their adjoints need no reduction. */
   private readonly shapes: ShapeFacts;
+  /**
+   * The source node of the IR statement being swept (see enter): the origin of the statements
+   * made for it and of the adjoint contributions it makes, so each maps to the user's line.
+   */
+  private at?: ts.Node;
+  /** The source node each adjoint contribution was made at (the `at` of contribute). */
+  private readonly contributedAt = new WeakMap<js.Expr, ts.Node>();
+  /** The source node of each variable's definition (sourceOf its let). */
+  private readonly definedAt = new Map<VarId, ts.Node>();
 
   constructor(
     private readonly fn: LoweredFunction,
@@ -157,10 +166,14 @@ class Reverse {
       this.contribute(fn.result.id, seedName ? js.name(seedName) : js.num(1), fn.body);
     }
     this.backward(fn.body, backward);
+    // A parameter's gradient, completed and fitted to its shape, maps to the parameter.
     const grads = request.wrt.map((i) => {
       const p = fn.params[i]!;
-      if (fn.structures.has(p.id)) return this.structureGradient(p.id, backward);
-      return this.gradientOf(p.id, backward);
+      const mark = this.enter(p.decl, backward);
+      const g = fn.structures.has(p.id) ? this.structureGradient(p.id, backward) : this.gradientOf(p.id, backward);
+      js.locateExpr(g, p.decl);
+      this.leave(mark, backward);
+      return g;
     });
     const gradient = request.tuple ? ({ kind: "array", elements: grads } as const) : grads[0]!;
     if (request.closure) {
@@ -269,14 +282,36 @@ class Reverse {
       }
       return { kind: "object", fields: sums };
     }
-    return this.isTensor(id) ? terms.reduce((acc, t) => js.rt("add", acc, t), js.num(0)) : js.sum(terms);
+    if (!this.isTensor(id)) return js.sum(terms);
+    const sum = terms.reduce((acc, t) => js.rt("add", acc, t), js.num(0));
+    js.locateExpr(sum, this.termsOrigin(terms));
+    return sum;
+  }
+
+  /**
+   * Where a sum of contributions maps: the primitive they all come from, when they come from
+   * one (then the statement computes that primitive's adjoint); undefined when they come from
+   * several, and the statement maps where the sweep is (the value's definition, or parameter).
+   */
+  private termsOrigin(terms: readonly js.Expr[]): ts.Node | undefined {
+    const origins = new Set(terms.map((t) => this.contributedAt.get(t)));
+    const [only] = origins;
+    return origins.size === 1 ? only : undefined;
+  }
+
+  /** A statement of a sum of contributions, located by termsOrigin. */
+  private located<S extends js.Statement>(s: S, terms: readonly js.Expr[]): S {
+    const origin = this.termsOrigin(terms);
+    return origin ? { ...s, origin } : s;
   }
 
   /** `dx += terms` for a number; `dx = add(dx, terms)` for a tensor, whose values are never written in place. */
   private accumulate(id: VarId, terms: readonly js.Expr[]): js.Statement {
     const name = this.state(id).name!;
-    if (!this.isTensor(id)) return { kind: "accumulate", name, value: js.sum(terms) };
-    return { kind: "assign", name, value: js.rt("add", js.name(name), this.total(id, terms)) };
+    if (!this.isTensor(id)) return this.located({ kind: "accumulate", name, value: js.sum(terms) }, terms);
+    const sum = js.rt("add", js.name(name), this.total(id, terms));
+    js.locateExpr(sum, this.termsOrigin(terms));
+    return this.located({ kind: "assign", name, value: sum }, terms);
   }
 
   private allocateArrayAdjoint(id: VarId, out: js.Statement[]): void {
@@ -304,7 +339,11 @@ class Reverse {
 
   private recordBlocks(block: readonly ir.Stmt[]): void {
     for (const s of block) {
-      if (s.kind === "let") this.defBlock.set(s.target, block);
+      if (s.kind === "let") {
+        this.defBlock.set(s.target, block);
+        const node = this.sourceOf(s);
+        if (node) this.definedAt.set(s.target, node);
+      }
       if (s.kind === "if") {
         for (const m of s.merges) this.defBlock.set(m, block);
         this.recordBlocks(s.then);
@@ -339,6 +378,7 @@ class Reverse {
   private forward(block: readonly ir.Stmt[]): js.Statement[] {
     const out: js.Statement[] = [];
     for (const s of block) {
+      const mark = this.enter(this.sourceOf(s), out);
       switch (s.kind) {
         case "let": {
           const op = s.op;
@@ -405,8 +445,43 @@ class Reverse {
           out.push(...this.forwardLoop(s));
           break;
       }
+      this.leave(mark, out);
     }
     return out;
+  }
+
+  /** The source node an IR statement computes: the primitive call, statement or loop it was lowered from. */
+  private sourceOf(s: ir.Stmt): ts.Node | undefined {
+    switch (s.kind) {
+      case "let":
+        // A value forward mode adds (a tangent) comes from the whole function: the enclosing statement's node says more.
+        return s.node === this.fn.decl ? undefined : s.node;
+      case "effect":
+      case "throw":
+      case "store":
+      case "loop":
+        return s.node;
+      case "if":
+        return "renames" in s.cond ? s.cond.node : undefined;
+      case "merge":
+        return undefined;
+    }
+  }
+
+  /**
+   * Starts the statements made for a source node (none: those of the enclosing one): they
+   * and their primitive calls take it as origin when `leave` closes it, unless one of their
+   * own (a nested statement's, a contribution's) was set first.
+   */
+  private enter(node: ts.Node | undefined, out: readonly js.Statement[]): { outer?: ts.Node; start: number } {
+    const mark = { outer: this.at, start: out.length };
+    if (node) this.at = node;
+    return mark;
+  }
+
+  private leave(mark: { outer?: ts.Node; start: number }, out: readonly js.Statement[]): void {
+    js.locate(out.slice(mark.start), this.at);
+    this.at = mark.outer;
   }
 
   /**
@@ -446,11 +521,15 @@ class Reverse {
     // return copies what follows into each branch): its gradient is allocated where the
     // block's sweep starts, on the paths where the array exists.
     for (const s of block) {
-      if (s.kind === "let" && this.fn.localArrays.has(s.target) && this.isActive(s.target))
+      if (s.kind === "let" && this.fn.localArrays.has(s.target) && this.isActive(s.target)) {
+        const mark = this.enter(this.sourceOf(s), out);
         this.allocateArrayAdjoint(s.target, out);
+        this.leave(mark, out);
+      }
     }
     for (let k = block.length - 1; k >= 0; k--) {
       const s = block[k]!;
+      const mark = this.enter(this.sourceOf(s), out);
       if (s.kind === "let" && this.isActive(s.target) && this.fn.localArrays.has(s.target)) {
         // The array's gradient, allocated first, holds every contribution by now.
         if (s.op.kind === "prim") this.propagate(s, js.name(this.arrayAdjoint(s.target)), block, out);
@@ -458,8 +537,7 @@ class Reverse {
         if (this.isActive(s.array)) this.backwardStore(s, block, out);
       } else if (s.kind === "let" && this.isActive(s.target)) {
         const g = this.finalize(s.target, out);
-        if (g.kind === "num" && g.value === 0) continue;
-        this.propagate(s, g, block, out);
+        if (!(g.kind === "num" && g.value === 0)) this.propagate(s, g, block, out);
       } else if (s.kind === "merge") {
         if (this.isActive(s.target) && s.value.kind === "var" && this.isActive(s.value.id)) {
           this.contribute(s.value.id, this.finalized.get(s.target)!, block);
@@ -475,6 +553,7 @@ class Reverse {
         // Clean-up drops the `if` if both branches are empty and negates it if only `then` is.
         out.push({ kind: "if", cond, then: thenOut, else: elseOut });
       }
+      this.leave(mark, out);
     }
   }
 
@@ -660,7 +739,9 @@ class Reverse {
         pre.push({ kind: "const", name, init: next });
         next = js.name(name);
       }
-      assign.push({ kind: "assign", name: this.varName(c.var), value: next });
+      // The carried variable takes its next value where the source assigns it, not where the loop starts.
+      const origin = c.next.kind === "var" ? this.definedAt.get(c.next.id) : undefined;
+      assign.push({ kind: "assign", name: this.varName(c.var), value: next, ...(origin && { origin }) });
     }
     return [...pre, ...assign];
   }
@@ -879,6 +960,9 @@ class Reverse {
 
   private contribute(id: VarId, e: js.Expr, block: readonly ir.Stmt[]): void {
     if (e.kind === "num" && e.value === 0) return;
+    // The adjoint of the primitive being swept: it maps there, wherever the sum it joins is made.
+    js.locateExpr(e, this.at);
+    if (this.at) this.contributedAt.set(e, this.at);
     if (this.fn.vars[id]!.kind === "array") {
       throw new AdjointError(
         "ADJ203",
@@ -897,7 +981,7 @@ class Reverse {
     const st = this.state(id);
     if (st.name) return;
     st.name = this.namer.adjoint(this.varName(id));
-    out.push({ kind: "let", name: st.name, init: this.total(id, st.pending) });
+    out.push(this.located({ kind: "let", name: st.name, init: this.total(id, st.pending) }, st.pending));
     st.pending = [];
   }
 
@@ -914,7 +998,7 @@ class Reverse {
         result = total;
       } else {
         const name = this.namer.adjoint(this.varName(id));
-        out.push({ kind: "const", name, init: total });
+        out.push(this.located({ kind: "const", name, init: total }, st.pending));
         // Adjoints of intermediates may fold into their one use; a parameter's gradient keeps its name.
         if (!this.fn.params.some((p) => p.id === id)) this.intermediateAdjoints.add(name);
         result = js.name(name);

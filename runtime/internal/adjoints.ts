@@ -24,6 +24,7 @@ import {
   sameShape,
   shapeSize,
 } from "../tensor.js";
+import { describe } from "../tree.js";
 import {
   type Operand,
   add,
@@ -40,6 +41,7 @@ import {
   transpose,
 } from "../ops/index.js";
 import { broadcastTo } from "../ops/broadcast.js";
+import { operandError } from "../ops/operands.js";
 import { matmulTransposed, productShape } from "../ops/linalg.js";
 import { type Axis, normalizeAxes, reducedShape } from "../ops/reduce.js";
 
@@ -53,8 +55,45 @@ import { type Axis, normalizeAxes, reducedShape } from "../ops/reduce.js";
  * nothing was broadcast.
  */
 export function unbroadcast(g: Operand, like: Operand, ...others: Operand[]): Operand {
-  const result = others.reduce<Shape>((s, o) => broadcastShapes("unbroadcast", s, shapeOf(o)), shapeOf(like));
-  const full = broadcastShapes("unbroadcast", result, shapeOf(g));
+  // Generated code calls this for where's branches (three operands) and the binary elementwise
+  // operations; it does not say which, so an error names the candidates.
+  return unbroadcastFor(others.length === 2 ? "where" : ELEMENTWISE, g, like, others);
+}
+
+/** Who unbroadcast speaks for in its errors when generated code calls it for two operands. */
+const ELEMENTWISE = "an elementwise operation (add, sub, mul, div, pow, maximum or minimum)";
+
+/**
+ * What a gradient of the wrong shape most likely came from: the adjoints of the primitives
+ * always fit, so a misfit entered from the user's side.
+ */
+const MISFIT_HINT = "(a vjp seed, a gradHook result or a customGradient backward of the wrong shape?)";
+
+/** Who fitGradient speaks for when generated code calls it (for a parameter's gradient, a hook's or a customGradient's). */
+const GENERATED = "the generated gradient";
+
+/** unbroadcast for operation `op`, which its errors name. */
+function unbroadcastFor(op: string, g: Operand, like: Operand, others: readonly Operand[]): Operand {
+  let result = shapeOf(op, like);
+  for (const o of others) {
+    const s = shapeOf(op, o);
+    try {
+      result = broadcastShapes(op, result, s);
+    } catch (e) {
+      // where names its three shapes, as where itself does (the condition's first).
+      if (others.length !== 2) throw e;
+      const [cond, other] = others.map((x) => formatShape(shapeOf(op, x)));
+      throw new Error(`${op}: shapes ${cond}, ${formatShape(shapeOf(op, like))} and ${other} cannot be broadcast`);
+    }
+  }
+  let full: Shape;
+  try {
+    full = broadcastShapes(op, result, shapeOf(op, g));
+  } catch {
+    throw new Error(
+      `${op}: a gradient of shape ${formatShape(shapeOf(op, g))} does not fit the result's shape ${formatShape(result)} ${MISFIT_HINT}`,
+    );
+  }
   if (typeof like === "number") {
     // Every element of g appears size(full) / size(g) times in the whole adjoint.
     if (typeof g === "number") return g * shapeSize(full);
@@ -81,8 +120,13 @@ export function unbroadcast(g: Operand, like: Operand, ...others: Operand[]): Op
   return copies === 1 ? r : mul(r, copies);
 }
 
-function shapeOf(x: Operand): Shape {
-  return typeof x === "number" ? [] : x.shape;
+const SCALAR: Shape = [];
+
+/** The shape of an operand of `op`'s gradient; anything but a number or a Tensor (a missing argument) fails naming `op`. */
+function shapeOf(op: string, x: unknown): Shape {
+  if (typeof x === "number") return SCALAR;
+  if (isTensor(x)) return x.shape;
+  throw operandError(op, x, "an argument");
 }
 
 /**
@@ -90,10 +134,14 @@ function shapeOf(x: Operand): Shape {
  * number): `g` is summed down where it is larger (as unbroadcast), broadcast up where it
  * is smaller, and cast. Returns `g` itself when it already fits.
  */
-export function fitGradient(g: Operand, like: number): number;
-export function fitGradient(g: Operand, like: Tensor): Tensor;
-export function fitGradient(g: Operand, like: Operand): Operand;
-export function fitGradient(g: Operand, like: Operand): Operand {
+export function fitGradient(g: Operand, like: number, op?: string): number;
+export function fitGradient(g: Operand, like: Tensor, op?: string): Tensor;
+export function fitGradient(g: Operand, like: Operand, op?: string): Operand;
+export function fitGradient(g: Operand, like: Operand, op?: string): Operand {
+  // Generated code calls this without `op` (a parameter's gradient, a hook's, a customGradient's);
+  // the helpers here name the operation whose result `like` is.
+  if (typeof g !== "number" && !isTensor(g)) throw operandError(op ?? GENERATED, g, "an argument");
+  if (typeof like !== "number" && !isTensor(like)) throw operandError(op ?? GENERATED, like, "an argument");
   if (typeof like === "number") {
     if (typeof g === "number") return g;
     return sum(g).data[0];
@@ -118,7 +166,8 @@ export function fitGradient(g: Operand, like: Operand): Operand {
       r = broadcastTo(r, ls);
     } catch {
       throw new Error(
-        `fitGradient: a gradient of shape ${formatShape(gs)} does not fit an operand of shape ${formatShape(ls)}`,
+        `${op ? `${op}: a` : "A"} gradient of shape ${formatShape(gs)} does not fit ${op ? "the result's" : "its value's"} ` +
+          `shape ${formatShape(ls)} ${MISFIT_HINT}`,
       );
     }
   }
@@ -131,21 +180,29 @@ export function fitGradient(g: Operand, like: Operand): Operand {
  * keepDims was false, then `g` is broadcast to like's shape and cast to its dtype. For a
  * mean, divide the result by reductionSize(like, axis).
  */
-export function expandReduced(g: Operand, like: number, axis?: Axis | null, keepDims?: boolean): number;
-export function expandReduced(g: Operand, like: Tensor, axis?: Axis | null, keepDims?: boolean): Tensor;
-export function expandReduced(g: Operand, like: Operand, axis?: Axis | null, keepDims?: boolean): Operand;
-export function expandReduced(g: Operand, like: Operand, axis?: Axis | null, keepDims = false): Operand {
+export function expandReduced(g: Operand, like: number, axis?: Axis | null, keepDims?: boolean, op?: string): number;
+export function expandReduced(g: Operand, like: Tensor, axis?: Axis | null, keepDims?: boolean, op?: string): Tensor;
+export function expandReduced(g: Operand, like: Operand, axis?: Axis | null, keepDims?: boolean, op?: string): Operand;
+export function expandReduced(
+  g: Operand,
+  like: Operand,
+  axis?: Axis | null,
+  keepDims = false,
+  op = "expandReduced",
+): Operand {
+  if (typeof g !== "number" && !isTensor(g)) throw operandError(op, g, "an argument");
   if (typeof like === "number") {
-    normalizeAxes("expandReduced", axis, []);
+    normalizeAxes(op, axis, []);
     return typeof g === "number" ? g : g.item();
   }
   if (typeof g === "number") return full(like.shape, g, like.dtype);
-  const axes = normalizeAxes("expandReduced", axis, like.shape);
+  if (!isTensor(like)) throw operandError(op, like, "an argument");
+  const axes = normalizeAxes(op, axis, like.shape);
   const kept = reducedShape(like.shape, axes, true);
   const expected = keepDims ? kept : reducedShape(like.shape, axes, false);
   if (!sameShape(g.shape, expected)) {
     throw new Error(
-      `expandReduced: a gradient of shape ${formatShape(g.shape)} does not match the reduction of ${formatShape(like.shape)} over axis ${
+      `${op}: a gradient of shape ${formatShape(g.shape)} does not match the reduction of ${formatShape(like.shape)} over axis ${
         axis === undefined || axis === null ? "(all)" : typeof axis === "number" ? axis : `[${axis.join(",")}]`
       } (expected ${formatShape(expected)})`,
     );
@@ -154,30 +211,16 @@ export function expandReduced(g: Operand, like: Operand, axis?: Axis | null, kee
   return cast(sameShape(r.shape, like.shape) ? r : broadcastTo(r, like.shape), like.dtype);
 }
 
-function asGrad(g: Operand, a: Tensor, b: Tensor): Tensor {
-  if (isTensor(g)) return g;
-  // A number seed only fits the vector·vector case, whose result is 0-d.
-  if (a.shape.length === 1 && b.shape.length === 1) return full([], g);
-  throw new Error(
-    `matmul gradient: a number gradient does not fit the result of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
-  );
-}
-
 /**
  * The operands of matmul as 2-D or 3-D tensors sharing their data, as NumPy reads them (a
- * 1-D `a` is the row (1,k), a 1-D `b` the column (k,1)), and the whole gradient `g` with the
- * dimensions of size 1 that the result lost; and whether each operand was shared by every
- * product of a batch (it has none of its own, or a batch of 1), so that its gradient sums
- * over the batch.
+ * 1-D `a` is the row (1,k), a 1-D `b` the column (k,1)), and the whole gradient `g` (which,
+ * as every adjoint, may be smaller and broadcast to the result) with the dimensions of size 1
+ * that the result lost; and whether each operand was shared by every product of a batch (it
+ * has none of its own, or a batch of 1), so that its gradient sums over the batch.
  */
 function matrices(g: Operand, a: Tensor, b: Tensor) {
-  const gt = asGrad(g, a, b);
   const { shape, batch, m, k, n } = productShape("matmul", a.shape, b.shape);
-  if (!sameShape(gt.shape, shape)) {
-    throw new Error(
-      `matmul gradient: a gradient of shape ${formatShape(gt.shape)} does not match the result ${formatShape(shape)} of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
-    );
-  }
+  const gt = wholeGradient(g, shape, a, b);
   const lead = batch === undefined ? [] : [batch];
   const shared = (x: Tensor): boolean => batch !== undefined && (x.shape.length < 3 || x.shape[0] !== batch);
   return {
@@ -198,11 +241,10 @@ export function matmulGradA(g: Operand, a: Tensor, b: Operand): Tensor;
 export function matmulGradA(g: Operand, a: number, b: Operand): number;
 export function matmulGradA(g: Operand, a: Operand, b: Operand): Operand;
 export function matmulGradA(g: Operand, a: Operand, b: Operand): Operand {
-  if (typeof a === "number" || typeof b === "number" || a.shape.length === 0 || b.shape.length === 0) {
-    return unbroadcast(mul(g, b), a, b);
-  }
-  const { g2, b2, sharedA } = matrices(g, a, b);
-  return reshape(matmulTransposed(g2, false, b2, true, a.dtype, sharedA), a.shape);
+  if (scalarProduct(a, b)) return unbroadcastFor("dot", mul(g, b), a, [b]);
+  const at = a as Tensor;
+  const { g2, b2, sharedA } = matrices(g, at, b as Tensor);
+  return reshape(matmulTransposed(g2, false, b2, true, at.dtype, sharedA), at.shape);
 }
 
 /**
@@ -214,11 +256,31 @@ export function matmulGradB(g: Operand, a: Operand, b: Tensor): Tensor;
 export function matmulGradB(g: Operand, a: Operand, b: number): number;
 export function matmulGradB(g: Operand, a: Operand, b: Operand): Operand;
 export function matmulGradB(g: Operand, a: Operand, b: Operand): Operand {
-  if (typeof a === "number" || typeof b === "number" || a.shape.length === 0 || b.shape.length === 0) {
-    return unbroadcast(mul(g, a), b, a);
+  if (scalarProduct(a, b)) return unbroadcastFor("dot", mul(g, a), b, [a]);
+  const bt = b as Tensor;
+  const { g2, a2, sharedB } = matrices(g, a as Tensor, bt);
+  return reshape(matmulTransposed(a2, true, g2, false, bt.dtype, sharedB), bt.shape);
+}
+
+/** `g` broadcast to matmul's result shape; a `g` that does not broadcast to it fails naming matmul and the shapes. */
+function wholeGradient(g: Operand, shape: Shape, a: Tensor, b: Tensor): Tensor {
+  if (typeof g === "number") return full(shape, g);
+  if (!isTensor(g)) throw operandError("matmul", g, "its gradient");
+  if (sameShape(g.shape, shape)) return g;
+  try {
+    if (sameShape(broadcastShapes("matmul", g.shape, shape), shape)) return broadcastTo(g, shape);
+  } catch {
+    // reported below
   }
-  const { g2, a2, sharedB } = matrices(g, a, b);
-  return reshape(matmulTransposed(a2, true, g2, false, b.dtype, sharedB), b.shape);
+  throw new Error(
+    `matmul: a gradient of shape ${formatShape(g.shape)} does not fit the result's shape ${formatShape(shape)} ` +
+      `(of shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}) ${MISFIT_HINT}`,
+  );
+}
+
+/** Whether a product is a multiplication (dot of a number or a 0-d tensor); an operand that is neither a number nor a Tensor fails naming matmul. */
+function scalarProduct(a: Operand, b: Operand): boolean {
+  return shapeOf("matmul", a).length === 0 || shapeOf("matmul", b).length === 0;
 }
 
 /** The permutation q with q[perm[i]] = i, so transpose(transpose(x, perm), q) is x. */
@@ -249,24 +311,27 @@ export function accumulate(acc: Operand | null | undefined, g: Operand | null | 
   return add(acc, g);
 }
 
+/** Who sumGrad speaks for in its errors: generated code calls it for these three. */
+const REDUCTION = "sum, mean or logSumExp";
+
 /**
  * The adjoint of sum(x, axis, keepDims) spread back over x. Summing everything leaves `g`
  * as it is (it broadcasts over x); a partial sum re-inserts the reduced axes.
  */
 export function sumGrad(g: Operand, x: Operand, y: Operand, axis?: Axis | null, keepDims = false): Operand {
   if (axis === undefined || axis === null || typeof g === "number") return g;
-  return expandReduced(fitGradient(g, y), x, axis, keepDims);
+  return expandReduced(fitGradient(g, y, REDUCTION), x, axis, keepDims, REDUCTION);
 }
 
 /** The adjoint of reshape(x, shape): the result's adjoint in x's shape. */
 export function reshapeGrad(g: Operand, x: Operand, y: Operand): Operand {
-  const full = fitGradient(g, y);
-  return typeof x === "number" ? fitGradient(full, x) : reshape(full, x.shape);
+  const full = fitGradient(g, y, "reshape");
+  return typeof x === "number" ? fitGradient(full, x, "reshape") : reshape(full, x.shape);
 }
 
 /** The adjoint of transpose(x, perm): the result's adjoint transposed back. */
 export function transposeGrad(g: Operand, y: Operand, perm?: readonly number[]): Operand {
-  const full = fitGradient(g, y);
+  const full = fitGradient(g, y, "transpose");
   return perm ? transpose(full, inversePermutation(perm)) : transpose(full);
 }
 
@@ -301,7 +366,20 @@ export function customGradients(fn: unknown, g: Operand, ...args: unknown[]): Op
   return entries.map((e, i) => {
     if (e === null || e === undefined) return 0;
     const arg = args[i];
-    return typeof arg === "number" || isTensor(arg) ? fitGradient(e as Operand, arg) : (e as Operand);
+    if (typeof arg !== "number" && !isTensor(arg)) return e as Operand;
+    if (typeof e !== "number" && !isTensor(e)) {
+      throw new Error(
+        `customGradient: the backward's gradient for argument ${i + 1} is ${describe(e)}; it must be a number or a Tensor (or null for none)`,
+      );
+    }
+    try {
+      return fitGradient(e, arg);
+    } catch {
+      throw new Error(
+        `customGradient: the backward's gradient for argument ${i + 1} has shape ${formatShape((e as Tensor).shape)}, ` +
+          `which does not fit the argument's shape ${formatShape((arg as Tensor).shape)}`,
+      );
+    }
   });
 }
 
@@ -315,13 +393,13 @@ export function customTangent(fn: unknown, tangents: readonly unknown[], ...args
 
 /** The adjoint of y = logSoftmax(x, axis): G − softmax(x)·sum(G) along the axis, G the whole adjoint. */
 export function logSoftmaxGrad(g: Operand, y: Operand, axis = -1): Operand {
-  const full = fitGradient(g, y);
+  const full = fitGradient(g, y, "logSoftmax");
   return sub(full, mul(exp(y), sum(full, axis, true)));
 }
 
 /** The adjoint of y = gather(x, indices): each row of y's adjoint added back into the row it came from. */
 export function gatherGrad(g: Operand, x: Tensor, y: Tensor, indices: readonly number[]): Tensor {
-  const full = fitGradient(g, y);
+  const full = fitGradient(g, y, "gather");
   const rowSize = x.shape.length === 0 ? 1 : x.size / x.shape[0]!;
   const out = allocData(x.dtype, x.size);
   indices.forEach((index, k) => {

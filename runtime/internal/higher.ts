@@ -30,12 +30,12 @@ export type Assembled =
  * of shape S, and n rows of its kind for an array of length n. `args` is not changed.
  */
 export function hessianOf(hvpFn: Generated<unknown>, args: readonly unknown[], wrt: number): Assembled {
-  const x = parameter("hessianOf", args, wrt);
+  const x = parameter("hessian", args, wrt);
   const flat = new Float64Array(x.size * x.size);
   for (let j = 0; j < x.size; j++) {
     // H·e_j is column j; H is symmetric, so it is row j as well, but columns need no such promise.
     const column = hvpFn(...args, basis(x, j));
-    readInto("hessianOf", `the Hessian-vector product for element ${j}`, column, x, flat, j, x.size);
+    readInto("hessian", `the Hessian-vector product for element ${j}`, column, x, flat, j, x.size);
   }
   return assemble(x, x, flat);
 }
@@ -50,7 +50,7 @@ export function jacobianForward(
   args: readonly unknown[],
   wrt: number,
 ): Assembled {
-  const who = "jacobianForward";
+  const who = "jacobian";
   const x = parameter(who, args, wrt);
   const call = (tangent: unknown): { value: unknown; tangent: unknown } => {
     const out = jvpFn(...args, tangent);
@@ -80,7 +80,7 @@ export function jacobianReverse(
   args: readonly unknown[],
   wrt: number,
 ): Assembled {
-  const who = "jacobianReverse";
+  const who = "jacobian";
   const x = parameter(who, args, wrt);
   const out: unknown = forwardFn(...args);
   if (!Array.isArray(out) || out.length !== 2 || typeof out[1] !== "function") {
@@ -117,6 +117,7 @@ function layoutOf(who: string, what: string, v: unknown): Layout {
   if (Array.isArray(v) && v.every((e) => typeof e === "number")) {
     return { kind: "number[]", shape: [v.length], size: v.length, float32: false };
   }
+  if (v === undefined) throw new TypeError(`${who}: ${what} is undefined (a missing argument?)`);
   throw new Error(`${who}: ${what} is ${describe(v)}; it must be ${SUPPORTED}`);
 }
 
@@ -124,7 +125,7 @@ function parameter(who: string, args: readonly unknown[], wrt: number): Layout {
   if (!Number.isInteger(wrt) || wrt < 0 || wrt >= args.length) {
     throw new Error(`${who}: wrt is ${wrt}, but there are ${args.length} arguments`);
   }
-  return layoutOf(who, `the parameter (argument ${wrt})`, args[wrt]);
+  return layoutOf(who, `the parameter (argument ${wrt + 1})`, args[wrt]);
 }
 
 function describeLayout(l: Layout): string {

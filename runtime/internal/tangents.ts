@@ -2,6 +2,7 @@
 // tangents. A tangent has its primal's kind, shape and dtype, as a gradient does, so the
 // zero and the seed of a structure are built by the same walk as a zero gradient (tree.ts).
 import { broadcastTo } from "../ops/broadcast.js";
+import { operandError } from "../ops/operands.js";
 import { type Tensor, broadcastShapes, cast, formatShape, full, isTensor, resultDType, sameShape } from "../tensor.js";
 import { GRADIENT, mapTree, zerosLikeTree, type Gradient, type Leaf } from "../tree.js";
 
@@ -9,15 +10,24 @@ import { GRADIENT, mapTree, zerosLikeTree, type Gradient, type Leaf } from "../t
  * `t` broadcast (NumPy rules) to the shape of `like`, as a new Tensor of the promotion of both
  * dtypes: the tangent of an operation's result when an operand's tangent is smaller than the
  * result (`add(x, c)` with x broadcast). When `like` is a number, `t` itself. Throws naming
- * broadcastLike and both shapes unless `t` broadcasts to exactly `like`'s shape.
+ * both shapes unless `t` broadcasts to exactly `like`'s shape (a tangent of the wrong shape).
  */
 export function broadcastLike(t: number | Tensor, like: number | Tensor): number | Tensor {
   if (typeof like === "number") return t;
+  if (typeof t !== "number" && !isTensor(t)) throw operandError("jvp", t, "a tangent");
   const from = typeof t === "number" ? [] : t.shape;
-  // broadcastShapes names broadcastLike when the shapes do not broadcast at all; this, when
-  // they do but to a larger shape than `like`'s ([3] with [2,1] gives [2,3]).
-  if (!sameShape(broadcastShapes("broadcastLike", from, like.shape), like.shape)) {
-    throw new Error(`broadcastLike: shape ${formatShape(from)} cannot be broadcast to ${formatShape(like.shape)}`);
+  // Shapes that do not broadcast at all, or broadcast to a larger shape than `like`'s ([3] with [2,1] gives [2,3]).
+  let fits = false;
+  try {
+    fits = sameShape(broadcastShapes("broadcastLike", from, like.shape), like.shape);
+  } catch {
+    fits = false;
+  }
+  if (!fits) {
+    throw new Error(
+      `A tangent of shape ${formatShape(from)} does not fit its value's shape ${formatShape(like.shape)} ` +
+        "(a jvp tangent or an hvp vector of the wrong shape?)",
+    );
   }
   const dtype = resultDType(t, like);
   if (typeof t === "number") return full(like.shape, t, dtype);

@@ -16,6 +16,11 @@ export function growTape(tape: Float64Array): Float64Array {
 
 /** A zero gradient for an array parameter: the same kind (number[], Float64Array or Float32Array) and length. */
 export function zerosLikeArray(x: ArrayLike<number>): number[] | Float64Array | Float32Array {
+  if (x === undefined || x === null) {
+    throw new TypeError(
+      `the generated gradient: an array argument is ${String(x)}${x === undefined ? " (a missing argument?)" : ""}`,
+    );
+  }
   if (x instanceof Float32Array) return new Float32Array(x.length);
   if (x instanceof Float64Array) return new Float64Array(x.length);
   return new Array<number>(x.length).fill(0);

@@ -1,6 +1,6 @@
 // Classification helpers: logSoftmax, minibatch rows (gather) and argmax.
 import { Tensor, allocData, formatShape } from "../tensor.js";
-import { type Operand, asTensor } from "./operands.js";
+import { type Operand, asTensor, describe } from "./operands.js";
 import { sub } from "./elementwise-ops.generated.js";
 import { logSumExp, normalizeAxes } from "./reduce.js";
 
@@ -12,7 +12,7 @@ export function logSoftmax(x: Tensor, axis?: number): Tensor;
 export function logSoftmax(x: Operand, axis?: number): Operand;
 export function logSoftmax(x: Operand, axis = -1): Operand {
   if (typeof x === "number") return 0;
-  return sub(x, logSumExp(x, axis, true));
+  return sub(x, logSumExp(asTensor("logSoftmax", x, 0), axis, true));
 }
 
 /**
@@ -22,6 +22,13 @@ export function logSoftmax(x: Operand, axis = -1): Operand {
  */
 export function gather(x: Tensor, indices: readonly number[]): Tensor {
   const t = asTensor("gather", x, 0);
+  if (typeof indices !== "object" || indices === null) {
+    throw new TypeError(
+      indices === undefined
+        ? "gather: argument 2 is undefined (a missing argument?)"
+        : `gather: argument 2 must be an array of row indices, got ${describe(indices)}`,
+    );
+  }
   if (t.shape.length === 0) throw new Error("gather: a 0-d tensor has no rows");
   const rows = t.shape[0]!;
   const rowSize = t.size / rows;

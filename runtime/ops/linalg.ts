@@ -16,7 +16,9 @@ function matmulOperand(op: string, x: unknown, index: number, a: unknown, b: unk
     // dot keeps NumPy's meaning, which differs from matmul's on 3-D operands.
     const hint =
       maxRank === 2 && isTensor(x) && x.shape.length === 3 ? " (matmul takes a leading batch dimension)" : "";
-    throw new Error(`${op}: shapes ${show(a)} and ${show(b)}: operand ${index} must be ${ranks}, got ${got}${hint}`);
+    throw new Error(
+      `${op}: shapes ${show(a)} and ${show(b)}: argument ${index + 1} must be ${ranks}, got ${got}${hint}`,
+    );
   }
   return asTensor(op, x, index);
 }
@@ -108,7 +110,12 @@ export function dot(a: Tensor, b: Operand): Tensor;
 export function dot(a: Operand, b: Tensor): Tensor;
 export function dot(a: Operand, b: Operand): Operand;
 export function dot(a: Operand, b: Operand): Operand {
-  if (typeof a === "number" || typeof b === "number") return mul(a, b);
+  if (typeof a === "number" || typeof b === "number") {
+    // The multiplication would name mul for a missing operand: name dot.
+    if (typeof a !== "number") asTensor("dot", a, 0);
+    if (typeof b !== "number") asTensor("dot", b, 1);
+    return mul(a, b);
+  }
   const at = asTensor("dot", a, 0);
   const bt = asTensor("dot", b, 1);
   if (at.shape.length === 0 || bt.shape.length === 0) return mul(at, bt);

@@ -88,15 +88,11 @@ export function energy(x, w) {
   return sum(tanh(matmul(x, w)));
 }
 function energy_hvp_w(x, w, wDot) {
-  const t1 = adjoint.matmul(x, w);
-  const t2 = adjoint.tanh(t1);
+  const t2 = adjoint.tanh(adjoint.matmul(x, w));
   const dw = adjoint.matmulGradB(
-    adjoint.fitGradient(
-      adjoint.mul(
-        adjoint.mul(adjoint.neg(adjoint.matmul(x, wDot)), adjoint.mul(2, t2)),
-        adjoint.sub(1, adjoint.square(t2)),
-      ),
-      t1,
+    adjoint.mul(
+      adjoint.mul(adjoint.neg(adjoint.matmul(x, wDot)), adjoint.mul(2, t2)),
+      adjoint.sub(1, adjoint.square(t2)),
     ),
     x,
     w,

@@ -77,6 +77,6 @@ describe("accumulator", () => {
     const sum = accumulator(tensor([1, 2, 3]));
     sum.add(tensor([1, 1, 1]));
     expect(() => sum.add(tensor([1, 2]))).toThrow(/add.*\[3\].*\[2\]/);
-    expect(() => sum.add("x" as unknown as number)).toThrow(/add: operand 1 must be a number or a Tensor, got/);
+    expect(() => sum.add("x" as unknown as number)).toThrow(/add: argument 2 must be a number or a Tensor, got/);
   });
 });

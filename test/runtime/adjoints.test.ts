@@ -95,7 +95,7 @@ describe("fitGradient", () => {
 
   it("rejects a gradient that does not fit", () => {
     expect(() => fitGradient(zeros([2, 3]), zeros([4]))).toThrow(
-      "fitGradient: a gradient of shape [2,3] does not fit an operand of shape [4]",
+      "A gradient of shape [2,3] does not fit its value's shape [4] (a vjp seed, a gradHook result or a customGradient backward of the wrong shape?)",
     );
   });
 });
@@ -237,14 +237,16 @@ describe("matmulGradA / matmulGradB", () => {
     });
   }
 
-  it("takes a number seed for vector·vector and keeps operand dtypes", () => {
+  it("takes a number seed and keeps operand dtypes", () => {
     const a = tensor([1, 2, 3], { dtype: "float32" });
     const b = tensor([4, 5, 6]);
     expectTensor(matmulGradA(2, a, b), [3], "float32", [8, 10, 12]);
     expectTensor(matmulGradB(2, a, b), [3], "float64", [2, 4, 6]);
-    expect(() => matmulGradA(1, zeros([2, 3]), zeros([3]))).toThrow(/number gradient does not fit/);
+    // A number (or a smaller tensor) stands for itself broadcast to the result's shape, [2] here.
+    expectTensor(matmulGradA(1, zeros([2, 3]), b), [2, 3], "float64", [4, 5, 6, 4, 5, 6]);
+    expectTensor(matmulGradA(tensor([1]), zeros([2, 3]), b), [2, 3], "float64", [4, 5, 6, 4, 5, 6]);
     expect(() => matmulGradA(zeros([3]), zeros([2, 3]), zeros([3]))).toThrow(
-      "matmul gradient: a gradient of shape [3] does not match the result [2] of shapes [2,3] and [3]",
+      "matmul: a gradient of shape [3] does not fit the result's shape [2] (of shapes [2,3] and [3])",
     );
   });
 

@@ -181,19 +181,19 @@ describe("batched matmul", () => {
       "matmul: shapes [4] and [2,5,6] are not aligned: 4 (dim 0) != 5 (dim 1)",
     );
     expect(() => matmul(zeros([2, 3, 4]), zeros([1, 2, 4, 5]))).toThrow(
-      "matmul: shapes [2,3,4] and [1,2,4,5]: operand 1 must be 1-D, 2-D or 3-D, got 4-D",
+      "matmul: shapes [2,3,4] and [1,2,4,5]: argument 2 must be 1-D, 2-D or 3-D, got 4-D",
     );
     expect(() => matmulGradA(zeros([2, 3]), zeros([2, 3, 4]), zeros([4, 5]))).toThrow(
-      "matmul gradient: a gradient of shape [2,3] does not match the result [2,3,5] of shapes [2,3,4] and [4,5]",
+      "matmul: a gradient of shape [2,3] does not fit the result's shape [2,3,5] (of shapes [2,3,4] and [4,5])",
     );
   });
 
   it("dot keeps NumPy's dot: a 3-D operand is refused, pointing to matmul", () => {
     expect(() => dot(zeros([2, 3, 4]), zeros([4, 5]))).toThrow(
-      "dot: shapes [2,3,4] and [4,5]: operand 0 must be 1-D or 2-D, got 3-D (matmul takes a leading batch dimension)",
+      "dot: shapes [2,3,4] and [4,5]: argument 1 must be 1-D or 2-D, got 3-D (matmul takes a leading batch dimension)",
     );
     expect(() => dot(zeros([4]), zeros([2, 4, 5]))).toThrow(
-      "dot: shapes [4] and [2,4,5]: operand 1 must be 1-D or 2-D, got 3-D (matmul takes a leading batch dimension)",
+      "dot: shapes [4] and [2,4,5]: argument 2 must be 1-D or 2-D, got 3-D (matmul takes a leading batch dimension)",
     );
   });
 });

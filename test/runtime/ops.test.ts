@@ -199,8 +199,8 @@ describe("elementwise binary ops against a naive reference", () => {
   });
 
   it("rejects operands that are neither numbers nor tensors", () => {
-    expect(() => add([1, 2] as never, 1)).toThrow(/add: operand 0 must be a number or a Tensor/);
-    expect(() => exp("1" as never)).toThrow(/exp: operand 0/);
+    expect(() => add([1, 2] as never, 1)).toThrow(/add: argument 1 must be a number or a Tensor/);
+    expect(() => exp("1" as never)).toThrow(/exp: argument 1/);
   });
 });
 
@@ -569,18 +569,18 @@ describe("matmul and dot", () => {
       // dot keeps NumPy's dot, which is not matmul's batch on 3-D operands (test/runtime/batched-matmul.test.ts).
       expect(() => f(zeros([2, 2, 2, 2]), zeros([2]))).toThrow(
         f === dot
-          ? "dot: shapes [2,2,2,2] and [2]: operand 0 must be 1-D or 2-D, got 4-D"
-          : "matmul: shapes [2,2,2,2] and [2]: operand 0 must be 1-D, 2-D or 3-D, got 4-D",
+          ? "dot: shapes [2,2,2,2] and [2]: argument 1 must be 1-D or 2-D, got 4-D"
+          : "matmul: shapes [2,2,2,2] and [2]: argument 1 must be 1-D, 2-D or 3-D, got 4-D",
       );
     });
   }
 
   it("matmul rejects 0-d operands and numbers, dot multiplies them", () => {
     expect(() => matmul(tensor(2), zeros([2]))).toThrow(
-      "matmul: shapes [] and [2]: operand 0 must be 1-D, 2-D or 3-D, got 0-D",
+      "matmul: shapes [] and [2]: argument 1 must be 1-D, 2-D or 3-D, got 0-D",
     );
     expect(() => matmul(zeros([2]), 3)).toThrow(
-      "matmul: shapes [2] and a number: operand 1 must be 1-D, 2-D or 3-D, got a number",
+      "matmul: shapes [2] and a number: argument 2 must be 1-D, 2-D or 3-D, got a number",
     );
     expect(dot(2, 3)).toBe(6);
     expectTensor(dot(tensor([1, 2]), 3), [2], "float64", [3, 6]);

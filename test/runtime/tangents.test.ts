@@ -46,11 +46,16 @@ describe("broadcastLike", () => {
     expect(Array.from(t.data)).toEqual([1, 2, 3, 4]);
   });
 
-  it("throws naming broadcastLike and both shapes unless t broadcasts to exactly like's shape", () => {
-    expect(() => broadcastLike(tensor([1, 2, 3]), zeros([2, 4]))).toThrow(/broadcastLike.*\[3\].*\[2,4\]/);
+  it("throws naming the tangent's shape and its value's unless t broadcasts to exactly like's shape", () => {
+    expect(() => broadcastLike(tensor([1, 2, 3]), zeros([2, 4]))).toThrow(
+      "A tangent of shape [3] does not fit its value's shape [2,4] (a jvp tangent or an hvp vector of the wrong shape?)",
+    );
     // [3] and [2,1] broadcast, but to [2,3], not to like's [2,1].
-    expect(() => broadcastLike(tensor([1, 2, 3]), zeros([2, 1]))).toThrow(/broadcastLike.*\[3\].*\[2,1\]/);
-    expect(() => broadcastLike(zeros([2, 3]), zeros([3]))).toThrow(/broadcastLike.*\[2,3\].*\[3\]/);
+    expect(() => broadcastLike(tensor([1, 2, 3]), zeros([2, 1]))).toThrow(/tangent of shape \[3\].*\[2,1\]/);
+    expect(() => broadcastLike(zeros([2, 3]), zeros([3]))).toThrow(/tangent of shape \[2,3\].*\[3\]/);
+    expect(() => broadcastLike(undefined as never, zeros([3]))).toThrow(
+      "jvp: a tangent is undefined (a missing argument?)",
+    );
   });
 });
 

@@ -408,6 +408,7 @@ describe("headless Chromium", () => {
     });
     server = http.createServer((request, response) => {
       const url = decodeURIComponent(new URL(request.url!, "http://localhost").pathname);
+      if (url === "/favicon.ico") return response.writeHead(204).end();
       const prefix = [...served.keys()].find((p) => url.startsWith(p));
       const file = prefix && path.join(served.get(prefix)!, url.slice(prefix.length) || "index.html");
       if (!file || !existsSync(file)) return response.writeHead(404).end();
@@ -423,7 +424,7 @@ describe("headless Chromium", () => {
   });
   afterAll(() => server?.close());
 
-  async function textOf(pagePath: string): Promise<string> {
+  async function textOf(pagePath: string, origin = base): Promise<string> {
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -441,8 +442,14 @@ describe("headless Chromium", () => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      await page.goto(base + pagePath);
+      // A failed load is named by the response listener; the browser's own favicon request,
+      // which a dev server answers 404, shows only as this console line.
+      page.on(
+        "console",
+        (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()),
+      );
+      page.on("response", (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+      await page.goto(origin + pagePath);
       await page
         .waitForFunction('document.getElementById("out")?.textContent !== "…"', undefined, { timeout: 10_000 })
         .catch(() => {});
@@ -464,6 +471,37 @@ describe("headless Chromium", () => {
 
   it.runIf(existsSync(CHROMIUM))("runs the Vite-built app's gradient on the page", async () => {
     checkResult(await textOf("/app/index.html"));
+  });
+
+  it.runIf(existsSync(CHROMIUM))("runs the Vite dev server's page, transformed on request", async () => {
+    const { spawn } = await import("node:child_process");
+    const dir = path.join(scratch, "vite-app");
+    const server = spawn(
+      process.execPath,
+      [path.join(scratch, "node_modules/vite/bin/vite.js"), "--host", "127.0.0.1", "--port", "0"],
+      {
+        cwd: dir,
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = "";
+        const timer = setTimeout(() => reject(new Error(`vite dev did not start:\n${output}`)), 30_000);
+        const read = (chunk: Buffer) => {
+          output += chunk;
+          const found = output.replace(/\x1b\[[0-9;]*m/g, "").match(/http:\/\/127\.0\.0\.1:\d+\//);
+          if (found) {
+            clearTimeout(timer);
+            resolve(found[0]);
+          }
+        };
+        server.stdout.on("data", read);
+        server.stderr.on("data", read);
+      });
+      checkResult(await textOf(url, ""));
+    } finally {
+      server.kill();
+    }
   });
 
   it.skipIf(existsSync(CHROMIUM))(`needs Chromium at ${CHROMIUM} (apt-get install chromium)`, () => {

@@ -100,11 +100,7 @@ function refuseUndifferentiable(s: Stmt, active: ReadonlySet<VarId>, fn: Lowered
   if (fn.returnedObjects.has(s.target) || fn.callResults.has(s.target)) return;
   if (s.op.kind !== "opaque") {
     if (!isDifferentiable(fn.vars[s.target]!)) {
-      throw new AdjointError(
-        "ADJ104",
-        s.node,
-        "A gradient would have to flow through a value that is neither a number nor a Tensor.",
-      );
+      throw new AdjointError("ADJ104", s.node);
     }
     return;
   }

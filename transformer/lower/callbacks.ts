@@ -230,7 +230,11 @@ function lowerCallbackBody(
         );
       const completion = lowerList(cx, callback.body.statements, [], body, env, {});
       if (completion !== undefined)
-        throw new AdjointError("ADJ202", callback.body, "A forEach callback that always throws is not supported.");
+        throw new AdjointError(
+          "ADJ202",
+          callback.body,
+          "A forEach callback that always throws is not supported: throw before the forEach, or only under a condition.",
+        );
       return undefined;
     }
     // A return inside a loop of the callback would end the function's loop machinery's result, not the callback's.

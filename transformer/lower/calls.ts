@@ -60,7 +60,8 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
   }
   if (marker === "gradHook") {
     const [x, hook] = e.arguments;
-    if (!x || !hook) throw new AdjointError("ADJ203", e, "gradHook takes a value and a hook function.");
+    if (!x || !hook)
+      throw new AdjointError("ADJ203", e, "gradHook takes a value and a hook function: gradHook(x, (g) => ...).");
     const value = lowerExpr(cx, x, out, env);
     const hookVar = cx.tempVar("other", "hook");
     out.push({
@@ -85,7 +86,7 @@ export function lowerCall(cx: LoweringContext, e: ts.CallExpression, out: Stmt[]
     throw new AdjointError(
       "ADJ203",
       e,
-      `${marker}() inside differentiated code (higher-order differentiation) is not supported yet.`,
+      `${marker}() inside differentiated code is not supported yet: call grad(f) or jvp(f) there (see Beyond first derivatives in the README), or compute this outside and pass it in.`,
     );
 
   // Creation functions (zeros, onesLike(x), ones(x.shape), full, tensor, ...) read their

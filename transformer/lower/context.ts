@@ -184,7 +184,12 @@ export class LoweringContext {
 
   symbolOf(node: ts.Node): ts.Symbol {
     const symbol = this.symbolAt(node);
-    if (!symbol) throw new AdjointError("ADJ203", node, "The compiler could not resolve this name.");
+    if (!symbol)
+      throw new AdjointError(
+        "ADJ203",
+        node,
+        "The compiler could not resolve this name: import it or declare it before the function.",
+      );
     return symbol;
   }
 

@@ -156,7 +156,7 @@ function lowerIdentifier(cx: LoweringContext, e: ts.Identifier, env: Env): Atom 
     throw new AdjointError(
       "ADJ210",
       e,
-      `\`${e.text}\` is declared inside the differentiated function in a form the transformer does not track.`,
+      `\`${e.text}\` is declared inside the differentiated function in a form the transformer does not track: declare it outside the function.`,
     );
   }
   return { kind: "constant", node: e };

@@ -114,7 +114,11 @@ export function lowerLoop(
   const end = lowerList(cx, bodyStatements, [], body, bodyEnv, {}, loop);
   cx.loopDepth--;
   if (end?.kind !== "end" || loop.ends.length === 0)
-    throw new AdjointError("ADJ202", s.statement, "A loop body that always throws is not supported.");
+    throw new AdjointError(
+      "ADJ202",
+      s.statement,
+      "A loop body that always throws is not supported: throw before the loop, or only under a condition.",
+    );
   // Where paths end in several places, the carried values meet in merge variables.
   const nextOf = (value: (e: LoopBody["ends"][number]) => Atom, kind: ValueKind, name: string): Atom => {
     const values = loop.ends.map(value);

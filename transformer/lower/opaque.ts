@@ -71,7 +71,7 @@ export function opaque(cx: LoweringContext, node: ts.Expression, env: Env, out?:
         throw new AdjointError(
           "ADJ210",
           n,
-          `\`${n.text}\` is declared inside the differentiated function in a form the transformer does not track.`,
+          `\`${n.text}\` is declared inside the differentiated function in a form the transformer does not track: declare it outside the function.`,
         );
       }
     }

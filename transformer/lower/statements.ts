@@ -2,6 +2,7 @@
 // the others), declarations, and assignments as new SSA versions.
 import ts from "typescript";
 import { AdjointError } from "../diagnostics";
+import { statementName } from "../fence";
 import type { Atom, Stmt } from "../ir";
 import { skipOuterExpressions } from "../sites";
 import { lowerDestructuring, lowerReturnedObject } from "./structures";
@@ -110,7 +111,7 @@ export function lowerList(
         continue;
       }
       default:
-        throw new Error(`fence.ts should have refused this ${ts.SyntaxKind[s.kind]}`);
+        throw new Error(`adjoint internal error: the fence should have refused ${statementName(s)}`);
     }
   }
   const [next, ...later] = rest;
@@ -217,7 +218,11 @@ function lowerAssignment(cx: LoweringContext, e: ts.Expression, out: Stmt[], env
     return lowerElementAssignment(cx, e, target, out, env);
   // An element of an array the function did not create (the fence refused other targets).
   if (!ts.isIdentifier(target)) {
-    throw new AdjointError("ADJ205", target, "Differentiated code may only assign its own local variables.");
+    throw new AdjointError(
+      "ADJ205",
+      target,
+      "Differentiated code may only assign its own local variables: declare one inside the function and return its value.",
+    );
   }
   const symbol = cx.symbolOf(target);
   const current = env.get(symbol);

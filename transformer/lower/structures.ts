@@ -387,7 +387,7 @@ function shorthandValue(cx: LoweringContext, p: ts.ShorthandPropertyAssignment, 
     throw new AdjointError(
       "ADJ210",
       p,
-      `\`${p.name.text}\` is declared inside the differentiated function in a form the transformer does not track.`,
+      `\`${p.name.text}\` is declared inside the differentiated function in a form the transformer does not track: declare it outside the function.`,
     );
   return { kind: "constant", node: p.name };
 }

@@ -35,13 +35,13 @@ function inLoops(list: Statement[], namer: Namer): Statement[] {
     const accumulators = new Map(sums.map((n) => [n, namer.fresh(`${n}Sum`)]));
     const loop = { ...s, body: replaceSums(s.body, accumulators) };
     return [
-      ...sums.map((n): Statement => ({
-        kind: "const",
-        name: accumulators.get(n)!,
-        init: js.rt("accumulator", js.name(n)),
-      })),
+      ...sums.map((n): Statement =>
+        js.from(s, { kind: "const", name: accumulators.get(n)!, init: js.rt("accumulator", js.name(n)) }),
+      ),
       loop,
-      ...sums.map((n): Statement => ({ kind: "assign", name: n, value: method(accumulators.get(n)!, "value") })),
+      ...sums.map((n): Statement =>
+        js.from(s, { kind: "assign", name: n, value: method(accumulators.get(n)!, "value") }),
+      ),
     ];
   });
 }
@@ -80,7 +80,7 @@ function replaceSums(list: Statement[], accumulators: ReadonlyMap<string, string
   return list.map((s) => {
     const sum = runningSum(s);
     const accumulator = sum && accumulators.get(sum.name);
-    if (accumulator) return { kind: "effect", expr: method(accumulator, "add", sum!.addend) };
+    if (accumulator) return js.from(s, { kind: "effect", expr: method(accumulator, "add", sum!.addend) });
     return mapBlocks(s, (block) => replaceSums(block, accumulators));
   });
 }

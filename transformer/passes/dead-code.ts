@@ -1,6 +1,6 @@
 // Statements nothing reads, by read counts: a const nobody reads, a merge variable nobody
 // reads with its assignments, a branch left empty, a loop left only counting down.
-import type * as js from "../js";
+import * as js from "../js";
 import { assignedNames, countReads, forEachStatement, isPure, mapBlocks } from "./walk";
 
 /** What decides about the names of a block: the reads that count, and the merge variables found dead. */
@@ -32,7 +32,7 @@ export function removeDeadCode(body: js.Statement[]): js.Statement[] {
         if (then.length === 0 && otherwise.length === 0) return drop();
         // Turned around without counting as a change: kept only when something else went.
         if (then.length === 0)
-          return [{ kind: "if", cond: { kind: "not", operand: s.cond }, then: otherwise, else: [] }];
+          return [js.from(s, { kind: "if", cond: { kind: "not", operand: s.cond }, then: otherwise, else: [] })];
         return [{ ...s, then, else: otherwise }];
       }
       return [s];

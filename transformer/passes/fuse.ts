@@ -387,14 +387,20 @@ function fuseStatement(
   );
   if (into) {
     const fits = js.call({ kind: "member", object: into, name: "fits" }, ...shaped);
-    return [{ kind: "if", cond: fits, then, else: [s] }];
+    return [js.from(s, { kind: "if", cond: fits, then, else: [s] })];
   }
   const sameShapes = js.rt("sameShapes", ...shaped);
   const zeroD = [...chain.scalars, ...chain.scalarOnly.filter((n) => !chain.scalars.includes(n))];
   const guard =
     zeroD.length === 0 ? sameShapes : js.binary("&&", sameShapes, js.rt("allScalars", ...zeroD.map((n) => js.name(n))));
-  const fused: js.Statement = { kind: "if", cond: guard, then, else: [{ kind: "assign", name: target, value }] };
-  return s.kind === "assign" ? [fused] : [{ kind: "let", name: target }, fused];
+  // The loop and the calls it stands for map where the statement did (the loop's own statements inherit it).
+  const fused: js.Statement = js.from(s, {
+    kind: "if",
+    cond: guard,
+    then,
+    else: [js.from(s, { kind: "assign", name: target, value })],
+  });
+  return s.kind === "assign" ? [fused] : [js.from(s, { kind: "let", name: target }), fused];
 }
 
 /** `sum.add(value)` on an accumulator of passes/accumulate.ts: the accumulator and the value. */

@@ -2,7 +2,7 @@
 // are other blocks) is declared before the outermost `if` that holds it, and assigned
 // where it is computed. A loop body inside the branch keeps its declarations: they are
 // read only inside it.
-import type * as js from "../js";
+import * as js from "../js";
 import { countReads, declaredNames, flatMapStatements, forEachStatement, rewriteBlocks } from "./walk";
 
 export function hoistBranchValues(body: js.Statement[]): js.Statement[] {
@@ -32,12 +32,12 @@ function hoistInBlock(block: js.Statement[]): js.Statement[] {
       [s],
       (x): js.Statement[] => {
         if ((x.kind === "const" || x.kind === "let") && names.has(x.name))
-          return x.init ? [{ kind: "assign", name: x.name, value: x.init }] : [];
+          return x.init ? [js.from(x, { kind: "assign", name: x.name, value: x.init })] : [];
         return [x];
       },
       "branches",
     );
-    for (const n of hoisted) out.push({ kind: "let", name: n });
+    for (const n of hoisted) out.push(js.from(s, { kind: "let", name: n }));
     out.push(rewritten!);
   }
   return out;

@@ -34,7 +34,9 @@ function dropInBlock(block: js.Statement[]): js.Statement[] {
     const rename = (e: js.Expr): js.Expr => js.substitute(e, (n) => (n === copy.name ? js.name(carried) : undefined));
     const total = js.sum(updates.map((u) => rename(u.value)));
     const assign: js.Statement[] =
-      total.kind === "name" && total.name === carried ? [] : [{ kind: "assign", name: carried, value: total }];
+      total.kind === "name" && total.name === carried
+        ? []
+        : [js.from(updates[0] ?? reset, { kind: "assign", name: carried, value: total })];
     out = [...out.slice(0, i), ...mapExprsDeep(others, rename), ...assign];
     i--;
   }

@@ -20,7 +20,8 @@ export function startFromFirstAddend(body: js.Statement[]): js.Statement[] {
       const first = rest.findIndex((r, j) => r !== out[k + 1 + j]);
       const direct = rest[first]!;
       if (direct.kind === "assign" && direct.name === s.name) {
-        const merged: js.Statement = s.kind === "let" ? { kind: "let", name: s.name, init: direct.value } : direct;
+        const merged: js.Statement =
+          s.kind === "let" ? js.from(direct, { kind: "let", name: s.name, init: direct.value }) : direct;
         out = [...out.slice(0, k), ...rest.slice(0, first), merged, ...rest.slice(first + 1)];
         k--; // the statement after the 0 is at k now
       } else out = [...out.slice(0, k + 1), ...rest];

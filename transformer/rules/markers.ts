@@ -15,7 +15,9 @@ const backwardOnly =
   (marker: string): Tangent =>
   ({ tangents: [dx], nested, refuse }) =>
     nested
-      ? refuse(`${marker} changes the backward sweep only; a second derivative through it has no meaning to compute.`)
+      ? refuse(
+          `${marker} changes the backward sweep only; a second derivative through it has no meaning to compute: differentiate once, or remove ${marker} from the function differentiated twice.`,
+        )
       : dx!;
 
 /** A customGradient function's call and backward, the same with or without a tangent rule. */
@@ -93,7 +95,10 @@ export const markerRules: Record<string, Rule> = {
     adjoints: () => {
       throw new Error("adjoint internal error: customTangent is never differentiated");
     },
-    tangent: ({ refuse }) => refuse("Forward mode cannot go twice through a customGradient function's tangent rule."),
+    tangent: ({ refuse }) =>
+      refuse(
+        "Forward mode cannot go twice through a customGradient function's tangent rule: write the function plainly for a second derivative.",
+      ),
     summary: "ẏ = tangent(tangents, ...args); never differentiated",
   },
   // reverseGradient(x, lambda = 1): the gradient is multiplied by -lambda.

@@ -90,11 +90,12 @@ const extremum = (fn: "maximum" | "minimum", larger: boolean): Rule =>
 /**
  * matmul and dot: da = g·bᵀ, db = aᵀ·g, on the whole gradient. matmul's result has a shape
  * of its own (no `shape` claim: a batch broadcasts), and matmulGradA/B sum the products over
- * the batch for an operand every product shared.
+ * the batch for an operand every product shared. They broadcast g to the result's shape
+ * themselves (from the operands' shapes), so a g that does not fit is reported as matmul's.
  */
 const matmulAdjoints: readonly Adjoint[] = [
-  ({ g, args: [a, b], y }) => rt("matmulGradA", rt("fitGradient", g, y), a!, b!),
-  ({ g, args: [a, b], y }) => rt("matmulGradB", rt("fitGradient", g, y), a!, b!),
+  ({ g, args: [a, b] }) => rt("matmulGradA", g, a!, b!),
+  ({ g, args: [a, b] }) => rt("matmulGradB", g, a!, b!),
 ];
 
 export const tensorRules: Record<string, Rule> = {

@@ -70,10 +70,10 @@ function dense_forward_layer_x(layer, x) {
     adjoint.add(t1, b),
     (seed2) => {
       const dt1 = adjoint.unbroadcast(seed2, t1, b);
-      const dx = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), x, w);
+      const dx = adjoint.matmulGradA(dt1, x, w);
       return [
         adjoint.structureGradient(layer, {
-          w: adjoint.fitGradient(adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), x, w), w),
+          w: adjoint.fitGradient(adjoint.matmulGradB(dt1, x, w), w),
           b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
         }),
         adjoint.fitGradient(dx, x),
@@ -89,10 +89,7 @@ function dense_forward(layer, x) {
     adjoint.add(t1, b),
     (seed2) => {
       return adjoint.structureGradient(layer, {
-        w: adjoint.fitGradient(
-          adjoint.matmulGradB(adjoint.fitGradient(adjoint.unbroadcast(seed2, t1, b), t1), x, w),
-          w,
-        ),
+        w: adjoint.fitGradient(adjoint.matmulGradB(adjoint.unbroadcast(seed2, t1, b), x, w), w),
         b: adjoint.fitGradient(adjoint.unbroadcast(seed2, b, t1), b),
       });
     },

@@ -37,7 +37,7 @@ function loss_grad_w_b(w, b, x) {
   } else {
     dt2 = adjoint.mul(adjoint.div(1, adjoint.reductionSize(t3)), adjoint.sub(1, adjoint.square(t3)));
   }
-  const dw = adjoint.matmulGradB(adjoint.fitGradient(adjoint.unbroadcast(dt2, t1, b), t1), x, w);
+  const dw = adjoint.matmulGradB(adjoint.unbroadcast(dt2, t1, b), x, w);
   const db = adjoint.unbroadcast(dt2, b, t1);
   return [adjoint.fitGradient(dw, w), adjoint.fitGradient(db, b)];
 }

@@ -13,16 +13,13 @@ function loss_grad(w, x, rows, oneHot) {
   const t3 = adjoint.mul(t2, oneHot);
   const t4 = adjoint.sum(t3, 1);
   const dw = adjoint.matmulGradB(
-    adjoint.fitGradient(
-      adjoint.logSoftmaxGrad(
-        adjoint.unbroadcast(
-          adjoint.mul(adjoint.sumGrad(adjoint.div(-1, adjoint.reductionSize(t4)), t3, t4, 1), oneHot),
-          t2,
-          oneHot,
-        ),
+    adjoint.logSoftmaxGrad(
+      adjoint.unbroadcast(
+        adjoint.mul(adjoint.sumGrad(adjoint.div(-1, adjoint.reductionSize(t4)), t3, t4, 1), oneHot),
         t2,
+        oneHot,
       ),
-      logits,
+      t2,
     ),
     t1,
     w,

@@ -63,8 +63,8 @@ function f_grad_w_h0(w, h0, n) {
     }
     const dt1 = adjoint.unbroadcast(dt2, t1, h0);
     dh0Sum.add(adjoint.unbroadcast(dt2, h0, t1));
-    dh = adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), hThen, w);
-    dwSum.add(adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), hThen, w));
+    dh = adjoint.matmulGradA(dt1, hThen, w);
+    dwSum.add(adjoint.matmulGradB(dt1, hThen, w));
   }
   dh0 = dh0Sum.value();
   dw = dwSum.value();

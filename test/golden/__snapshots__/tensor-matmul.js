@@ -6,23 +6,15 @@ export function f(w, x, v) {
   return dot(matmul(h, v), matmul(x, v));
 }
 function f_grad_w_x_v(w, x, v) {
-  const t1 = adjoint.matmul(x, w);
-  const h = adjoint.tanh(t1);
+  const h = adjoint.tanh(adjoint.matmul(x, w));
   const t2 = adjoint.matmul(h, v);
   const t3 = adjoint.matmul(x, v);
-  const t4 = adjoint.dot(t2, t3);
-  const dt3 = adjoint.matmulGradB(adjoint.fitGradient(1, t4), t2, t3);
-  const dt2 = adjoint.matmulGradA(adjoint.fitGradient(1, t4), t2, t3);
-  const dt1 = adjoint.mul(adjoint.matmulGradA(adjoint.fitGradient(dt2, t2), h, v), adjoint.sub(1, adjoint.square(h)));
-  const dw = adjoint.matmulGradB(adjoint.fitGradient(dt1, t1), x, w);
-  const dx = adjoint.add(
-    adjoint.matmulGradA(adjoint.fitGradient(dt3, t3), x, v),
-    adjoint.matmulGradA(adjoint.fitGradient(dt1, t1), x, w),
-  );
-  const dv = adjoint.add(
-    adjoint.matmulGradB(adjoint.fitGradient(dt3, t3), x, v),
-    adjoint.matmulGradB(adjoint.fitGradient(dt2, t2), h, v),
-  );
+  const dt3 = adjoint.matmulGradB(1, t2, t3);
+  const dt2 = adjoint.matmulGradA(1, t2, t3);
+  const dt1 = adjoint.mul(adjoint.matmulGradA(dt2, h, v), adjoint.sub(1, adjoint.square(h)));
+  const dw = adjoint.matmulGradB(dt1, x, w);
+  const dx = adjoint.add(adjoint.matmulGradA(dt3, x, v), adjoint.matmulGradA(dt1, x, w));
+  const dv = adjoint.add(adjoint.matmulGradB(dt3, x, v), adjoint.matmulGradB(dt2, h, v));
   return [adjoint.fitGradient(dw, w), adjoint.fitGradient(dx, x), adjoint.fitGradient(dv, v)];
 }
 export const df = f_grad_w_x_v;
