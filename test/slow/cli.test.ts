@@ -5,51 +5,18 @@
 // tsconfig project with comments, where it installs ts-patch and the build then runs tspc,
 // on the TypeScript 7 project, where the build runs `adjoint build`, and on a Vite project,
 // whose edited config then builds. Slow (installs): `npm run test:slow`.
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const ROOT = path.resolve(__dirname, "../..");
-const version = (name: string): string =>
-  JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ok, run, version, write } from "./projects";
 
 let scratch: string;
-let tarball: string;
+const tarball = inject("tarball");
 afterAll(() => scratch && rmSync(scratch, { recursive: true, force: true }));
 
-// Installs come from the npm cache that the repository's lockfile filled, where it can.
-const NPM_ENV = {
-  npm_config_prefer_offline: "true",
-  npm_config_audit: "false",
-  npm_config_fund: "false",
-  npm_config_loglevel: "error",
-  NO_COLOR: "1",
-};
-
-function run(command: string, args: string[], cwd: string) {
-  const r = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...NPM_ENV }, timeout: 240_000 });
-  return {
-    status: r.status,
-    stdout: r.stdout ?? "",
-    stderr: r.stderr ?? "",
-    output: `${r.stdout ?? ""}${r.stderr ?? ""}`,
-  };
-}
-
-function ok(command: string, args: string[], cwd: string): string {
-  const r = run(command, args, cwd);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${r.output}`);
-  return r.stdout;
-}
-
 function project(name: string, files: Record<string, string>, packages: string[]): string {
-  const dir = path.join(scratch, name);
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
+  const dir = write(path.join(scratch, name), files);
   ok("npm", ["install", ...packages], dir);
   return dir;
 }
@@ -107,12 +74,7 @@ const PACKAGE = (name: string) => JSON.stringify({ name, version: "1.0.0", priva
 
 beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), "adjoint-cli-"));
-  // The package as it is published: `npm pack` runs the build and the manifest clean-up.
-  const packing = spawnSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: ROOT, encoding: "utf8" });
-  if (packing.status !== 0) throw new Error(`npm pack failed:\n${packing.stdout}${packing.stderr}`);
-  const report = packing.stdout.startsWith("[") ? 0 : packing.stdout.lastIndexOf("\n[\n") + 1;
-  tarball = path.join(scratch, JSON.parse(packing.stdout.slice(report))[0].filename);
-}, 300_000);
+});
 
 describe("a TypeScript 6 project", () => {
   let dir: string;

@@ -4,44 +4,22 @@
 // diagnostic's file:line:col. Then headless Chromium (Debian's chromium, driven by
 // playwright-core) runs the ES module runtime from an import map and from a URL, and the
 // Vite-built app. Slow (installs, bundlers, a browser): `npm run test:slow`.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ok, run, version, write } from "./projects";
 
-const ROOT = path.resolve(__dirname, "../..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const version = (name: string): string =>
-  JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
 
 let scratch: string;
-let tarball: string;
+const tarball = inject("tarball");
 afterAll(() => scratch && rmSync(scratch, { recursive: true, force: true }));
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...env }, timeout: 240_000 });
-  return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
-}
-
-function ok(command: string, args: string[], cwd: string): string {
-  const r = run(command, args, cwd);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${r.output}`);
-  return r.output;
-}
-
-function write(dir: string, files: Record<string, string>): string {
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
-
-/** npm install from the npm cache (the repo's lockfile filled it), quietly. */
+/** npm install from the npm cache (the repo's lockfile filled it). */
 function install(dir: string, packages: string[]): void {
-  ok("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...packages], dir);
+  ok("npm", ["install", ...packages], dir);
 }
 
 // The program every project differentiates: f(x, y) = sin(x)·y + x³ and a tensor loss.
@@ -104,13 +82,6 @@ const BUNDLER_TSCONFIG = JSON.stringify(
 
 beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), "adjoint-matrix-"));
-  // The package as it is published: `npm pack` runs the build and the manifest clean-up.
-  const packing = spawnSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: ROOT, encoding: "utf8" });
-  if (packing.status !== 0) throw new Error(`npm pack failed:\n${packing.stdout}${packing.stderr}`);
-  // The build's own output comes first; the JSON report is the last thing npm prints.
-  const report = packing.stdout.startsWith("[") ? 0 : packing.stdout.lastIndexOf("\n[\n") + 1;
-  const packed = JSON.parse(packing.stdout.slice(report));
-  tarball = path.join(scratch, packed[0].filename);
   // One install for the projects below, which sit in folders of their own beside it.
   write(scratch, { "package.json": JSON.stringify({ name: "matrix", private: true, type: "module" }) });
   install(scratch, [
@@ -132,7 +103,7 @@ describe("fresh projects build and run a gradient", () => {
     const dir = write(path.join(scratch, "plain"), {
       "package.json": JSON.stringify({ name: "plain", private: true }),
     });
-    const r = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], dir);
+    const r = run("npm", ["install", "--loglevel=warn", tarball], dir);
     expect(r.status, r.output).toBe(0);
     expect(r.output).not.toMatch(/warn/i);
   });
