@@ -40,6 +40,15 @@ files.set(
 );
 
 export const MAIN = "/main.ts";
+/** What a page offers every program without lib.dom: console, timers. */
+const GLOBALS = "/globals.d.ts";
+files.set(
+  GLOBALS,
+  `declare var console: { log(...data: any[]): void; warn(...data: any[]): void; error(...data: any[]): void };
+declare function setTimeout(handler: (...args: any[]) => void, timeout?: number): number;
+declare function clearTimeout(id: number | undefined): void;
+`,
+);
 
 const OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -105,7 +114,7 @@ export function compile(source: string): CompileResult {
     },
     getDirectories: () => [],
   };
-  const program = ts.createProgram({ rootNames: [MAIN], options: OPTIONS, host, oldProgram: previous });
+  const program = ts.createProgram({ rootNames: [MAIN, GLOBALS], options: OPTIONS, host, oldProgram: previous });
   previous = program;
   const file = program.getSourceFile(MAIN)!;
   const transform = createAdjointTransform(program);

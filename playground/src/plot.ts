@@ -10,7 +10,10 @@ const SVG = "http://www.w3.org/2000/svg";
 function ticks(lo: number, hi: number, count: number): number[] {
   const raw = (hi - lo) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  // The step of 1, 2, 5 or 10 times the power whose tick count is nearest `count`.
+  const step = [1, 2, 5, 10]
+    .map((m) => m * power)
+    .reduce((best, s) => (Math.abs((hi - lo) / s - count) < Math.abs((hi - lo) / best - count) ? s : best));
   const out: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
     out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
@@ -42,7 +45,16 @@ export function drawPlot(spec: PlotSpec, width = 560, height = 320, samples = 24
   const pad = (y1 - y0) * 0.05;
   [y0, y1] = [y0 - pad, y1 + pad];
 
-  const m = { left: 52, right: 16, top: 16, bottom: 34 + 20 * Math.ceil(names.length / 3) };
+  // The legend: entries left to right, wrapped, their widths estimated from the names' lengths.
+  const legend: { x: number; row: number }[] = [];
+  let [lx, row] = [0, 0];
+  for (const name of names) {
+    const w = 40 + 6.8 * name.length;
+    if (lx > 0 && lx + w > width - 60) [lx, row] = [0, row + 1];
+    legend.push({ x: lx, row });
+    lx += w;
+  }
+  const m = { left: 52, right: 16, top: 16, bottom: 54 + 20 * row };
   const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * (width - m.left - m.right);
   const sy = (y: number) => height - m.bottom - ((y - y0) / (y1 - y0)) * (height - m.top - m.bottom);
 
@@ -77,8 +89,8 @@ export function drawPlot(spec: PlotSpec, width = 560, height = 320, samples = 24
     const color = COLORS[k % COLORS.length]!;
     const dashed = /dashed|\(for comparison\)/i.test(name);
     svg.append(el("path", { d, class: "curve", stroke: color, ...(dashed ? { "stroke-dasharray": "6 4" } : {}) }));
-    const lx = m.left + (k % 3) * ((width - m.left - m.right) / 3);
-    const ly = axisY + 34 + 20 * Math.floor(k / 3);
+    const lx = m.left + legend[k]!.x;
+    const ly = axisY + 38 + 20 * legend[k]!.row;
     svg.append(
       el("line", {
         x1: lx,

@@ -26,7 +26,7 @@ const dModified = grad(modified);
 const df = grad(f);
 
 for (const x of [0.01995021, -0.32892969, 0.75804777]) {
-  console.log(\`x = \${x}: modified = \${modified(x)}, modified' = \${dModified(x)}, 2x + 3x² = \${2 * x + 3 * x * x}\`);
+  console.log(\`x = \${x}: modified = \${modified(x).toFixed(8)}, modified' = \${dModified(x)}, 2x + 3x² = \${2 * x + 3 * x * x}\`);
 }
 
 export const plot = {
