@@ -34,6 +34,8 @@ const state = {
   lastKeystrokeToCodeMs: NaN,
   /** The compile alone (TypeScript program, adjoint's plan, emit), ms. */
   lastCompileMs: NaN,
+  /** From the page's navigation start to the first generated code shown (ms): loading TypeScript included. */
+  firstUpdateMs: NaN,
   updates: 0,
   js: "",
   diagnostics: [] as Diagnostic[],
@@ -115,6 +117,7 @@ async function update(): Promise<void> {
   state.js = result.js;
   compiledCode = code;
   state.diagnostics = result.diagnostics;
+  if (state.updates === 0) state.firstUpdateMs = done;
   state.updates++;
   status.textContent = `transformed in ${Math.round(state.lastTransformMs)} ms`;
   syncLambda(code);
