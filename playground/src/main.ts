@@ -169,6 +169,7 @@ async function runNow(): Promise<void> {
   }
   output.textContent = "";
   output.classList.remove("error");
+  plotBox.replaceChildren();
   const errors = state.diagnostics.filter((d) => d.severity === "error");
   if (errors.length) {
     output.textContent = `Not run: ${errors.length} ADJ diagnostic${errors.length > 1 ? "s" : ""} (the markers would throw).`;
@@ -182,7 +183,6 @@ async function runNow(): Promise<void> {
   if (result.error) lines.push(result.error);
   output.textContent = lines.join("\n") || "(nothing logged)";
   output.classList.toggle("error", !!result.error);
-  plotBox.replaceChildren();
   if (result.plot) {
     try {
       // The pane's own size, so the text in the SVG stays at its CSS size.
