@@ -11,7 +11,8 @@ export default defineConfig({
   // Relative asset URLs: playground/dist works from any static file server and any path.
   base: "./",
   define: {
-    // The transformer reads process.env.ADJOINT_DEBUG (through globalThis); TypeScript probes `process`.
+    // No debug output in the page: the transformer reads ADJOINT_DEBUG through
+    // globalThis.process?.env (undefined in a browser); this covers a direct read as well.
     "process.env.ADJOINT_DEBUG": "undefined",
   },
   server: { host: "127.0.0.1", fs: { allow: [fileURLToPath(new URL("..", import.meta.url))] } },
@@ -23,5 +24,4 @@ export default defineConfig({
     // TypeScript alone is several megabytes: one chunk of it is expected, not a mistake.
     chunkSizeWarningLimit: 12_000,
   },
-  worker: { format: "es" },
 });
