@@ -34,6 +34,8 @@ const state = {
   lastKeystrokeToCodeMs: NaN,
   /** The compile alone (TypeScript program, adjoint's plan, emit), ms. */
   lastCompileMs: NaN,
+  /** The compile's phases, and prettier's formatting, of the last update (ms). */
+  lastPhases: {} as Record<string, number>,
   /** From the page's navigation start to the first generated code shown (ms): loading TypeScript included. */
   firstUpdateMs: NaN,
   updates: 0,
@@ -103,11 +105,13 @@ async function update(): Promise<void> {
   state.lastCompileMs = result.ms;
   showDiagnostics(result.diagnostics);
   let pretty = result.js;
+  const formatStart = performance.now();
   try {
     pretty = await prettier.format(result.js, { parser: "babel", plugins: [babel, estree], printWidth: 90 });
   } catch {
     // Prettier failing on emitted code would be its bug or ours: show the code unformatted.
   }
+  state.lastPhases = { ...result.phases, format: performance.now() - formatStart };
   if (mine !== version) return;
   generated.dispatch({ changes: { from: 0, to: generated.state.doc.length, insert: pretty } });
   const done = performance.now();

@@ -17,6 +17,7 @@ interface Playground {
   lastKeystrokeToCodeMs: number;
   lastCompileMs: number;
   firstUpdateMs: number;
+  lastPhases: Record<string, number>;
   updates: number;
   runs: number;
   js: string;
@@ -196,14 +197,14 @@ describe.runIf(existsSync(CHROMIUM))("the playground", () => {
   it("measures the keystroke-to-generated-code time on a 50-line file", async () => {
     await choose("mlp");
     const lines = (await editorText(page)).split("\n").length;
-    const samples: { total: number; transform: number; compile: number }[] = [];
+    const samples: { total: number; transform: number; compile: number; phases: Record<string, number> }[] = [];
     await page.locator("#editor .cm-line", { hasText: "const optimizer = adam" }).click();
     await page.keyboard.press("End");
     for (let i = 0; i < 9; i++) {
       await afterUpdate(page, () => (i % 2 ? page.keyboard.press("Backspace") : page.keyboard.type(" ")));
       samples.push(
-        await page.evaluate<{ total: number; transform: number; compile: number }>(
-          "({ total: window.__playground.lastKeystrokeToCodeMs, transform: window.__playground.lastTransformMs, compile: window.__playground.lastCompileMs })",
+        await page.evaluate<{ total: number; transform: number; compile: number; phases: Record<string, number> }>(
+          "({ total: window.__playground.lastKeystrokeToCodeMs, transform: window.__playground.lastTransformMs, compile: window.__playground.lastCompileMs, phases: window.__playground.lastPhases })",
         ),
       );
     }
@@ -214,6 +215,9 @@ describe.runIf(existsSync(CHROMIUM))("the playground", () => {
       transformMs: median(samples.map((s) => s.transform)),
       compileMs: median(samples.map((s) => s.compile)),
       firstUpdateMs: await state(page, "firstUpdateMs"),
+      phasesMs: Object.fromEntries(
+        Object.keys(samples[0]!.phases).map((k) => [k, median(samples.map((s) => s.phases[k]!))]),
+      ),
     };
     console.log(`playground latency: ${JSON.stringify(result)}`);
     expect(result.keystrokeToCodeMs).toBeLessThan(5000);
