@@ -9,9 +9,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ok, run, version, write } from "./projects";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import { CHROMIUM, launchChromium, ok, run, version, write } from "./projects";
 
 let scratch: string;
 const tarball = inject("tarball");
@@ -396,19 +394,7 @@ describe("headless Chromium", () => {
   afterAll(() => server?.close());
 
   async function textOf(pagePath: string, origin = base): Promise<string> {
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

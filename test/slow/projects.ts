@@ -43,3 +43,23 @@ export function write(dir: string, files: Record<string, string>): string {
   }
   return dir;
 }
+
+/** Debian's Chromium, which .ci/run installs where it is missing (playwright-core downloads no browser). */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Headless Chromium as this machine needs it: no sandbox as root, no background connections (the network is closed). */
+export async function launchChromium(): Promise<import("playwright-core").Browser> {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
