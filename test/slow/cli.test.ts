@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ok, run, version, write } from "./projects";
+import { REFUSED, ok, run, version, write } from "./projects";
 
 let scratch: string;
 const tarball = inject("tarball");
@@ -42,17 +42,6 @@ function checkGradients(printed: string): void {
   expect(result.df[1]).toBeCloseTo(Math.sin(0.5), 12);
   [0.1, -0.7].forEach((w, i) => expect(result.dloss[i]).toBeCloseTo((1 - Math.tanh(w * w) ** 2) * 2 * w, 12));
 }
-
-const REFUSED = `import { grad } from "adjoint";
-function h(x: number) {
-  try {
-    return x * x;
-  } catch {
-    return 0;
-  }
-}
-export const dh = grad(h);
-`;
 
 // CommonJS output (package.json has no "type"), with comments for setup to keep.
 const TSCONFIG = `{

@@ -9,7 +9,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CHROMIUM, launchChromium, ok, run, version, write } from "./projects";
+import { CHROMIUM, REFUSED, launchChromium, ok, run, version, write } from "./projects";
 
 let scratch: string;
 const tarball = inject("tarball");
@@ -50,16 +50,6 @@ function checkResult(printed: string): void {
   result.dloss.forEach((v: number, i: number) => expect(v).toBeCloseTo(want.dloss[i]!, 12));
 }
 const MAIN = `import { result } from "./program";\nconsole.log(JSON.stringify(result));\n`;
-const REFUSED = `import { grad } from "adjoint";
-function f(x: number) {
-  try {
-    return x * x;
-  } catch {
-    return 0;
-  }
-}
-export const df = grad(f);
-`;
 
 const BUNDLER_TSCONFIG = JSON.stringify(
   {

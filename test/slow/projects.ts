@@ -44,6 +44,18 @@ export function write(dir: string, files: Record<string, string>): string {
   return dir;
 }
 
+/** A program adjoint refuses: ADJ201 on the `try` at 3:3. */
+export const REFUSED = `import { grad } from "adjoint";
+function f(x: number) {
+  try {
+    return x * x;
+  } catch {
+    return 0;
+  }
+}
+export const df = grad(f);
+`;
+
 /** Debian's Chromium, which .ci/run installs where it is missing (playwright-core downloads no browser). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
